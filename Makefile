@@ -1,0 +1,49 @@
+# Two commands on a fresh machine: `make serve` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+NODE_INSTALLED := node_modules/.installed
+DEMO_DATA := demo/data/.generated
+
+.PHONY: install serve test services services-stop demo-data lint typecheck clean
+
+install: $(INSTALLED) $(NODE_INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	touch $@
+
+# GraphiQL's scripts, pinned in package-lock.json, so the page works with no CDN.
+$(NODE_INSTALLED): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+$(DEMO_DATA): $(INSTALLED) $(wildcard demo/generate.py demo/products/*/product.yaml)
+	$(PY) demo/generate.py
+
+demo-data: $(DEMO_DATA)
+
+serve: install $(DEMO_DATA)
+	$(PY) demo/mesh.py up
+
+services:
+	bash scripts/services.sh up
+
+services-stop:
+	bash scripts/services.sh down
+
+test: install services $(DEMO_DATA)
+	bash scripts/chromium.sh
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint:
+	$(VENV)/bin/ruff check gateway schema resolvers contracts tests demo bench
+
+typecheck:
+	$(VENV)/bin/mypy gateway schema resolvers contracts
+
+clean:
+	rm -rf $(VENV) node_modules .run demo/data

@@ -1,0 +1,70 @@
+"""One error tree with stable codes.
+
+Every error the gateway raises on purpose is a :class:`GatewayError`; its ``code`` is
+part of the public API (it reaches clients as ``extensions.code``). Foreign exceptions
+(httpx, database drivers, contracts validation) are translated once at each boundary.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class GatewayError(Exception):
+    """Base of every error the gateway reports to a client."""
+
+    code = "INTERNAL_ERROR"
+
+    def __init__(self, message: str, *, product_id: str | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.product_id = product_id
+        self.details = details
+
+    def extensions(self) -> dict[str, Any]:
+        """The ``extensions`` object of the GraphQL error for this exception."""
+        ext: dict[str, Any] = {"code": self.code}
+        if self.product_id is not None:
+            ext["productId"] = self.product_id
+        ext.update({k: v for k, v in self.details.items() if v is not None})
+        return ext
+
+
+class BadRequest(GatewayError):
+    code = "BAD_REQUEST"
+
+
+class ProductNotFound(GatewayError):
+    code = "PRODUCT_NOT_FOUND"
+
+
+class ContractNotFound(GatewayError):
+    code = "CONTRACT_NOT_FOUND"
+
+
+class InvalidDescriptor(GatewayError):
+    """A product's ODPS descriptor or one of its contracts failed validation."""
+
+    code = "INVALID_DESCRIPTOR"
+
+
+class RegistryError(GatewayError):
+    code = "REGISTRY_ERROR"
+
+
+class UpstreamError(GatewayError):
+    """A product gateway could not be reached or answered badly."""
+
+    code = "UPSTREAM_ERROR"
+
+
+class UpstreamTimeout(UpstreamError):
+    code = "UPSTREAM_TIMEOUT"
+
+
+class UpstreamUnavailable(UpstreamError):
+    code = "UPSTREAM_UNAVAILABLE"
+
+
+class UpstreamBadResponse(UpstreamError):
+    code = "UPSTREAM_BAD_RESPONSE"

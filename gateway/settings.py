@@ -1,0 +1,80 @@
+"""One frozen settings object, read from ``MESHGATE_*`` environment variables.
+
+Every limit has a safe default; each field carries one line of help (``help_text``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = _setting("127.0.0.1", "Address the gateway listens on.")
+    port: int = _setting(8000, "Port the gateway listens on.")
+    registry_url: str = _setting(
+        "sqlite:///.run/registry.db",
+        "Registry store: sqlite:///PATH (default) or postgresql://user@host:port/db.",
+    )
+    cache_backend: str = _setting("memory", "Cache of product documents: memory or redis.")
+    redis_url: str = _setting("redis://127.0.0.1:56379/0", "Redis URL when cache_backend=redis.")
+    cache_ttl_seconds: float = _setting(15.0, "How long a product document is served fresh.")
+    stale_ttl_seconds: float = _setting(
+        3600.0, "How long a stale copy is kept to answer when a product is down."
+    )
+    upstream_connect_timeout: float = _setting(1.0, "Seconds to connect to a product gateway.")
+    upstream_read_timeout: float = _setting(3.0, "Seconds to wait for a product's answer.")
+    upstream_max_connections: int = _setting(100, "Pooled connections to product gateways.")
+    max_query_depth: int = _setting(15, "Deepest GraphQL selection accepted.")
+    max_aliases: int = _setting(30, "Most aliases in one GraphQL document.")
+    max_query_bytes: int = _setting(50_000, "Largest GraphQL document accepted, in bytes.")
+    max_page_size: int = _setting(100, "Largest `first` accepted on a connection.")
+    graphiql: bool = _setting(True, "Serve GraphiQL on GET /graphql.")
+    log_level: str = _setting("info", "Logging level.")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from ``MESHGATE_<FIELD>`` variables, then ``overrides``.
+
+        >>> Settings.from_env({"MESHGATE_PORT": "9000"}).port
+        9000
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(f"MESHGATE_{f.name.upper()}")
+            if raw is None:
+                continue
+            values[f.name] = _parse(f.name, raw, type(f.default))
+        values.update(overrides)
+        return cls(**values)
+
+    @classmethod
+    def help_text(cls) -> list[tuple[str, Any, str]]:
+        """(variable, default, help) for every setting, for docs and ``--help``."""
+        return [
+            (f"MESHGATE_{f.name.upper()}", f.default, f.metadata["help"])
+            for f in dataclasses.fields(cls)
+        ]
+
+
+def _parse(name: str, raw: str, kind: type) -> Any:
+    try:
+        if kind is bool:
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        return kind(raw)
+    except ValueError:
+        raise ValueError(
+            f"MESHGATE_{name.upper()}={raw!r}: expected a {kind.__name__}"
+        ) from None

@@ -1,0 +1,7 @@
+"""Shared fixtures. Each area keeps its fixtures in its own plugin module."""
+
+from __future__ import annotations
+
+pytest_plugins = [
+    "tests.fixtures.services",
+]
