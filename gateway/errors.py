@@ -21,8 +21,13 @@ class GatewayError(Exception):
         self.product_id = product_id
         self.details = details
 
+    @property
     def extensions(self) -> dict[str, Any]:
-        """The ``extensions`` object of the GraphQL error for this exception."""
+        """The ``extensions`` object of the GraphQL error for this exception.
+
+        graphql-core copies an ``extensions`` dict attribute of the original error into
+        the GraphQL error, so clients see ``code`` and ``productId``.
+        """
         ext: dict[str, Any] = {"code": self.code}
         if self.product_id is not None:
             ext["productId"] = self.product_id

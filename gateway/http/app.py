@@ -1,0 +1,69 @@
+"""The gateway's Starlette app: the only place that knows about HTTP routing.
+
+The GraphQL endpoint is handed in as an ASGI app (built in ``schema.asgi``), so this
+package never imports the graph.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
+
+from gateway.errors import GatewayError
+from gateway.http.registration import registration_routes
+from gateway.services import Services, close_services, open_services
+from gateway.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def gateway_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, GatewayError)
+    return JSONResponse({"error": {"message": exc.message, **exc.extensions}}, status_code=400)
+
+
+def create_http_app(
+    settings: Settings,
+    graphql_app: ASGIApp,
+    *,
+    extra_routes: Sequence[BaseRoute] = (),
+    on_ready: Callable[[Services], None] | None = None,
+) -> Starlette:
+    """The app: ``/graphql``, ``/registry/products``, ``/healthz`` and ``extra_routes``."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        services = await open_services(settings)
+        app.state.services = services
+        if on_ready is not None:
+            on_ready(services)
+        log.info("meshgate ready: http://%s:%s/graphql", settings.host, settings.port)
+        try:
+            yield {}
+        finally:
+            await close_services(services)
+
+    routes: list[BaseRoute] = [
+        Route("/", lambda r: RedirectResponse("/graphql")),
+        Route("/healthz", healthz),
+        Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        *registration_routes(),
+        *extra_routes,
+    ]
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={GatewayError: gateway_error},
+    )

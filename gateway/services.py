@@ -1,0 +1,43 @@
+"""The long-lived collaborators of a running gateway, opened and closed together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from gateway.cache import DocumentCache, create_cache
+from gateway.registry import Registry, RegistryStore, open_registry
+from gateway.settings import Settings
+from gateway.upstream import UpstreamFetcher, create_http_client
+
+
+@dataclass
+class Services:
+    settings: Settings
+    http: httpx.AsyncClient
+    cache: DocumentCache
+    store: RegistryStore
+    registry: Registry
+    fetcher: UpstreamFetcher
+
+
+async def open_services(settings: Settings) -> Services:
+    """Open the pooled client, the cache and the registry store named by ``settings``."""
+    http = create_http_client(settings)
+    cache = create_cache(settings)
+    store = await open_registry(settings.registry_url)
+    return Services(
+        settings=settings,
+        http=http,
+        cache=cache,
+        store=store,
+        registry=Registry(store, http),
+        fetcher=UpstreamFetcher(http, cache, fresh_ttl=settings.cache_ttl_seconds),
+    )
+
+
+async def close_services(services: Services) -> None:
+    await services.http.aclose()
+    await services.cache.close()
+    await services.store.close()

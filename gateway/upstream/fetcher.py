@@ -1,0 +1,127 @@
+"""Fetch JSON documents from product gateways: cached, coalesced, stale when down.
+
+The read path for one URL:
+
+1. a cached copy younger than ``fresh_ttl`` is returned as is;
+2. otherwise one request goes out (concurrent callers for the same URL share it);
+3. if it fails and a cached copy exists, that copy is returned marked ``stale`` with a
+   warning; if none exists the translated :class:`~gateway.errors.UpstreamError` is raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from gateway.cache import CachedDocument, DocumentCache
+from gateway.errors import UpstreamError, UpstreamUnavailable
+from gateway.upstream.breaker import CircuitBreaker
+from gateway.upstream.errors import translate_http_error
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A document and where and when it came from."""
+
+    data: Any
+    source: str
+    fetched_at: datetime
+    stale: bool = False
+    warning: str | None = None
+
+
+class UpstreamFetcher:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        cache: DocumentCache,
+        *,
+        fresh_ttl: float,
+        breaker: CircuitBreaker | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._http = http
+        self._cache = cache
+        self._fresh_ttl = fresh_ttl
+        self._breaker = breaker or CircuitBreaker()
+        self._clock = clock
+        self._inflight: dict[str, asyncio.Future[CachedDocument]] = {}
+
+    async def get_json(self, url: str, *, product_id: str | None = None) -> Fetched:
+        """The JSON document at ``url``, fresh, cached or stale (see module doc)."""
+        cached = await self._cache.get(url)
+        if cached is not None and self._clock() - cached.fetched_at < self._fresh_ttl:
+            return _fetched(cached)
+        try:
+            doc = await self._coalesced(url, product_id)
+        except UpstreamError as exc:
+            if cached is None:
+                raise
+            age = int(self._clock() - cached.fetched_at)
+            warning = f"{exc.message}; serving a copy fetched {age}s ago"
+            log.warning("%s (product %s)", warning, product_id)
+            return _fetched(cached, stale=True, warning=warning)
+        return _fetched(doc)
+
+    async def _coalesced(self, url: str, product_id: str | None) -> CachedDocument:
+        pending = self._inflight.get(url)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[CachedDocument] = asyncio.get_running_loop().create_future()
+        self._inflight[url] = future
+        try:
+            doc = await self._fetch(url, product_id)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: nobody else may be waiting
+            raise
+        else:
+            future.set_result(doc)
+            return doc
+        finally:
+            del self._inflight[url]
+
+    async def _fetch(self, url: str, product_id: str | None) -> CachedDocument:
+        host = urlsplit(url).netloc
+        if not self._breaker.allow(host):
+            raise UpstreamUnavailable(
+                f"product gateway at {url} is failing; not retried for a few seconds",
+                product_id=product_id,
+                url=url,
+            )
+        try:
+            response = await self._http.get(url)
+            response.raise_for_status()
+            data = response.json()
+        except Exception as exc:
+            # A 4xx is the product answering; only silence and 5xx mean it is unwell.
+            client_error = isinstance(exc, httpx.HTTPStatusError) and exc.response.is_client_error
+            if client_error:
+                self._breaker.success(host)
+            else:
+                self._breaker.failure(host)
+            raise translate_http_error(exc, url, product_id) from exc
+        self._breaker.success(host)
+        doc = CachedDocument(data=data, source=url, fetched_at=self._clock())
+        await self._cache.set(url, doc)
+        return doc
+
+
+def _fetched(doc: CachedDocument, *, stale: bool = False, warning: str | None = None) -> Fetched:
+    return Fetched(
+        data=doc.data,
+        source=doc.source,
+        fetched_at=datetime.fromtimestamp(doc.fetched_at, UTC),
+        stale=stale,
+        warning=warning,
+    )

@@ -1,0 +1,48 @@
+"""Per-request DataLoaders: each product document is fetched at most once per request,
+and all of a request's fetches go out together."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from strawberry.dataloader import DataLoader
+
+from gateway.upstream import Fetched
+
+if TYPE_CHECKING:
+    from gateway.registry import RegisteredProduct
+    from gateway.services import Services
+
+# (url, product id): the product id names the product in errors.
+DocumentKey = tuple[str, str | None]
+ContractKey = tuple[str, str]  # (contract id, version)
+
+
+class Loaders:
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self.documents: DataLoader[DocumentKey, Fetched] = DataLoader(self._load_documents)
+        self.products: DataLoader[str, RegisteredProduct | None] = DataLoader(
+            self._load_products
+        )
+        self._all_products: asyncio.Task[list[RegisteredProduct]] | None = None
+
+    async def _load_documents(self, keys: Sequence[DocumentKey]) -> list[Fetched | BaseException]:
+        fetcher = self._services.fetcher
+        results = await asyncio.gather(
+            *(fetcher.get_json(url, product_id=pid) for url, pid in keys),
+            return_exceptions=True,
+        )
+        return list(results)
+
+    async def _load_products(self, keys: Sequence[str]) -> list[RegisteredProduct | None]:
+        registry = self._services.registry
+        return list(await asyncio.gather(*(registry.get(k) for k in keys)))
+
+    async def all_products(self) -> list[RegisteredProduct]:
+        """Every registered product, read once per request."""
+        if self._all_products is None:
+            self._all_products = asyncio.ensure_future(self._services.registry.list())
+        return await self._all_products

@@ -1,0 +1,27 @@
+"""Assemble the Strawberry schema with its limits."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
+
+from gateway.settings import Settings
+from schema.extensions import QuerySizeLimiter, Warnings, should_mask
+from schema.mutation import Mutation
+from schema.query import Query
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The gateway's schema; every limit comes from ``settings``."""
+    settings = settings or Settings()
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[
+            QuerySizeLimiter(settings.max_query_bytes),
+            QueryDepthLimiter(max_depth=settings.max_query_depth),
+            MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            Warnings,
+            MaskErrors(should_mask_error=should_mask, error_message="Internal error."),
+        ],
+    )

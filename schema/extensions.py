@@ -1,0 +1,46 @@
+"""Schema extensions: limits on every request, warnings, and error masking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from gateway.errors import GatewayError
+
+
+class QuerySizeLimiter(SchemaExtension):
+    """Refuse a GraphQL document larger than ``max_bytes`` before it is parsed."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+
+    def on_parse(self) -> Iterator[None]:
+        query = self.execution_context.query or ""
+        size = len(query.encode())
+        if size > self.max_bytes:
+            raise GraphQLError(
+                f"the document is {size} bytes; at most {self.max_bytes} are accepted",
+                extensions={"code": "QUERY_TOO_LARGE"},
+            )
+        yield
+
+
+class Warnings(SchemaExtension):
+    """Put the request's warnings (stale copies served) under ``extensions.warnings``."""
+
+    def get_results(self) -> dict[str, Any]:
+        context = self.execution_context.context
+        warnings = getattr(context, "warnings", None)
+        return {"warnings": list(warnings)} if warnings else {}
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Hide everything but our own errors and GraphQL's validation errors."""
+    original = error.original_error
+    if original is None or isinstance(original, GatewayError):
+        return False
+    # A GraphQLError raised on purpose (limits) carries its own code.
+    return not (isinstance(original, GraphQLError) and original.extensions)

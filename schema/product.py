@@ -1,0 +1,238 @@
+"""A data product: its registry summary plus fields read live from its gateway."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from resolvers import documents
+from schema.odcs_common import as_list, strings, text
+from schema.odcs_contract import Contract, contract_from_raw
+
+if TYPE_CHECKING:
+    from gateway.registry import RegisteredProduct
+    from gateway.upstream import Fetched
+
+
+@strawberry.type(description="The data product owner: the contact for questions.")
+class Owner:
+    name: str | None
+    email: str | None
+
+
+@strawberry.type(description="Links to the product gateway's endpoints.")
+class ProductLinks:
+    discovery: str
+    openapi: str | None
+    artifacts: str | None
+    health: str | None
+    metrics: str | None
+    results: str | None
+    certification: str | None
+    report: str | None
+
+
+@strawberry.type(description="An input or output port: a contract at a version.")
+class Port:
+    contract_id: str
+    version: str
+    href: strawberry.Private[str | None]
+    publisher: strawberry.Private[RegisteredProduct | None]
+
+    @strawberry.field(description="The contract, fetched from the product that publishes it.")
+    async def contract(self, info: Info) -> Contract | None:
+        pid, doc = await documents.contract_document(
+            info.context,
+            self.contract_id,
+            self.version,
+            publisher=self.publisher,
+            href=self.href,
+        )
+        return contract_from_raw(
+            doc.data, product_id=pid, source=doc.source, fetched_at=doc.fetched_at, stale=doc.stale
+        )
+
+    @strawberry.field(description="The product that publishes this contract, if registered.")
+    async def product(self, info: Info) -> Product | None:
+        if self.publisher is not None:
+            return Product.of(self.publisher)
+        hit = await documents.find_contract(info.context, self.contract_id, self.version)
+        return Product.of(hit[0]) if hit else None
+
+
+@strawberry.type(description="One version of a product, with its own input and output ports.")
+class ProductVersion:
+    version: str
+    input_ports: list[Port]
+    output_ports: list[Port]
+
+
+@strawberry.type(description="An artifact: a table, a file, a document, a model...")
+class Artifact:
+    id: str
+    name: str | None
+    type: str | None
+    description: str | None
+    tags: list[str]
+    roles: list[str]
+    license: str | None
+    contract_id: str | None
+    contract_version: str | None
+    links: JSON | None
+    source: str
+    fetched_at: datetime
+
+
+@strawberry.type(description="A product's live state, as its gateway reports it.")
+class ProductHealth:
+    status: str | None
+    state: str | None
+    checked_at: str | None
+    checks: JSON | None
+    tables: JSON | None
+    source: str
+    fetched_at: datetime
+    stale: bool
+
+
+@strawberry.type(description="A data product of the mesh.")
+class Product:
+    summary: strawberry.Private[RegisteredProduct]
+    id: strawberry.ID = strawberry.field(description="The ODPS id.")
+    key: str = strawberry.field(description="`domain.slug`, unique in the mesh.")
+    name: str
+    domain: str
+    slug: str
+    description: str | None
+    owner: str | None = strawberry.field(description="The data product owner's name.")
+    contact: Owner | None
+    tags: list[str]
+    status: str | None
+    registered_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, p: RegisteredProduct) -> Product:
+        contact = Owner(name=p.owner_name, email=p.owner_email) if p.owner_name else None
+        return cls(
+            summary=p,
+            id=strawberry.ID(p.id),
+            key=p.key,
+            name=p.name,
+            domain=p.domain,
+            slug=p.slug,
+            description=p.description,
+            owner=p.owner_name,
+            contact=contact,
+            tags=list(p.tags),
+            status=p.status,
+            registered_at=p.registered_at,
+            updated_at=p.updated_at,
+        )
+
+    async def _metadata(self, info: Info) -> Fetched:
+        return await documents.metadata(info.context, self.summary)
+
+    @strawberry.field(description="The definition as the product serves it now.")
+    async def definition(self, info: Info) -> JSON | None:
+        meta = await self._metadata(info)
+        return meta.data.get("descriptor")
+
+    @strawberry.field(description="running, paused or stopped, as the product says.")
+    async def state(self, info: Info) -> str | None:
+        return text((await self._metadata(info)).data.get("state"))
+
+    @strawberry.field(description="URL of the product's metadata, read live.")
+    async def source(self, info: Info) -> str:
+        return (await self._metadata(info)).source
+
+    @strawberry.field(description="When the product's metadata was read.")
+    async def fetched_at(self, info: Info) -> datetime:
+        return (await self._metadata(info)).fetched_at
+
+    @strawberry.field(description="True when the product is down and a cached copy answers.")
+    async def stale(self, info: Info) -> bool:
+        return (await self._metadata(info)).stale
+
+    @strawberry.field
+    async def links(self, info: Info) -> ProductLinks:
+        raw = (await self._metadata(info)).data.get("links") or {}
+        get = raw.get if isinstance(raw, Mapping) else (lambda _k: None)
+        return ProductLinks(
+            discovery=self.summary.url,
+            **{k: text(get(k)) for k in (
+                "openapi", "artifacts", "health", "metrics", "results", "certification", "report"
+            )},
+        )  # fmt: skip
+
+    @strawberry.field(description="Versions side by side, each with its ports.")
+    async def versions(self, info: Info) -> list[ProductVersion]:
+        meta = await self._metadata(info)
+        return [_version(v, self.summary) for v in as_list(meta.data.get("versions"))]
+
+    @strawberry.field(description="Contracts this product publishes (its output ports).")
+    async def contracts(self, info: Info) -> list[Contract]:
+        ports = [p for v in await self.versions(info) for p in v.output_ports]
+        return [c for p in ports if (c := await p.contract(info)) is not None]
+
+    @strawberry.field
+    async def artifacts(self, info: Info) -> list[Artifact]:
+        doc = await documents.linked(info.context, self.summary, "artifacts", "/discover/artifacts")
+        items = doc.data.get("artifacts") if isinstance(doc.data, Mapping) else None
+        return [_artifact(a, doc) for a in as_list(items)]
+
+    @strawberry.field(description="Health computed by the product from its own data.")
+    async def health(self, info: Info) -> ProductHealth:
+        doc = await documents.linked(info.context, self.summary, "health", "/observe/health")
+        data: Mapping[str, Any] = doc.data if isinstance(doc.data, Mapping) else {}
+        return ProductHealth(
+            status=text(data.get("status")),
+            state=text(data.get("state")),
+            checked_at=text(data.get("checkedAt")),
+            checks=data.get("checks"),
+            tables=data.get("tables"),
+            source=doc.source,
+            fetched_at=doc.fetched_at,
+            stale=doc.stale,
+        )
+
+
+def _version(raw: Mapping[str, Any], product: RegisteredProduct) -> ProductVersion:
+    def ports(items: Any, publisher: RegisteredProduct | None) -> list[Port]:
+        return [
+            Port(
+                contract_id=str(p.get("contractId", "")),
+                version=str(p.get("version", "")),
+                href=text(p.get("href")) if publisher else None,
+                publisher=publisher if p.get("href") else None,
+            )
+            for p in as_list(items)
+        ]
+
+    return ProductVersion(
+        version=str(raw.get("version", "")),
+        input_ports=ports(raw.get("in"), None),
+        output_ports=ports(raw.get("out"), product),
+    )
+
+
+def _artifact(raw: Mapping[str, Any], doc: Fetched) -> Artifact:
+    return Artifact(
+        id=str(raw.get("id", "")),
+        name=text(raw.get("name")),
+        type=text(raw.get("type")),
+        description=text(raw.get("description")),
+        tags=strings(raw.get("tags")),
+        roles=strings(raw.get("roles")),
+        license=text(raw.get("license")),
+        contract_id=text(raw.get("contractId")),
+        contract_version=text(raw.get("contractVersion")),
+        links=raw.get("links"),
+        source=doc.source,
+        fetched_at=doc.fetched_at,
+    )

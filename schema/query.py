@@ -1,0 +1,154 @@
+"""The root Query: products, one product, contracts, search and domains."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from gateway import search as ranking
+from gateway.errors import BadRequest, GatewayError
+from resolvers import documents
+from schema.connection import (
+    PageInfo,
+    ProductConnection,
+    ProductEdge,
+    decode_cursor,
+    encode_cursor,
+)
+from schema.odcs_contract import Contract, contract_from_raw
+from schema.product import Product
+
+
+@strawberry.input(description="Narrow the product list; every given field must match.")
+class ProductFilter:
+    domain: str | None = None
+    tag: str | None = None
+    text: str | None = strawberry.field(
+        default=None, description="Substring of name, slug, description or tags."
+    )
+
+
+@strawberry.type
+class Domain:
+    name: str
+    product_count: int
+
+
+@strawberry.type
+class SearchMatch:
+    field: str = strawberry.field(description="Where it matched: name, tag, table, column...")
+    text: str
+    element: str | None = strawberry.field(description="The table or table.column matched.")
+
+
+@strawberry.type
+class SearchHit:
+    score: float
+    product: Product
+    matches: list[SearchMatch]
+
+
+def _page_size(info: Info, first: int) -> int:
+    limit: int = info.context.services.settings.max_page_size
+    if not 0 <= first <= limit:
+        raise BadRequest(f"first: expected 0 to {limit}, got {first}", argument="first")
+    return first
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Registered products, in domain and name order.")
+    async def products(
+        self,
+        info: Info,
+        filter: ProductFilter | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> ProductConnection:
+        limit = _page_size(info, first)
+        offset = decode_cursor(after) + 1 if after else 0
+        where: dict[str, Any] = {}
+        if filter is not None:
+            where = {"domain": filter.domain, "tag": filter.tag, "text": filter.text}
+        registry = info.context.services.registry
+        total, items = await asyncio.gather(
+            registry.count(**where), registry.list(**where, limit=limit, offset=offset)
+        )
+        edges = [
+            ProductEdge(cursor=encode_cursor(offset + i), node=Product.of(p))
+            for i, p in enumerate(items)
+        ]
+        return ProductConnection(
+            total_count=total,
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=offset + len(items) < total,
+                has_previous_page=offset > 0,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
+
+    @strawberry.field(description="One product, by ODPS id or by `domain.slug`.")
+    async def product(self, info: Info, id: strawberry.ID) -> Product | None:
+        found = await info.context.loaders.products.load(str(id))
+        return Product.of(found) if found else None
+
+    @strawberry.field(description="A contract by id; the newest registered version if none given.")
+    async def contract(
+        self, info: Info, id: strawberry.ID, version: str | None = None
+    ) -> Contract | None:
+        pid, doc = await documents.contract_document(info.context, str(id), version)
+        return contract_from_raw(
+            doc.data, product_id=pid, source=doc.source, fetched_at=doc.fetched_at, stale=doc.stale
+        )
+
+    @strawberry.field(description="Products ranked by how well they match the text.")
+    async def search(self, info: Info, text: str, first: int = 20) -> list[SearchHit]:
+        limit = _page_size(info, first)
+        terms = ranking.terms_of(text)
+        if not terms:
+            raise BadRequest("text: expected at least one word", argument="text")
+        products = await info.context.loaders.all_products()
+        scored = await asyncio.gather(*(_score(info, p, terms) for p in products))
+        hits = [
+            SearchHit(
+                score=s.score,
+                product=Product.of(p),
+                matches=[SearchMatch(field=m.field, text=m.text, element=m.element) for m in s.matches],
+            )
+            for p, s in zip(products, scored, strict=True)
+            if s.score > 0
+        ]
+        hits.sort(key=lambda h: (-h.score, h.product.key))
+        return hits[:limit]
+
+    @strawberry.field(description="Domains of the mesh with their product counts.")
+    async def domains(self, info: Info) -> list[Domain]:
+        rows = await info.context.services.registry.domains()
+        return [Domain(name=name, product_count=count) for name, count in rows]
+
+
+async def _score(info: Info, product: Any, terms: list[str]) -> ranking.Scored:
+    """Score a product over its summary and, when it answers, its contracts."""
+    contracts: list[Any] = []
+    for link in product.contracts:
+        try:
+            doc = await documents.fetch(info.context, link.href, product.id)
+        except GatewayError as exc:
+            # Search still ranks the product on its summary; say what was left out.
+            info.context.warn(exc.message, code=exc.code, product_id=product.id)
+            continue
+        if isinstance(doc.data, dict):
+            contracts.append(doc.data)
+    return ranking.score(
+        terms,
+        name=product.name,
+        domain=product.domain,
+        description=product.description,
+        tags=product.tags,
+        contracts=contracts,
+    )
