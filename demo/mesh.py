@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Start the Climate Quantum demo mesh: one product gateway per product, the meshgate
+gateway, and the registration of every product. ``make serve`` runs ``mesh.py up``.
+
+    python demo/mesh.py up [--gateway-port 8000] [--first-product-port 8101]
+
+Each product gateway is a ``meshgate product serve`` process on 127.0.0.1; the gateway
+runs in the foreground. Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTS = ROOT / "demo" / "products"
+
+
+def product_dirs() -> list[Path]:
+    return sorted(p.parent for p in PRODUCTS.glob("*/product.yaml"))
+
+
+def wait_for(url: str, deadline: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+    """Poll ``url`` until it answers 200, the process dies, or the deadline passes."""
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise SystemExit(f"{url}: the process exited with code {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"{url} did not answer in time")
+
+
+def up(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    exe = str(Path(sys.executable).with_name("meshgate"))
+    env = {**os.environ, "MESHGATE_PRODUCT_TOKEN": args.token}
+    env.setdefault("MESHGATE_REGISTRY_URL", f"sqlite:///{ROOT / '.run' / 'demo-registry.db'}")
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def stop(*_: object) -> None:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+    signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+    try:
+        urls = []
+        for i, folder in enumerate(product_dirs()):
+            port = args.first_product_port + i
+            cmd = [exe, "product", "serve", str(folder), "--host", "127.0.0.1", "--port", str(port)]
+            procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env))
+            urls.append(f"http://127.0.0.1:{port}/discover/metadata")
+        gateway = subprocess.Popen(
+            [exe, "serve", "--host", args.host, "--port", str(args.gateway_port)], cwd=ROOT, env=env
+        )
+        procs.append(gateway)
+        deadline = time.monotonic() + args.timeout
+        for proc, url in zip(procs, urls, strict=False):
+            wait_for(url, deadline, proc)
+        base = f"http://127.0.0.1:{args.gateway_port}"
+        wait_for(f"{base}/healthz", deadline, gateway)
+        for url in urls:
+            answer = httpx.post(f"{base}/registry/products", json={"url": url}, timeout=10)
+            if answer.status_code != 201:
+                raise SystemExit(f"registering {url} failed: {answer.text}")
+        elapsed = time.monotonic() - started
+        print(f"\nmeshgate demo mesh: {len(urls)} products ready in {elapsed:.1f}s")
+        print(f"GraphiQL: http://{args.host}:{args.gateway_port}/graphql\n", flush=True)
+        if args.detach:
+            return 0
+        gateway.wait()
+        return gateway.returncode or 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if not args.detach:
+            stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("up", help="start the demo mesh and the gateway")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--gateway-port", type=int, default=8000)
+    p.add_argument("--first-product-port", type=int, default=8101)
+    p.add_argument("--token", default="demo-token", help="control token of every product")
+    p.add_argument("--timeout", type=float, default=60.0)
+    p.add_argument("--detach", action="store_true", help="leave the processes running")
+    p.set_defaults(func=up)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
