@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 NODE_INSTALLED := node_modules/.installed
 DEMO_DATA := demo/data/.generated
 
-.PHONY: install serve test services services-stop demo-data lint typecheck clean
+.PHONY: install serve test services services-stop demo-data lint typecheck clean schema
 
 install: $(INSTALLED) $(NODE_INSTALLED)
 
@@ -47,3 +47,7 @@ typecheck:
 
 clean:
 	rm -rf $(VENV) node_modules .run demo/data
+
+# The committed SDL snapshot; tests/graph/test_sdl_snapshot.py fails when it is out of date.
+schema: $(INSTALLED)
+	$(PY) -m schema.sdl

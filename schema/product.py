@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -41,8 +42,8 @@ class ProductLinks:
 class Port:
     contract_id: str
     version: str
-    href: strawberry.Private[str | None]
-    publisher: strawberry.Private[RegisteredProduct | None]
+    href: strawberry.Private[Any]
+    publisher: strawberry.Private[Any]  # RegisteredProduct | None
 
     @strawberry.field(description="The contract, fetched from the product that publishes it.")
     async def contract(self, info: Info) -> Contract | None:
@@ -102,7 +103,7 @@ class ProductHealth:
 
 @strawberry.type(description="A data product of the mesh.")
 class Product:
-    summary: strawberry.Private[RegisteredProduct]
+    summary: strawberry.Private[Any]  # RegisteredProduct
     id: strawberry.ID = strawberry.field(description="The ODPS id.")
     key: str = strawberry.field(description="`domain.slug`, unique in the mesh.")
     name: str
@@ -148,19 +149,19 @@ class Product:
         return text((await self._metadata(info)).data.get("state"))
 
     @strawberry.field(description="URL of the product's metadata, read live.")
-    async def source(self, info: Info) -> str:
+    async def source(self, info: Info) -> str | None:
         return (await self._metadata(info)).source
 
     @strawberry.field(description="When the product's metadata was read.")
-    async def fetched_at(self, info: Info) -> datetime:
+    async def fetched_at(self, info: Info) -> datetime | None:
         return (await self._metadata(info)).fetched_at
 
     @strawberry.field(description="True when the product is down and a cached copy answers.")
-    async def stale(self, info: Info) -> bool:
+    async def stale(self, info: Info) -> bool | None:
         return (await self._metadata(info)).stale
 
-    @strawberry.field
-    async def links(self, info: Info) -> ProductLinks:
+    @strawberry.field(description="Links to the product gateway's endpoints.")
+    async def links(self, info: Info) -> ProductLinks | None:
         raw = (await self._metadata(info)).data.get("links") or {}
         get = raw.get if isinstance(raw, Mapping) else (lambda _k: None)
         return ProductLinks(
@@ -171,23 +172,24 @@ class Product:
         )  # fmt: skip
 
     @strawberry.field(description="Versions side by side, each with its ports.")
-    async def versions(self, info: Info) -> list[ProductVersion]:
+    async def versions(self, info: Info) -> list[ProductVersion] | None:
         meta = await self._metadata(info)
         return [_version(v, self.summary) for v in as_list(meta.data.get("versions"))]
 
     @strawberry.field(description="Contracts this product publishes (its output ports).")
-    async def contracts(self, info: Info) -> list[Contract]:
-        ports = [p for v in await self.versions(info) for p in v.output_ports]
-        return [c for p in ports if (c := await p.contract(info)) is not None]
+    async def contracts(self, info: Info) -> list[Contract] | None:
+        ports = [p for v in await self.versions(info) or [] for p in v.output_ports]
+        found = await asyncio.gather(*(p.contract(info) for p in ports))
+        return [c for c in found if c is not None]
 
-    @strawberry.field
-    async def artifacts(self, info: Info) -> list[Artifact]:
+    @strawberry.field(description="Tables, files and documents the product offers.")
+    async def artifacts(self, info: Info) -> list[Artifact] | None:
         doc = await documents.linked(info.context, self.summary, "artifacts", "/discover/artifacts")
         items = doc.data.get("artifacts") if isinstance(doc.data, Mapping) else None
         return [_artifact(a, doc) for a in as_list(items)]
 
     @strawberry.field(description="Health computed by the product from its own data.")
-    async def health(self, info: Info) -> ProductHealth:
+    async def health(self, info: Info) -> ProductHealth | None:
         doc = await documents.linked(info.context, self.summary, "health", "/observe/health")
         data: Mapping[str, Any] = doc.data if isinstance(doc.data, Mapping) else {}
         return ProductHealth(
