@@ -1,0 +1,46 @@
+"""Data contracts (ODCS v3), product descriptors (ODPS) and observability results.
+
+Load a document, check it strictly, get a frozen object back, or a
+:class:`DocumentInvalid` listing every :class:`DocumentIssue` (file, path inside the
+document, what was wrong and what was expected). Plain Python: imports nothing from the
+gateway.
+"""
+
+from __future__ import annotations
+
+from contracts._issues import DocumentInvalid, DocumentIssue
+from contracts.detect import KINDS, validate_file
+from contracts.odcs import (
+    SUPPORTED_API_VERSIONS,
+    ContractDocument,
+    load_contract,
+    parse_contract,
+)
+from contracts.odps import (
+    ContractRef,
+    ProductDescriptor,
+    ProductVersion,
+    default_slug,
+    load_descriptor,
+    parse_descriptor,
+)
+from contracts.oors import ObservabilityResult, parse_result
+
+__all__ = [
+    "KINDS",
+    "SUPPORTED_API_VERSIONS",
+    "ContractDocument",
+    "ContractRef",
+    "DocumentInvalid",
+    "DocumentIssue",
+    "ObservabilityResult",
+    "ProductDescriptor",
+    "ProductVersion",
+    "default_slug",
+    "load_contract",
+    "load_descriptor",
+    "parse_contract",
+    "parse_descriptor",
+    "parse_result",
+    "validate_file",
+]

@@ -1,10 +1,58 @@
-"""`meshgate validate` (placeholder until its module lands)."""
+"""``meshgate validate PATH...``: check contracts, product descriptors and results.
+
+Each file (or every ``*.yaml`` / ``*.yml`` / ``*.json`` under a folder) is checked by its
+``kind``; every issue is printed on its own line, then a summary. Exit status: 0 when all
+documents are valid, 1 when any is invalid, 2 when a path does not exist.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from contracts import validate_file
+
+_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("validate", help="not available yet")
-    parser.set_defaults(func=lambda args: 2)
+    parser = subparsers.add_parser(
+        "validate",
+        help="validate ODCS contracts, product descriptors and observability results",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="a file or a folder")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.paths]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        for path in missing:
+            print(f"meshgate validate: {path}: no such file or folder", file=sys.stderr)
+        return 2
+    total = invalid = 0
+    for file in _documents(paths):
+        total += 1
+        issues = validate_file(file)
+        if issues:
+            invalid += 1
+            for issue in issues:
+                print(issue)
+    print(f"{total} documents, {invalid} invalid")
+    return 1 if invalid else 0
+
+
+def _documents(paths: list[Path]) -> Iterator[Path]:
+    """Files named on the command line, and the documents found under named folders."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in _SUFFIXES
+            )
+        else:
+            yield path

@@ -1,0 +1,48 @@
+"""Validate any document of the mesh, telling contracts, descriptors and results apart."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from contracts._issues import DocumentInvalid, DocumentIssue, finalize
+from contracts._placeholders import resolve_servers
+from contracts._reader import read_document
+from contracts.odcs import contract_schema_issues
+from contracts.odps import descriptor_issues
+from contracts.oors import result_issues
+
+#: What each ``kind`` is checked with.
+_CHECKS: dict[str, Callable[[dict[str, Any], str, Mapping[str, str]], list[DocumentIssue]]] = {
+    "DataContract": lambda doc, src, env: contract_schema_issues(resolve_servers(doc, env), src),
+    "DataProduct": lambda doc, src, env: descriptor_issues(doc, src),
+    "ObservabilityResult": lambda doc, src, env: result_issues(doc, src),
+}
+
+KINDS: tuple[str, ...] = tuple(_CHECKS)
+
+
+def validate_file(path: str | Path, env: Mapping[str, str] | None = None) -> list[DocumentIssue]:
+    """Every issue of the document at ``path`` (empty if valid), whatever its ``kind``.
+
+    The document's ``kind`` picks the check: ``DataContract`` (ODCS, against its own
+    apiVersion's schema), ``DataProduct`` (product descriptor) or ``ObservabilityResult``.
+    An unreadable file is reported as an issue too, not raised.
+    """
+    source = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return [DocumentIssue(source, "$", f"cannot read the file: {exc.strerror or exc}")]
+    try:
+        doc = read_document(data, source)
+    except DocumentInvalid as exc:
+        return exc.issues
+    kind = doc.get("kind")
+    check = _CHECKS.get(kind) if isinstance(kind, str) else None
+    if check is None:
+        message = "kind is missing" if kind is None else f"unknown document kind {kind!r}"
+        return [DocumentIssue(source, "kind", message, "one of " + ", ".join(KINDS))]
+    return finalize(check(doc, source, os.environ if env is None else env))

@@ -1,0 +1,113 @@
+"""ODCS v3 data contracts: load, resolve placeholders, validate strictly, build the model."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pydantic
+from open_data_contract_standard.model import OpenDataContractStandard
+
+from contracts._issues import DocumentInvalid, DocumentIssue, finalize, format_path
+from contracts._placeholders import plain, resolve_servers
+from contracts._reader import read_document
+from contracts._rules import contract_issues
+from contracts._schemas import ODCS_SCHEMAS, odcs_validator
+from contracts._validator import schema_issues
+
+SUPPORTED_API_VERSIONS: tuple[str, ...] = tuple(ODCS_SCHEMAS)
+
+
+@dataclass(frozen=True)
+class ContractDocument:
+    """A valid ODCS contract.
+
+    ``raw`` is the document as JSON-ready data, as its author wrote it (YAML dates kept
+    as the strings written, server placeholders resolved); ``model`` is the official
+    package's pydantic model of it.
+    """
+
+    raw: dict[str, Any]
+    model: OpenDataContractStandard
+    id: str
+    version: str
+    api_version: str
+    name: str | None
+    status: str | None
+    domain: str | None
+    source: str
+
+
+def load_contract(path: str | Path, env: Mapping[str, str] | None = None) -> ContractDocument:
+    """Read and validate the contract file at ``path``; raise :class:`DocumentInvalid`.
+
+    ``env`` fills ``${VAR}`` placeholders in ``servers`` (default: ``os.environ``).
+    """
+    path = Path(path)
+    return parse_contract(path.read_bytes(), source=str(path), env=env)
+
+
+def parse_contract(
+    data: str | bytes | Mapping[str, Any],
+    source: str = "<string>",
+    env: Mapping[str, str] | None = None,
+) -> ContractDocument:
+    """Validate a contract given as YAML/JSON text or an already parsed mapping.
+
+    >>> doc = parse_contract("apiVersion: v3.0.2\\nkind: DataContract\\nid: c1\\n"
+    ...                      "version: 1.0.0\\nstatus: active\\n")
+    >>> doc.id, doc.api_version
+    ('c1', 'v3.0.2')
+    """
+    document = read_document(data, source)
+    resolved = resolve_servers(document, os.environ if env is None else env)
+    issues = contract_schema_issues(resolved, source)
+    if issues:
+        raise DocumentInvalid(issues)
+    raw: dict[str, Any] = plain(resolved)
+    try:
+        model = OpenDataContractStandard.model_validate(raw)
+    except pydantic.ValidationError as exc:
+        # The JSON Schema passed, so this is the package's models being stricter than the
+        # schema of an older apiVersion; say so rather than hide it.
+        raise DocumentInvalid(_model_issues(exc, source)) from None
+    return ContractDocument(
+        raw=raw,
+        model=model,
+        id=raw["id"],
+        version=raw["version"],
+        api_version=raw["apiVersion"],
+        name=raw.get("name"),
+        status=raw.get("status"),
+        domain=raw.get("domain"),
+        source=source,
+    )
+
+
+def contract_schema_issues(doc: dict[str, Any], source: str) -> list[DocumentIssue]:
+    """All issues of contract ``doc``: its apiVersion, its own version's schema, our rules."""
+    api_version = doc.get("apiVersion")
+    validator = odcs_validator(api_version) if isinstance(api_version, str) else None
+    if validator is None:
+        supported = ", ".join(SUPPORTED_API_VERSIONS)
+        message = (
+            "apiVersion is missing"
+            if api_version is None
+            else f"unsupported ODCS apiVersion {api_version!r}"
+        )
+        return [DocumentIssue(source, "apiVersion", message, f"one of {supported}")]
+    return finalize([*schema_issues(validator, doc, source), *contract_issues(doc, source)])
+
+
+def _model_issues(exc: pydantic.ValidationError, source: str) -> list[DocumentIssue]:
+    return [
+        DocumentIssue(
+            source,
+            format_path([p for p in err["loc"] if isinstance(p, str | int)]),
+            f"rejected by the ODCS model: {err['msg']}",
+        )
+        for err in exc.errors()
+    ]
