@@ -12,6 +12,7 @@ Two things differ from plain ``jsonschema``:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import re
@@ -103,19 +104,32 @@ def _translate(error: ValidationError, source: str, validator: Validator) -> lis
     path = list(error.absolute_path)
     kind = error.validator
     if kind in ("oneOf", "anyOf") and error.context:
+        types = _alternative_types(error)
+        if types:  # no alternative takes a value of this type: say which types would do
+            return [_type_issue(source, path, error.instance, types)]
         branch = _likeliest_branch(error)
         return [issue for sub in branch for issue in _translate(sub, source, validator)]
+    if kind == "oneOf":  # no sub-errors: the value fits several alternatives at once
+        return [_ambiguous(source, path, error.instance)]
+    if kind in _SIZE_WORDS:
+        return [_size_issue(source, path, kind, error.validator_value, error.instance)]
+    if kind == "uniqueItems":
+        return [DocumentIssue(source, format_path(path), "list has repeated items", "unique items")]
     if kind == "required":
         missing = _quoted_name(error.message)
         if missing is not None:
             return [DocumentIssue(source, format_path([*path, missing]), "required field missing")]
-    if kind in ("additionalProperties", "unevaluatedProperties") and isinstance(
-        error.instance, dict
-    ):
-        known = _known_fields(error.schema, validator)
+    if kind == "additionalProperties" and isinstance(error.instance, dict):
+        known = set(error.schema.get("properties", {}))
+        patterns = list(error.schema.get("patternProperties", {}))
+        unknown = [k for k in error.instance if k not in known and not _matches(patterns, k)]
+        return [_unknown_field(source, path, key, known) for key in unknown]
+    if kind == "unevaluatedProperties" and isinstance(error.instance, dict):
+        known = _evaluated_fields(error.schema, error.instance, validator)
+        # A key only a failing alternative declares is left "unevaluated" by that failure,
+        # which is reported on its own; only keys no applicable subschema knows are unknown.
         unknown = [k for k in error.instance if k not in known]
-        if unknown and known:
-            return [_unknown_field(source, path, key, known) for key in unknown]
+        return [_unknown_field(source, path, key, known) for key in unknown]
     if kind == "enum" and isinstance(error.validator_value, list):
         return [_enum_issue(source, path, error.instance, error.validator_value)]
     if kind == "const":
@@ -142,6 +156,58 @@ _FORMAT_HINT = {
 }
 
 
+_SIZE_WORDS = {
+    "minItems": ("at least", "item"),
+    "maxItems": ("at most", "item"),
+    "minLength": ("at least", "character"),
+    "maxLength": ("at most", "character"),
+    "minProperties": ("at least", "field"),
+    "maxProperties": ("at most", "field"),
+}
+
+
+def _size_issue(
+    source: str, path: list[Any], kind: str, limit: Any, instance: Any
+) -> DocumentIssue:
+    bound, unit = _SIZE_WORDS[kind]
+    plural = "" if limit == 1 else "s"
+    count = len(instance) if isinstance(instance, str | list | dict) else 0
+    message = "is empty" if count == 0 else f"has {count} {unit}{'' if count == 1 else 's'}"
+    return DocumentIssue(source, format_path(path), message, f"{bound} {limit} {unit}{plural}")
+
+
+def _ambiguous(source: str, path: list[Any], instance: Any) -> DocumentIssue:
+    operators = (
+        sorted(k for k in instance if k.startswith(("mustBe", "mustNotBe")))
+        if isinstance(instance, dict)
+        else []
+    )
+    if len(operators) > 1:
+        # ODCS v3.1+ quality rules take exactly one comparison operator.
+        message = f"a quality rule takes one operator, found {', '.join(operators)}"
+        return DocumentIssue(source, format_path(path), message, "mustBeBetween for a range")
+    message = "matches more than one of the allowed forms, so its meaning is ambiguous"
+    return DocumentIssue(source, format_path(path), message, "exactly one form")
+
+
+def _alternative_types(error: ValidationError) -> list[str]:
+    """The types a oneOf/anyOf allows, if every alternative failed on the value's type."""
+    depth = len(error.absolute_path)
+    branches: dict[Any, list[str] | None] = {}
+    for sub in error.context or ():
+        key = sub.relative_schema_path[0] if sub.relative_schema_path else 0
+        at_root = len(sub.absolute_path) == depth and sub.validator == "type"
+        wanted = (
+            sub.validator_value if isinstance(sub.validator_value, list) else [sub.validator_value]
+        )
+        branches.setdefault(key, None)
+        if at_root:
+            branches[key] = [str(t) for t in wanted]
+    if not branches or any(v is None for v in branches.values()):
+        return []
+    return list(dict.fromkeys(t for v in branches.values() for t in v or ()))
+
+
 def _likeliest_branch(error: ValidationError) -> list[ValidationError]:
     """The errors of the alternative of a failed oneOf/anyOf the author most likely meant.
 
@@ -165,26 +231,37 @@ def _likeliest_branch(error: ValidationError) -> list[ValidationError]:
     return min(branches.values(), key=rank)
 
 
-def _known_fields(schema: Any, validator: Validator, seen: set[int] | None = None) -> set[str]:
-    """Names of the properties ``schema`` declares, following $ref and allOf/if/then."""
-    seen = set() if seen is None else seen
+def _evaluated_fields(
+    schema: Any, instance: dict[str, Any], validator: Validator, seen: frozenset[int] = frozenset()
+) -> set[str]:
+    """Keys of ``instance`` that ``schema`` declares, following ``$ref``, ``allOf``,
+    ``anyOf``/``oneOf`` and, of ``if``/``then``/``else``, only the branch that applies."""
     if not isinstance(schema, Mapping) or id(schema) in seen:
         return set()
-    seen.add(id(schema))
+    seen = seen | {id(schema)}
+    if schema.get("additionalProperties", False) is not False:
+        return set(instance)
     names = set(schema.get("properties", {}))
+    patterns = list(schema.get("patternProperties", {}))
+    names |= {k for k in instance if _matches(patterns, k)}
+    subschemas: list[Any] = []
     ref = schema.get("$ref")
     if isinstance(ref, str):
-        try:
-            target = validator._resolver.lookup(ref).contents
-        except Exception:  # an unresolvable $ref only loses suggestions
-            target = None
-        names |= _known_fields(target, validator, seen)
+        # An unresolvable $ref only costs us suggestions.
+        with contextlib.suppress(Exception):
+            subschemas.append(validator._resolver.lookup(ref).contents)
     for keyword in ("allOf", "anyOf", "oneOf"):
-        for sub in schema.get(keyword, ()):
-            names |= _known_fields(sub, validator, seen)
-    for keyword in ("then", "else"):
-        names |= _known_fields(schema.get(keyword), validator, seen)
+        subschemas.extend(schema.get(keyword, ()))
+    if "if" in schema:
+        applies = validator.evolve(schema=schema["if"]).is_valid(instance)
+        subschemas.append(schema.get("then" if applies else "else"))
+    for sub in subschemas:
+        names |= _evaluated_fields(sub, instance, validator, seen)
     return names
+
+
+def _matches(patterns: list[str], key: str) -> bool:
+    return any(re.search(p, key) for p in patterns)
 
 
 def _unknown_field(source: str, path: list[Any], key: str, known: Iterable[str]) -> DocumentIssue:

@@ -1,0 +1,85 @@
+"""``meshgate validate`` through the console entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway.cli import main
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+VALID = """\
+apiVersion: v3.1.0
+kind: DataContract
+id: ok
+version: 1.0.0
+status: active
+"""
+
+
+def test_valid_folder_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    bitol = CORPUS / "bitol"
+    count = len(list(bitol.rglob("*.yaml")))
+    assert main(["validate", str(bitol)]) == 0
+    out = capsys.readouterr().out
+    assert out == f"{count} documents, 0 invalid\n"
+
+
+def test_invalid_documents_print_one_issue_per_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "ok.yaml").write_text(VALID, encoding="utf-8")
+    nested = tmp_path / "more" / "deeper"
+    nested.mkdir(parents=True)
+    (nested / "bad.yml").write_text(
+        VALID.replace("id: ok\n", "") + "schema:\n  - name: t\n    properties:\n"
+        "      - {name: a, logicalType: strin}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "notes.txt").write_text("not a document", encoding="utf-8")
+    code = main(["validate", str(tmp_path)])
+    out = capsys.readouterr().out.splitlines()
+    bad = nested / "bad.yml"
+    assert code == 1
+    assert out[0] == f"{bad}: id: required field missing"
+    assert out[1].startswith(f"{bad}: schema[0].properties[0].logicalType: 'strin' is not one of")
+    assert out[-1] == "2 documents, 1 invalid"
+    assert len(out) == 3
+
+
+def test_files_and_folders_mix(capsys: pytest.CaptureFixture[str]) -> None:
+    broken = sorted((CORPUS / "broken").glob("*.yaml"))[:2]
+    code = main(["validate", str(CORPUS / "bitol" / "main"), *map(str, broken)])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert (
+        out[-1]
+        == f"{len(list((CORPUS / 'bitol' / 'main').glob('*.yaml'))) + 2} documents, 2 invalid"
+    )
+    assert {line.split(":")[0] for line in out[:-1]} == {str(p) for p in broken}
+
+
+def test_missing_path_exits_two(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "ok.yaml").write_text(VALID, encoding="utf-8")
+    assert main(["validate", str(tmp_path / "ok.yaml"), str(tmp_path / "nope")]) == 2
+    captured = capsys.readouterr()
+    assert "nope: no such file or folder" in captured.err
+    assert captured.out == ""
+
+
+def test_placeholders_from_environment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contract = tmp_path / "pg.yaml"
+    contract.write_text(
+        VALID + "servers:\n  - {server: pg, type: postgres, host: h, port: '${PORT}',"
+        " database: d, schema: s}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.delenv("PORT", raising=False)
+    assert main(["validate", str(contract)]) == 0  # unresolved: not judged
+    monkeypatch.setenv("PORT", "not-a-port")
+    assert main(["validate", str(contract)]) == 1
+    assert "servers[0].port: 'not-a-port' is not of type integer" in capsys.readouterr().out
