@@ -7,18 +7,18 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from contracts._issues import DocumentInvalid, DocumentIssue, finalize
-from contracts._placeholders import resolve_servers
+from contracts._issues import DocumentInvalid, DocumentIssue
 from contracts._reader import read_document
-from contracts.odcs import contract_schema_issues
-from contracts.odps import descriptor_issues
-from contracts.oors import result_issues
+from contracts.odcs import parse_contract
+from contracts.odps import parse_descriptor
+from contracts.oors import parse_result
 
-#: What each ``kind`` is checked with.
-_CHECKS: dict[str, Callable[[dict[str, Any], str, Mapping[str, str]], list[DocumentIssue]]] = {
-    "DataContract": lambda doc, src, env: contract_schema_issues(resolve_servers(doc, env), src),
-    "DataProduct": lambda doc, src, env: descriptor_issues(doc, src),
-    "ObservabilityResult": lambda doc, src, env: result_issues(doc, src),
+#: What each ``kind`` is checked with: the same parsers that load documents, so
+#: ``validate_file`` accepts exactly what the loaders accept.
+_CHECKS: dict[str, Callable[[dict[str, Any], str, Mapping[str, str]], object]] = {
+    "DataContract": lambda doc, src, env: parse_contract(doc, src, env),
+    "DataProduct": lambda doc, src, env: parse_descriptor(doc, src),
+    "ObservabilityResult": lambda doc, src, env: parse_result(doc, src),
 }
 
 KINDS: tuple[str, ...] = tuple(_CHECKS)
@@ -45,4 +45,8 @@ def validate_file(path: str | Path, env: Mapping[str, str] | None = None) -> lis
     if check is None:
         message = "kind is missing" if kind is None else f"unknown document kind {kind!r}"
         return [DocumentIssue(source, "kind", message, "one of " + ", ".join(KINDS))]
-    return finalize(check(doc, source, os.environ if env is None else env))
+    try:
+        check(doc, source, os.environ if env is None else env)
+    except DocumentInvalid as exc:
+        return exc.issues
+    return []
