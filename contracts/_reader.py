@@ -100,7 +100,7 @@ def _parse_yaml(text: str, source: str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        duplicates = list(_duplicate_keys(node, []))
+        duplicates = list(_duplicate_keys(node, [], set()))
         if duplicates:
             raise DocumentInvalid([DocumentIssue(source, *d) for d in duplicates])
         return loader.construct_document(node)
@@ -121,8 +121,13 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     return f"YAML syntax error: {problem}{where}"
 
 
-def _duplicate_keys(node: yaml.Node, path: list[str | int]) -> Iterator[tuple[str, str, str]]:
+def _duplicate_keys(
+    node: yaml.Node, path: list[str | int], visited: set[int]
+) -> Iterator[tuple[str, str, str]]:
     """Yield ``(path, message, expected)`` for each key written twice in one mapping."""
+    if id(node) in visited:  # an alias: its anchor was checked already (and may recurse)
+        return
+    visited.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -137,7 +142,9 @@ def _duplicate_keys(node: yaml.Node, path: list[str | int]) -> Iterator[tuple[st
                     )
                 else:
                     seen[key] = line
-            yield from _duplicate_keys(value_node, [*path, key if key is not None else "?"])
+            yield from _duplicate_keys(
+                value_node, [*path, key if key is not None else "?"], visited
+            )
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            yield from _duplicate_keys(item, [*path, index])
+            yield from _duplicate_keys(item, [*path, index], visited)

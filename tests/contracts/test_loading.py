@@ -250,3 +250,25 @@ def test_bytes_with_bom_and_empty_document() -> None:
     assert str(caught.value.issues[0]) == (
         "empty.yaml: $: the document holds nothing (expected a mapping of fields)"
     )
+
+
+def test_anchors_and_merge_keys_load() -> None:
+    text = """\
+apiVersion: v3.1.0
+kind: DataContract
+id: anchors
+version: 1.0.0
+status: active
+servers:
+  - &base {server: files, type: local, path: data/a.parquet, format: parquet}
+  - <<: *base
+    server: files-b
+    path: data/b.parquet
+"""
+    doc = parse_contract(text, env={})
+    assert doc.raw["servers"][1] == {
+        "server": "files-b",
+        "type": "local",
+        "path": "data/b.parquet",
+        "format": "parquet",
+    }
