@@ -8,6 +8,9 @@ rule below is one such case; keep the list short and each rule obvious:
 * two ``servers`` entries with the same ``server`` name (servers are chosen by name);
 * ``primaryKeyPosition`` set (>= 1) on a property that is not ``primaryKey: true``, and
   two key columns of one object at the same position;
+* a quality rule key that looks like a comparison operator but is none
+  (``mustBeGreaterThanOrEqualTo``): v3.0.x schemas accept any key in a rule, so the rule
+  would silently check nothing;
 * a quality rule whose bounds leave no value possible: ``mustBeGreaterThan`` (or
   ``...OrEqualTo``) above ``mustBeLessThan`` (or ``...OrEqualTo``), or ``mustBeBetween``
   / ``mustNotBeBetween`` with the larger number first.
@@ -18,6 +21,7 @@ reported by the JSON Schema, once.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from typing import Any, TypeGuard
 
@@ -66,12 +70,27 @@ def _object_issues(obj: dict[str, Any], path: Path) -> Iterator[tuple[Path, str]
 
 
 _LOWER = ("mustBeGreaterThan", "mustBeGreaterOrEqualTo")
+_OPERATORS = (
+    "mustBe",
+    "mustNotBe",
+    "mustBeGreaterThan",
+    "mustBeGreaterOrEqualTo",
+    "mustBeLessThan",
+    "mustBeLessOrEqualTo",
+    "mustBeBetween",
+    "mustNotBeBetween",
+)
 _UPPER = ("mustBeLessThan", "mustBeLessOrEqualTo")
 
 
 def _quality_issues(rules: Any, path: Path) -> Iterator[tuple[Path, str]]:
     for index, rule in _dicts(rules):
         here: Path = [*path, index]
+        for key in rule:
+            if key.startswith(("mustBe", "mustNotBe")) and key not in _OPERATORS:
+                close = difflib.get_close_matches(key, _OPERATORS, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                yield ([*here, key], f"unknown comparison operator {key!r}{hint}")
         for low_key in _LOWER:
             for high_key in _UPPER:
                 low, high = rule.get(low_key), rule.get(high_key)

@@ -107,6 +107,12 @@ def _translate(error: ValidationError, source: str, validator: Validator) -> lis
         types = _alternative_types(error)
         if types:  # no alternative takes a value of this type: say which types would do
             return [_type_issue(source, path, error.instance, types)]
+        fields = _alternative_fields(error)
+        if fields:  # each alternative is "have field X": none of the X is there
+            expected = "one of " + ", ".join(fields)
+            return [
+                DocumentIssue(source, format_path(path), "a required field is missing", expected)
+            ]
         branch = _likeliest_branch(error)
         return [issue for sub in branch for issue in _translate(sub, source, validator)]
     if kind == "oneOf":  # no sub-errors: the value fits several alternatives at once
@@ -129,7 +135,10 @@ def _translate(error: ValidationError, source: str, validator: Validator) -> lis
         # A key only a failing alternative declares is left "unevaluated" by that failure,
         # which is reported on its own; only keys no applicable subschema knows are unknown.
         unknown = [k for k in error.instance if k not in known]
-        return [_unknown_field(source, path, key, known) for key in unknown]
+        # Suggest from every alternative, applicable or not: `mustBeGreaterThanOrEqualTo`
+        # in a rule that is not (yet) a library rule should still point at the operator.
+        names = _evaluated_fields(error.schema, error.instance, validator, every_branch=True)
+        return [_unknown_field(source, path, key, names) for key in unknown]
     if kind == "enum" and isinstance(error.validator_value, list):
         return [_enum_issue(source, path, error.instance, error.validator_value)]
     if kind == "const":
@@ -208,6 +217,26 @@ def _alternative_types(error: ValidationError) -> list[str]:
     return list(dict.fromkeys(t for v in branches.values() for t in v or ()))
 
 
+def _alternative_fields(error: ValidationError) -> list[str]:
+    """The missing fields, if each alternative of a oneOf/anyOf failed on one of them only."""
+    depth = len(error.absolute_path)
+    branches: dict[Any, list[ValidationError]] = {}
+    for sub in error.context or ():
+        key = sub.relative_schema_path[0] if sub.relative_schema_path else 0
+        branches.setdefault(key, []).append(sub)
+    fields: list[str] = []
+    for errors in branches.values():
+        if len(errors) != 1 or errors[0].validator != "required":
+            return []
+        if len(errors[0].absolute_path) != depth:
+            return []
+        name = _quoted_name(errors[0].message)
+        if name is None:
+            return []
+        fields.append(name)
+    return fields
+
+
 def _likeliest_branch(error: ValidationError) -> list[ValidationError]:
     """The errors of the alternative of a failed oneOf/anyOf the author most likely meant.
 
@@ -232,10 +261,15 @@ def _likeliest_branch(error: ValidationError) -> list[ValidationError]:
 
 
 def _evaluated_fields(
-    schema: Any, instance: dict[str, Any], validator: Validator, seen: frozenset[int] = frozenset()
+    schema: Any,
+    instance: dict[str, Any],
+    validator: Validator,
+    seen: frozenset[int] = frozenset(),
+    every_branch: bool = False,
 ) -> set[str]:
     """Keys of ``instance`` that ``schema`` declares, following ``$ref``, ``allOf``,
-    ``anyOf``/``oneOf`` and, of ``if``/``then``/``else``, only the branch that applies."""
+    ``anyOf``/``oneOf`` and, of ``if``/``then``/``else``, only the branch that applies
+    (or both, with ``every_branch``)."""
     if not isinstance(schema, Mapping) or id(schema) in seen:
         return set()
     seen = seen | {id(schema)}
@@ -252,11 +286,13 @@ def _evaluated_fields(
             subschemas.append(validator._resolver.lookup(ref).contents)
     for keyword in ("allOf", "anyOf", "oneOf"):
         subschemas.extend(schema.get(keyword, ()))
-    if "if" in schema:
+    if "if" in schema and every_branch:
+        subschemas.extend((schema.get("then"), schema.get("else")))
+    elif "if" in schema:
         applies = validator.evolve(schema=schema["if"]).is_valid(instance)
         subschemas.append(schema.get("then" if applies else "else"))
     for sub in subschemas:
-        names |= _evaluated_fields(sub, instance, validator, seen)
+        names |= _evaluated_fields(sub, instance, validator, seen, every_branch)
     return names
 
 
@@ -264,10 +300,22 @@ def _matches(patterns: list[str], key: str) -> bool:
     return any(re.search(p, key) for p in patterns)
 
 
+# Fields ODCS renamed, which difflib cannot guess.
+_RENAMED = {"rule": "metric"}
+
+
 def _unknown_field(source: str, path: list[Any], key: str, known: Iterable[str]) -> DocumentIssue:
-    close = difflib.get_close_matches(key, sorted(known), n=1)
+    names = set(known)
+    where = format_path([*path, key])
+    if _RENAMED.get(key) in names:
+        return DocumentIssue(
+            source, where, f"unknown field {key!r}; did you mean {_RENAMED[key]!r}?"
+        )
+    if key in names:  # declared only by an alternative that does not apply (another type)
+        return DocumentIssue(source, where, f"field {key!r} does not apply to this kind of object")
+    close = difflib.get_close_matches(key, sorted(names), n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
-    return DocumentIssue(source, format_path([*path, key]), f"unknown field {key!r}{hint}")
+    return DocumentIssue(source, where, f"unknown field {key!r}{hint}")
 
 
 def _enum_issue(source: str, path: list[Any], value: Any, allowed: list[Any]) -> DocumentIssue:

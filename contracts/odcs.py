@@ -99,7 +99,11 @@ def contract_schema_issues(doc: dict[str, Any], source: str) -> list[DocumentIss
             else f"unsupported ODCS apiVersion {api_version!r}"
         )
         return [DocumentIssue(source, "apiVersion", message, f"one of {supported}")]
-    return finalize([*schema_issues(validator, doc, source), *contract_issues(doc, source)])
+    found = schema_issues(validator, doc, source)
+    # Where the schema already reported a place, our own rules add nothing there.
+    reported = {issue.path for issue in found}
+    found.extend(i for i in contract_issues(doc, source) if i.path not in reported)
+    return finalize(found)
 
 
 def _model_issues(exc: pydantic.ValidationError, source: str) -> list[DocumentIssue]:
