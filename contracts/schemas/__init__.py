@@ -1,0 +1,1 @@
+"""Data: the JSON Schemas contracts are checked against (see NOTICE)."""

@@ -1,0 +1,1 @@
+"""Data: the official ODCS JSON Schemas, one per apiVersion (see ../NOTICE)."""
