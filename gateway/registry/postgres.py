@@ -1,0 +1,269 @@
+"""The PostgreSQL registry: for several gateway replicas sharing one phone book.
+
+One psycopg 3 ``AsyncConnection`` serves the store, one call at a time (an
+``asyncio.Lock``): registry traffic is light, and the gateway caches what it reads. A
+connection that breaks (server restarted) is replaced on the next call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import DictRow, dict_row
+
+from gateway.errors import RegistryError
+from gateway.registry.model import RegisteredProduct
+from gateway.registry.rows import COLUMNS, fold, from_row, to_values
+from gateway.registry.store import check_page, key_taken
+
+T = TypeVar("T")
+Connection = psycopg.AsyncConnection[DictRow]
+
+# Each entry moves the schema one version up; never edit a released entry, add one.
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (
+        1,
+        (
+            """
+            CREATE TABLE products (
+                id text PRIMARY KEY,
+                domain text NOT NULL,
+                slug text NOT NULL,
+                name text NOT NULL,
+                description text NOT NULL,
+                owner_name text,
+                owner_email text,
+                tags jsonb NOT NULL,
+                status text,
+                url text NOT NULL,
+                base_url text NOT NULL,
+                versions jsonb NOT NULL,
+                contracts jsonb NOT NULL,
+                search text NOT NULL,
+                tag_keys jsonb NOT NULL,
+                sort_name text NOT NULL,
+                registered_at timestamptz NOT NULL,
+                updated_at timestamptz NOT NULL,
+                UNIQUE (domain, slug)
+            )
+            """,
+            'CREATE INDEX products_order ON products (domain COLLATE "C", sort_name COLLATE "C")',
+        ),
+    ),
+)
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+# Serializes gateways migrating the same database at the same time ("meshgate" in ASCII).
+_MIGRATION_LOCK = 0x6D657368676174
+
+_JSON = ("tags", "versions", "contracts", "tag_keys")
+_SELECT = f"SELECT {', '.join(COLUMNS)} FROM products"
+# The "C" collation compares code points, as SQLite does, so both backends list alike.
+_ORDER = 'ORDER BY domain COLLATE "C", sort_name COLLATE "C", name COLLATE "C", id COLLATE "C"'
+_PLACEHOLDERS = ", ".join("%s::jsonb" if c in _JSON else "%s" for c in COLUMNS)
+_UPDATED = [c for c in COLUMNS if c not in ("id", "registered_at")]
+_UPSERT = (
+    f"INSERT INTO products ({', '.join(COLUMNS)}) VALUES ({_PLACEHOLDERS}) "
+    f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _UPDATED)} "
+    f"RETURNING {', '.join(COLUMNS)}"
+)
+_HOLDER = "SELECT id FROM products WHERE domain = %s AND slug = %s AND id <> %s"
+
+
+class PostgresRegistryStore:
+    """A :class:`~gateway.registry.store.RegistryStore` in a PostgreSQL database."""
+
+    def __init__(self, connection: Connection, dsn: str) -> None:
+        """Wrap an open, migrated connection; use :meth:`open` instead."""
+        self._conn = connection
+        self._dsn = dsn
+        self._where = describe(dsn)
+        self._lock = asyncio.Lock()
+        self._closed = False
+
+    @classmethod
+    async def open(cls, dsn: str) -> PostgresRegistryStore:
+        """Connect to the database at ``dsn`` and bring its schema up to date."""
+        conn = await _connect(dsn)
+        try:
+            await _migrate(conn, describe(dsn))
+        except psycopg.Error as exc:
+            await conn.close()
+            raise RegistryError(f"cannot open the registry at {describe(dsn)}: {exc}") from exc
+        except BaseException:
+            await conn.close()
+            raise
+        return cls(conn, dsn)
+
+    async def upsert(self, product: RegisteredProduct) -> RegisteredProduct:
+        """See :meth:`RegistryStore.upsert`."""
+        values = to_values(product)
+        args = [values[c] for c in COLUMNS]
+
+        async def write(conn: Connection) -> DictRow | None:
+            async with conn.transaction():
+                holder = await (
+                    await conn.execute(_HOLDER, (product.domain, product.slug, product.id))
+                ).fetchone()
+                if holder is not None:
+                    raise key_taken(product, holder["id"])
+                return await (await conn.execute(_UPSERT, args)).fetchone()
+
+        try:
+            row = await self._run(write)
+        except psycopg.errors.UniqueViolation:
+            # Another gateway took the key between our check and our write.
+            holder = await self._run(
+                lambda conn: _fetchone(conn, _HOLDER, (product.domain, product.slug, product.id))
+            )
+            if holder is None:
+                raise
+            raise key_taken(product, holder["id"]) from None
+        assert row is not None  # RETURNING always yields the written row
+        return from_row(row)
+
+    async def get(self, id_or_key: str) -> RegisteredProduct | None:
+        """See :meth:`RegistryStore.get`."""
+        # An exact id wins over a key that happens to spell the same text.
+        sql = (
+            f"{_SELECT} WHERE id = %s OR domain || '.' || slug = %s ORDER BY (id = %s) DESC LIMIT 1"
+        )
+        args = (id_or_key, id_or_key, id_or_key)
+        row = await self._run(lambda conn: _fetchone(conn, sql, args))
+        return None if row is None else from_row(row)
+
+    async def remove(self, id: str) -> bool:
+        """See :meth:`RegistryStore.remove`."""
+
+        async def delete(conn: Connection) -> bool:
+            cursor = await conn.execute("DELETE FROM products WHERE id = %s", (id,))
+            return cursor.rowcount > 0
+
+        return await self._run(delete)
+
+    async def list(
+        self,
+        *,
+        domain: str | None = None,
+        tag: str | None = None,
+        text: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> builtins.list[RegisteredProduct]:
+        """See :meth:`RegistryStore.list`."""
+        check_page(limit, offset)
+        where, params = _where(domain, tag, text)
+        sql = f"{_SELECT} {where} {_ORDER} LIMIT %s OFFSET %s"
+        args = [*params, limit, offset]  # LIMIT NULL means no limit
+
+        async def select(conn: Connection) -> builtins.list[DictRow]:
+            return await (await conn.execute(sql, args)).fetchall()
+
+        return [from_row(row) for row in await self._run(select)]
+
+    async def count(
+        self, *, domain: str | None = None, tag: str | None = None, text: str | None = None
+    ) -> int:
+        """See :meth:`RegistryStore.count`."""
+        where, params = _where(domain, tag, text)
+        sql = f"SELECT count(*) AS n FROM products {where}"
+        row = await self._run(lambda conn: _fetchone(conn, sql, params))
+        return 0 if row is None else int(row["n"])
+
+    async def domains(self) -> builtins.list[tuple[str, int]]:
+        """See :meth:`RegistryStore.domains`."""
+        sql = (
+            'SELECT domain, count(*) AS n FROM products GROUP BY domain ORDER BY domain COLLATE "C"'
+        )
+
+        async def select(conn: Connection) -> builtins.list[DictRow]:
+            return await (await conn.execute(sql)).fetchall()
+
+        return [(row["domain"], int(row["n"])) for row in await self._run(select)]
+
+    async def close(self) -> None:
+        """See :meth:`RegistryStore.close`."""
+        async with self._lock:
+            self._closed = True
+            await self._conn.close()
+
+    async def _run(self, call: Callable[[Connection], Awaitable[T]]) -> T:
+        async with self._lock:
+            if self._closed:
+                raise RegistryError(f"the registry at {self._where} is closed")
+            if self._conn.closed or self._conn.broken:
+                # The server went away since the last call; try a fresh connection.
+                self._conn = await _connect(self._dsn)
+            try:
+                return await call(self._conn)
+            except psycopg.errors.UniqueViolation:
+                raise  # upsert turns it into a clear RegistryError
+            except psycopg.Error as exc:
+                raise RegistryError(f"PostgreSQL registry at {self._where}: {exc}") from exc
+
+
+def describe(dsn: str) -> str:
+    """``host:port/dbname`` of ``dsn``, never its password, for messages.
+
+    >>> describe("postgresql://mesh:secret@127.0.0.1:55432/registry")
+    '127.0.0.1:55432/registry'
+    """
+    try:
+        info = conninfo_to_dict(dsn)
+    except psycopg.Error:
+        return "<unparsable PostgreSQL DSN>"
+    return f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
+
+
+async def _connect(dsn: str) -> Connection:
+    try:
+        return await psycopg.AsyncConnection.connect(
+            dsn, autocommit=True, row_factory=dict_row, connect_timeout=10
+        )
+    except psycopg.Error as exc:
+        raise RegistryError(f"cannot connect to the registry at {describe(dsn)}: {exc}") from exc
+
+
+async def _fetchone(conn: Connection, sql: str, args: Any) -> DictRow | None:
+    return await (await conn.execute(sql, args)).fetchone()
+
+
+def _where(domain: str | None, tag: str | None, text: str | None) -> tuple[str, list[str]]:
+    clauses: list[str] = []
+    params: list[str] = []
+    if domain is not None:
+        clauses.append("domain = %s")
+        params.append(domain)
+    if tag is not None:
+        clauses.append("tag_keys @> jsonb_build_array(%s::text)")
+        params.append(fold(tag))
+    if text is not None:
+        # strpos, not LIKE: the user's text is matched literally, '%' and '_' included.
+        clauses.append("strpos(search, %s) > 0")
+        params.append(fold(text))
+    return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+async def _migrate(conn: Connection, where: str) -> None:
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+        await conn.execute("CREATE TABLE IF NOT EXISTS registry_schema (version integer NOT NULL)")
+        row = await _fetchone(
+            conn, "SELECT coalesce(max(version), 0) AS v FROM registry_schema", ()
+        )
+        current = 0 if row is None else int(row["v"])
+        if current > SCHEMA_VERSION:
+            raise RegistryError(
+                f"the registry at {where} has schema version {current}, newer than this "
+                f"gateway's {SCHEMA_VERSION}; upgrade meshgate"
+            )
+        for version, statements in MIGRATIONS:
+            if version > current:
+                for statement in statements:
+                    await conn.execute(statement)
+                await conn.execute("DELETE FROM registry_schema")
+                await conn.execute("INSERT INTO registry_schema (version) VALUES (%s)", (version,))

@@ -1,0 +1,220 @@
+"""The registry service: register, refresh and unregister products; look them up.
+
+Registering is a live check, not a form: the product's discovery endpoint must answer,
+its descriptor must be valid and each contract it publishes must be served where its
+metadata says. Only then is the link and summary stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from contracts import DocumentInvalid, ProductDescriptor, parse_descriptor
+from gateway.errors import (
+    ContractNotFound,
+    InvalidDescriptor,
+    ProductNotFound,
+    RegistryError,
+    UpstreamBadResponse,
+)
+from gateway.registry.fetch import fetch_json
+from gateway.registry.model import ContractLink, RegisteredProduct
+from gateway.registry.store import RegistryStore
+from gateway.registry.summary import contract_links, summarise
+from gateway.registry.urls import normalise_product_url
+
+# Metadata of a product is a page of JSON; anything far larger is a mistake or an attack.
+DEFAULT_MAX_ANSWER_BYTES = 1_048_576
+# Contracts are read to check their id and version; big schemas stay well below this.
+DEFAULT_MAX_CONTRACT_BYTES = 8_388_608
+
+
+class Registry:
+    """Register products by URL and look them up; see :class:`RegistryStore` for storage."""
+
+    def __init__(
+        self,
+        store: RegistryStore,
+        http: httpx.AsyncClient,
+        *,
+        max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
+        max_contract_bytes: int = DEFAULT_MAX_CONTRACT_BYTES,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        """``http`` is the app's pooled client; its timeouts bound every check."""
+        self.store = store
+        self._http = http
+        self._max_answer_bytes = max_answer_bytes
+        self._max_contract_bytes = max_contract_bytes
+        self._clock = clock
+
+    async def register(self, url: str) -> RegisteredProduct:
+        """Register (or update) the product whose gateway is at ``url``.
+
+        ``url`` is the product's base URL or its ``/discover/metadata`` URL. Raises
+        ``BadRequest`` (not an http(s) URL), ``UpstreamUnavailable`` / ``UpstreamTimeout`` /
+        ``UpstreamBadResponse`` (the product does not answer well), ``InvalidDescriptor``,
+        ``ContractNotFound`` (an output contract is not served) or ``RegistryError``
+        (its ``domain.slug`` belongs to another product).
+        """
+        return await self.store.upsert(await self._inspect(url, product_id=None))
+
+    async def refresh(self, id_or_key: str) -> RegisteredProduct:
+        """Fetch a registered product's metadata again from its stored URL and update it."""
+        stored = await self.require(id_or_key)
+        fresh = await self._inspect(stored.url, product_id=stored.id)
+        if fresh.id != stored.id:
+            raise RegistryError(
+                f"{stored.url} now serves product {fresh.id}, not {stored.id}; unregister "
+                f"{stored.key} and register the new product instead",
+                product_id=stored.id,
+                url=stored.url,
+            )
+        return await self.store.upsert(fresh)
+
+    async def unregister(self, id_or_key: str) -> RegisteredProduct:
+        """Forget a product; returns what was stored. Raises ``ProductNotFound``."""
+        stored = await self.require(id_or_key)
+        if not await self.store.remove(stored.id):
+            raise _not_found(id_or_key)  # removed by someone else meanwhile
+        return stored
+
+    async def get(self, id_or_key: str) -> RegisteredProduct | None:
+        """The product with this ODPS id or ``domain.slug``, or None."""
+        return await self.store.get(id_or_key)
+
+    async def require(self, id_or_key: str) -> RegisteredProduct:
+        """Like :meth:`get` but raises ``ProductNotFound`` instead of returning None."""
+        product = await self.store.get(id_or_key)
+        if product is None:
+            raise _not_found(id_or_key)
+        return product
+
+    async def list(
+        self,
+        *,
+        domain: str | None = None,
+        tag: str | None = None,
+        text: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> builtins.list[RegisteredProduct]:
+        """Registered products matching the filters; see :meth:`RegistryStore.list`."""
+        return await self.store.list(domain=domain, tag=tag, text=text, limit=limit, offset=offset)
+
+    async def count(
+        self, *, domain: str | None = None, tag: str | None = None, text: str | None = None
+    ) -> int:
+        """How many products match the filters."""
+        return await self.store.count(domain=domain, tag=tag, text=text)
+
+    async def domains(self) -> builtins.list[tuple[str, int]]:
+        """Each domain with its number of products."""
+        return await self.store.domains()
+
+    async def _inspect(self, url: str, *, product_id: str | None) -> RegisteredProduct:
+        """Fetch, validate and summarise the product at ``url``, without storing it."""
+        urls = normalise_product_url(url)
+        answer = await fetch_json(
+            self._http,
+            urls.metadata,
+            what="product gateway",
+            max_bytes=self._max_answer_bytes,
+            product_id=product_id,
+        )
+        if not isinstance(answer, Mapping):
+            raise UpstreamBadResponse(
+                f"{urls.metadata} answered JSON {type(answer).__name__}, expected an object "
+                "with the product definition",
+                product_id=product_id,
+                url=urls.metadata,
+            )
+        descriptor = _descriptor(answer, urls.metadata, product_id)
+        if answer.get("id", descriptor.id) != descriptor.id:
+            raise InvalidDescriptor(
+                f"{urls.metadata} says id {answer.get('id')!r} but its descriptor says "
+                f"{descriptor.id!r}",
+                product_id=descriptor.id,
+                url=urls.metadata,
+            )
+        links = contract_links(answer, descriptor, urls.metadata)
+        await self._check_links(links, descriptor.id)
+        return summarise(answer, descriptor, urls, links, self._clock())
+
+    async def _check_links(self, links: builtins.list[ContractLink], product_id: str) -> None:
+        """Each link must serve the contract it names; raise the first failure."""
+        outcomes = await asyncio.gather(
+            *(self._check_link(link, product_id) for link in links), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+
+    async def _check_link(self, link: ContractLink, product_id: str) -> None:
+        what = f"output contract {link.id} version {link.version}"
+        try:
+            document = await fetch_json(
+                self._http,
+                link.href,
+                what=what,
+                max_bytes=self._max_contract_bytes,
+                product_id=product_id,
+            )
+        except UpstreamBadResponse as exc:
+            if exc.details.get("status") == 404:
+                raise ContractNotFound(
+                    f"{what} is not served at {link.href} (HTTP 404)",
+                    product_id=product_id,
+                    url=link.href,
+                ) from None
+            raise
+        served = (document.get("id"), document.get("version")) if isinstance(document, dict) else ()
+        if served != (link.id, link.version):
+            raise InvalidDescriptor(
+                f"{link.href} should serve {what} but serves "
+                + (f"contract {served[0]} version {served[1]}" if served else "no contract"),
+                product_id=product_id,
+                url=link.href,
+            )
+
+
+def _descriptor(answer: Mapping[str, Any], url: str, product_id: str | None) -> ProductDescriptor:
+    """The validated ``descriptor`` of a metadata answer."""
+    if not isinstance(answer.get("descriptor"), Mapping):
+        found = "no 'descriptor'" if "descriptor" not in answer else "a 'descriptor' that"
+        raise InvalidDescriptor(
+            f"the metadata at {url} has {found}"
+            + (" is not an object" if "descriptor" in answer else "")
+            + " (expected the product's ODPS descriptor as a JSON object)",
+            product_id=product_id,
+            url=url,
+        )
+    try:
+        return parse_descriptor(answer["descriptor"], source=url)
+    except DocumentInvalid as exc:
+        issues = "; ".join(
+            f"{issue.path}: {issue.message}"
+            + (f" (expected {issue.expected})" if issue.expected else "")
+            for issue in exc.issues
+        )
+        raise InvalidDescriptor(
+            f"the descriptor at {url} is invalid: {issues}",
+            product_id=product_id,
+            url=url,
+            issues=[
+                {"path": issue.path, "message": issue.message, "expected": issue.expected}
+                for issue in exc.issues
+            ],
+        ) from None
+
+
+def _not_found(id_or_key: str) -> ProductNotFound:
+    return ProductNotFound(
+        f"no registered product has the id or domain.slug {id_or_key!r}", product_id=None
+    )

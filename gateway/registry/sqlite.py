@@ -1,0 +1,240 @@
+"""The SQLite registry: the default, one file beside the gateway.
+
+The stdlib driver is blocking, so each call runs in a worker thread
+(``asyncio.to_thread``); one connection serves them all, one call at a time (a
+``threading.Lock``), which also makes ``:memory:`` databases work. WAL mode lets other
+processes (a backup, a second reader) read while the gateway writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import sqlite3
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from os import PathLike
+from pathlib import Path
+from typing import Any, TypeVar
+
+from gateway.errors import RegistryError
+from gateway.registry.model import RegisteredProduct
+from gateway.registry.rows import COLUMNS, fold, from_row, to_values
+from gateway.registry.store import check_page, key_taken
+
+T = TypeVar("T")
+
+# Each entry moves the schema one version up; never edit a released entry, add one.
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (
+        1,
+        (
+            """
+            CREATE TABLE products (
+                id TEXT PRIMARY KEY,
+                domain TEXT NOT NULL,
+                slug TEXT NOT NULL,
+                name TEXT NOT NULL,
+                description TEXT NOT NULL,
+                owner_name TEXT,
+                owner_email TEXT,
+                tags TEXT NOT NULL,
+                status TEXT,
+                url TEXT NOT NULL,
+                base_url TEXT NOT NULL,
+                versions TEXT NOT NULL,
+                contracts TEXT NOT NULL,
+                search TEXT NOT NULL,
+                tag_keys TEXT NOT NULL,
+                sort_name TEXT NOT NULL,
+                registered_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                UNIQUE (domain, slug)
+            )
+            """,
+            "CREATE INDEX products_order ON products (domain, sort_name, name, id)",
+        ),
+    ),
+)
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+_SELECT = f"SELECT {', '.join(COLUMNS)} FROM products"
+_ORDER = "ORDER BY domain, sort_name, name, id"
+_UPDATED = [c for c in COLUMNS if c not in ("id", "registered_at")]
+_UPSERT = (
+    f"INSERT INTO products ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)}) "
+    f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _UPDATED)}"
+)
+
+
+class SqliteRegistryStore:
+    """A :class:`~gateway.registry.store.RegistryStore` in one SQLite file."""
+
+    def __init__(self, connection: sqlite3.Connection, path: str) -> None:
+        """Wrap an open, migrated connection; use :meth:`open` instead."""
+        self._db = connection
+        self._path = path
+        self._lock = threading.Lock()
+
+    @classmethod
+    async def open(cls, path: str | PathLike[str]) -> SqliteRegistryStore:
+        """Open the registry file at ``path`` (or ``":memory:"``), creating it if needed."""
+        return await asyncio.to_thread(cls._open, str(path))
+
+    @classmethod
+    def _open(cls, path: str) -> SqliteRegistryStore:
+        try:
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # Autocommit mode: transactions are opened explicitly where they matter.
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        except (sqlite3.Error, OSError) as exc:
+            raise RegistryError(f"cannot open the SQLite registry at {path}: {exc}") from exc
+        try:
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA busy_timeout=5000")
+            _migrate(db, path)
+        except sqlite3.Error as exc:
+            db.close()
+            raise RegistryError(f"cannot open the SQLite registry at {path}: {exc}") from exc
+        except BaseException:
+            db.close()
+            raise
+        return cls(db, path)
+
+    async def upsert(self, product: RegisteredProduct) -> RegisteredProduct:
+        """See :meth:`RegistryStore.upsert`."""
+        return await self._run(self._upsert, product)
+
+    def _upsert(self, product: RegisteredProduct) -> RegisteredProduct:
+        values = _sqlite_values(product)
+        # IMMEDIATE takes the write lock now, so the slug check and the write are atomic.
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            holder = self._db.execute(
+                "SELECT id FROM products WHERE domain = ? AND slug = ? AND id <> ?",
+                (product.domain, product.slug, product.id),
+            ).fetchone()
+            if holder is not None:
+                raise key_taken(product, holder["id"])
+            self._db.execute(_UPSERT, [values[c] for c in COLUMNS])
+            row = self._db.execute(f"{_SELECT} WHERE id = ?", (product.id,)).fetchone()
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+        return from_row(row)
+
+    async def get(self, id_or_key: str) -> RegisteredProduct | None:
+        """See :meth:`RegistryStore.get`."""
+        return await self._run(self._get, id_or_key)
+
+    def _get(self, id_or_key: str) -> RegisteredProduct | None:
+        # An exact id wins over a key that happens to spell the same text.
+        row = self._db.execute(
+            f"{_SELECT} WHERE id = ? OR domain || '.' || slug = ? ORDER BY id = ? DESC LIMIT 1",
+            (id_or_key, id_or_key, id_or_key),
+        ).fetchone()
+        return None if row is None else from_row(row)
+
+    async def remove(self, id: str) -> bool:
+        """See :meth:`RegistryStore.remove`."""
+        return await self._run(self._remove, id)
+
+    def _remove(self, id: str) -> bool:
+        return self._db.execute("DELETE FROM products WHERE id = ?", (id,)).rowcount > 0
+
+    async def list(
+        self,
+        *,
+        domain: str | None = None,
+        tag: str | None = None,
+        text: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> builtins.list[RegisteredProduct]:
+        """See :meth:`RegistryStore.list`."""
+        check_page(limit, offset)
+        where, params = _where(domain, tag, text)
+        # SQLite needs a LIMIT to take an OFFSET; -1 means no limit.
+        sql = f"{_SELECT} {where} {_ORDER} LIMIT ? OFFSET ?"
+        args = [*params, -1 if limit is None else limit, offset]
+        rows = await self._run(lambda: self._db.execute(sql, args).fetchall())
+        return [from_row(row) for row in rows]
+
+    async def count(
+        self, *, domain: str | None = None, tag: str | None = None, text: str | None = None
+    ) -> int:
+        """See :meth:`RegistryStore.count`."""
+        where, params = _where(domain, tag, text)
+        sql = f"SELECT count(*) FROM products {where}"
+        row = await self._run(lambda: self._db.execute(sql, params).fetchone())
+        return int(row[0])
+
+    async def domains(self) -> builtins.list[tuple[str, int]]:
+        """See :meth:`RegistryStore.domains`."""
+        sql = "SELECT domain, count(*) FROM products GROUP BY domain ORDER BY domain"
+        rows = await self._run(lambda: self._db.execute(sql).fetchall())
+        return [(row[0], int(row[1])) for row in rows]
+
+    async def close(self) -> None:
+        """See :meth:`RegistryStore.close`."""
+        await self._run(self._db.close)
+
+    async def _run(self, call: Callable[..., T], *args: Any) -> T:
+        def locked() -> T:
+            with self._lock:
+                try:
+                    return call(*args)
+                except sqlite3.Error as exc:
+                    raise RegistryError(f"SQLite registry at {self._path}: {exc}") from exc
+
+        return await asyncio.to_thread(locked)
+
+
+def _where(domain: str | None, tag: str | None, text: str | None) -> tuple[str, list[str]]:
+    clauses: list[str] = []
+    params: list[str] = []
+    if domain is not None:
+        clauses.append("domain = ?")
+        params.append(domain)
+    if tag is not None:
+        clauses.append("EXISTS (SELECT 1 FROM json_each(products.tag_keys) WHERE value = ?)")
+        params.append(fold(tag))
+    if text is not None:
+        # instr, not LIKE: the user's text is matched literally, '%' and '_' included.
+        clauses.append("instr(search, ?) > 0")
+        params.append(fold(text))
+    return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _sqlite_values(product: RegisteredProduct) -> dict[str, Any]:
+    values = to_values(product)
+    for column in ("registered_at", "updated_at"):
+        moment: datetime = values[column]
+        values[column] = moment.isoformat()
+    return values
+
+
+def _migrate(db: sqlite3.Connection, path: str) -> None:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("CREATE TABLE IF NOT EXISTS registry_schema (version INTEGER NOT NULL)")
+        current = db.execute("SELECT coalesce(max(version), 0) FROM registry_schema").fetchone()[0]
+        if current > SCHEMA_VERSION:
+            raise RegistryError(
+                f"the registry at {path} has schema version {current}, newer than this "
+                f"gateway's {SCHEMA_VERSION}; upgrade meshgate"
+            )
+        for version, statements in MIGRATIONS:
+            if version > current:
+                for statement in statements:
+                    db.execute(statement)
+                db.execute("DELETE FROM registry_schema")
+                db.execute("INSERT INTO registry_schema (version) VALUES (?)", (version,))
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")

@@ -1,0 +1,103 @@
+"""Build a product's registry summary from its ``/discover/metadata`` answer.
+
+The descriptor (already validated by ``contracts``) gives identity, versions and ports.
+The answer's ``contracts`` list gives the link to each output contract. Description and
+tags are taken from the answer when it has them, because a product gateway may change
+them at run time (``POST /control/configure``) without touching its descriptor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from contracts import ProductDescriptor
+from gateway.errors import InvalidDescriptor
+from gateway.registry.model import ContractLink, ContractRef, RegisteredProduct, VersionSummary
+from gateway.registry.urls import ProductUrls
+
+
+def output_refs(descriptor: ProductDescriptor) -> list[ContractRef]:
+    """Every contract the product publishes, over all its versions, once each, in order."""
+    seen: dict[ContractRef, None] = {}
+    for version in descriptor.versions:
+        for port in version.outputs:
+            seen.setdefault(ContractRef(port.contract_id, port.version), None)
+    return list(seen)
+
+
+def contract_links(
+    answer: Mapping[str, Any], descriptor: ProductDescriptor, url: str
+) -> list[ContractLink]:
+    """The link of each output contract, from the answer's ``contracts`` list.
+
+    Relative hrefs are resolved against ``url`` (the metadata URL). Raises
+    :class:`InvalidDescriptor` naming the first output contract without an http(s) link.
+    """
+    listed: dict[tuple[str, str], Mapping[str, Any]] = {}
+    entries = answer.get("contracts")
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, Mapping) and isinstance(entry.get("href"), str):
+            listed.setdefault((str(entry.get("id")), str(entry.get("version"))), entry)
+    links = []
+    for ref in output_refs(descriptor):
+        entry = listed.get((ref.id, ref.version))
+        href = urljoin(url, entry["href"]) if entry is not None else None
+        if href is None or urlsplit(href).scheme not in ("http", "https"):
+            raise InvalidDescriptor(
+                f"the metadata at {url} gives no http(s) link for output contract {ref.id} "
+                f"version {ref.version} (expected an entry of its 'contracts' list with "
+                "this id, version and an href)",
+                product_id=descriptor.id,
+                url=url,
+            )
+        name = entry.get("name") if entry is not None else None
+        links.append(ContractLink(ref.id, ref.version, name if isinstance(name, str) else "", href))
+    return links
+
+
+def summarise(
+    answer: Mapping[str, Any],
+    descriptor: ProductDescriptor,
+    urls: ProductUrls,
+    links: list[ContractLink],
+    now: datetime,
+) -> RegisteredProduct:
+    """The :class:`RegisteredProduct` for a validated answer, stamped ``now`` (aware UTC)."""
+    owner = descriptor.owner or {}
+    description = answer.get("description")
+    if not isinstance(description, str):
+        description = descriptor.description or ""
+    tags = answer.get("tags")
+    if not (isinstance(tags, list) and all(isinstance(tag, str) for tag in tags)):
+        tags = list(descriptor.tags)
+    return RegisteredProduct(
+        id=descriptor.id,
+        slug=descriptor.slug,
+        domain=descriptor.domain,
+        name=descriptor.name,
+        description=description,
+        owner_name=_text(owner.get("name")),
+        owner_email=_text(owner.get("email")),
+        tags=tuple(tags),
+        status=descriptor.status,
+        url=urls.metadata,
+        base_url=urls.base,
+        versions=tuple(
+            VersionSummary(
+                version=v.version,
+                inputs=tuple(ContractRef(p.contract_id, p.version) for p in v.inputs),
+                outputs=tuple(ContractRef(p.contract_id, p.version) for p in v.outputs),
+            )
+            for v in descriptor.versions
+        ),
+        contracts=tuple(links),
+        registered_at=now,
+        updated_at=now,
+    )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None

@@ -1,0 +1,274 @@
+"""Every store test runs on both backends (see ``registry_url`` in conftest)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from gateway.errors import BadRequest, RegistryError
+from gateway.registry import (
+    ContractLink,
+    ContractRef,
+    RegisteredProduct,
+    RegistryStore,
+    VersionSummary,
+    open_registry,
+)
+from gateway.registry.rows import COLUMNS
+from tests.registry import dbtools
+
+T0 = datetime(2026, 11, 23, 20, 0, 0, 123456, tzinfo=UTC)
+
+
+def product(
+    id: str = "p-us",
+    *,
+    domain: str = "precipitation",
+    slug: str = "us-precipitation",
+    name: str = "US precipitation",
+    description: str = "Daily precipitation at NOAA stations, in inches.",
+    tags: tuple[str, ...] = ("precipitation", "noaa"),
+    at: datetime = T0,
+) -> RegisteredProduct:
+    base = f"http://127.0.0.1:9/{slug}"
+    return RegisteredProduct(
+        id=id,
+        slug=slug,
+        domain=domain,
+        name=name,
+        description=description,
+        owner_name="Ada Lovelace",
+        owner_email="ada@climate-quantum.example",
+        tags=tags,
+        status="active",
+        url=f"{base}/discover/metadata",
+        base_url=base,
+        versions=(
+            VersionSummary("1.0.0", (), (ContractRef(f"{id}-out", "1.0.0"),)),
+            VersionSummary(
+                "2.0.0",
+                (ContractRef("upstream-c", "1.2.0"),),
+                (ContractRef(f"{id}-out", "2.0.0"),),
+            ),
+        ),
+        contracts=(
+            ContractLink(f"{id}-out", "1.0.0", "Daily", f"{base}/discover/contracts/x/1.0.0"),
+            ContractLink(f"{id}-out", "2.0.0", "Daily", f"{base}/discover/contracts/x/2.0.0"),
+        ),
+        registered_at=at,
+        updated_at=at,
+    )
+
+
+MESH = [
+    product("p-us"),
+    product(
+        "p-fr",
+        slug="france-precipitation",
+        name="France precipitation",
+        description="Météo-France stations, in mm.",
+        tags=("precipitation", "Météo-France"),
+    ),
+    product(
+        "p-global",
+        slug="global-precipitation",
+        name="global precipitation",
+        description="Consumer-aligned 100% coverage_mm",
+        tags=("consumer-aligned",),
+    ),
+    product(
+        "p-city",
+        domain="temperature",
+        slug="city-temperatures",
+        name="French city temperatures",
+        description="Hourly.",
+        tags=("temperature",),
+    ),
+    product(
+        "p-air",
+        domain="air-quality",
+        slug="nyc-air-quality",
+        name="NYC air quality",
+        description="Ozone and PM2.5.",
+        tags=(),
+    ),
+]
+
+
+async def fill(store: RegistryStore) -> None:
+    for p in MESH:
+        await store.upsert(p)
+
+
+async def test_upsert_then_get_by_id_and_by_key(store: RegistryStore) -> None:
+    stored = await store.upsert(MESH[0])
+    assert stored == MESH[0]
+    assert await store.get("p-us") == MESH[0]
+    assert await store.get("precipitation.us-precipitation") == MESH[0]
+    assert await store.get("precipitation.nope") is None
+    assert await store.get("nope") is None
+
+
+async def test_times_come_back_aware_in_utc(store: RegistryStore) -> None:
+    paris = timezone(timedelta(hours=1))
+    await store.upsert(
+        dataclasses.replace(
+            MESH[0], registered_at=T0.astimezone(paris), updated_at=T0.astimezone(paris)
+        )
+    )
+    got = await store.get("p-us")
+    assert got is not None
+    assert got.registered_at == T0 and got.registered_at.utcoffset() == timedelta(0)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        await store.upsert(dataclasses.replace(MESH[1], updated_at=datetime(2026, 1, 1)))
+
+
+async def test_update_keeps_registered_at_and_changes_the_rest(store: RegistryStore) -> None:
+    await store.upsert(MESH[0])
+    later = T0 + timedelta(minutes=5)
+    changed = dataclasses.replace(
+        MESH[0], description="Now in mm.", tags=("rain",), registered_at=later, updated_at=later
+    )
+    stored = await store.upsert(changed)
+    assert stored.registered_at == T0
+    assert stored.updated_at == later
+    assert (stored.description, stored.tags) == ("Now in mm.", ("rain",))
+    assert await store.get("p-us") == stored
+    assert await store.count() == 1
+
+
+async def test_a_product_may_change_its_own_slug(store: RegistryStore) -> None:
+    await store.upsert(MESH[0])
+    await store.upsert(dataclasses.replace(MESH[0], slug="us-rain"))
+    assert await store.get("precipitation.us-precipitation") is None
+    assert (await store.get("precipitation.us-rain")) is not None
+
+
+async def test_remove(store: RegistryStore) -> None:
+    await fill(store)
+    assert await store.remove("p-us") is True
+    assert await store.remove("p-us") is False
+    assert await store.get("p-us") is None
+    assert await store.count() == len(MESH) - 1
+
+
+async def test_list_orders_by_domain_then_name_ignoring_case(store: RegistryStore) -> None:
+    for p in reversed(MESH):
+        await store.upsert(p)
+    keys = [p.id for p in await store.list()]
+    assert keys == ["p-air", "p-fr", "p-global", "p-us", "p-city"]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"domain": "precipitation"}, ["p-fr", "p-global", "p-us"]),
+        ({"domain": "Precipitation"}, []),
+        ({"tag": "noaa"}, ["p-us"]),
+        ({"tag": "NOAA"}, ["p-us"]),
+        ({"tag": "météo-france"}, ["p-fr"]),
+        ({"tag": "precip"}, []),  # a tag matches whole
+        ({"text": "FRENCH"}, ["p-city"]),  # name
+        ({"text": "météo"}, ["p-fr"]),  # description, non-ASCII case folding
+        ({"text": "consumer-al"}, ["p-global"]),  # tag
+        ({"text": "nyc-air"}, ["p-air"]),  # slug
+        ({"text": "100%"}, ["p-global"]),  # '%' is literal, not a wildcard
+        ({"text": "_mm"}, ["p-global"]),  # so is '_'
+        ({"text": "%"}, ["p-global"]),
+        ({"text": "precipitation"}, ["p-fr", "p-global", "p-us"]),
+        ({"text": "ationnoaa"}, []),  # never matches across two fields
+        ({"domain": "precipitation", "tag": "precipitation", "text": "france"}, ["p-fr"]),
+        ({"domain": "temperature", "text": "ozone"}, []),
+    ],
+)
+async def test_filters(store: RegistryStore, filters: dict[str, str], expected: list[str]) -> None:
+    await fill(store)
+    assert [p.id for p in await store.list(**filters)] == expected  # type: ignore[arg-type]
+    assert await store.count(**filters) == len(expected)
+
+
+async def test_limit_and_offset(store: RegistryStore) -> None:
+    await fill(store)
+    everything = [p.id for p in await store.list()]
+    assert [p.id for p in await store.list(limit=2)] == everything[:2]
+    assert [p.id for p in await store.list(limit=2, offset=2)] == everything[2:4]
+    assert [p.id for p in await store.list(offset=4)] == everything[4:]
+    assert await store.list(limit=0) == []
+    assert await store.count() == len(MESH)
+    with pytest.raises(BadRequest, match="limit must be 0 or more, got -1"):
+        await store.list(limit=-1)
+    with pytest.raises(BadRequest, match="offset must be 0 or more, got -3"):
+        await store.list(offset=-3)
+
+
+async def test_domains(store: RegistryStore) -> None:
+    assert await store.domains() == []
+    await fill(store)
+    assert await store.domains() == [("air-quality", 1), ("precipitation", 3), ("temperature", 1)]
+
+
+async def test_another_id_cannot_take_a_domain_slug(store: RegistryStore) -> None:
+    await store.upsert(MESH[0])
+    impostor = dataclasses.replace(MESH[0], id="p-other", name="Other")
+    with pytest.raises(RegistryError) as caught:
+        await store.upsert(impostor)
+    assert "p-us" in caught.value.message and "p-other" in caught.value.message
+    assert "precipitation.us-precipitation" in caught.value.message
+    assert caught.value.code == "REGISTRY_ERROR"
+    # Nothing changed, and the refused product was not stored.
+    assert await store.get("precipitation.us-precipitation") == MESH[0]
+    assert await store.get("p-other") is None
+    # Nor may an existing product move onto a taken key.
+    await store.upsert(MESH[1])
+    with pytest.raises(RegistryError, match="p-fr"):
+        await store.upsert(dataclasses.replace(MESH[1], slug="us-precipitation"))
+
+
+async def test_a_restart_loses_nothing(registry_url: str) -> None:
+    first = await open_registry(registry_url)
+    for p in MESH:
+        await first.upsert(p)
+    await first.remove("p-air")
+    before = await first.list()
+    await first.close()
+
+    second = await open_registry(registry_url)
+    try:
+        assert await second.list() == before
+        assert await second.get("temperature.city-temperatures") == MESH[3]
+        assert await second.get("p-air") is None
+        await second.upsert(MESH[4])
+        assert await second.count() == len(MESH)
+    finally:
+        await second.close()
+
+
+async def test_the_table_holds_links_and_summaries_only(
+    store: RegistryStore, registry_url: str
+) -> None:
+    await fill(store)
+    assert dbtools.tables(registry_url) == ["products", "registry_schema"]
+    assert dbtools.columns(registry_url, "products") == list(COLUMNS)
+    [(contracts,)] = dbtools.execute(
+        registry_url, "SELECT contracts FROM products WHERE id = 'p-us'"
+    )
+    # A link per contract (id, version, name, href), no schema, no quality, no servers.
+    assert "href" in str(contracts) and "schema" not in str(contracts)
+    assert dbtools.execute(registry_url, "SELECT version FROM registry_schema") == [(1,)]
+
+
+async def test_a_newer_schema_is_refused(registry_url: str) -> None:
+    store = await open_registry(registry_url)
+    await store.close()
+    dbtools.execute(registry_url, "UPDATE registry_schema SET version = 99")
+    with pytest.raises(RegistryError, match="schema version 99, newer than this gateway's 1"):
+        await open_registry(registry_url)
+
+
+async def test_a_closed_store_says_so(registry_url: str) -> None:
+    store = await open_registry(registry_url)
+    await store.close()
+    with pytest.raises(RegistryError):
+        await store.get("p-us")
