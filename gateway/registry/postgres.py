@@ -2,7 +2,7 @@
 
 One psycopg 3 ``AsyncConnection`` serves the store, one call at a time (an
 ``asyncio.Lock``): registry traffic is light, and the gateway caches what it reads. A
-connection that breaks (server restarted) is replaced on the next call.
+connection found broken (server restarted) is replaced and the call tried once more.
 """
 
 from __future__ import annotations
@@ -195,15 +195,24 @@ class PostgresRegistryStore:
         async with self._lock:
             if self._closed:
                 raise RegistryError(f"the registry at {self._where} is closed")
-            if self._conn.closed or self._conn.broken:
-                # The server went away since the last call; try a fresh connection.
-                self._conn = await _connect(self._dsn)
-            try:
-                return await call(self._conn)
-            except psycopg.errors.UniqueViolation:
-                raise  # upsert turns it into a clear RegistryError
-            except psycopg.Error as exc:
-                raise RegistryError(f"PostgreSQL registry at {self._where}: {exc}") from exc
+            for attempt in (1, 2):
+                if self._conn.closed or self._conn.broken:
+                    # The server dropped us (restart, idle timeout): take a fresh connection.
+                    await self._conn.close()
+                    self._conn = await _connect(self._dsn)
+                try:
+                    return await call(self._conn)
+                except psycopg.errors.UniqueViolation:
+                    raise  # upsert turns it into a clear RegistryError
+                except psycopg.OperationalError as exc:
+                    # A connection found dead on use is retried once on a new one; every
+                    # call is a single statement or a transaction the server rolled back.
+                    if attempt == 1 and self._conn.broken:
+                        continue
+                    raise RegistryError(f"PostgreSQL registry at {self._where}: {exc}") from exc
+                except psycopg.Error as exc:
+                    raise RegistryError(f"PostgreSQL registry at {self._where}: {exc}") from exc
+            raise AssertionError("unreachable")
 
 
 def describe(dsn: str) -> str:

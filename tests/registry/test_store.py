@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -272,3 +273,44 @@ async def test_a_closed_store_says_so(registry_url: str) -> None:
     await store.close()
     with pytest.raises(RegistryError):
         await store.get("p-us")
+
+
+async def test_concurrent_stores_let_one_id_win_a_key(registry_url: str) -> None:
+    # Two gateways (two connections) registering two ids under one key at once: one
+    # wins, the other gets a clear RegistryError, never a raw driver error.
+    first, second = await open_registry(registry_url), await open_registry(registry_url)
+    try:
+        for round in range(5):
+            slug = f"contested-{round}"
+            a = dataclasses.replace(MESH[0], id=f"a-{round}", slug=slug)
+            b = dataclasses.replace(MESH[0], id=f"b-{round}", slug=slug)
+            outcomes = await asyncio.gather(
+                first.upsert(a), second.upsert(b), return_exceptions=True
+            )
+            errors = [o for o in outcomes if isinstance(o, BaseException)]
+            assert len(errors) == 1 and isinstance(errors[0], RegistryError), outcomes
+            winner = await first.get(f"precipitation.{slug}")
+            assert winner is not None and winner.id in errors[0].message
+    finally:
+        await first.close()
+        await second.close()
+
+
+@pytest.mark.services
+async def test_postgres_reconnects_after_losing_its_connection(
+    fresh_postgres_dsn: str,
+) -> None:
+    store = await open_registry(fresh_postgres_dsn)
+    try:
+        await store.upsert(MESH[0])
+        # Kill every other session on this database, as a server restart would.
+        dbtools.execute(
+            fresh_postgres_dsn,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        assert await store.get("p-us") == MESH[0]
+        await store.upsert(MESH[1])
+        assert await store.count() == 2
+    finally:
+        await store.close()
