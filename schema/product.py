@@ -15,8 +15,9 @@ from resolvers import documents
 from schema.odcs_common import as_list, strings, text
 from schema.odcs_contract import Contract, contract_from_raw
 
+from gateway.registry import RegisteredProduct
+
 if TYPE_CHECKING:
-    from gateway.registry import RegisteredProduct
     from gateway.upstream import Fetched
 
 
@@ -42,8 +43,8 @@ class ProductLinks:
 class Port:
     contract_id: str
     version: str
-    href: strawberry.Private[Any]
-    publisher: strawberry.Private[Any]  # RegisteredProduct | None
+    href: strawberry.Private[str | None]
+    publisher: strawberry.Private[RegisteredProduct | None]
 
     @strawberry.field(description="The contract, fetched from the product that publishes it.")
     async def contract(self, info: Info) -> Contract | None:
@@ -103,7 +104,7 @@ class ProductHealth:
 
 @strawberry.type(description="A data product of the mesh.")
 class Product:
-    summary: strawberry.Private[Any]  # RegisteredProduct
+    summary: strawberry.Private[RegisteredProduct]
     id: strawberry.ID = strawberry.field(description="The ODPS id.")
     key: str = strawberry.field(description="`domain.slug`, unique in the mesh.")
     name: str
