@@ -1,0 +1,89 @@
+"""Tables in a MySQL / MariaDB database, read with PyMySQL over one read-only connection."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pymysql
+from sqlglot import exp
+
+from gateway.product.errors import StoreUnavailable
+from gateway.product.stores.base import Rows, SqlStore
+from gateway.product.tables import Table
+
+CONNECT_TIMEOUT_SECONDS = 3
+READ_TIMEOUT_SECONDS = 30
+
+
+class MySQLStore(SqlStore):
+    """A ``mysql`` server: ``host``, ``port``, ``database``.
+
+    Credentials come from ``MYSQL_USER`` / ``MYSQL_PASSWORD`` in the product's environment.
+    """
+
+    dialect = "mysql"
+
+    def __init__(self, name: str, server: Mapping[str, Any], env: Mapping[str, str]) -> None:
+        super().__init__(name)
+        self.database = str(server.get("database") or "")
+        self._params: dict[str, Any] = {
+            "host": server.get("host"),
+            "port": int(server.get("port") or 3306),
+            "database": self.database,
+            "user": env.get("MYSQL_USER"),
+            "password": env.get("MYSQL_PASSWORD") or "",
+            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+            "read_timeout": READ_TIMEOUT_SECONDS,
+            "autocommit": True,
+            # The kit only reads.
+            "init_command": "SET SESSION TRANSACTION READ ONLY",
+        }
+        self._conn: pymysql.connections.Connection[Any] | None = None
+
+    def relation(self, table: Table) -> exp.Expr:
+        """```database`.`table```."""
+        return exp.table_(table.physical_name, db=self.database, quoted=True)
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[list[str], Rows]:
+        """Run ``sql``; a broken connection is dropped and opened again next time."""
+        with self._lock:
+            try:
+                if self._conn is None or not self._conn.open:
+                    self._conn = pymysql.connect(**self._params)
+                with self._conn.cursor() as cur:
+                    cur.execute(sql, params or None)
+                    names = [d[0] for d in cur.description or []]
+                    return names, list(cur.fetchall())
+            except pymysql.err.OperationalError as exc:
+                self._drop()
+                raise StoreUnavailable(
+                    f"{self.name}: {exc.args[-1] if exc.args else exc}"
+                ) from None
+            except pymysql.MySQLError as exc:
+                raise StoreUnavailable(
+                    f"{self.name}: {exc.args[-1] if exc.args else exc}"
+                ) from None
+
+    def size_of(self, table: Table) -> int | None:
+        """Data and index length from ``information_schema`` (an estimate for InnoDB)."""
+        _, rows = self.execute(
+            "SELECT data_length + index_length FROM information_schema.tables "
+            "WHERE table_schema = %s AND table_name = %s",
+            (self.database, table.physical_name),
+        )
+        return int(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._drop()
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except pymysql.MySQLError:
+                pass
+            finally:
+                self._conn = None

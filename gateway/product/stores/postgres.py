@@ -1,0 +1,87 @@
+"""Tables in a PostgreSQL schema, read with psycopg over one read-only connection."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import psycopg
+from sqlglot import exp
+
+from gateway.product.errors import StoreUnavailable
+from gateway.product.stores.base import Rows, SqlStore
+from gateway.product.tables import Table
+
+CONNECT_TIMEOUT_SECONDS = 3
+STATEMENT_TIMEOUT_MS = 30_000
+
+
+class PostgresStore(SqlStore):
+    """A ``postgres`` server: ``host``, ``port``, ``database``, ``schema``.
+
+    Credentials are not part of a contract: they come from ``PGUSER`` / ``PGPASSWORD`` in
+    the product's environment (``product.env`` or the process).
+    """
+
+    dialect = "postgres"
+
+    def __init__(self, name: str, server: Mapping[str, Any], env: Mapping[str, str]) -> None:
+        super().__init__(name)
+        self.schema = str(server.get("schema") or "public")
+        self._params: dict[str, Any] = {
+            "host": server.get("host"),
+            "port": server.get("port"),
+            "dbname": server.get("database"),
+            "user": env.get("PGUSER"),
+            "password": env.get("PGPASSWORD"),
+            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+            "autocommit": True,
+            # The kit only reads: make the session refuse writes, and bound every query.
+            "options": (
+                f"-c default_transaction_read_only=on -c statement_timeout={STATEMENT_TIMEOUT_MS}"
+            ),
+        }
+        self._conn: psycopg.Connection[Any] | None = None
+
+    def relation(self, table: Table) -> exp.Expr:
+        """``"schema"."table"``."""
+        return exp.table_(table.physical_name, db=self.schema, quoted=True)
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[list[str], Rows]:
+        """Run ``sql``; a broken connection is dropped and opened again next time."""
+        with self._lock:
+            try:
+                if self._conn is None or self._conn.closed:
+                    params_ = {k: v for k, v in self._params.items() if v is not None}
+                    self._conn = psycopg.connect(**params_)
+                with self._conn.cursor() as cur:
+                    cur.execute(sql.encode(), params or None)
+                    names = [d.name for d in cur.description or []]
+                    return names, list(cur.fetchall()) if cur.description else []
+            except psycopg.OperationalError as exc:
+                self._drop()
+                raise StoreUnavailable(f"{self.name}: {_first_line(exc)}") from None
+            except psycopg.Error as exc:
+                raise StoreUnavailable(f"{self.name}: {_first_line(exc)}") from None
+
+    def size_of(self, table: Table) -> int | None:
+        """``pg_total_relation_size`` of the table (data, indexes and TOAST)."""
+        qualified = self.relation(table).sql(dialect=self.dialect)
+        _, rows = self.execute("SELECT pg_total_relation_size(%s::regclass)", (qualified,))
+        return int(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._drop()
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
