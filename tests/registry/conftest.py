@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from gateway.registry import Registry, RegistryStore, open_registry
+from tests.fixtures.uvicorn import running
 from tests.registry.product_site import ProductSite, create_app
-from tests.registry.server import serve
 
 
 @pytest.fixture(
@@ -35,7 +35,7 @@ async def store(registry_url: str) -> AsyncIterator[RegistryStore]:
 def site_server() -> Iterator[tuple[ProductSite, str]]:
     """One product-gateway double under uvicorn for the whole module."""
     site = ProductSite()
-    with serve(create_app(site)) as base_url:
+    with running(create_app(site), lifespan="off") as base_url:
         yield site, base_url
 
 

@@ -8,6 +8,7 @@ registry must survive: a 500, a non-JSON body, a JSON array, a huge body, a slow
 from __future__ import annotations
 
 import asyncio
+import socket
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,7 +77,7 @@ class FakeProduct:
 @dataclass
 class ProductSite:
     products: dict[str, FakeProduct] = field(default_factory=dict)
-    slow_seconds: float = 2.0
+    slow_seconds: float = 1.0
     requests: list[str] = field(default_factory=list)
 
     def reset(self) -> None:
@@ -223,3 +224,11 @@ def create_app(site: ProductSite) -> Starlette:
             Route("/slow/discover/metadata", slow),
         ]
     )
+
+
+def closed_port_url() -> str:
+    """The URL of a port on 127.0.0.1 where nothing listens (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"

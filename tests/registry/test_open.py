@@ -83,7 +83,7 @@ async def test_a_file_that_is_not_a_database_is_reported(tmp_path: Path) -> None
 
 
 async def test_an_unreachable_postgres_is_reported_without_its_password() -> None:
-    from tests.registry.server import closed_port_url
+    from tests.registry.product_site import closed_port_url
 
     port = closed_port_url().rsplit(":", 1)[1]
     dsn = f"postgresql://mesh:s3cret@127.0.0.1:{port}/registry?connect_timeout=2"

@@ -22,9 +22,9 @@ from tests.registry.product_site import (
     CONTRACT_MARKER,
     FakeProduct,
     ProductSite,
+    closed_port_url,
     descriptor,
 )
-from tests.registry.server import closed_port_url
 
 US_ID = "da6025e9-695b-4022-85ee-695fc2aa0004"
 US_OUT = "06648f07-b3d9-4eb9-a990-6065fccce778"
@@ -318,7 +318,7 @@ async def test_a_huge_answer_is_refused(registry: Registry, base_url: str) -> No
 
 
 async def test_a_slow_product_times_out(store: RegistryStore, base_url: str) -> None:
-    async with httpx.AsyncClient(timeout=httpx.Timeout(0.3)) as quick:
+    async with httpx.AsyncClient(timeout=httpx.Timeout(0.2)) as quick:
         registry = Registry(store, quick)
         error = await expect_failure(
             registry,
