@@ -164,7 +164,8 @@ async def post_certify_subscribe(request: Request) -> Response:
     body = await json_body(request)
     if not isinstance(body, dict):
         raise BadInput('body: expected {"endpoint": "http://...", "threshold": 1.0}')
-    sub = runtime(request).subscribe_certification(body.get("endpoint"), body.get("threshold"))
+    watch = runtime(request).certification_watch
+    sub = watch.subscribe(body.get("endpoint"), body.get("threshold"))
     return JSONResponse(sub.as_json(), status_code=201)
 
 

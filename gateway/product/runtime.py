@@ -20,6 +20,7 @@ import httpx
 from gateway.product import certify, state
 from gateway.product.auth import check_bearer, resolve_token
 from gateway.product.cache import TimedCache
+from gateway.product.certwatch import CertificationWatch
 from gateway.product.documents import Definition, artifacts, jsonable, metadata
 from gateway.product.errors import (
     BadInput,
@@ -30,12 +31,10 @@ from gateway.product.errors import (
     StoreUnavailable,
 )
 from gateway.product.events import (
-    CERTIFICATION_CHANGED,
     CERTIFICATION_PUBLISHED,
     CONFIGURED,
     STATE_CHANGED,
     EventBus,
-    Subscription,
     check_endpoint,
 )
 from gateway.product.folder import ProductFolder, load_product_folder
@@ -114,7 +113,7 @@ class ProductRuntime:
         self._probes = TimedCache(probe_ttl)
         self._results = TimedCache(results_ttl)
         self._pool = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="product-store")
-        self._last_report: dict[str, Any] | None = None
+        self.certification_watch = CertificationWatch(self.events)
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -218,40 +217,14 @@ class ProductRuntime:
             self.descriptor, self.folder.outputs, self.tables, await self.results()
         )
         report = certify.report(evidence, utcnow())
-        previous, self._last_report = self._last_report, report
-        if previous is not None:
-            self._notify_certification(previous, report)
+        self.certification_watch.observe(report)
         return report
-
-    def subscribe_certification(self, endpoint: Any, threshold: Any) -> Subscription:
-        """Notify ``endpoint`` when the share of certified policies crosses ``threshold``."""
-        if threshold is None:
-            threshold = 1.0
-        if isinstance(threshold, bool) or not isinstance(threshold, int | float):
-            raise BadInput("threshold: expected a number from 0 to 1", argument="threshold")
-        if not 0 <= threshold <= 1:
-            raise BadInput("threshold: expected a number from 0 to 1", argument="threshold")
-        return self.events.subscribe(
-            endpoint, [CERTIFICATION_CHANGED], extra={"threshold": float(threshold)}
-        )
 
     async def publish_certification(self) -> dict[str, Any]:
         """Compute the report and push it to the subscribers of published reports."""
         report = await self.certification()
         self.events.publish(CERTIFICATION_PUBLISHED, {"report": report})
         return report
-
-    def _notify_certification(self, before: dict[str, Any], after: dict[str, Any]) -> None:
-        old, new = _score(before), _score(after)
-        data = {"status": after["status"], "previousStatus": before["status"], "score": new}
-        plain = [s for s in self.events.subscriptions() if "threshold" not in s.extra]
-        if before["status"] != after["status"]:
-            self.events.publish(CERTIFICATION_CHANGED, data, only=plain)
-        for sub in self.events.subscriptions():
-            threshold = sub.extra.get("threshold")
-            if isinstance(threshold, float) and (old >= threshold) != (new >= threshold):
-                met = {"threshold": threshold, "met": new >= threshold}
-                self.events.publish(CERTIFICATION_CHANGED, {**data, **met}, only=[sub])
 
     # -- control -----------------------------------------------------------------------
 
@@ -321,8 +294,3 @@ def _whole(raw: Any, name: str, default: int, low: int, high: int | None) -> int
         bounds = f"from {low} to {high}" if high is not None else f"of at least {low}"
         raise BadInput(f"{name}: expected a whole number {bounds}", argument=name)
     return value
-
-
-def _score(report: dict[str, Any]) -> float:
-    policies = report["policies"]
-    return sum(1 for p in policies if p["certified"]) / len(policies) if policies else 1.0
