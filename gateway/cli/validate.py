@@ -3,16 +3,20 @@
 Each file (or every ``*.yaml`` / ``*.yml`` / ``*.json`` under a folder) is checked by its
 ``kind``; every issue is printed on its own line, then a summary. Exit status: 0 when all
 documents are valid, 1 when any is invalid, 2 when a path does not exist.
+
+A contract in a product folder (``DIR/contracts/x.yaml``) has its ``${VAR}`` placeholders
+filled as the product kit fills them: from ``DIR/product.env`` overlaid by the environment.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from contracts import validate_file
+from contracts import DocumentInvalid, DocumentIssue, validate_file
+from gateway.product.folder import CONTRACTS_DIR, ENV_FILE, product_env
 
 _SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -38,13 +42,25 @@ def run(args: argparse.Namespace) -> int:
     total = invalid = 0
     for file in _documents(paths):
         total += 1
-        issues = validate_file(file)
+        env, issues = _env_for(file)
+        issues += validate_file(file, env=env)
         if issues:
             invalid += 1
             for issue in issues:
                 print(issue)
     print(f"{total} documents, {invalid} invalid")
     return 1 if invalid else 0
+
+
+def _env_for(file: Path) -> tuple[Mapping[str, str] | None, list[DocumentIssue]]:
+    """The placeholder values for ``file``, and the issues of a broken ``product.env``."""
+    folder = file.parent.parent if file.parent.name == CONTRACTS_DIR else file.parent
+    if not (folder / ENV_FILE).is_file():
+        return None, []
+    try:
+        return product_env(folder), []
+    except DocumentInvalid as exc:
+        return None, list(exc.issues)
 
 
 def _documents(paths: list[Path]) -> Iterator[Path]:

@@ -83,3 +83,25 @@ def test_placeholders_from_environment(
     monkeypatch.setenv("PORT", "not-a-port")
     assert main(["validate", str(contract)]) == 1
     assert "servers[0].port: 'not-a-port' is not of type integer" in capsys.readouterr().out
+
+
+def test_product_folder_env_file_fills_placeholders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As the product kit does: DIR/product.env, overlaid by the process environment.
+    (tmp_path / "contracts").mkdir()
+    contract = tmp_path / "contracts" / "pg.yaml"
+    contract.write_text(
+        VALID + "servers:\n  - {server: pg, type: postgres, host: h, port: '${PORT}',"
+        " database: d, schema: s}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.delenv("PORT", raising=False)
+    (tmp_path / "product.env").write_text("PORT=not-a-port\n", encoding="utf-8")
+    assert main(["validate", str(contract)]) == 1
+    assert "servers[0].port: 'not-a-port' is not of type integer" in capsys.readouterr().out
+    monkeypatch.setenv("PORT", "5432")  # the environment wins over the file
+    assert main(["validate", str(tmp_path)]) == 0
+    (tmp_path / "product.env").write_text("not a line\n", encoding="utf-8")
+    assert main(["validate", str(contract)]) == 1
+    assert "product.env: line 1: not a KEY=VALUE line" in capsys.readouterr().out
