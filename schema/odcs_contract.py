@@ -99,9 +99,13 @@ class Team:
     def from_raw(cls, raw: Any) -> Team | None:
         if isinstance(raw, Mapping):
             members = as_list(raw.get("members"))
-            return cls(text(raw.get("name")), text(raw.get("description")), _members(members))
+            return cls(
+                name=text(raw.get("name")),
+                description=text(raw.get("description")),
+                members=_members(members),
+            )
         if isinstance(raw, list):
-            return cls(None, None, _members(as_list(raw)))
+            return cls(name=None, description=None, members=_members(as_list(raw)))
         return None
 
 
