@@ -17,7 +17,7 @@ PG_BIN=/usr/lib/postgresql/15/bin
 PG_PORT=55432
 MARIADB_PORT=53306
 REDIS_PORT=56379
-WAIT_SECONDS=60
+WAIT_SECONDS=${MESHGATE_SERVICES_WAIT:-60}
 
 PG_URL="postgresql://postgres@127.0.0.1:$PG_PORT/meshgate_test"
 MARIADB_URL="mysql://meshgate:meshgate@127.0.0.1:$MARIADB_PORT/"
@@ -57,6 +57,9 @@ ensure_packages() {
 
 # --- folders ---------------------------------------------------------------------------
 
+# Where server folders go when .run/ is out of reach: one per checkout.
+fallback_root() { echo "/var/tmp/meshgate-$(printf %s "$ROOT" | sha1sum | cut -c1-12)"; }
+
 # A folder for a server that runs as OWNER. PostgreSQL and MariaDB drop root, so their
 # folders must be reachable by that user: .run/NAME when every parent lets it through,
 # else a folder under /var/tmp named after this checkout (e.g. a clone under /root).
@@ -67,7 +70,7 @@ service_dir() {
     if runuser -u "$owner" -- test -x "$RUN" 2>/dev/null; then
         dir="$RUN/$name"
     else
-        dir="/var/tmp/meshgate-$(printf %s "$ROOT" | sha1sum | cut -c1-12)/$name"
+        dir="$(fallback_root)/$name"
         mkdir -p "$(dirname "$dir")"
         chmod 755 "$(dirname "$dir")"
     fi
@@ -137,7 +140,7 @@ EOF
 
 pg_stop() {
     local data
-    for data in "$RUN/postgres/data" /var/tmp/meshgate-"$(printf %s "$ROOT" | sha1sum | cut -c1-12)"/postgres/data; do
+    for data in "$RUN/postgres/data" "$(fallback_root)"/postgres/data; do
         [[ -f $data/postmaster.pid ]] || continue
         runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
     done
@@ -158,6 +161,8 @@ my_start() {
     dir=$(service_dir mariadb mysql)
     data="$dir/data"
     sock="$dir/mariadb.sock"
+    # A Unix socket path has a limit of 107 bytes; a deep checkout gets one in /tmp.
+    ((${#sock} <= 100)) || sock="/tmp/$(basename "$(fallback_root)")-mariadb.sock"
     if [[ ! -d $data/mysql ]]; then
         rm -rf "$data"
         mariadb-install-db --no-defaults --user=mysql --datadir="$data" --skip-test-db \
@@ -183,7 +188,7 @@ my_start() {
 
 my_stop() {
     local pidfile pid
-    for pidfile in "$RUN/mariadb/mariadb.pid" /var/tmp/meshgate-"$(printf %s "$ROOT" | sha1sum | cut -c1-12)"/mariadb/mariadb.pid; do
+    for pidfile in "$RUN/mariadb/mariadb.pid" "$(fallback_root)"/mariadb/mariadb.pid; do
         [[ -f $pidfile ]] || continue
         pid=$(cat "$pidfile")
         kill "$pid" 2>/dev/null || continue
