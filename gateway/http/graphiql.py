@@ -108,9 +108,7 @@ def _warn_once(message: str) -> None:
         log.warning(message)
 
 
-def localize_graphiql_html(
-    html: str, assets_available: bool, *, root: Path | None = None
-) -> str:
+def localize_graphiql_html(html: str, assets_available: bool, *, root: Path | None = None) -> str:
     """Point Strawberry's GraphiQL page at ``/assets/graphiql/`` instead of the CDN.
 
     Each allow-listed CDN URL becomes ``/assets/graphiql/<package>/<path>`` when the
