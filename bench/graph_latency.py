@@ -77,7 +77,11 @@ def main() -> int:
     parser.add_argument("--gateway-port", type=int, default=8600)
     parser.add_argument("--first-product-port", type=int, default=8601)
     args = parser.parse_args()
-    env = {**os.environ, "MESHGATE_REGISTRY_URL": "sqlite://:memory:", "MESHGATE_LOG_LEVEL": "warning"}
+    env = {
+        **os.environ,
+        "MESHGATE_REGISTRY_URL": "sqlite://:memory:",
+        "MESHGATE_LOG_LEVEL": "warning",
+    }
     mesh = subprocess.Popen(
         [sys.executable, str(ROOT / "demo" / "mesh.py"), "up",
          "--gateway-port", str(args.gateway_port),
@@ -99,13 +103,13 @@ def main() -> int:
         mesh.terminate()
         mesh.wait(timeout=20)
     print(f"\n{len(metadata_urls)} products, {args.runs} runs each, warm cache\n")
-    print(f"| path    |  p50 ms |  p90 ms |  p99 ms | mean ms |")
-    print(f"|---------|--------:|--------:|--------:|--------:|")
+    print("| path    |  p50 ms |  p90 ms |  p99 ms | mean ms |")
+    print("|---------|--------:|--------:|--------:|--------:|")
     for name, values in times.items():
         ms = [v * 1000 for v in values]
         print(
-            f"| {name:<7} | {percentile(ms, .5):7.2f} | {percentile(ms, .9):7.2f} "
-            f"| {percentile(ms, .99):7.2f} | {statistics.mean(ms):7.2f} |"
+            f"| {name:<7} | {percentile(ms, 0.5):7.2f} | {percentile(ms, 0.9):7.2f} "
+            f"| {percentile(ms, 0.99):7.2f} | {statistics.mean(ms):7.2f} |"
         )
     ratio = percentile(times["gateway"], 0.5) / percentile(times["direct"], 0.5)
     print(f"\np50 ratio gateway / direct fetch: {ratio:.2f}")

@@ -75,6 +75,4 @@ def _parse(name: str, raw: str, kind: type) -> Any:
             raise ValueError(raw)
         return kind(raw)
     except ValueError:
-        raise ValueError(
-            f"MESHGATE_{name.upper()}={raw!r}: expected a {kind.__name__}"
-        ) from None
+        raise ValueError(f"MESHGATE_{name.upper()}={raw!r}: expected a {kind.__name__}") from None

@@ -24,9 +24,7 @@ class Loaders:
     def __init__(self, services: Services) -> None:
         self._services = services
         self.documents: DataLoader[DocumentKey, Fetched] = DataLoader(self._load_documents)
-        self.products: DataLoader[str, RegisteredProduct | None] = DataLoader(
-            self._load_products
-        )
+        self.products: DataLoader[str, RegisteredProduct | None] = DataLoader(self._load_products)
         self._all_products: asyncio.Task[list[RegisteredProduct]] | None = None
 
     async def _load_documents(self, keys: Sequence[DocumentKey]) -> list[Fetched | BaseException]:

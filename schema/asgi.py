@@ -22,7 +22,7 @@ from schema.build import build_schema
 log = logging.getLogger(__name__)
 
 
-class MeshGraphQL(GraphQL):  # type: ignore[type-arg]
+class MeshGraphQL(GraphQL[RequestContext, None]):
     """Strawberry's ASGI view with our per-request context and an offline GraphiQL."""
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
@@ -39,5 +39,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """The gateway app for ``settings`` (default: from ``MESHGATE_*`` variables)."""
     settings = settings or Settings.from_env()
     logging.basicConfig(level=settings.log_level.upper())
-    view = MeshGraphQL(build_schema(settings), graphql_ide="graphiql" if settings.graphiql else None)
+    view = MeshGraphQL(
+        build_schema(settings), graphql_ide="graphiql" if settings.graphiql else None
+    )
     return create_http_app(settings, view, extra_routes=graphiql.graphiql_routes())

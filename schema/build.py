@@ -17,11 +17,12 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        # Factories, not instances: an extension holds per-request state.
         extensions=[
-            QuerySizeLimiter(settings.max_query_bytes),
-            QueryDepthLimiter(max_depth=settings.max_query_depth),
-            MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: QuerySizeLimiter(settings.max_query_bytes),
+            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             Warnings,
-            MaskErrors(should_mask_error=should_mask, error_message="Internal error."),
+            lambda: MaskErrors(should_mask_error=should_mask, error_message="Internal error."),
         ],
     )

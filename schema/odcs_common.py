@@ -7,7 +7,7 @@ copy: the graph shows what the product serves.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -138,7 +138,7 @@ class QualityRule:
                 raw.get("authoritativeDefinitions")
             ),
             custom_properties=CustomProperty.many(raw.get("customProperties")),
-            raw=dict(raw),
+            raw=cast(JSON, dict(raw)),
         )
 
     @classmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -54,7 +54,7 @@ class Server:
             location=text(raw.get("location")),
             roles=raw.get("roles"),
             custom_properties=CustomProperty.many(raw.get("customProperties")),
-            properties={k: v for k, v in raw.items() if k not in _SERVER_FIELDS},
+            properties=cast(JSON, {k: v for k, v in raw.items() if k not in _SERVER_FIELDS}),
         )
 
 
@@ -225,11 +225,9 @@ def contract_from_raw(
         sla_properties=[_sla(s) for s in as_list(raw.get("slaProperties"))],
         support=[_support(s) for s in as_list(raw.get("support"))],
         price=_price(price) if isinstance(price, Mapping) else None,
-        authoritative_definitions=AuthoritativeDefinition.many(
-            raw.get("authoritativeDefinitions")
-        ),
+        authoritative_definitions=AuthoritativeDefinition.many(raw.get("authoritativeDefinitions")),
         custom_properties=CustomProperty.many(raw.get("customProperties")),
-        raw=dict(raw),
+        raw=cast(JSON, dict(raw)),
         product_id=product_id,
         source=source,
         fetched_at=fetched_at,
@@ -242,9 +240,7 @@ def _description(raw: Mapping[str, Any]) -> ContractDescription:
         purpose=text(raw.get("purpose")),
         usage=text(raw.get("usage")),
         limitations=text(raw.get("limitations")),
-        authoritative_definitions=AuthoritativeDefinition.many(
-            raw.get("authoritativeDefinitions")
-        ),
+        authoritative_definitions=AuthoritativeDefinition.many(raw.get("authoritativeDefinitions")),
         custom_properties=CustomProperty.many(raw.get("customProperties")),
     )
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from gateway.registry import RegisteredProduct
 from resolvers import documents
 from schema.odcs_common import as_list, strings, text
 from schema.odcs_contract import Contract, contract_from_raw
-
-from gateway.registry import RegisteredProduct
 
 if TYPE_CHECKING:
     from gateway.upstream import Fetched
@@ -143,7 +142,7 @@ class Product:
     @strawberry.field(description="The definition as the product serves it now.")
     async def definition(self, info: Info) -> JSON | None:
         meta = await self._metadata(info)
-        return meta.data.get("descriptor")
+        return cast(JSON | None, meta.data.get("descriptor"))
 
     @strawberry.field(description="running, paused or stopped, as the product says.")
     async def state(self, info: Info) -> str | None:

@@ -118,7 +118,9 @@ class Query:
             SearchHit(
                 score=s.score,
                 product=Product.of(p),
-                matches=[SearchMatch(field=m.field, text=m.text, element=m.element) for m in s.matches],
+                matches=[
+                    SearchMatch(field=m.field, text=m.text, element=m.element) for m in s.matches
+                ],
             )
             for p, s in zip(products, scored, strict=True)
             if s.score > 0

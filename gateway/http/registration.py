@@ -36,10 +36,12 @@ async def register(request: Request) -> Response:
     try:
         body = await request.json()
     except json.JSONDecodeError:
-        raise BadRequest('body: expected JSON like {"url": "http://host:port/discover/metadata"}')
+        raise BadRequest(
+            'body: expected JSON like {"url": "http://host:port/discover/metadata"}'
+        ) from None
     url = body.get("url") if isinstance(body, dict) else None
     if not isinstance(url, str):
-        raise BadRequest('url: expected a string, the product\'s discovery URL', argument="url")
+        raise BadRequest("url: expected a string, the product's discovery URL", argument="url")
     product = await request.app.state.services.registry.register(url)
     return JSONResponse(summary_json(product), status_code=201)
 
