@@ -1,0 +1,72 @@
+"""Every limit is on by default and answers with an exact, coded message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.settings import Settings
+from schema.asgi import create_app
+
+
+@pytest.fixture
+def gateway(serve_app: Callable[[Any], str], tmp_path: Path) -> str:
+    settings = Settings(
+        registry_url=f"sqlite:///{tmp_path / 'r.db'}",
+        max_query_depth=4,
+        max_aliases=2,
+        max_query_bytes=300,
+    )
+    return serve_app(create_app(settings))
+
+
+def post(gateway: str, query: str) -> dict[str, Any]:
+    answer = httpx.post(f"{gateway}/graphql", json={"query": query}, timeout=10)
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def test_empty_mesh_answers(gateway: str) -> None:
+    body = post(gateway, "{ products { totalCount edges { cursor } } domains { name } }")
+    assert body == {"data": {"products": {"totalCount": 0, "edges": []}, "domains": []}}
+
+
+def test_depth_limit(gateway: str) -> None:
+    body = post(gateway, "{ products { edges { node { versions { outputPorts { version } } } } } }")
+    assert "exceeds maximum operation depth of 4" in body["errors"][0]["message"]
+
+
+def test_alias_limit(gateway: str) -> None:
+    body = post(gateway, "{ a: domains { name } b: domains { name } c: domains { name } }")
+    assert "3 aliases found. Allowed: 2" in body["errors"][0]["message"]
+
+
+def test_size_limit(gateway: str) -> None:
+    body = post(gateway, "{ domains { name } }" + " " * 400)
+    error = body["errors"][0]
+    assert error["message"] == "the document is 420 bytes; at most 300 are accepted"
+    assert error["extensions"]["code"] == "QUERY_TOO_LARGE"
+
+
+def test_register_with_a_bad_url_names_what_was_expected(gateway: str) -> None:
+    body = post(gateway, 'mutation { registerProduct(url: "ftp://x/y") { id } }')
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    assert "http" in error["message"]
+
+
+def test_unknown_product_mutation_is_not_found(gateway: str) -> None:
+    body = post(gateway, 'mutation { unregisterProduct(id: "a.b") { id } }')
+    assert body["errors"][0]["extensions"]["code"] == "PRODUCT_NOT_FOUND"
+
+
+def test_registration_route_rejects_bad_bodies(gateway: str) -> None:
+    answer = httpx.post(f"{gateway}/registry/products", content=b"nope")
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "BAD_REQUEST"
+    answer = httpx.post(f"{gateway}/registry/products", json={"link": "x"})
+    assert "url: expected a string" in answer.json()["error"]["message"]
