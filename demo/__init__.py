@@ -1,0 +1,1 @@
+"""The Climate Quantum demo mesh: product folders, data generator and launcher."""
