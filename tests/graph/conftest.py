@@ -1,0 +1,80 @@
+"""A real mesh for the graph's tests: demo product gateways under uvicorn, the gateway
+app under uvicorn, every product registered through the gateway's own REST route."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.http.product_app import create_product_app
+from gateway.settings import Settings
+from schema.asgi import create_app
+from tests.fixtures.uvicorn import running
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "demo" / "products"
+
+
+def demo_product_dirs() -> list[Path]:
+    dirs = sorted(p.parent for p in DEMO.glob("*/product.yaml"))
+    if not dirs:
+        pytest.fail("no demo products under demo/products (the demo mesh is a requirement)")
+    if not (ROOT / "demo" / "data" / ".generated").exists():
+        pytest.fail("demo data missing: run `make demo-data` (make test does)")
+    return dirs
+
+
+@dataclass
+class Mesh:
+    gateway: str  # base URL of the gateway
+    products: dict[str, str]  # product folder name -> base URL of its gateway
+    stacks: dict[str, contextlib.ExitStack] = field(default_factory=dict)
+
+    def query(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        answer = httpx.post(
+            f"{self.gateway}/graphql", json={"query": query, "variables": variables}, timeout=30
+        )
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        return body
+
+    def stop(self, name: str) -> None:
+        """Stop one product's gateway (its port then refuses connections)."""
+        self.stacks.pop(name).close()
+
+
+@contextlib.contextmanager
+def start_mesh(tmp: Path, dirs: list[Path], **settings: Any) -> Iterator[Mesh]:
+    with contextlib.ExitStack() as outer:
+        stacks: dict[str, contextlib.ExitStack] = {}
+        products: dict[str, str] = {}
+        for folder in dirs:
+            stack = contextlib.ExitStack()
+            outer.callback(stack.close)
+            products[folder.name] = stack.enter_context(
+                running(create_product_app(folder, token="t", env={}))
+            )
+            stacks[folder.name] = stack
+        config = Settings(registry_url=f"sqlite:///{tmp / 'registry.db'}", **settings)
+        gateway = outer.enter_context(running(create_app(config)))
+        for base in products.values():
+            answer = httpx.post(
+                f"{gateway}/registry/products",
+                json={"url": f"{base}/discover/metadata"},
+                timeout=30,
+            )
+            assert answer.status_code == 201, answer.text
+        yield Mesh(gateway, products, stacks)
+
+
+@pytest.fixture(scope="module")
+def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
+    """The whole demo mesh, shared by a module's tests (which must not stop products)."""
+    with start_mesh(tmp_path_factory.mktemp("mesh"), demo_product_dirs()) as started:
+        yield started
