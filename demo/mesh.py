@@ -65,6 +65,7 @@ def up(args: argparse.Namespace) -> int:
         for i, folder in enumerate(product_dirs()):
             port = args.first_product_port + i
             cmd = [exe, "product", "serve", str(folder), "--host", "127.0.0.1", "--port", str(port)]
+            cmd += ["--log-level", "warning"]
             procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env))
             urls.append(f"http://127.0.0.1:{port}/discover/metadata")
         gateway = subprocess.Popen(
