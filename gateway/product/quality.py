@@ -8,10 +8,12 @@ A contract states rules two ways, and both become a :class:`Check`:
   (``rangeCheck: mustBeBetween [0, 500]``), which the column's values must meet;
 * property flags: ``required: true`` (no nulls) and ``unique: true`` (no duplicates).
 
-Metric rules compare the measured number with their operators (default: none found, or
-for ``rowCount`` more than zero); value rules count the rows whose value breaks them.
-``sql``, ``text`` and ``custom`` rules are listed as not evaluated: the kit never runs
-SQL written outside it.
+* ``type: sql`` rules: their query's single value, once checked and rewritten by
+  :mod:`gateway.product.sqlrules`.
+
+Metric and SQL rules compare the measured number with their operators (default: none
+found, or for ``rowCount`` more than zero); value rules count the rows whose value breaks
+them. ``text`` and ``custom`` rules are listed as not evaluated.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from gateway.product.sqlrules import prepare
 from gateway.product.stores.base import Store, column_ref, count_rows
 from gateway.product.tables import Column, Table
 
@@ -53,7 +56,7 @@ class Check:
     ``name`` is the rule as the contract names it (``nullCheck``, ``rangeCheck``...) or
     ``required`` / ``unique`` for the property flags. ``kind`` says what is measured:
     ``nulls``, ``duplicates``, ``rows``, ``invalid``, ``violations`` (rows breaking a value
-    rule) or ``unsupported``.
+    rule), ``sql`` or ``unsupported``.
     """
 
     table: Table
@@ -76,7 +79,7 @@ class Check:
             return None
         rule_type = self.rule.get("type")
         if rule_type in ("sql", "text", "custom"):
-            return f"{rule_type} rules are not run by the product gateway kit"
+            return f"{rule_type} rules without a runnable query are not run by the kit"
         return f"rule {self.name!r} is not known to the product gateway kit"
 
 
@@ -95,8 +98,10 @@ def checks_of(table: Table) -> list[Check]:
 
 
 def _explicit(table: Table, column: Column | None, rule: Mapping[str, Any], source: str) -> Check:
-    name = str(rule.get("metric") or rule.get("rule") or rule.get("name") or "rule")
+    name = str(rule.get("metric") or rule.get("rule") or rule.get("name") or rule.get("type"))
     kind = _KINDS.get(name.lower().replace("_", ""))
+    if rule.get("type") == "sql":
+        kind = "sql" if isinstance(rule.get("query"), str) else "unsupported"
     has_operators = any(k in rule for k in OPERATORS)
     if kind is None:
         kind = "violations" if column is not None and has_operators else "unsupported"
@@ -109,6 +114,8 @@ def _explicit(table: Table, column: Column | None, rule: Mapping[str, Any], sour
 
 def _measurable(table: Table, column: Column | None, rule: Mapping[str, Any], kind: str) -> bool:
     """Whether the kit can measure a rule of ``kind`` written this way."""
+    if kind == "sql":
+        return True
     if rule.get("type") in ("sql", "text", "custom"):
         return False
     if kind in ("nulls", "invalid") and column is None:
@@ -131,10 +138,21 @@ def _argument_columns(table: Table, rule: Mapping[str, Any]) -> list[Column]:
     return [c for c in columns if c is not None] if all(columns) else []
 
 
-def measure(check: Check, store: Store) -> float | int | None:
-    """The check's number, measured on ``store`` (a count, or a percent of the rows)."""
+def measure(
+    check: Check, store: Store, tables: Mapping[str, Table] | None = None
+) -> float | int | None:
+    """The check's number, measured on ``store`` (a count, or a percent of the rows).
+
+    ``tables`` are the product's tables in ``store`` that a SQL rule may read (default:
+    the check's own table). A SQL rule that cannot be run raises ``RuleRefused``.
+    """
     if check.kind == "unsupported":
         return None
+    if check.kind == "sql":
+        readable = tables if tables is not None else {check.table.name: check.table}
+        query = prepare(str(check.rule["query"]), check.table, check.column, readable, store)
+        value = store.scalar(query)
+        return value if isinstance(value, int | float) else _number(value)
     relation = store.relation(check.table)
     if check.kind == "rows":
         return int(store.scalar(count_rows(relation)) or 0)
@@ -147,6 +165,17 @@ def measure(check: Check, store: Store) -> float | int | None:
         return count
     total = int(store.scalar(count_rows(relation)) or 0)
     return round(count * 100.0 / total, 6) if total else 0.0
+
+
+def _number(value: Any) -> float | int | None:
+    """A SQL rule's value as a number (drivers return decimals or text for some types)."""
+    if value is None or isinstance(value, bool):
+        return None if value is None else int(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(number) if number.is_integer() else number
 
 
 def passes(check: Check, value: float | int | None) -> bool | None:

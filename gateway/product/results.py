@@ -15,6 +15,7 @@ from typing import Any
 
 from gateway.product.errors import StoreUnavailable
 from gateway.product.quality import Check, checks_of, measure, passes
+from gateway.product.sqlrules import RuleRefused
 from gateway.product.stores.base import Store, TableStats
 from gateway.product.tables import Table
 from gateway.product.timefmt import iso
@@ -70,14 +71,26 @@ def document(
     return doc
 
 
-def dq_result(product_id: str, check: Check, store: Store, now: datetime) -> dict[str, Any]:
-    """Measure ``check`` on ``store``; a store failure gives ``value: null`` and ``error``."""
+def dq_result(
+    product_id: str,
+    check: Check,
+    store: Store,
+    now: datetime,
+    tables: Mapping[str, Table] | None = None,
+) -> dict[str, Any]:
+    """Measure ``check`` on ``store``; a store failure gives ``value: null`` and ``error``.
+
+    ``tables`` are the product's tables in ``store`` (what a SQL rule may read).
+    """
     error = None
+    note = check.note
     value: float | int | None = None
     try:
-        value = measure(check, store)
+        value = measure(check, store, tables)
     except StoreUnavailable as exc:
         error = exc.message
+    except RuleRefused as exc:
+        note = f"not run: {exc}"
     return document(
         product_id,
         check.table,
@@ -92,7 +105,7 @@ def dq_result(product_id: str, check: Check, store: Store, now: datetime) -> dic
         extra={
             "dimension": check.rule.get("dimension"),
             "severity": check.rule.get("severity"),
-            "note": check.note,
+            "note": note,
             "error": error,
         },
     )
@@ -142,7 +155,10 @@ def observe(
     results: list[dict[str, Any]] = []
     for table in tables:
         store = stores[table.name]
-        results.extend(dq_result(product_id, check, store, now) for check in checks_of(table))
+        same_store = {t.name: t for t in tables if stores[t.name] is store}
+        results.extend(
+            dq_result(product_id, check, store, now, same_store) for check in checks_of(table)
+        )
         found = stats.get(table.name)
         if isinstance(found, StoreUnavailable):
             results.append(latency_result(product_id, table, None, found.message, now))

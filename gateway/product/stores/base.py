@@ -35,6 +35,7 @@ class Store(Protocol):
     """Where a product's tables are read (files through DuckDB, PostgreSQL, MySQL)."""
 
     name: str
+    dialect: str  # the sqlglot dialect its queries are rendered in
 
     def ping(self) -> None:
         """Raise :class:`~gateway.product.errors.StoreUnavailable` unless the store answers."""
