@@ -33,7 +33,12 @@ async def open_services(settings: Settings) -> Services:
         cache=cache,
         store=store,
         registry=Registry(store, http),
-        fetcher=UpstreamFetcher(http, cache, fresh_ttl=settings.cache_ttl_seconds),
+        fetcher=UpstreamFetcher(
+            http,
+            cache,
+            fresh_ttl=settings.cache_ttl_seconds,
+            max_bytes=settings.upstream_max_document_bytes,
+        ),
     )
 
 

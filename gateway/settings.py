@@ -32,6 +32,9 @@ class Settings:
     upstream_connect_timeout: float = _setting(1.0, "Seconds to connect to a product gateway.")
     upstream_read_timeout: float = _setting(3.0, "Seconds to wait for a product's answer.")
     upstream_max_connections: int = _setting(100, "Pooled connections to product gateways.")
+    upstream_max_document_bytes: int = _setting(
+        8 * 1024 * 1024, "Largest document read from a product gateway, in bytes."
+    )
     max_query_depth: int = _setting(15, "Deepest GraphQL selection accepted.")
     max_aliases: int = _setting(30, "Most aliases in one GraphQL document.")
     max_query_bytes: int = _setting(50_000, "Largest GraphQL document accepted, in bytes.")

@@ -23,7 +23,7 @@ from gateway.errors import (
     RegistryError,
     UpstreamBadResponse,
 )
-from gateway.registry.fetch import fetch_json
+from gateway.upstream.read import fetch_json
 from gateway.registry.model import ContractLink, RegisteredProduct
 from gateway.registry.store import RegistryStore
 from gateway.registry.summary import contract_links, summarise

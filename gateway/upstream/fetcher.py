@@ -24,7 +24,7 @@ import httpx
 from gateway.cache import CachedDocument, DocumentCache
 from gateway.errors import UpstreamError, UpstreamUnavailable
 from gateway.upstream.breaker import CircuitBreaker
-from gateway.upstream.errors import translate_http_error
+from gateway.upstream.read import fetch_json
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +48,14 @@ class UpstreamFetcher:
         *,
         fresh_ttl: float,
         breaker: CircuitBreaker | None = None,
+        max_bytes: int = 8 * 1024 * 1024,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._http = http
         self._cache = cache
         self._fresh_ttl = fresh_ttl
         self._breaker = breaker or CircuitBreaker()
+        self._max_bytes = max_bytes
         self._clock = clock
         self._inflight: dict[str, asyncio.Future[CachedDocument]] = {}
 
@@ -100,17 +102,21 @@ class UpstreamFetcher:
                 url=url,
             )
         try:
-            response = await self._http.get(url)
-            response.raise_for_status()
-            data = response.json()
-        except Exception as exc:
+            data = await fetch_json(
+                self._http,
+                url,
+                what="product gateway",
+                max_bytes=self._max_bytes,
+                product_id=product_id,
+            )
+        except UpstreamError as exc:
             # A 4xx is the product answering; only silence and 5xx mean it is unwell.
-            client_error = isinstance(exc, httpx.HTTPStatusError) and exc.response.is_client_error
-            if client_error:
+            status = exc.details.get("status")
+            if isinstance(status, int) and 400 <= status < 500:
                 self._breaker.success(host)
             else:
                 self._breaker.failure(host)
-            raise translate_http_error(exc, url, product_id) from exc
+            raise
         self._breaker.success(host)
         doc = CachedDocument(data=data, source=url, fetched_at=self._clock())
         await self._cache.set(url, doc)

@@ -24,7 +24,7 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
 from gateway.http import graphiql
-from tests.browser.server import serve
+from tests.fixtures.uvicorn import running as serve
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = Path(strawberry.__file__).parent / "static" / "graphiql.html"

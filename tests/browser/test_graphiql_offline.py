@@ -18,7 +18,7 @@ from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, s
 from gateway.http import graphiql
 from gateway.settings import Settings
 from schema.asgi import create_app
-from tests.browser.server import serve
+from tests.fixtures.uvicorn import running as serve
 
 pytestmark = pytest.mark.browser
 

@@ -133,3 +133,10 @@ async def test_open_breaker_fails_fast_without_calling(product, http) -> None:
     with pytest.raises(UpstreamUnavailable, match="not retried"):
         await fetcher.get_json(url)
     assert double.hits == 2
+
+
+async def test_oversized_document_is_refused(product, http) -> None:
+    _, url = product
+    fetcher = make_fetcher(http, Clock(), max_bytes=5)
+    with pytest.raises(UpstreamBadResponse, match="more than 5 bytes"):
+        await fetcher.get_json(url, product_id="p")
