@@ -81,14 +81,18 @@ class Indicator:
     ozone_like: bool = False  # higher away from traffic (titration by NO)
 
 
+_SEASONS = ("annual", "summer", "winter")
+_AVERAGE = "Annual average concentration"
 INDICATORS: tuple[Indicator, ...] = (
-    Indicator(365, "Fine particles (PM 2.5)", "Mean", "mcg/m3", ("annual", "summer", "winter"), 11.2, -0.045),
-    Indicator(375, "Nitrogen dioxide (NO2)", "Mean", "ppb", ("annual", "summer", "winter"), 24.5, -0.030),
+    Indicator(365, "Fine particles (PM 2.5)", "Mean", "mcg/m3", _SEASONS, 11.2, -0.045),
+    Indicator(375, "Nitrogen dioxide (NO2)", "Mean", "ppb", _SEASONS, 24.5, -0.030),
     Indicator(386, "Ozone (O3)", "Mean", "ppb", ("summer",), 29.5, 0.004, ozone_like=True),
     Indicator(383, "Sulfur dioxide (SO2)", "Mean", "ppb", ("winter",), 6.8, -0.160),
-    Indicator(646, "Outdoor Air Toxics - Benzene", "Annual average concentration", "mcg/m3", ("annual",), 1.9, -0.030),
-    Indicator(647, "Outdoor Air Toxics - Formaldehyde", "Annual average concentration", "mcg/m3", ("annual",), 2.8, -0.010),
-)  # fmt: skip
+    Indicator(646, "Outdoor Air Toxics - Benzene", _AVERAGE, "mcg/m3", ("annual",), 1.9, -0.030),
+    Indicator(
+        647, "Outdoor Air Toxics - Formaldehyde", _AVERAGE, "mcg/m3", ("annual",), 2.8, -0.010
+    ),
+)
 
 
 def geographies() -> list[tuple[str, int, str, int]]:
@@ -129,7 +133,8 @@ def write_air_quality(run: Run) -> None:
                 for label, start, index in periods(run.end_date, kind):
                     level = ind.level_2009 * (1 + ind.yearly_change) ** index * season
                     for geo_type, join_id, place, borough in places:
-                        factor = BOROUGH_FACTOR.get(borough, 1.0) * local.get((geo_type, join_id), 1.0)
+                        factor = BOROUGH_FACTOR.get(borough, 1.0)
+                        factor *= local.get((geo_type, join_id), 1.0)
                         if ind.ozone_like:  # ozone is lowest where traffic is highest
                             factor = 2.0 - factor
                         value = round(max(0.01, level * factor * rng.uniform(0.95, 1.05)), 2)

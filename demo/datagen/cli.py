@@ -27,19 +27,41 @@ def parser() -> argparse.ArgumentParser:
         prog="demo/generate.py",
         description="Generate the Climate Quantum demo mesh's data (Parquet and CSV).",
     )
-    p.add_argument("--scale", type=_scale, default=1.0,
-                   help="1 = a year of daily data, ~100k rows (default); 100 = millions")
-    p.add_argument("--out", type=Path, default=ROOT / "demo" / "data",
-                   help="output folder (default: demo/data)")
+    p.add_argument(
+        "--scale",
+        type=_scale,
+        default=1.0,
+        help="1 = a year of daily data, ~100k rows (default); 100 = millions",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "demo" / "data",
+        help="output folder (default: demo/data)",
+    )
     p.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
-    p.add_argument("--end-date", type=date.fromisoformat, default=None,
-                   help="last observation day, YYYY-MM-DD (default: today, UTC)")
-    p.add_argument("--batch-rows", type=int, default=50_000,
-                   help="rows per written batch: bounds memory (default: 50000)")
-    p.add_argument("--load-postgres", metavar="DSN",
-                   help="also load every product into this PostgreSQL database")
-    p.add_argument("--load-mariadb", metavar="DSN",
-                   help="also load the products with a mysql server (mysql://user:pw@host:port/)")
+    p.add_argument(
+        "--end-date",
+        type=date.fromisoformat,
+        default=None,
+        help="last observation day, YYYY-MM-DD (default: today, UTC)",
+    )
+    p.add_argument(
+        "--batch-rows",
+        type=int,
+        default=50_000,
+        help="rows per written batch: bounds memory (default: 50000)",
+    )
+    p.add_argument(
+        "--load-postgres",
+        metavar="DSN",
+        help="also load every product into this PostgreSQL database",
+    )
+    p.add_argument(
+        "--load-mariadb",
+        metavar="DSN",
+        help="also load the products with a mysql server (mysql://user:pw@host:port/)",
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     return p  # fmt: skip
 

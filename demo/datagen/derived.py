@@ -1,17 +1,24 @@
-"""Consumer-aligned products, computed in SQL from their input products' files.
+"""Consumer-aligned products, computed from their input products' files.
 
-DuckDB reads the upstream files and writes the result with ``COPY``, streaming, so memory
-stays bounded at any scale. Each query is what the product's contract describes in its
-``transformLogic`` fields: the lineage declared in the descriptors is true of the data.
+Each derivation reads its inputs batch by batch (Arrow, vectorized where it can be) and
+writes as it goes, in the inputs' own order: memory stays bounded at any scale and the
+output is the same on every run. Each computes what the product's contract says in its
+``transformLogic`` fields, so the lineage the descriptors declare is true of the data.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
-import duckdb
 import h3
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 
 from demo.datagen import tables
 from demo.datagen.places import METRO_MAX_POPULATION, METRO_MIN_POPULATION
@@ -20,84 +27,100 @@ from demo.datagen.run import Run
 MM_PER_INCH = 25.4
 DISCLOSURE_H3_RESOLUTION = 5  # about 250 km²: a disclosed asset cannot be located
 HOT_DAY_C = 30.0  # Météo-France's "journée chaude" threshold on the daily maximum
+VALUE_BANDS = ((1e7, "under 10M"), (1e8, "10M-100M"), (1e9, "100M-1B"))
+ABOVE_BANDS = "1B and over"
 
 
-def connect() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB that never fetches or loads extensions."""
-    db = duckdb.connect(
-        ":memory:",
-        config={
-            "autoinstall_known_extensions": False,
-            "autoload_known_extensions": False,
-            "threads": 2,
-            "preserve_insertion_order": True,
-        },
-    )
-    return db
+def batches(
+    path: Path, batch_rows: int, schema: pa.Schema | None = None
+) -> Iterator[pa.RecordBatch]:
+    """The rows of a Parquet or CSV file, ``batch_rows`` at a time (CSV typed by ``schema``)."""
+    if path.suffix == ".parquet":
+        yield from pq.ParquetFile(path).iter_batches(batch_size=batch_rows)
+        return
+    options = pa_csv.ConvertOptions(column_types=schema) if schema is not None else None
+    with pa_csv.open_csv(path, convert_options=options) as reader:
+        yield from reader
 
 
-def _copy(db: duckdb.DuckDBPyConnection, query: str, target: Path) -> None:
-    """Write ``query``'s rows to ``target`` (Parquet), in place only once complete."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    db.execute(f"COPY ({query}) TO '{_quoted(tmp)}' (FORMAT parquet, COMPRESSION zstd)")
-    tmp.replace(target)
+def rounded(values: pa.Array | pa.ChunkedArray, digits: int) -> pa.Array | pa.ChunkedArray:
+    """``values`` rounded to ``digits`` decimals, as the nearest doubles (as Python's round).
+
+    Arrow's own ``round`` can land one ulp off (6.699999999999999); rounding the scaled
+    value to a whole number, then one correctly rounded division, cannot.
+
+    >>> rounded(pa.array([6.7 - 1e-12, 0.37 * 25.4]), 3).to_pylist()
+    [6.7, 9.398]
+    """
+    scale = 10.0**digits
+    return pc.divide(pc.round(pc.multiply(values, scale)), scale)
 
 
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
-
-
-def _src(run: Run, table: tables.TableFile) -> str:
-    reader = "read_parquet" if table.format == "parquet" else "read_csv"
-    return f"{reader}('{_quoted(table.path(run.out))}')"
+def _lookup(path: Path, key: str, value: str) -> tuple[pa.Array, pa.Array]:
+    """Two aligned columns of a small reference table: keys and the values to look up."""
+    table = pq.read_table(path, columns=[key, value])
+    return table.column(key).combine_chunks(), table.column(value).combine_chunks()
 
 
 def write_global(run: Run) -> None:
-    """Global precipitation, v1 and v2: the US series converted to mm, plus France's."""
-    db = connect()
-    us, fr = _src(run, tables.US_DAILY), _src(run, tables.FR_DAILY)
-    us_st, fr_st = _src(run, tables.US_STATIONS), _src(run, tables.FR_STATIONS)
-    v1 = f"""
-        SELECT 'US:' || station_id AS station_key, observation_date, h3_cell,
-               round(precipitation_in * {MM_PER_INCH}, 3) AS precipitation_mm,
-               'precipitation.us-precipitation' AS source_product
-        FROM {us}
-        UNION ALL
-        SELECT 'FR:' || station_id, observation_date, h3_cell, precipitation_mm,
-               'precipitation.france-precipitation'
-        FROM {fr}
-        ORDER BY station_key, observation_date"""
-    _copy(db, v1, tables.GLOBAL_V1.path(run.out))
-    v2 = f"""
-        SELECT 'US' AS country_code, p.station_id, s.station_name, p.observation_date,
-               p.h3_cell, round(p.precipitation_in * {MM_PER_INCH}, 3) AS precipitation_mm,
-               p.precipitation_in AS reported_value, 'in' AS reported_unit,
-               'precipitation.us-precipitation' AS source_product
-        FROM {us} p JOIN {us_st} s USING (station_id)
-        UNION ALL
-        SELECT 'FR', p.station_id, s.station_name, p.observation_date, p.h3_cell,
-               p.precipitation_mm, p.precipitation_mm, 'mm',
-               'precipitation.france-precipitation'
-        FROM {fr} p JOIN {fr_st} s USING (station_id)
-        ORDER BY country_code, station_id, observation_date"""
-    _copy(db, v2, tables.GLOBAL_V2.path(run.out))
-    db.close()
+    """Global precipitation v1 and v2: the US series converted to mm, then France's."""
+    sources = (
+        ("US", tables.US_DAILY, tables.US_STATIONS, "precipitation_in", "in"),
+        ("FR", tables.FR_DAILY, tables.FR_STATIONS, "precipitation_mm", "mm"),
+    )
+    with (
+        run.sink(tables.GLOBAL_V1, tables.GLOBAL_V1_SCHEMA) as v1,
+        run.sink(tables.GLOBAL_V2, tables.GLOBAL_V2_SCHEMA) as v2,
+    ):
+        for country, daily, stations, column, unit in sources:
+            ids, names = _lookup(stations.path(run.out), "station_id", "station_name")
+            product = f"precipitation.{daily.slug}"
+            for batch in batches(daily.path(run.out), run.batch_rows):
+                count = batch.num_rows
+                station = batch.column("station_id")
+                reported = batch.column(column)
+                # Exactly 25.4 mm to the inch; hundredths of an inch give thousandths of a mm.
+                mm = rounded(pc.multiply(reported, MM_PER_INCH), 3) if unit == "in" else reported
+                common = [batch.column("observation_date"), batch.column("h3_cell"), mm]
+                v1.write_batch(pa.record_batch(
+                    [pc.binary_join_element_wise(f"{country}:", station, ""), *common,
+                     pa.repeat(product, count)],
+                    schema=tables.GLOBAL_V1_SCHEMA,
+                ))  # fmt: skip
+                v2.write_batch(pa.record_batch(
+                    [pa.repeat(country, count), station,
+                     pc.take(names, pc.index_in(station, value_set=ids)), *common, reported,
+                     pa.repeat(unit, count), pa.repeat(product, count)],
+                    schema=tables.GLOBAL_V2_SCHEMA,
+                ))  # fmt: skip
 
 
 def write_metropolitan(run: Run) -> None:
     """Metropolitan temperatures: the cities whose metropolitan area has 500k to 1.5M people."""
-    db = connect()
-    query = f"""
-        SELECT c.metropolitan_area, t.insee_code, c.city_name, t.observation_date, t.h3_cell,
-               c.metropolitan_population, t.tmin_c, t.tmax_c, t.tmean_c,
-               round(t.tmax_c - t.tmin_c, 1) AS diurnal_range_c,
-               t.tmax_c >= {HOT_DAY_C} AS hot_day
-        FROM {_src(run, tables.CITY_DAILY)} t JOIN {_src(run, tables.CITIES)} c USING (insee_code)
-        WHERE c.metropolitan_population BETWEEN {METRO_MIN_POPULATION} AND {METRO_MAX_POPULATION}
-        ORDER BY t.insee_code, t.observation_date"""
-    _copy(db, query, tables.METRO_DAILY.path(run.out))
-    db.close()
+    cities = pq.read_table(tables.CITIES.path(run.out)).to_pylist()
+    kept = [
+        c
+        for c in cities
+        if METRO_MIN_POPULATION <= c["metropolitan_population"] <= METRO_MAX_POPULATION
+    ]
+    codes = pa.array([c["insee_code"] for c in kept], pa.string())
+    areas = pa.array([c["metropolitan_area"] for c in kept], pa.string())
+    names = pa.array([c["city_name"] for c in kept], pa.string())
+    populations = pa.array([c["metropolitan_population"] for c in kept], pa.int32())
+    with run.sink(tables.METRO_DAILY, tables.METRO_DAILY_SCHEMA) as sink:
+        for batch in batches(tables.CITY_DAILY.path(run.out), run.batch_rows):
+            rows = batch.filter(pc.is_in(batch.column("insee_code"), value_set=codes))
+            if rows.num_rows == 0:
+                continue
+            at = pc.index_in(rows.column("insee_code"), value_set=codes)
+            tmin, tmax = rows.column("tmin_c"), rows.column("tmax_c")
+            sink.write_batch(pa.record_batch(
+                [pc.take(areas, at), rows.column("insee_code"), pc.take(names, at),
+                 rows.column("observation_date"), rows.column("h3_cell"),
+                 pc.take(populations, at), tmin, tmax, rows.column("tmean_c"),
+                 rounded(pc.subtract(tmax, tmin), 1), pc.greater_equal(tmax, HOT_DAY_C)],
+                schema=tables.METRO_DAILY_SCHEMA,
+            ))  # fmt: skip
 
 
 def asset_token(salt: str, asset_id: str) -> str:
@@ -105,56 +128,87 @@ def asset_token(salt: str, asset_id: str) -> str:
 
     >>> asset_token("s", "CQA-00000001") == asset_token("s", "CQA-00000001")
     True
-    >>> len(asset_token("s", "CQA-00000001"))
-    16
+    >>> asset_token("s", "CQA-00000001") != asset_token("t", "CQA-00000001")
+    True
     """
     return hashlib.blake2b(asset_id.encode(), key=salt.encode(), digest_size=8).hexdigest()
 
 
+def value_band(value_usd: float) -> str:
+    """The disclosed band of a confidential replacement value.
+
+    >>> value_band(2.5e6), value_band(3e9)
+    ('under 10M', '1B and over')
+    """
+    return next((label for bound, label in VALUE_BANDS if value_usd < bound), ABOVE_BANDS)
+
+
+_ASSET_COLUMNS = ("asset_id", "company_lei", "company_name", "country_code", "asset_type",
+                  "h3_cell", "replacement_value_usd")  # fmt: skip
+_EXPOSURE_COLUMNS = ("exposed", "risk_level", "expected_annual_loss_usd", "assessed_on")
+
+
+@dataclass
+class CompanyTotals:
+    """What one company discloses, summed over its assets."""
+
+    name: str
+    country_code: str
+    as_of: date
+    assets: int = 0
+    exposed: int = 0
+    high_risk: int = 0
+    value: float = 0.0
+    exposed_value: float = 0.0
+    loss: float = 0.0
+
+    def row(self, lei: str) -> tuple[object, ...]:
+        framework = "ESRS E1" if self.country_code == "FR" else "IFRS S2"
+        share = round(100.0 * self.high_risk / self.assets, 2)
+        return (
+            lei, self.name, self.country_code, self.as_of.year, framework, self.assets,
+            self.exposed, self.high_risk, round(self.value, 2), round(self.exposed_value, 2),
+            round(self.loss, 2), share, self.as_of,
+        )  # fmt: skip
+
+
 def write_disclosures(run: Run) -> None:
-    """Disclosure reporting: per-company aggregates and per-asset rows with obfuscated ids."""
-    db = connect()
-    joined = f"""
-        SELECT a.*, e.exposed, e.risk_level, e.expected_annual_loss_usd, e.assessed_on
-        FROM {_src(run, tables.ASSETS)} a
-        JOIN {_src(run, tables.EXPOSURE)} e USING (asset_id)"""
-    companies = f"""
-        SELECT company_lei, any_value(company_name) AS company_name,
-               any_value(country_code) AS country_code,
-               CAST(year(max(assessed_on)) AS INTEGER) AS reporting_year,
-               CASE any_value(country_code) WHEN 'FR' THEN 'ESRS E1' ELSE 'IFRS S2' END
-                   AS reporting_framework,
-               CAST(count(*) AS INTEGER) AS assets_total,
-               CAST(count(*) FILTER (WHERE exposed) AS INTEGER) AS assets_exposed,
-               CAST(count(*) FILTER (WHERE risk_level IN ('high', 'severe')) AS INTEGER)
-                   AS high_risk_assets,
-               round(sum(replacement_value_usd), 2) AS total_value_usd,
-               round(coalesce(sum(replacement_value_usd) FILTER (WHERE exposed), 0), 2)
-                   AS exposed_value_usd,
-               round(sum(expected_annual_loss_usd), 2) AS expected_annual_loss_usd,
-               round(100.0 * count(*) FILTER (WHERE risk_level IN ('high', 'severe'))
-                     / count(*), 2) AS high_risk_share_pct,
-               max(assessed_on) AS as_of_date
-        FROM ({joined})
-        GROUP BY company_lei
-        ORDER BY company_lei"""
-    _copy(db, companies, tables.COMPANY_DISCLOSURES.path(run.out))
-    # The token and the coarser cell are computed here, row by row, as the rows stream.
+    """Disclosure reporting: per-asset rows with obfuscated ids, then per-company totals.
+
+    Physical risk writes its two tables in the same asset order, so they are read side by
+    side, batch by batch (checked, not assumed).
+    """
     salt = f"disclosure-{run.seed}"  # the key stays with the disclosure team; here, the seed
-    assets = f"""
-        SELECT asset_id, company_lei, CAST(year(assessed_on) AS INTEGER), asset_type, h3_cell,
-               risk_level,
-               CASE WHEN replacement_value_usd < 1e7 THEN 'under 10M'
-                    WHEN replacement_value_usd < 1e8 THEN '10M-100M'
-                    WHEN replacement_value_usd < 1e9 THEN '100M-1B'
-                    ELSE '1B and over' END,
-               assessed_on
-        FROM ({joined})
-        ORDER BY company_lei, asset_id"""
-    cursor = db.execute(assets)
+    companies: dict[str, CompanyTotals] = {}
+    pairs = zip(
+        batches(tables.ASSETS.path(run.out), run.batch_rows),
+        batches(tables.EXPOSURE.path(run.out), run.batch_rows),
+        strict=True,
+    )
     with run.sink(tables.ASSET_DISCLOSURES, tables.ASSET_DISCLOSURES_SCHEMA) as sink:
-        while batch := cursor.fetchmany(run.batch_rows):
-            for asset_id, lei, year, kind, key, risk, band, as_of in batch:
-                coarse = str(h3.cell_to_parent(key, DISCLOSURE_H3_RESOLUTION))
-                sink.add((asset_token(salt, asset_id), lei, year, kind, coarse, risk, band, as_of))
-    db.close()
+        for assets, exposure in pairs:
+            if not assets.column("asset_id").equals(exposure.column("asset_id")):
+                raise ValueError("physical-risk tables are not in the same asset order")
+            # Plain column lists: far lighter than a dict per row.
+            columns = [assets.column(n).to_pylist() for n in _ASSET_COLUMNS]
+            columns += [exposure.column(n).to_pylist() for n in _EXPOSURE_COLUMNS]
+            for asset_id, lei, name, country, kind, cell, value, *risk in zip(
+                *columns, strict=True
+            ):
+                exposed, level, loss, as_of = risk
+                totals = companies.setdefault(lei, CompanyTotals(name, country, as_of))
+                totals.as_of = max(totals.as_of, as_of)
+                totals.assets += 1
+                totals.exposed += exposed
+                totals.high_risk += level in ("high", "severe")
+                totals.value += value
+                totals.exposed_value += value if exposed else 0.0
+                totals.loss += loss
+                coarse = str(h3.cell_to_parent(cell, DISCLOSURE_H3_RESOLUTION))
+                sink.add((
+                    asset_token(salt, asset_id), lei, as_of.year, kind, coarse, level,
+                    value_band(value), as_of,
+                ))  # fmt: skip
+    with run.sink(tables.COMPANY_DISCLOSURES, tables.COMPANY_DISCLOSURES_SCHEMA) as sink:
+        for lei in sorted(companies):
+            sink.add(companies[lei].row(lei))

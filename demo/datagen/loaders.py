@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import duckdb
 import psycopg
 import pymysql
 from psycopg import sql
 
 from demo.datagen.catalog import Column, PublishedTable, published_tables
-from demo.datagen.derived import connect
 
 BATCH_ROWS = 10_000
 _SIZED = re.compile(r"^(var)?char\((\d+)\)$")
@@ -31,6 +31,14 @@ _DUCKDB_TYPES = {
 }  # fmt: skip
 
 Log = Callable[[str], None]
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB that never fetches or loads extensions."""
+    return duckdb.connect(
+        ":memory:",
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+    )
 
 
 def postgres_type(column: Column) -> str:
@@ -44,7 +52,8 @@ def postgres_type(column: Column) -> str:
     if column.logical_type == "string":
         return column.physical_type if _SIZED.match(column.physical_type) else "text"
     if column.logical_type == "integer":
-        return column.physical_type if column.physical_type in ("bigint", "smallint") else "integer"
+        wide = column.physical_type in ("bigint", "smallint")
+        return column.physical_type if wide else "integer"
     return {"date": "date", "timestamp": "timestamptz", "number": "double precision",
             "boolean": "boolean"}[column.logical_type]  # fmt: skip
 
@@ -59,7 +68,8 @@ def mariadb_type(column: Column) -> str:
         sized = _SIZED.match(column.physical_type)
         return column.physical_type.upper() if sized else "VARCHAR(255)"
     if column.logical_type == "integer":
-        return column.physical_type.upper() if column.physical_type in ("bigint", "smallint") else "INT"
+        wide = column.physical_type in ("bigint", "smallint")
+        return column.physical_type.upper() if wide else "INT"
     return {"date": "DATE", "timestamp": "DATETIME(6)", "number": "DOUBLE",
             "boolean": "BOOLEAN"}[column.logical_type]  # fmt: skip
 
@@ -70,9 +80,10 @@ def read_rows(table: PublishedTable, out: Path, batch_rows: int) -> Iterator[lis
     Timestamps come out as naive UTC (``AT TIME ZONE 'UTC'``), as both databases take them.
     """
     path = str(table.local_file(out)).replace("'", "''")
-    source = (
-        f"read_parquet('{path}')" if path.endswith(".parquet") else f"read_csv('{path}', all_varchar=true)"
-    )
+    if path.endswith(".parquet"):
+        source = f"read_parquet('{path}')"
+    else:  # every column as text, cast below: the contract says the types, not a sniffer
+        source = f"read_csv('{path}', all_varchar=true)"
     selected = []
     for c in table.columns:
         value = f'CAST("{c.name}" AS {_DUCKDB_TYPES[c.logical_type]})'

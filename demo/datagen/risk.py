@@ -127,16 +127,20 @@ def write_physical_risk(run: Run) -> None:
             # A neighbour of a flood-prone cell: most are flood-prone too, some are not.
             near = rng.choice(sorted(h3.grid_disk(anchor, 2)))
             lat, lon = h3.cell_to_latlng(near)
-            lat, lon = round(lat + rng.uniform(-1e-3, 1e-3), 6), round(lon + rng.uniform(-1e-3, 1e-3), 6)
-            key = cell(lat, lon)
-            value = round(math.exp(rng.uniform(math.log(kind.min_value_usd), math.log(kind.max_value_usd))), -3)
-            built = rng.randint(2005, 2024) if kind.subtype in ("solar_farm", "wind_farm", "data_center") else rng.randint(1900, 2022)
+            lat = round(lat + rng.uniform(-1e-3, 1e-3), 6)  # about 100 m: within the cell
+            lon = round(lon + rng.uniform(-1e-3, 1e-3), 6)
+            key = cell(lat, lon)  # from the final point, whatever the jitter did
+            low, high = math.log(kind.min_value_usd), math.log(kind.max_value_usd)
+            value = round(math.exp(rng.uniform(low, high)), -3)  # log-uniform, to the $1,000
+            recent = kind.subtype in ("solar_farm", "wind_farm", "data_center")
+            built = rng.randint(2005, 2024) if recent else rng.randint(1900, 2022)
             asset_id = f"CQA-{number:08d}"
             assets.add((
                 asset_id, lei(company.lei_stem), company.name, company.country_code,
                 kind.asset_type, kind.subtype, lat, lon, key, value, built,
             ))  # fmt: skip
-            vulnerability = round(min(1.0, max(0.05, kind.vulnerability * rng.uniform(0.8, 1.2))), 3)
+            condition = rng.uniform(0.8, 1.2)  # the asset's own state around its subtype's curve
+            vulnerability = round(min(1.0, max(0.05, kind.vulnerability * condition)), 3)
             area = areas.get(key)
             if area is None:
                 exposure.add((asset_id, key, False, None, None, 0.0, 0.0, vulnerability,

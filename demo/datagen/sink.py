@@ -72,7 +72,10 @@ class TableSink:
         """Write the buffered rows as one batch."""
         if not self._pending:
             return
-        arrays = [pa.array(col, type=field.type) for col, field in zip(self._columns, self.schema)]
+        arrays = [
+            pa.array(col, type=field.type)
+            for col, field in zip(self._columns, self.schema, strict=True)
+        ]
         self._writer.write_batch(pa.record_batch(arrays, schema=self.schema))
         self.rows += self._pending
         self._columns = [[] for _ in self.schema]

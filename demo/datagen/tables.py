@@ -1,8 +1,7 @@
-"""Where each demo table is written and, for tables written from Python, its Arrow schema.
+"""Where each demo table is written, and its Arrow schema (the contract's columns).
 
 Paths follow the contracts' ``local`` servers: ``<out>/<product slug>/<table>.<format>``,
-with ``<out>`` = ``demo/data`` by default. Derived tables are written by DuckDB from SQL
-(see ``derived.py``), whose casts fix their types.
+with ``<out>`` = ``demo/data`` by default.
 """
 
 from __future__ import annotations
@@ -121,4 +120,32 @@ ASSET_DISCLOSURES_SCHEMA = pa.schema([
     ("asset_token", pa.string()), ("company_lei", pa.string()), ("reporting_year", pa.int32()),
     ("asset_type", pa.string()), ("h3_cell_res5", pa.string()), ("risk_level", pa.string()),
     ("value_band", pa.string()), ("as_of_date", pa.date32()),
+])  # fmt: skip
+
+GLOBAL_V1_SCHEMA = pa.schema([
+    ("station_key", pa.string()), ("observation_date", pa.date32()), ("h3_cell", pa.string()),
+    ("precipitation_mm", pa.float64()), ("source_product", pa.string()),
+])  # fmt: skip
+
+GLOBAL_V2_SCHEMA = pa.schema([
+    ("country_code", pa.string()), ("station_id", pa.string()), ("station_name", pa.string()),
+    ("observation_date", pa.date32()), ("h3_cell", pa.string()),
+    ("precipitation_mm", pa.float64()), ("reported_value", pa.float64()),
+    ("reported_unit", pa.string()), ("source_product", pa.string()),
+])  # fmt: skip
+
+METRO_DAILY_SCHEMA = pa.schema([
+    ("metropolitan_area", pa.string()), ("insee_code", pa.string()), ("city_name", pa.string()),
+    ("observation_date", pa.date32()), ("h3_cell", pa.string()),
+    ("metropolitan_population", pa.int32()), ("tmin_c", pa.float64()), ("tmax_c", pa.float64()),
+    ("tmean_c", pa.float64()), ("diurnal_range_c", pa.float64()), ("hot_day", pa.bool_()),
+])  # fmt: skip
+
+COMPANY_DISCLOSURES_SCHEMA = pa.schema([
+    ("company_lei", pa.string()), ("company_name", pa.string()), ("country_code", pa.string()),
+    ("reporting_year", pa.int32()), ("reporting_framework", pa.string()),
+    ("assets_total", pa.int32()), ("assets_exposed", pa.int32()),
+    ("high_risk_assets", pa.int32()), ("total_value_usd", pa.float64()),
+    ("exposed_value_usd", pa.float64()), ("expected_annual_loss_usd", pa.float64()),
+    ("high_risk_share_pct", pa.float64()), ("as_of_date", pa.date32()),
 ])  # fmt: skip

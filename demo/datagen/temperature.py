@@ -37,7 +37,8 @@ def write_cities(run: Run) -> None:
                 phase = 2 * math.pi * (day.timetuple().tm_yday - WARMEST_DAY) / 365.25
                 anomaly = ANOMALY_MEMORY * anomaly + rng.gauss(0.0, ANOMALY_SD)
                 mean = c.mean_c + c.half_range_c * math.cos(phase) + anomaly
-                spread = max(1.0, c.diurnal_range_c * (1 + 0.25 * math.cos(phase)) + rng.gauss(0, 1.2))
+                seasonal_range = c.diurnal_range_c * (1 + 0.25 * math.cos(phase))
+                spread = max(1.0, seasonal_range + rng.gauss(0, 1.2))
                 tmin = round(mean - spread / 2, 1)
                 tmax = round(mean + spread / 2, 1)
                 # Météo-France's TM is (TN + TX) / 2, rounded to a tenth.
