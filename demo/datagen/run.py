@@ -60,7 +60,7 @@ def cell(latitude: float, longitude: float, resolution: int = H3_RESOLUTION) -> 
     """The H3 cell holding a point.
 
     >>> cell(40.77898, -73.96925)
-    '872a1008affffff'
+    '872a10089ffffff'
     """
     return str(h3.latlng_to_cell(latitude, longitude, resolution))
 

@@ -109,6 +109,8 @@ def test_keys_required_and_constraints_hold(
         if "pattern" in options:
             for example in prop["examples"]:
                 assert re.fullmatch(options["pattern"], str(example)), (name, example)
+                if name.startswith("h3"):
+                    assert h3.is_valid_cell(example), (name, example)
 
 
 @pytest.mark.parametrize("contract", all_contracts(), ids=lambda c: c.label)
