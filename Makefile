@@ -21,7 +21,7 @@ $(NODE_INSTALLED): package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
 
-$(DEMO_DATA): $(INSTALLED) $(wildcard demo/generate.py demo/products/*/product.yaml)
+$(DEMO_DATA): $(INSTALLED) $(wildcard demo/generate.py demo/datagen/*.py demo/datagen/reference/* demo/products/*/product.yaml demo/products/*/contracts/*.yaml)
 	$(PY) demo/generate.py
 
 demo-data: $(DEMO_DATA)
