@@ -73,3 +73,21 @@ class UpstreamUnavailable(UpstreamError):
 
 class UpstreamBadResponse(UpstreamError):
     code = "UPSTREAM_BAD_RESPONSE"
+
+
+class SqlEngineError(GatewayError):
+    """The SQL engine refused or failed a query; ``message`` is the engine's useful line."""
+
+    code = "SQL_ENGINE_ERROR"
+
+
+class SqlTimeout(SqlEngineError):
+    """The query ran past its time limit and was interrupted."""
+
+    code = "SQL_TIMEOUT"
+
+
+class SqlMemoryLimit(SqlEngineError):
+    """The query needed more memory than the engine may use."""
+
+    code = "SQL_MEMORY_LIMIT"
