@@ -1,0 +1,72 @@
+"""scripts/trino.sh as a person runs it: idempotent, fast when up, loud when it cannot start."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.trino import ROOT, TRINO_SCRIPT
+
+pytestmark = pytest.mark.services
+RUN = ROOT / ".run" / "trino"
+
+
+def script(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(TRINO_SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=600,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_up_when_running_is_fast_and_keeps_the_server(trino_url: str) -> None:
+    pid = (RUN / "launcher.pid").read_text()
+    started = time.monotonic()
+    done = script("up")
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    assert trino_url in done.stdout
+    assert elapsed < 2, f"`up` with Trino running took {elapsed:.1f}s"
+    assert "starting" not in done.stderr
+    assert (RUN / "launcher.pid").read_text() == pid
+
+
+def test_status(trino_url: str) -> None:
+    done = script("status")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["trino", "up", trino_url]
+
+
+def test_status_of_a_port_with_no_trino_is_down(trino_url: str) -> None:
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    done = script("status", env={"MESHGATE_TRINO_PORT": str(port)})
+    assert done.returncode == 1
+    assert done.stdout.split() == ["trino", "down", f"http://127.0.0.1:{port}"]
+
+
+def config_files() -> dict[Path, bytes]:
+    return {path: path.read_bytes() for path in sorted((RUN / "etc").rglob("*")) if path.is_file()}
+
+
+def test_up_fails_loudly_on_a_port_taken_by_something_else(trino_url: str) -> None:
+    before = config_files()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = script("up", env={"MESHGATE_TRINO_PORT": str(port)})
+    assert done.returncode == 1
+    assert f"port {port} is taken" in done.stderr
+    # The running server's config was left alone.
+    assert config_files() == before
