@@ -91,3 +91,37 @@ class SqlMemoryLimit(SqlEngineError):
     """The query needed more memory than the engine may use."""
 
     code = "SQL_MEMORY_LIMIT"
+
+
+class SqlNotAllowed(GatewayError):
+    """A SQL statement is not one read-only query over the mesh; ``reason`` says why."""
+
+    code = "SQL_NOT_ALLOWED"
+
+    def __init__(self, reason: str, **details: Any) -> None:
+        super().__init__(f"SQL not allowed: {reason}", reason=reason, **details)
+        self.reason = reason
+
+
+class SqlInvalid(GatewayError):
+    """A SQL statement does not parse; ``line`` and ``col`` point at the problem."""
+
+    code = "SQL_INVALID"
+
+
+class SqlTooLarge(GatewayError):
+    """A SQL statement exceeds a size limit (bytes, nesting, nodes)."""
+
+    code = "SQL_TOO_LARGE"
+
+
+class TableNotFound(GatewayError):
+    """A SQL statement names a table no registered output contract declares."""
+
+    code = "TABLE_NOT_FOUND"
+
+
+class ColumnNotFound(GatewayError):
+    """A SQL statement names a column the table's contract does not declare."""
+
+    code = "COLUMN_NOT_FOUND"

@@ -1,0 +1,91 @@
+"""Size limits, checked on the text and its tokens before the parser runs.
+
+sqlglot's parser is recursive: a deeply nested statement could exhaust Python's stack, and
+a statement of millions of tokens would cost memory and time before any other rule could
+refuse it. So the bytes, the token count (the node limit applied before parsing: a token
+makes at most one node) and the nesting depth of parentheses and CASE blocks are checked
+first; the node count of the parsed tree is checked again after parsing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlglot import exp
+from sqlglot.errors import TokenError
+from sqlglot.tokenizer_core import Token, TokenType
+
+from gateway.errors import SqlInvalid, SqlTooLarge
+from gateway.federation.planner.dialect import READ_DIALECT
+
+_OPEN = frozenset({TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.CASE})
+_CLOSE = frozenset({TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.END})
+
+
+@dataclass(frozen=True)
+class PlannerLimits:
+    """How large a statement may be; every limit is on by default."""
+
+    max_bytes: int = 256 * 1024
+    """Bytes of the statement's UTF-8 text."""
+    max_depth: int = 32
+    """Nesting depth of parentheses, brackets and CASE ... END blocks."""
+    max_nodes: int = 20_000
+    """Tokens before parsing, then nodes of the parsed tree."""
+
+
+def check_text(sql: str, limits: PlannerLimits) -> list[Token]:
+    """The statement's tokens, once its bytes, token count and nesting are within limits.
+
+    >>> len(check_text("SELECT (1)", PlannerLimits()))
+    4
+    >>> check_text("SELECT ((1))", PlannerLimits(max_depth=1))
+    Traceback (most recent call last):
+    ...
+    gateway.errors.SqlTooLarge: the statement nests 2 levels deep; the limit is 1
+    """
+    size = len(sql.encode("utf-8"))
+    if size > limits.max_bytes:
+        raise SqlTooLarge(
+            f"the statement has {size} bytes; the limit is {limits.max_bytes}",
+            limit="max_bytes",
+        )
+    try:
+        tokens = READ_DIALECT.tokenize(sql)
+    except TokenError as exc:
+        raise SqlInvalid(f"the statement cannot be read: {exc}") from None
+    if len(tokens) > limits.max_nodes:
+        raise SqlTooLarge(
+            f"the statement has {len(tokens)} tokens; the limit is {limits.max_nodes} nodes",
+            limit="max_nodes",
+        )
+    depth = nesting(tokens)
+    if depth > limits.max_depth:
+        raise SqlTooLarge(
+            f"the statement nests {depth} levels deep; the limit is {limits.max_depth}",
+            limit="max_depth",
+        )
+    return tokens
+
+
+def nesting(tokens: Sequence[Token]) -> int:
+    """The deepest nesting of parentheses, brackets and CASE blocks in ``tokens``."""
+    depth = deepest = 0
+    for token in tokens:
+        if token.token_type in _OPEN:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token.token_type in _CLOSE:
+            depth = max(depth - 1, 0)
+    return deepest
+
+
+def check_tree(tree: exp.Expr, limits: PlannerLimits) -> None:
+    """Refuse a parsed tree of more than ``max_nodes`` nodes (walked without recursion)."""
+    for count, _ in enumerate(tree.walk(), start=1):
+        if count > limits.max_nodes:
+            raise SqlTooLarge(
+                f"the statement has more than {limits.max_nodes} nodes",
+                limit="max_nodes",
+            )

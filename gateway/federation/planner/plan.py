@@ -1,0 +1,85 @@
+"""``plan``: one statement checked rule by rule, then rewritten for one engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.errors import SqlNotAllowed
+from gateway.federation.catalog import Catalog, CatalogTable
+from gateway.federation.planner.columns import qualify_columns
+from gateway.federation.planner.dialect import ENGINE_DIALECTS, READ
+from gateway.federation.planner.functions import check_functions
+from gateway.federation.planner.limits import PlannerLimits, check_text, check_tree
+from gateway.federation.planner.rowcap import apply_row_cap
+from gateway.federation.planner.statement import parse_statement
+from gateway.federation.planner.tables import physical_tables, resolve_tables
+from gateway.federation.planner.transpile import to_engine_sql
+
+
+@dataclass(frozen=True)
+class TableUse:
+    """One table a plan reads and the declared columns it reads from it."""
+
+    table: CatalogTable
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What an engine runs: ``sql`` in its dialect, over physical names.
+
+    ``row_cap`` is the most rows the caller gets; the SQL asks for at most one more, so
+    the engine reports truncation when it sees ``row_cap + 1`` rows. ``logical_sql`` is the
+    checked statement over logical names (Trino dialect), columns qualified.
+    """
+
+    sql: str
+    engine: str
+    tables: tuple[TableUse, ...]
+    row_cap: int | None
+    logical_sql: str
+
+    @property
+    def products(self) -> tuple[str, ...]:
+        """The ids of the products read, each once, in the order of ``tables``."""
+        return tuple(dict.fromkeys(use.table.product_id for use in self.tables))
+
+
+def plan(
+    sql: str,
+    catalog: Catalog,
+    engine: str,
+    *,
+    max_rows: int | None,
+    limits: PlannerLimits | None = None,
+) -> Plan:
+    """Check ``sql`` and rewrite it for ``engine`` ("duckdb" or "trino").
+
+    Raises :class:`~gateway.errors.SqlTooLarge`, :class:`~gateway.errors.SqlInvalid`,
+    :class:`~gateway.errors.SqlNotAllowed`, :class:`~gateway.errors.TableNotFound` or
+    :class:`~gateway.errors.ColumnNotFound`; nothing is executed.
+
+    >>> from gateway.federation.catalog import StaticCatalog
+    >>> plan("SELECT 1 AS one", StaticCatalog([]), "duckdb", max_rows=10).sql
+    'SELECT\\n  1 AS "one"\\nLIMIT 11'
+    """
+    if engine not in ENGINE_DIALECTS:
+        expected = ", ".join(ENGINE_DIALECTS)
+        raise SqlNotAllowed(f"unknown engine {engine!r} (expected one of {expected})")
+    limits = limits or PlannerLimits()
+    tokens = check_text(sql, limits)
+    tree = parse_statement(sql, tokens)
+    check_tree(tree, limits)
+    tables = resolve_tables(tree, catalog)
+    check_functions(tree)
+    tree, used = qualify_columns(tree, tables)
+    logical_sql = tree.sql(dialect=READ)
+    tree = physical_tables(tree, tables, engine)
+    tree = apply_row_cap(tree, max_rows)
+    return Plan(
+        sql=to_engine_sql(tree, engine),
+        engine=engine,
+        tables=tuple(TableUse(tables[key], used[key]) for key in tables),
+        row_cap=max_rows,
+        logical_sql=logical_sql,
+    )

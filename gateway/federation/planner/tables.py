@@ -1,0 +1,120 @@
+"""Table names: ``domain.product.table`` resolves to a table of the catalog, or is refused.
+
+A one-part name is a CTE of the statement or refused: a quoted file path is not a table,
+and neither is anything else. Names of system and metadata schemas (``system.runtime.nodes``,
+``information_schema``) are refused as such. An unknown name gets up to three suggestions
+("did you mean") among the names of the catalog, found with difflib.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+
+from sqlglot import exp
+
+from gateway.errors import SqlNotAllowed, TableNotFound
+from gateway.federation.catalog import Catalog, CatalogTable
+
+TableKey = tuple[str, str, str]
+"""(domain, product, table as written, with ``@version`` if any), lower-case."""
+
+_SYSTEM = frozenset({"system", "information_schema", "pg_catalog", "sys", "mysql",
+                     "performance_schema", "sqlite_master", "duckdb_tables"})  # fmt: skip
+_PATH_CHARS = frozenset("/\\~:*?")
+
+
+def table_key(node: exp.Table) -> TableKey | None:
+    """The lower-case ``(domain, product, table)`` of a three-part table name."""
+    parts = node.parts
+    if len(parts) != 3 or not all(isinstance(p, exp.Identifier) for p in parts):
+        return None
+    domain, product, table = (str(p.name).lower() for p in parts)
+    return domain, product, table
+
+
+def resolve_tables(tree: exp.Expr, catalog: Catalog) -> dict[TableKey, CatalogTable]:
+    """Every logical table ``tree`` reads, by key; refuse anything else named as a table."""
+    ctes = {str(cte.alias_or_name).lower() for cte in tree.find_all(exp.CTE)}
+    found: dict[TableKey, CatalogTable] = {}
+    for node in tree.find_all(exp.Table):
+        if not isinstance(node.this, exp.Identifier):
+            called = node.this.sql(dialect="trino")
+            raise SqlNotAllowed(f"table functions are not allowed: {called}")
+        parts = [str(p.name) for p in node.parts]
+        written = ".".join(parts)
+        if len(parts) == 1 and parts[0].lower() in ctes:
+            continue
+        key = table_key(node)
+        table = catalog.get(".".join(key)) if key is not None else None
+        if table is None:
+            _refuse(parts, written, catalog)
+        assert key is not None and table is not None
+        found[key] = table
+        # Spell the name as the catalog does, so later rules meet one spelling.
+        node.set("catalog", exp.to_identifier(key[0], quoted=True))
+        node.set("db", exp.to_identifier(key[1], quoted=True))
+        node.set("this", exp.to_identifier(key[2], quoted=True))
+        if not node.alias:
+            # Columns are qualified by the table's own name, never by "name@version".
+            plain = key[2].split("@")[0]
+            node.set("alias", exp.TableAlias(this=exp.to_identifier(plain, quoted=True)))
+    return found
+
+
+def physical_tables(
+    tree: exp.Expr, tables: Mapping[TableKey, CatalogTable], engine: str
+) -> exp.Expr:
+    """``tree`` with each logical table replaced by where ``engine`` reads it.
+
+    A table whose columns have other physical names is read through a subquery that
+    renames the declared columns (and only them) to their logical names.
+    """
+    for node in list(tree.find_all(exp.Table)):
+        key = table_key(node)
+        if key is None or key not in tables:
+            continue
+        table = tables[key]
+        location = table.locations.get(engine)
+        if location is None:
+            raise SqlNotAllowed(f"{table.logical} cannot be read by the {engine} engine")
+        alias = node.alias or table.table
+        physical = _table(location.parts)
+        if all(c.physical_name == c.name for c in table.columns):
+            node.replace(exp.alias_(physical, alias, table=True, quoted=True))
+            continue
+        projection = [
+            exp.alias_(exp.column(c.physical_name, quoted=True), c.name, quoted=True)
+            for c in table.columns
+        ]
+        renamed = exp.select(*projection).from_(physical)
+        node.replace(exp.alias_(renamed.subquery(), alias, table=True, quoted=True))
+    return tree
+
+
+def _table(parts: tuple[str, ...]) -> exp.Table:
+    identifiers = [exp.to_identifier(p, quoted=True) for p in parts]
+    this = identifiers[-1]
+    db = identifiers[-2] if len(identifiers) > 1 else None
+    catalog = identifiers[-3] if len(identifiers) > 2 else None
+    return exp.Table(this=this, db=db, catalog=catalog)
+
+
+def _refuse(parts: list[str], written: str, catalog: Catalog) -> None:
+    if len(parts) == 1 and (_PATH_CHARS & set(parts[0]) or "." in parts[0]):
+        raise SqlNotAllowed(f"file paths are not tables: {written}")
+    if any(p.lower() in _SYSTEM for p in parts[:-1]) or parts[-1].lower() in _SYSTEM:
+        raise SqlNotAllowed(f"system and metadata tables are not available: {written}")
+    names = _names(catalog)
+    suggestions = difflib.get_close_matches(written.lower(), names, n=3, cutoff=0.6)
+    if not suggestions and parts:
+        # A wrong domain or product: suggest the tables of the same name.
+        suggestions = [n for n in names if n.split("@")[0].endswith("." + parts[-1].lower())][:3]
+    hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+    shape = "" if len(parts) == 3 else " (name tables as domain.product.table)"
+    raise TableNotFound(f"table {written} does not exist{shape}{hint}", suggestions=suggestions)
+
+
+def _names(catalog: Catalog) -> list[str]:
+    plain = {t.logical for t in catalog.tables()}
+    return sorted(plain | {t.versioned for t in catalog.tables()})
