@@ -1,0 +1,77 @@
+"""The DuckDB engine's own last check of a statement, and its one error boundary.
+
+The planner refuses everything but a read-only query long before this; these checks are
+defence in depth for a plan that slipped through. DuckDB parses the statement itself
+(``extract_statements`` and ``json_serialize_sql``, no string matching): exactly one
+``SELECT``, and no table function but the harmless generators, so neither ``COPY`` into
+a data folder nor ``postgres_query`` through the attached database can run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import duckdb
+
+from gateway.errors import SqlEngineError, SqlMemoryLimit, SqlTimeout
+
+# Table functions that read nothing outside the query itself.
+ALLOWED_TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest"})
+
+
+def check_statement(cursor: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Raise :class:`SqlEngineError` unless ``sql`` is one SELECT without table functions."""
+    statements = cursor.extract_statements(sql)
+    if len(statements) != 1:
+        raise SqlEngineError("the DuckDB engine runs exactly one statement", reason="statements")
+    kind = statements[0].type
+    if kind != duckdb.StatementType.SELECT:
+        raise SqlEngineError(f"the DuckDB engine runs SELECT only, not {kind.name}",
+                             reason="statement_type")  # fmt: skip
+    found = cursor.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()
+    tree = json.loads(found[0]) if found else {"error": True}
+    if tree.get("error"):
+        raise SqlEngineError(str(tree.get("error_message", "unparsable statement")))
+    for name in table_functions(tree):
+        if name.lower() not in ALLOWED_TABLE_FUNCTIONS:
+            raise SqlEngineError(f"table function {name}() is not allowed",
+                                 reason="table_function")  # fmt: skip
+
+
+def table_functions(node: Any) -> Iterator[str]:
+    """Names of the table functions anywhere in a ``json_serialize_sql`` tree.
+
+    >>> list(table_functions({"from_table": {"type": "TABLE_FUNCTION",
+    ...     "function": {"function_name": "read_csv", "children": []}}}))
+    ['read_csv']
+    """
+    if isinstance(node, dict):
+        if node.get("type") == "TABLE_FUNCTION":
+            yield str(node.get("function", {}).get("function_name", ""))
+        for value in node.values():
+            yield from table_functions(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from table_functions(value)
+
+
+def first_line(error: BaseException) -> str:
+    """The useful part of a DuckDB message: its first non-empty line.
+
+    >>> first_line(ValueError("Binder Error: no column x\\n\\nLINE 1: select x"))
+    'Binder Error: no column x'
+    """
+    return next((line.strip() for line in str(error).splitlines() if line.strip()), repr(error))
+
+
+def translate(error: duckdb.Error, *, timed_out: bool, timeout_s: float | None) -> SqlEngineError:
+    """The gateway error for a DuckDB exception (the only place they are mapped)."""
+    if isinstance(error, duckdb.InterruptException) or timed_out:
+        limit = "its time limit" if timeout_s is None else f"{timeout_s:g} s"
+        return SqlTimeout(f"the query ran longer than {limit} and was interrupted",
+                          timeout_s=timeout_s)  # fmt: skip
+    if isinstance(error, duckdb.OutOfMemoryException):
+        return SqlMemoryLimit(first_line(error))
+    return SqlEngineError(first_line(error), engine="duckdb")

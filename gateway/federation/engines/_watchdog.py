@@ -1,0 +1,91 @@
+"""One thread that fires callbacks at deadlines: per-query timeouts without a thread each.
+
+>>> import threading
+>>> fired = threading.Event()
+>>> dog = Watchdog()
+>>> _ = dog.arm(0.01, fired.set)
+>>> fired.wait(2)
+True
+>>> dog.close()
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+import time
+from collections.abc import Callable
+
+
+class Alarm:
+    """One armed deadline; ``cancel()`` before it fires and it never will."""
+
+    __slots__ = ("_callback", "_lock", "fired", "cancelled")
+
+    def __init__(self, callback: Callable[[], object]) -> None:
+        self._callback = callback
+        self._lock = threading.Lock()
+        self.fired = False
+        self.cancelled = False
+
+    def cancel(self) -> bool:
+        """Disarm; returns whether the alarm had already fired."""
+        with self._lock:
+            self.cancelled = True
+            return self.fired
+
+    def fire(self) -> None:
+        """Run the callback now unless cancelled (at most once)."""
+        with self._lock:
+            if self.cancelled or self.fired:
+                return
+            self.fired = True
+            # Under the lock: a query that finishes cancels after this returns, so the
+            # callback never races with the cursor being closed.
+            try:
+                self._callback()
+            except Exception:  # a closed cursor: the query is over anyway
+                pass
+
+
+class Watchdog:
+    """A daemon thread holding a heap of alarms by monotonic deadline."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, Alarm]] = []
+        self._counter = itertools.count()
+        self._cond = threading.Condition()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="duckdb-watchdog", daemon=True)
+        self._thread.start()
+
+    def arm(self, seconds: float, callback: Callable[[], object]) -> Alarm:
+        """Call ``callback`` in ``seconds`` (from the watchdog's thread) unless cancelled."""
+        alarm = Alarm(callback)
+        with self._cond:
+            heapq.heappush(self._heap, (time.monotonic() + seconds, next(self._counter), alarm))
+            self._cond.notify()
+        return alarm
+
+    def close(self) -> None:
+        """Stop the thread; pending alarms never fire."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._closed:
+                    while self._heap and self._heap[0][2].cancelled:
+                        heapq.heappop(self._heap)
+                    if self._heap and self._heap[0][0] <= time.monotonic():
+                        break
+                    wait = self._heap[0][0] - time.monotonic() if self._heap else None
+                    self._cond.wait(wait)
+                if self._closed:
+                    return
+                _, _, alarm = heapq.heappop(self._heap)
+            alarm.fire()

@@ -1,0 +1,285 @@
+"""The embedded engine: one in-process DuckDB reading every product's data in place.
+
+Each catalog table located for ``duckdb`` becomes a view exposing only its contract's
+columns: local Parquet/CSV/JSON files through DuckDB's readers, PostgreSQL tables through
+the ``postgres_scanner`` extension shipped on PyPI (attached read-only). Then the database
+is locked down: no extension is ever installed or auto-loaded, files outside the
+registered ones cannot be opened, and no setting can be changed by a query.
+
+Blocking DuckDB calls run in a bounded thread pool, each query on its own cursor, with a
+per-query deadline that interrupts it and a database-wide memory limit.
+
+>>> import asyncio
+>>> engine = DuckDBEngine([], root=Path("."))
+>>> asyncio.run(engine.run_sql("SELECT 42 AS answer", timeout_s=5, max_rows=10)).rows
+[(42,)]
+>>> asyncio.run(engine.close())
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pyarrow as pa
+
+from gateway.errors import SqlEngineError
+from gateway.federation.engines import _duckdb_sources as sources
+from gateway.federation.engines._duckdb_guard import check_statement, translate
+from gateway.federation.engines._watchdog import Alarm, Watchdog
+from gateway.federation.engines.base import Result
+
+if TYPE_CHECKING:
+    from gateway.federation.catalog import CatalogTable
+    from gateway.federation.planner import Plan
+
+log = logging.getLogger(__name__)
+
+# Set at connect time, before anything else runs: DuckDB would otherwise fetch a missing
+# extension from the internet the first time a query needs it.
+_CONNECT_CONFIG = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "allow_unsigned_extensions": False,
+}
+
+
+class DuckDBEngine:
+    """The embedded DuckDB engine over ``catalog_tables`` (those with a duckdb location).
+
+    ``root`` resolves the contracts' relative file paths; ``postgres_dsns`` maps a
+    postgres server's ``host:port/database`` to the DSN to attach it with (credentials
+    included); a server without an entry is attached with libpq's defaults. A table whose
+    data cannot be reached at start-up is listed in :attr:`unavailable` and refused when
+    a plan uses it; the others work. ``temp_directory`` lets big sorts and joins spill to
+    disk; without it a query past ``memory_limit`` fails with ``SQL_MEMORY_LIMIT``.
+    """
+
+    name = "duckdb"
+
+    def __init__(
+        self,
+        catalog_tables: Iterable[CatalogTable],
+        *,
+        root: Path,
+        memory_limit: str = "512MB",
+        threads: int = 2,
+        postgres_dsns: Mapping[str, str] | None = None,
+        workers: int = 4,
+        temp_directory: Path | None = None,
+    ) -> None:
+        self.root = Path(root).resolve()
+        self.views: dict[str, str] = {}  # logical@version -> the view's qualified name
+        self.unavailable: dict[str, str] = {}  # logical@version -> why
+        self.extensions: dict[str, str] = {}  # loaded extension -> how (after set-up)
+        config: dict[str, Any] = {**_CONNECT_CONFIG, "memory_limit": memory_limit,
+                                  "threads": threads,
+                                  "temp_directory": str(temp_directory or "")}  # fmt: skip
+        self._con = duckdb.connect(":memory:", config=config)
+        self._con.execute("SET TimeZone = 'UTC'")  # timestamps answer the same everywhere
+        self._dsns = dict(postgres_dsns or {})
+        self._attached: dict[str, str] = {}  # postgres_key -> private alias
+        self._catalogs: set[str] = set()
+        self._schemas: set[tuple[str, ...]] = set()
+        self._allowed: dict[str, list[str]] = {"allowed_paths": [], "allowed_directories": []}
+        try:
+            for table in catalog_tables:
+                self._add_table(table)
+            self._lock_down()
+        except BaseException:
+            self._con.close()
+            raise
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="duckdb")
+        self._watchdog = Watchdog()
+
+    # -- set-up ----------------------------------------------------------------------
+
+    def _add_table(self, table: CatalogTable) -> None:
+        location = table.locations.get("duckdb")
+        if location is None:
+            return
+        key = f"{table.logical}@{table.contract_version}"
+        kind = str(location.source.get("type", "local")).lower()
+        try:
+            if kind == "postgres":
+                relation = self._postgres_relation(table, location.source)
+            else:
+                source = sources.file_source(location, self.root)
+                setting, value = source.allowed()
+                self._allowed[setting].append(value)
+                relation = source.relation()
+            types = {str(r[0]): str(r[1]) for r in
+                     self._con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}  # fmt: skip
+            self._ensure_container(location.parts[:-1])
+            select = sources.view_select(table, relation, types)
+            view = sources.qualified(location.parts)
+            self._con.execute(f"CREATE OR REPLACE VIEW {view} AS {select}")
+        except (duckdb.Error, ValueError, OSError) as exc:
+            self.unavailable[key] = sources_error(exc)
+            log.warning("duckdb: %s unavailable: %s", key, self.unavailable[key])
+            return
+        self.views[key] = view
+
+    def _postgres_relation(self, table: CatalogTable, source: Mapping[str, Any]) -> str:
+        server = sources.postgres_key(source)
+        alias = self._attached.get(server)
+        if alias is None:
+            if not self._attached:
+                self._con.execute(f"LOAD {sources.quote_literal(str(sources.postgres_scanner_path()))}")
+            # A private alias: the planner's names point at views, never at the database.
+            alias = f"_pg_{len(self._attached)}"
+            dsn = self._dsns.get(server) or sources.default_postgres_dsn(source)
+            self._con.execute(f"ATTACH {sources.quote_literal(dsn)} AS {alias} "
+                              "(TYPE postgres, READ_ONLY)")  # fmt: skip
+            self._attached[server] = alias
+        physical = table.physical_name or table.table
+        return sources.qualified((alias, str(source["schema"]), physical))
+
+    def _ensure_container(self, parts: tuple[str, ...]) -> None:
+        # A three-part view name needs a catalog: an in-memory database of that name.
+        if len(parts) == 2 and parts[0] not in self._catalogs:
+            self._con.execute(f"ATTACH ':memory:' AS {sources.quote_ident(parts[0])}")
+            self._catalogs.add(parts[0])
+        if parts and parts not in self._schemas:
+            self._con.execute(f"CREATE SCHEMA IF NOT EXISTS {sources.qualified(parts)}")
+            self._schemas.add(parts)
+
+    def _lock_down(self) -> None:
+        # Listed now: once external access is off, duckdb_extensions() may not read the
+        # extension directory any more.
+        self.extensions = dict(self._con.execute(
+            "SELECT extension_name, install_mode FROM duckdb_extensions() WHERE loaded"
+        ).fetchall())  # fmt: skip
+        for setting, values in self._allowed.items():
+            listed = ", ".join(sources.quote_literal(v) for v in sorted(set(values)))
+            self._con.execute(f"SET {setting} = [{listed}]")
+        self._con.execute("SET enable_external_access = false")
+        self._con.execute("SET lock_configuration = true")
+
+    # -- queries ---------------------------------------------------------------------
+
+    async def execute(self, plan: Plan, *, timeout_s: float, max_rows: int) -> Result:
+        """Run ``plan.sql``; the first ``max_rows`` rows, ``truncated`` if there were more."""
+        self._check_tables(plan)
+        return await self.run_sql(plan.sql, timeout_s=timeout_s, max_rows=max_rows)
+
+    async def explain(self, plan: Plan, *, timeout_s: float = 30.0) -> str:
+        """DuckDB's physical plan of ``plan.sql`` (``EXPLAIN``), without running it."""
+        self._check_tables(plan)
+        return await self._submit(self._explain, plan.sql, timeout_s)
+
+    async def run_sql(self, sql: str, *, timeout_s: float, max_rows: int) -> Result:
+        """Run engine-dialect SQL that already passed the planner (tests, benchmarks)."""
+        return await self._submit(self._fetch, sql, timeout_s, max_rows)
+
+    def stream_batches(
+        self, plan: Plan, batch_rows: int = 10_000, *, timeout_s: float | None = None
+    ) -> Iterator[pa.RecordBatch]:
+        """The full result of ``plan`` as Arrow record batches of at most ``batch_rows``.
+
+        Blocking: iterate it in a worker thread. DuckDB produces batches as they are read,
+        so memory stays bounded whatever the result size; closing the iterator early
+        ends the query.
+        """
+        self._check_tables(plan)
+        cursor = self._con.cursor()
+        alarm = self._arm(cursor, timeout_s)
+        try:
+            try:
+                check_statement(cursor, plan.sql)
+                reader = cursor.execute(plan.sql).to_arrow_reader(batch_rows)
+                for batch in reader:
+                    yield batch
+            except duckdb.Error as exc:
+                raise translate(exc, timed_out=alarm is not None and alarm.fired,
+                                timeout_s=timeout_s) from None  # fmt: skip
+        finally:
+            if alarm is not None:
+                alarm.cancel()
+            cursor.close()
+
+    async def close(self) -> None:
+        """Stop the workers and close the database."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._watchdog.close()
+        self._con.close()
+
+    def _check_tables(self, plan: Plan) -> None:
+        for use in plan.tables:
+            key = f"{use.table.logical}@{use.table.contract_version}"
+            if key in self.unavailable:
+                raise SqlEngineError(f"{use.table.logical} is unavailable on duckdb: "
+                                     f"{self.unavailable[key]}", product_id=use.table.product_id)  # fmt: skip
+            if key not in self.views:
+                raise SqlEngineError(f"{use.table.logical} has no duckdb location",
+                                     product_id=use.table.product_id)  # fmt: skip
+
+    async def _submit(self, work: Any, sql: str, timeout_s: float, *args: Any) -> Any:
+        deadline = time.monotonic() + timeout_s
+        holder: dict[str, duckdb.DuckDBPyConnection] = {}
+        future = asyncio.get_running_loop().run_in_executor(
+            self._pool, self._guarded, work, sql, deadline, timeout_s, holder, *args
+        )
+        try:
+            return await future
+        except asyncio.CancelledError:
+            # The caller went away (client disconnect): stop the query, free the worker.
+            cursor = holder.get("cursor")
+            if cursor is not None:
+                cursor.interrupt()
+            raise
+
+    def _guarded(
+        self, work: Any, sql: str, deadline: float, timeout_s: float,
+        holder: dict[str, duckdb.DuckDBPyConnection], *args: Any,
+    ) -> Any:  # fmt: skip
+        started = time.perf_counter()
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:  # waited its whole time in the pool's queue
+            raise translate(duckdb.InterruptException("queued"), timed_out=True,
+                            timeout_s=timeout_s)  # fmt: skip
+        cursor = self._con.cursor()
+        holder["cursor"] = cursor
+        alarm = self._arm(cursor, remaining)
+        try:
+            check_statement(cursor, sql)
+            return work(cursor, sql, started, *args)
+        except duckdb.Error as exc:
+            fired = alarm is not None and alarm.fired
+            raise translate(exc, timed_out=fired, timeout_s=timeout_s) from None
+        finally:
+            if alarm is not None:
+                alarm.cancel()
+            cursor.close()
+
+    def _arm(self, cursor: duckdb.DuckDBPyConnection, seconds: float | None) -> Alarm | None:
+        return None if seconds is None else self._watchdog.arm(seconds, cursor.interrupt)
+
+    @staticmethod
+    def _fetch(
+        cursor: duckdb.DuckDBPyConnection, sql: str, started: float, max_rows: int
+    ) -> Result:
+        cursor.execute(sql)
+        columns = tuple((str(d[0]), str(d[1])) for d in cursor.description or ())
+        rows = cursor.fetchmany(max_rows + 1)
+        return Result(columns=columns, rows=rows[:max_rows], truncated=len(rows) > max_rows,
+                      elapsed_ms=(time.perf_counter() - started) * 1000)  # fmt: skip
+
+    @staticmethod
+    def _explain(cursor: duckdb.DuckDBPyConnection, sql: str, started: float) -> str:
+        rows = cursor.execute(f"EXPLAIN {sql}").fetchall()
+        return "\n".join(str(row[-1]) for row in rows)
+
+
+def sources_error(exc: BaseException) -> str:
+    """Why a table could not be set up, in one line."""
+    from gateway.federation.engines._duckdb_guard import first_line
+
+    return first_line(exc)

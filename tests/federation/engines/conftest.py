@@ -1,0 +1,95 @@
+"""Fixtures for the engine tests: freshly generated demo data and its catalog."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contracts import load_contract, load_descriptor
+from demo.datagen import Run, generate
+from gateway.federation.catalog import CatalogTable, StaticCatalog, build_catalog
+from gateway.federation.engines import DuckDBEngine
+from gateway.federation.engines._duckdb_sources import qualified
+
+ROOT = Path(__file__).resolve().parents[3]
+PRODUCTS = ROOT / "demo" / "products"
+
+
+@dataclass(frozen=True)
+class TableUse:
+    """The planner's ``TableUse`` shape (the engine reads ``table`` only)."""
+
+    table: CatalogTable
+    columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The planner's ``Plan`` shape: engine-dialect SQL and the tables it reads."""
+
+    sql: str
+    tables: tuple[TableUse, ...] = ()
+    row_cap: int = 10_000
+
+
+@pytest.fixture(scope="session")
+def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A root holding ``demo/data`` as the contracts' local servers name it, generated
+    by the demo's generator with the default seed and scale."""
+    root = tmp_path_factory.mktemp("engine-root")
+    generate(Run(out=root / "demo" / "data", seed=42, end_date=datetime.now(UTC).date()))
+    return root
+
+
+def contract_entries(
+    env: Mapping[str, str], *, drop_servers: Iterable[str] = ()
+) -> list[tuple[str, str, str, Mapping[str, Any]]]:
+    """``(product_id, domain, slug, contract_raw)`` of every demo output contract,
+    without the servers of the types in ``drop_servers``."""
+    dropped = set(drop_servers)
+    entries = []
+    for folder in sorted(p.parent for p in PRODUCTS.glob("*/product.yaml")):
+        product = load_descriptor(folder / "product.yaml")
+        outputs = {(r.contract_id, r.version) for v in product.versions for r in v.outputs}
+        for path in sorted((folder / "contracts").glob("*.yaml")):
+            doc = load_contract(path, env=env)
+            if (doc.id, doc.version) not in outputs:
+                continue
+            raw = dict(doc.raw)
+            raw["servers"] = [s for s in raw.get("servers", []) if s["type"] not in dropped]
+            entries.append((product.id, product.domain, product.slug, raw))
+    return entries
+
+
+@pytest.fixture(scope="session")
+def file_catalog() -> StaticCatalog:
+    """The demo mesh's catalog: every table read from its local file."""
+    return build_catalog(contract_entries({}))
+
+
+@pytest.fixture
+async def engine(file_catalog: StaticCatalog, demo_root: Path) -> AsyncIterator[DuckDBEngine]:
+    """A DuckDB engine over the generated demo files."""
+    duck = DuckDBEngine(file_catalog.tables(), root=demo_root)
+    yield duck
+    await duck.close()
+
+
+def view(catalog: StaticCatalog, logical: str) -> str:
+    """The engine's qualified name of the newest version of ``logical``."""
+    table = catalog.get(logical)
+    assert table is not None, logical
+    return qualified(table.locations["duckdb"].parts)
+
+
+def plan_for(catalog: StaticCatalog, sql: str, *logicals: str) -> Plan:
+    """A plan reading ``logicals`` with ``sql`` (``{name}`` placeholders → view names)."""
+    tables = [catalog.get(name) for name in logicals]
+    assert all(tables), logicals
+    names = {name.split(".")[-1]: view(catalog, name) for name in logicals}
+    return Plan(sql.format(**names), tuple(TableUse(t) for t in tables if t is not None))
