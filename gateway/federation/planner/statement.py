@@ -61,7 +61,7 @@ def check_read_only(tree: exp.Expr, word: str) -> None:
         if isinstance(node, _DML):
             raise SqlNotAllowed(f"DML statements change data ({_keyword(node)}): {_ONLY}")
         if isinstance(node, exp.Command):
-            command = str(node.this).upper()
+            command = (str(node.this).split() or [word])[0].upper()
             if command == "EXPLAIN":
                 raise SqlNotAllowed(f"EXPLAIN is not a query (use explainSql): {_ONLY}")
             raise SqlNotAllowed(f"{command} statements are not allowed: {_ONLY}")

@@ -105,7 +105,7 @@ def _refuse(parts: list[str], written: str, catalog: Catalog) -> None:
         raise SqlNotAllowed(f"file paths are not tables: {written}")
     if any(p.lower() in _SYSTEM for p in parts[:-1]) or parts[-1].lower() in _SYSTEM:
         raise SqlNotAllowed(f"system and metadata tables are not available: {written}")
-    names = _names(catalog)
+    names = _names(catalog, versioned="@" in written)
     suggestions = difflib.get_close_matches(written.lower(), names, n=3, cutoff=0.6)
     if not suggestions and parts:
         # A wrong domain or product: suggest the tables of the same name.
@@ -115,6 +115,7 @@ def _refuse(parts: list[str], written: str, catalog: Catalog) -> None:
     raise TableNotFound(f"table {written} does not exist{shape}{hint}", suggestions=suggestions)
 
 
-def _names(catalog: Catalog) -> list[str]:
-    plain = {t.logical for t in catalog.tables()}
-    return sorted(plain | {t.versioned for t in catalog.tables()})
+def _names(catalog: Catalog, *, versioned: bool) -> list[str]:
+    if versioned:
+        return sorted({t.versioned for t in catalog.tables()})
+    return sorted({t.logical for t in catalog.tables()})
