@@ -36,6 +36,7 @@ services-stop:
 	bash scripts/services.sh down
 
 test: install services $(DEMO_DATA)
+	bash scripts/trino.sh up
 	bash scripts/chromium.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 

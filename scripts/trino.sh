@@ -87,7 +87,7 @@ download() {
     [[ -s $DIST/$TARBALL ]] && return 0
     ensure_maven
     mkdir -p "$DIST"
-    say "fetching $ARTIFACT through Maven (about 820 MB, once)"
+    say "fetching $ARTIFACT through Maven (about 820 MB, unless ~/.m2 holds it)"
     # -C: fail on a checksum mismatch instead of warning. Maven runs on the default Java.
     mvn -B -q -C "$DEP_PLUGIN:copy" -Dartifact="$ARTIFACT" -DoutputDirectory="$DIST.part" \
         </dev/null >"$RUN/maven.log" 2>&1 \
