@@ -28,16 +28,16 @@ def check_statement(cursor: duckdb.DuckDBPyConnection, sql: str) -> None:
         raise SqlEngineError("the DuckDB engine runs exactly one statement", reason="statements")
     kind = statements[0].type
     if kind != duckdb.StatementType.SELECT:
-        raise SqlEngineError(f"the DuckDB engine runs SELECT only, not {kind.name}",
-                             reason="statement_type")  # fmt: skip
+        raise SqlEngineError(
+            f"the DuckDB engine runs SELECT only, not {kind.name}", reason="statement_type"
+        )
     found = cursor.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()
     tree = json.loads(found[0]) if found else {"error": True}
     if tree.get("error"):
         raise SqlEngineError(str(tree.get("error_message", "unparsable statement")))
     for name in table_functions(tree):
         if name.lower() not in ALLOWED_TABLE_FUNCTIONS:
-            raise SqlEngineError(f"table function {name}() is not allowed",
-                                 reason="table_function")  # fmt: skip
+            raise SqlEngineError(f"table function {name}() is not allowed", reason="table_function")
 
 
 def table_functions(node: Any) -> Iterator[str]:
@@ -70,8 +70,9 @@ def translate(error: duckdb.Error, *, timed_out: bool, timeout_s: float | None) 
     """The gateway error for a DuckDB exception (the only place they are mapped)."""
     if isinstance(error, duckdb.InterruptException) or timed_out:
         limit = "its time limit" if timeout_s is None else f"{timeout_s:g} s"
-        return SqlTimeout(f"the query ran longer than {limit} and was interrupted",
-                          timeout_s=timeout_s)  # fmt: skip
+        return SqlTimeout(
+            f"the query ran longer than {limit} and was interrupted", timeout_s=timeout_s
+        )
     if isinstance(error, duckdb.OutOfMemoryException):
         return SqlMemoryLimit(first_line(error))
     return SqlEngineError(first_line(error), engine="duckdb")

@@ -26,9 +26,13 @@ if TYPE_CHECKING:
 
 _INTEGERS = {"tinyint", "smallint", "integer", "int", "bigint", "hugeint"}
 _LOGICAL_TYPES = {
-    "string": "VARCHAR", "date": "DATE", "timestamp": "TIMESTAMP WITH TIME ZONE",
-    "number": "DOUBLE", "integer": "INTEGER", "boolean": "BOOLEAN",
-}  # fmt: skip
+    "string": "VARCHAR",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP WITH TIME ZONE",
+    "number": "DOUBLE",
+    "integer": "INTEGER",
+    "boolean": "BOOLEAN",
+}
 _READERS = {"parquet": "read_parquet", "csv": "read_csv", "json": "read_json"}
 _GLOB = re.compile(r"[*?\[{]")
 
@@ -139,14 +143,15 @@ def postgres_key(source: Mapping[str, Any]) -> str:
 def default_postgres_dsn(source: Mapping[str, Any]) -> str:
     """A libpq DSN for a postgres server; user and password come from libpq's own
     environment (``PGUSER``, ``PGPASSWORD``, ``~/.pgpass``)."""
-    fields = {"host": source.get("host"), "port": source.get("port"),
-              "dbname": source.get("database")}  # fmt: skip
+    fields = {
+        "host": source.get("host"),
+        "port": source.get("port"),
+        "dbname": source.get("database"),
+    }
     return " ".join(f"{k}={quote_literal(str(v))}" for k, v in fields.items() if v)
 
 
-def view_select(
-    table: CatalogTable, relation: str, store_types: Mapping[str, str]
-) -> str:
+def view_select(table: CatalogTable, relation: str, store_types: Mapping[str, str]) -> str:
     """``SELECT`` of the declared columns of ``table`` from ``relation``.
 
     ``store_types`` maps the store's column names to their DuckDB types; a declared

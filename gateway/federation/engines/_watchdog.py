@@ -11,6 +11,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import threading
@@ -43,10 +44,8 @@ class Alarm:
             self.fired = True
             # Under the lock: a query that finishes cancels after this returns, so the
             # callback never races with the cursor being closed.
-            try:
+            with contextlib.suppress(Exception):  # a closed cursor: the query is over
                 self._callback()
-            except Exception:  # a closed cursor: the query is over anyway
-                pass
 
 
 class Watchdog:

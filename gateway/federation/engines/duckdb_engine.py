@@ -79,9 +79,12 @@ class DuckDBEngine:
         self.views: dict[str, str] = {}  # logical@version -> the view's qualified name
         self.unavailable: dict[str, str] = {}  # logical@version -> why
         self.extensions: dict[str, str] = {}  # loaded extension -> how (after set-up)
-        config: dict[str, Any] = {**_CONNECT_CONFIG, "memory_limit": memory_limit,
-                                  "threads": threads,
-                                  "temp_directory": str(temp_directory or "")}  # fmt: skip
+        config: dict[str, Any] = {
+            **_CONNECT_CONFIG,
+            "memory_limit": memory_limit,
+            "threads": threads,
+            "temp_directory": str(temp_directory or ""),
+        }
         self._con = duckdb.connect(":memory:", config=config)
         self._con.execute("SET TimeZone = 'UTC'")  # timestamps answer the same everywhere
         self._dsns = dict(postgres_dsns or {})
@@ -115,8 +118,10 @@ class DuckDBEngine:
                 setting, value = source.allowed()
                 self._allowed[setting].append(value)
                 relation = source.relation()
-            types = {str(r[0]): str(r[1]) for r in
-                     self._con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}  # fmt: skip
+            types = {
+                str(r[0]): str(r[1])
+                for r in self._con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+            }
             self._ensure_container(location.parts[:-1])
             select = sources.view_select(table, relation, types)
             view = sources.qualified(location.parts)
@@ -132,12 +137,15 @@ class DuckDBEngine:
         alias = self._attached.get(server)
         if alias is None:
             if not self._attached:
-                self._con.execute(f"LOAD {sources.quote_literal(str(sources.postgres_scanner_path()))}")
+                self._con.execute(
+                    f"LOAD {sources.quote_literal(str(sources.postgres_scanner_path()))}"
+                )
             # A private alias: the planner's names point at views, never at the database.
             alias = f"_pg_{len(self._attached)}"
             dsn = self._dsns.get(server) or sources.default_postgres_dsn(source)
-            self._con.execute(f"ATTACH {sources.quote_literal(dsn)} AS {alias} "
-                              "(TYPE postgres, READ_ONLY)")  # fmt: skip
+            self._con.execute(
+                f"ATTACH {sources.quote_literal(dsn)} AS {alias} (TYPE postgres, READ_ONLY)"
+            )
             self._attached[server] = alias
         physical = table.physical_name or table.table
         return sources.qualified((alias, str(source["schema"]), physical))
@@ -154,9 +162,11 @@ class DuckDBEngine:
     def _lock_down(self) -> None:
         # Listed now: once external access is off, duckdb_extensions() may not read the
         # extension directory any more.
-        self.extensions = dict(self._con.execute(
-            "SELECT extension_name, install_mode FROM duckdb_extensions() WHERE loaded"
-        ).fetchall())  # fmt: skip
+        self.extensions = dict(
+            self._con.execute(
+                "SELECT extension_name, install_mode FROM duckdb_extensions() WHERE loaded"
+            ).fetchall()
+        )
         for setting, values in self._allowed.items():
             listed = ", ".join(sources.quote_literal(v) for v in sorted(set(values)))
             self._con.execute(f"SET {setting} = [{listed}]")
@@ -173,11 +183,13 @@ class DuckDBEngine:
     async def explain(self, plan: Plan, *, timeout_s: float = 30.0) -> str:
         """DuckDB's physical plan of ``plan.sql`` (``EXPLAIN``), without running it."""
         self._check_tables(plan)
-        return await self._submit(self._explain, plan.sql, timeout_s)
+        text: str = await self._submit(self._explain, plan.sql, timeout_s)
+        return text
 
     async def run_sql(self, sql: str, *, timeout_s: float, max_rows: int) -> Result:
         """Run engine-dialect SQL that already passed the planner (tests, benchmarks)."""
-        return await self._submit(self._fetch, sql, timeout_s, max_rows)
+        result: Result = await self._submit(self._fetch, sql, timeout_s, max_rows)
+        return result
 
     def stream_batches(
         self, plan: Plan, batch_rows: int = 10_000, *, timeout_s: float | None = None
@@ -195,11 +207,11 @@ class DuckDBEngine:
             try:
                 check_statement(cursor, plan.sql)
                 reader = cursor.execute(plan.sql).to_arrow_reader(batch_rows)
-                for batch in reader:
-                    yield batch
+                yield from reader
             except duckdb.Error as exc:
-                raise translate(exc, timed_out=alarm is not None and alarm.fired,
-                                timeout_s=timeout_s) from None  # fmt: skip
+                raise translate(
+                    exc, timed_out=alarm is not None and alarm.fired, timeout_s=timeout_s
+                ) from None
         finally:
             if alarm is not None:
                 alarm.cancel()
@@ -215,11 +227,14 @@ class DuckDBEngine:
         for use in plan.tables:
             key = f"{use.table.logical}@{use.table.contract_version}"
             if key in self.unavailable:
-                raise SqlEngineError(f"{use.table.logical} is unavailable on duckdb: "
-                                     f"{self.unavailable[key]}", product_id=use.table.product_id)  # fmt: skip
+                raise SqlEngineError(
+                    f"{use.table.logical} is unavailable on duckdb: {self.unavailable[key]}",
+                    product_id=use.table.product_id,
+                )
             if key not in self.views:
-                raise SqlEngineError(f"{use.table.logical} has no duckdb location",
-                                     product_id=use.table.product_id)  # fmt: skip
+                raise SqlEngineError(
+                    f"{use.table.logical} has no duckdb location", product_id=use.table.product_id
+                )
 
     async def _submit(self, work: Any, sql: str, timeout_s: float, *args: Any) -> Any:
         deadline = time.monotonic() + timeout_s
@@ -237,14 +252,20 @@ class DuckDBEngine:
             raise
 
     def _guarded(
-        self, work: Any, sql: str, deadline: float, timeout_s: float,
-        holder: dict[str, duckdb.DuckDBPyConnection], *args: Any,
-    ) -> Any:  # fmt: skip
+        self,
+        work: Any,
+        sql: str,
+        deadline: float,
+        timeout_s: float,
+        holder: dict[str, duckdb.DuckDBPyConnection],
+        *args: Any,
+    ) -> Any:
         started = time.perf_counter()
         remaining = deadline - time.monotonic()
         if remaining <= 0:  # waited its whole time in the pool's queue
-            raise translate(duckdb.InterruptException("queued"), timed_out=True,
-                            timeout_s=timeout_s)  # fmt: skip
+            raise translate(
+                duckdb.InterruptException("queued"), timed_out=True, timeout_s=timeout_s
+            )
         cursor = self._con.cursor()
         holder["cursor"] = cursor
         alarm = self._arm(cursor, remaining)
@@ -269,8 +290,12 @@ class DuckDBEngine:
         cursor.execute(sql)
         columns = tuple((str(d[0]), str(d[1])) for d in cursor.description or ())
         rows = cursor.fetchmany(max_rows + 1)
-        return Result(columns=columns, rows=rows[:max_rows], truncated=len(rows) > max_rows,
-                      elapsed_ms=(time.perf_counter() - started) * 1000)  # fmt: skip
+        return Result(
+            columns=columns,
+            rows=rows[:max_rows],
+            truncated=len(rows) > max_rows,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+        )
 
     @staticmethod
     def _explain(cursor: duckdb.DuckDBPyConnection, sql: str, started: float) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,26 +14,10 @@ from demo.datagen import Run, generate
 from gateway.federation.catalog import CatalogTable, StaticCatalog, build_catalog
 from gateway.federation.engines import DuckDBEngine
 from gateway.federation.engines._duckdb_sources import qualified
+from gateway.federation.planner import Plan, TableUse
 
 ROOT = Path(__file__).resolve().parents[3]
 PRODUCTS = ROOT / "demo" / "products"
-
-
-@dataclass(frozen=True)
-class TableUse:
-    """The planner's ``TableUse`` shape (the engine reads ``table`` only)."""
-
-    table: CatalogTable
-    columns: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Plan:
-    """The planner's ``Plan`` shape: engine-dialect SQL and the tables it reads."""
-
-    sql: str
-    tables: tuple[TableUse, ...] = ()
-    row_cap: int = 10_000
 
 
 @pytest.fixture(scope="session")
@@ -92,4 +75,11 @@ def plan_for(catalog: StaticCatalog, sql: str, *logicals: str) -> Plan:
     tables = [catalog.get(name) for name in logicals]
     assert all(tables), logicals
     names = {name.split(".")[-1]: view(catalog, name) for name in logicals}
-    return Plan(sql.format(**names), tuple(TableUse(t) for t in tables if t is not None))
+    return make_plan(sql.format(**names), *(t for t in tables if t is not None))
+
+
+def make_plan(sql: str, *tables: CatalogTable) -> Plan:
+    """A plan of already physical duckdb ``sql`` reading ``tables`` (no planner checks:
+    the engine's own checks are under test)."""
+    uses = tuple(TableUse(t, tuple(c.name for c in t.columns)) for t in tables)
+    return Plan(sql=sql, engine="duckdb", tables=uses, row_cap=None, logical_sql=sql)

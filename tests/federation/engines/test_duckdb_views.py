@@ -18,7 +18,7 @@ from gateway.federation.engines import DuckDBEngine
 from gateway.federation.engines._duckdb_sources import postgres_scanner_path
 from tests.fixtures.services import fresh_postgres_database
 
-from .conftest import Plan, TableUse, contract_entries, plan_for
+from .conftest import contract_entries, make_plan, plan_for
 
 US_DAILY = "precipitation.us-precipitation.us_daily_precipitation"
 US_STATIONS = "precipitation.us-precipitation.us_stations"
@@ -48,18 +48,29 @@ def expected_join(data: Path) -> list[tuple[str, str, int, float, float]]:
     world = pq.read_table(data / "global-precipitation" / "global_daily_precipitation.parquet")
     joined = (
         daily.select(["station_id", "observation_date", "precipitation_in"])
-        .join(stations.select(["station_id", "state_code", "h3_cell"]), "station_id",
-              join_type="inner")
+        .join(
+            stations.select(["station_id", "state_code", "h3_cell"]),
+            "station_id",
+            join_type="inner",
+        )
         .join(floods.select(["h3_cell", "flood_type"]), "h3_cell", join_type="inner")
-        .join(world.select(["station_id", "observation_date", "precipitation_mm"]),
-              ["station_id", "observation_date"], join_type="inner")
+        .join(
+            world.select(["station_id", "observation_date", "precipitation_mm"]),
+            ["station_id", "observation_date"],
+            join_type="inner",
+        )
     )
     grouped = joined.group_by(["state_code", "flood_type"]).aggregate(
         [("station_id", "count"), ("precipitation_in", "sum"), ("precipitation_mm", "sum")]
     )
     rows = [
-        (r["state_code"], r["flood_type"], r["station_id_count"], r["precipitation_in_sum"],
-         r["precipitation_mm_sum"])  # fmt: skip
+        (
+            r["state_code"],
+            r["flood_type"],
+            r["station_id_count"],
+            r["precipitation_in_sum"],
+            r["precipitation_mm_sum"],
+        )
         for r in grouped.to_pylist()
     ]
     return sorted(rows)
@@ -92,16 +103,24 @@ async def test_three_product_join_matches_pyarrow(
     expected = expected_join(demo_root / "demo" / "data")
     assert len(expected) > 1
     assert_same(result.rows, expected)
-    assert result.columns == (("state_code", "VARCHAR"), ("flood_type", "VARCHAR"),
-                              ("days", "BIGINT"), ("inches", "DOUBLE"), ("mm", "DOUBLE"))  # fmt: skip
+    assert result.columns == (
+        ("state_code", "VARCHAR"),
+        ("flood_type", "VARCHAR"),
+        ("days", "BIGINT"),
+        ("inches", "DOUBLE"),
+        ("mm", "DOUBLE"),
+    )
     assert not result.truncated
 
 
 async def test_csv_columns_take_the_contract_types(
     engine: DuckDBEngine, file_catalog: StaticCatalog
 ) -> None:
-    plan = plan_for(file_catalog, 'SELECT "UniqueID", "IndicatorID", "StartDate" FROM '
-                    "{air_quality} LIMIT 1", "air-quality.nyc-air-quality.air_quality")  # fmt: skip
+    plan = plan_for(
+        file_catalog,
+        'SELECT "UniqueID", "IndicatorID", "StartDate" FROM {air_quality} LIMIT 1',
+        "air-quality.nyc-air-quality.air_quality",
+    )
     result = await engine.execute(plan, timeout_s=10, max_rows=1)
     # The contract says bigint, integer and date; the CSV sniffer is not asked.
     assert [t for _, t in result.columns] == ["BIGINT", "INTEGER", "DATE"]
@@ -123,11 +142,12 @@ async def test_a_table_whose_data_is_missing_is_unavailable_alone(
         assert set(engine.unavailable) == {f"{FLOODS}@1.0.0"}
         assert "flood_prone_areas.csv" in engine.unavailable[f"{FLOODS}@1.0.0"]
         with pytest.raises(SqlEngineError, match="unavailable on duckdb"):
-            await engine.execute(Plan("SELECT 1", (TableUse(missing),)), timeout_s=5, max_rows=1)
+            await engine.execute(make_plan("SELECT 1", missing), timeout_s=5, max_rows=1)
         ok = await engine.execute(
             plan_for(file_catalog, "SELECT count(*) FROM {us_stations}", US_STATIONS),
-            timeout_s=5, max_rows=1,
-        )  # fmt: skip
+            timeout_s=5,
+            max_rows=1,
+        )
         assert ok.rows == [(pq.read_metadata(target).num_rows,)]
     finally:
         await engine.close()
@@ -137,9 +157,7 @@ async def test_a_table_whose_data_is_missing_is_unavailable_alone(
 
 
 @pytest.fixture(scope="module")
-def demo_postgres(
-    postgres_dsn: str, demo_root: Path
-) -> Iterator[tuple[str, StaticCatalog]]:
+def demo_postgres(postgres_dsn: str, demo_root: Path) -> Iterator[tuple[str, StaticCatalog]]:
     """A fresh database loaded by the demo's loader, and a catalog that reads every
     table from it (the contracts' ``local`` servers left out)."""
     with fresh_postgres_database(postgres_dsn) as dsn:
@@ -184,15 +202,17 @@ async def test_postgres_view_hides_undeclared_columns_and_writes_nothing(
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f'ALTER TABLE "{schema}"."{name}" ADD COLUMN secret text DEFAULT \'x\'')
     url = urlsplit(dsn)
-    engine = DuckDBEngine([table], root=demo_root,
-                          postgres_dsns={f"{url.hostname}:{url.port}{url.path}": dsn})  # fmt: skip
+    engine = DuckDBEngine(
+        [table], root=demo_root, postgres_dsns={f"{url.hostname}:{url.port}{url.path}": dsn}
+    )
     try:
         plan = plan_for(catalog, "SELECT * FROM {us_stations}", US_STATIONS)
         result = await engine.execute(plan, timeout_s=10, max_rows=100)
         assert [c for c, _ in result.columns] == [c.name for c in table.columns]
         with pytest.raises(SqlEngineError, match="SELECT only"):
-            await engine.run_sql(f'DELETE FROM "demo_pg"."{schema}"."{name}"',
-                                 timeout_s=5, max_rows=1)  # fmt: skip
+            await engine.run_sql(
+                f'DELETE FROM "demo_pg"."{schema}"."{name}"', timeout_s=5, max_rows=1
+            )
         # The attached database itself is read-only, even for a statement that got past.
         with pytest.raises(Exception, match="read-only|read only"):
             engine._con.cursor().execute(f'DELETE FROM _pg_0."{schema}"."{name}"')

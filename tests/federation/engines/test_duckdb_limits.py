@@ -1,0 +1,107 @@
+"""Per-query timeout, memory limit, cancellation and the bounded pool of the DuckDB engine."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from gateway.errors import SqlMemoryLimit, SqlTimeout
+from gateway.federation.catalog import StaticCatalog
+from gateway.federation.engines import DuckDBEngine
+
+from .conftest import plan_for
+
+# Ten billion pairs: minutes of work, interrupted long before.
+SLOW_SQL = (
+    "SELECT count(*) FROM generate_series(1, 100000) a, generate_series(1, 100000) b "
+    "WHERE a.generate_series + b.generate_series = 7"
+)
+
+
+async def test_timeout_interrupts_a_slow_query(engine: DuckDBEngine) -> None:
+    started = time.perf_counter()
+    with pytest.raises(SqlTimeout) as caught:
+        await engine.run_sql(SLOW_SQL, timeout_s=0.3, max_rows=1)
+    took = time.perf_counter() - started
+    assert 0.3 <= took < 2.0
+    assert caught.value.code == "SQL_TIMEOUT"
+    assert caught.value.details["timeout_s"] == 0.3
+    # The database and the worker are fine afterwards.
+    assert (await engine.run_sql("SELECT 1", timeout_s=5, max_rows=1)).rows == [(1,)]
+
+
+async def test_timeout_interrupts_a_slow_join_of_views(
+    engine: DuckDBEngine, file_catalog: StaticCatalog
+) -> None:
+    plan = plan_for(
+        file_catalog,
+        "SELECT count(*) FROM {us_daily_precipitation} a, {us_daily_precipitation} b, "
+        "{us_daily_precipitation} c WHERE a.precipitation_in + b.snowfall_in < c.snowfall_in - 99",
+        "precipitation.us-precipitation.us_daily_precipitation",
+    )
+    started = time.perf_counter()
+    with pytest.raises(SqlTimeout):
+        await engine.execute(plan, timeout_s=0.5, max_rows=1)
+    assert time.perf_counter() - started < 2.5
+
+
+async def test_memory_limit_fails_the_query_cleanly(
+    file_catalog: StaticCatalog, demo_root: Path
+) -> None:
+    engine = DuckDBEngine(file_catalog.tables(), root=demo_root, memory_limit="64MB")
+    try:
+        with pytest.raises(SqlMemoryLimit, match="Out of Memory") as caught:
+            await engine.run_sql(
+                "SELECT string_agg(range::VARCHAR, ',') FROM range(30000000)",
+                timeout_s=60,
+                max_rows=1,
+            )
+        assert caught.value.code == "SQL_MEMORY_LIMIT"
+        assert "\n" not in caught.value.message
+        found = await engine.run_sql("SELECT count(*) FROM range(1000)", timeout_s=5, max_rows=1)
+        assert found.rows == [(1000,)]
+    finally:
+        await engine.close()
+
+
+async def test_cancelled_caller_interrupts_its_query(engine: DuckDBEngine) -> None:
+    task = asyncio.create_task(engine.run_sql(SLOW_SQL, timeout_s=600, max_rows=1))
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # The worker was freed: every worker answers a quick query at once.
+    started = time.perf_counter()
+    quick = [engine.run_sql("SELECT 1", timeout_s=5, max_rows=1) for _ in range(4)]
+    assert [r.rows for r in await asyncio.gather(*quick)] == [[(1,)]] * 4
+    assert time.perf_counter() - started < 2.0
+
+
+async def test_a_slow_query_does_not_hold_up_the_others(engine: DuckDBEngine) -> None:
+    slow = asyncio.create_task(engine.run_sql(SLOW_SQL, timeout_s=1.5, max_rows=1))
+    await asyncio.sleep(0.1)
+    started = time.perf_counter()
+    fast = await engine.run_sql("SELECT 2", timeout_s=5, max_rows=1)
+    assert fast.rows == [(2,)]
+    assert time.perf_counter() - started < 1.0
+    with pytest.raises(SqlTimeout):
+        await slow
+
+
+async def test_time_spent_waiting_for_a_worker_counts(
+    file_catalog: StaticCatalog, demo_root: Path
+) -> None:
+    engine = DuckDBEngine([], root=demo_root, workers=1)
+    try:
+        slow = asyncio.create_task(engine.run_sql(SLOW_SQL, timeout_s=0.8, max_rows=1))
+        await asyncio.sleep(0.05)
+        # Queued behind the slow one for longer than its own limit: never starts.
+        with pytest.raises(SqlTimeout):
+            await engine.run_sql("SELECT 1", timeout_s=0.2, max_rows=1)
+        with pytest.raises(SqlTimeout):
+            await slow
+    finally:
+        await engine.close()
