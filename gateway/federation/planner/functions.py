@@ -45,8 +45,10 @@ DATETIME = frozenset({
 })  # fmt: skip
 CONDITIONAL = frozenset({"case", "if", "coalesce", "nullif"})
 CASTS = frozenset({"cast", "try_cast"})
+# Syntax that sqlglot models as functions: boolean connectives and EXISTS (subquery).
+SYNTAX = frozenset({"and", "or", "exists"})
 
-ALLOWED_FUNCTIONS = AGGREGATES | WINDOW | MATH | STRING | DATETIME | CONDITIONAL | CASTS
+ALLOWED_FUNCTIONS = AGGREGATES | WINDOW | MATH | STRING | DATETIME | CONDITIONAL | CASTS | SYNTAX
 
 # Functions that read outside the query's tables: named to say why they are refused.
 _TABLE_FUNCTIONS = frozenset({

@@ -23,7 +23,10 @@ def to_engine_sql(tree: exp.Expr, engine: str) -> str:
         expected = ", ".join(ENGINE_DIALECTS)
         raise SqlNotAllowed(f"unknown engine {engine!r} (expected one of {expected})")
     try:
-        return tree.sql(dialect=dialect, pretty=True, unsupported_level=ErrorLevel.RAISE)
+        # Comments are dropped: the engine gets only what was checked.
+        return tree.sql(
+            dialect=dialect, pretty=True, comments=False, unsupported_level=ErrorLevel.RAISE
+        )
     except UnsupportedError as exc:
         raise SqlNotAllowed(f"the query cannot be expressed for {engine}: {exc}") from None
     except RecursionError:

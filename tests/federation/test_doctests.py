@@ -1,0 +1,25 @@
+"""The docstring examples of the catalog and the planner run."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "gateway.federation.catalog",
+    "gateway.federation.planner.functions",
+    "gateway.federation.planner.limits",
+    "gateway.federation.planner.plan",
+    "gateway.federation.planner.rowcap",
+    "gateway.federation.planner.statement",
+    "gateway.federation.planner.transpile",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_doctests(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0
