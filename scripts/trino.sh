@@ -180,7 +180,13 @@ start() {
     local digest
     digest=$(config_digest)
     if ready; then
-        # Running already: restart only when the config it started with has changed.
+        # A Trino this checkout did not start (another clone's, say) is used as it is, as
+        # scripts/services.sh does with its servers: its launcher is not ours to stop.
+        if ! launcher status >/dev/null 2>&1; then
+            say "using the Trino already answering on $URL (not started from $ROOT)"
+            return 0
+        fi
+        # Ours: restart only when the config it started with has changed.
         [[ -f $RUN/config.sha1 && $(cat "$RUN/config.sha1") == "$digest" ]] && return 0
         say "configuration changed: restarting"
         stop
@@ -207,6 +213,7 @@ start() {
 
 stop() {
     [[ -x $SERVER/bin/launcher && -d $ETC ]] || return 0
+    launcher status >/dev/null 2>&1 || return 0
     launcher stop >/dev/null 2>&1 || true
     local _
     for _ in $(seq 150); do

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.trino import ROOT, TRINO_SCRIPT
+from tests.fixtures.trino import ROOT, TRINO_SCRIPT, trino_connection, trino_rows
 
 pytestmark = pytest.mark.services
 RUN = ROOT / ".run" / "trino"
@@ -28,8 +29,25 @@ def script(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
     )
 
 
+def remembered_query(url: str) -> str:
+    """The id of a query run now; a restarted server no longer lists it."""
+    with contextlib.closing(trino_connection(url)) as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT 1")
+        cur.fetchall()
+        return str(cur.query_id)
+
+
+def still_listed(url: str, query_id: str) -> bool:
+    rows = trino_rows(
+        url, f"SELECT count(*) FROM system.runtime.queries WHERE query_id = '{query_id}'"
+    )
+    return rows == [[1]]
+
+
 def test_up_when_running_is_fast_and_keeps_the_server(trino_url: str) -> None:
-    pid = (RUN / "launcher.pid").read_text()
+    query_id = remembered_query(trino_url)
+    assert still_listed(trino_url, query_id)
     started = time.monotonic()
     done = script("up")
     elapsed = time.monotonic() - started
@@ -37,7 +55,7 @@ def test_up_when_running_is_fast_and_keeps_the_server(trino_url: str) -> None:
     assert trino_url in done.stdout
     assert elapsed < 2, f"`up` with Trino running took {elapsed:.1f}s"
     assert "starting" not in done.stderr
-    assert (RUN / "launcher.pid").read_text() == pid
+    assert still_listed(trino_url, query_id), "`up` restarted a running Trino"
 
 
 def test_status(trino_url: str) -> None:
