@@ -1,0 +1,132 @@
+"""The Trino engine: the official ``trino`` client, run in a bounded thread pool.
+
+Every query carries ``query_max_execution_time`` (Trino stops it server-side) and a
+``source`` tag (for resource groups); the gateway also cancels it itself when its own
+timeout passes or the caller goes away, so no query outlives its request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import trino
+from trino.exceptions import HttpError, TrinoConnectionError, TrinoQueryError
+
+from gateway.errors import EngineUnavailable, GatewayError, SqlEngineError, SqlInvalid, SqlTimeout
+from gateway.federation.engines.base import Result
+
+# Trino error names that mean "the query ran out of time".
+_TIMEOUT_ERRORS = frozenset({"EXCEEDED_TIME_LIMIT", "EXCEEDED_CPU_LIMIT", "USER_CANCELED"})
+
+
+@dataclass(frozen=True)
+class TrinoSettings:
+    url: str = "http://127.0.0.1:58080"
+    user: str = "meshgate"
+    source: str = "meshgate"
+    max_workers: int = 4  # concurrent Trino queries from one gateway
+
+
+def translate_trino_error(exc: BaseException) -> GatewayError:
+    """Our coded error for a failure of the trino client, with the useful message.
+
+    >>> translate_trino_error(TrinoConnectionError("refused")).code
+    'ENGINE_UNAVAILABLE'
+    """
+    if isinstance(exc, GatewayError):
+        return exc
+    if isinstance(exc, TrinoQueryError):
+        name = exc.error_name or "ERROR"
+        message = exc.message.splitlines()[0] if exc.message else name
+        if name in _TIMEOUT_ERRORS:
+            return SqlTimeout(f"Trino stopped the query: {message}", engine="trino")
+        if name == "SYNTAX_ERROR":
+            return SqlInvalid(f"Trino could not parse the query: {message}", engine="trino")
+        return SqlEngineError(f"Trino {name}: {message}", engine="trino", error_name=name)
+    if isinstance(exc, TrinoConnectionError | HttpError | OSError):
+        return EngineUnavailable(f"Trino is unreachable: {type(exc).__name__}", engine="trino")
+    return SqlEngineError(f"Trino client failed: {type(exc).__name__}", engine="trino")
+
+
+class TrinoEngine:
+    name = "trino"
+
+    def __init__(
+        self,
+        settings: TrinoSettings | None = None,
+        *,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.settings = settings or TrinoSettings()
+        url = urlsplit(self.settings.url)
+        self._host = url.hostname or "127.0.0.1"
+        self._port = url.port or 8080
+        self._scheme = url.scheme or "http"
+        self._pool = ThreadPoolExecutor(self.settings.max_workers, thread_name_prefix="trino")
+        self._clock = clock
+
+    def _cursor(self, timeout_s: float) -> Any:
+        connection = trino.dbapi.connect(
+            host=self._host,
+            port=self._port,
+            http_scheme=self._scheme,
+            user=self.settings.user,
+            source=self.settings.source,
+            session_properties={"query_max_execution_time": f"{max(1, int(timeout_s))}s"},
+            request_timeout=timeout_s + 5,
+        )
+        return connection.cursor()
+
+    async def execute(self, plan: Any, *, timeout_s: float, max_rows: int) -> Result:
+        """Run ``plan.sql``; at most ``max_rows`` rows come back, ``truncated`` says if more."""
+        cursor = self._cursor(timeout_s)
+        started = self._clock()
+
+        def run() -> tuple[list[tuple[str, str]], list[tuple[Any, ...]]]:
+            cursor.execute(plan.sql)
+            rows = cursor.fetchmany(max_rows + 1)
+            columns = [(d.name, d.type_code) for d in cursor.description or []]
+            return columns, [tuple(r) for r in rows]
+
+        columns, rows = await self._run(cursor, run, timeout_s)
+        return Result(
+            columns=tuple(columns),
+            rows=rows[:max_rows],
+            truncated=len(rows) > max_rows,
+            elapsed_ms=(self._clock() - started) * 1000,
+        )
+
+    async def explain(self, plan: Any, *, timeout_s: float = 30.0) -> str:
+        cursor = self._cursor(timeout_s)
+
+        def run() -> str:
+            cursor.execute(f"EXPLAIN {plan.sql}")
+            return "\n".join(str(r[0]) for r in cursor.fetchall())
+
+        return await self._run(cursor, run, timeout_s)
+
+    async def _run(self, cursor: Any, work: Callable[[], Any], timeout_s: float) -> Any:
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._pool, work)
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), timeout_s)
+        except TimeoutError:
+            await loop.run_in_executor(None, cursor.cancel)
+            raise SqlTimeout(
+                f"the query ran longer than {timeout_s:g}s and was cancelled", engine="trino"
+            ) from None
+        except asyncio.CancelledError:
+            # The caller went away (client disconnect): stop the query on the server too.
+            await loop.run_in_executor(None, cursor.cancel)
+            raise
+        except Exception as exc:
+            raise translate_trino_error(exc) from exc
+
+    async def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
