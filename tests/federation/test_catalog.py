@@ -120,8 +120,8 @@ def test_an_older_version_gets_its_own_duckdb_view() -> None:
 def test_columns_with_other_physical_names_are_renamed_and_nothing_else_is_read() -> None:
     servers = [{"type": "postgres", "schema": "s"}]
     props = ["id", {"name": "value", "physicalName": "val_raw"}]
-    catalog = build_catalog([("p-1", "d", "prod", contract(servers=servers,
-                                                           tables={"readings": props}))])  # fmt: skip
+    document = contract(servers=servers, tables={"readings": props})
+    catalog = build_catalog([("p-1", "d", "prod", document)])
     result = plan("SELECT * FROM d.prod.readings WHERE value > 1", catalog, "trino", max_rows=5)
     assert result.sql == (
         'SELECT\n  "readings"."id" AS "id",\n  "readings"."value" AS "value"\n'

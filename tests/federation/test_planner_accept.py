@@ -27,7 +27,8 @@ ACCEPT: list[tuple[str, str, dict[str, set[str]]]] = [
     ("trailing-comment", f"SELECT station_id FROM {ST}; -- done", {"us_stations": {"station_id"}}),
     ("unquoted-upper", f"SELECT STATION_ID FROM {ST}", {"us_stations": {"station_id"}}),
     ("count-star", f"SELECT count(*) FROM {US}", {"us_daily_precipitation": set()}),
-    ("where-order", f"SELECT station_id FROM {US} WHERE precipitation_in > 1 ORDER BY observation_date",
+    ("where-order", f"SELECT station_id FROM {US} WHERE precipitation_in > 1 "
+                    "ORDER BY observation_date",
      {"us_daily_precipitation": {"station_id", "precipitation_in", "observation_date"}}),
     ("join-using", f"SELECT station_name, precipitation_in FROM {US} JOIN {ST} USING (station_id)",
      {"us_daily_precipitation": {"station_id", "precipitation_in"},

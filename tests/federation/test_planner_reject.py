@@ -167,6 +167,13 @@ REJECT: list[tuple[str, str, str, str]] = [
         "SQL_TOO_LARGE",
         "nodes",
     ),
+    (
+        "long-chain",
+        "SELECT " + " + ".join(["precipitation_in"] * 150) + f" FROM {US}",
+        "SQL_TOO_LARGE",
+        "deeper than 100 levels",
+    ),
+    ("not-chain", "SELECT " + "NOT " * 3000 + "true", "SQL_TOO_LARGE", "deep"),
     ("too-many-bytes", "SELECT '" + "x" * 300_000 + "'", "SQL_TOO_LARGE", "bytes"),
 ]
 

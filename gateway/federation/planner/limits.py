@@ -33,6 +33,9 @@ class PlannerLimits:
     """Nesting depth of parentheses, brackets and CASE ... END blocks."""
     max_nodes: int = 20_000
     """Tokens before parsing, then nodes of the parsed tree."""
+    max_tree_depth: int = 100
+    """Depth of the parsed tree (``a + b + c ...`` nests without parentheses); column
+    resolution costs grow with depth times columns."""
 
 
 def check_text(sql: str, limits: PlannerLimits) -> list[Token]:
@@ -82,10 +85,28 @@ def nesting(tokens: Sequence[Token]) -> int:
 
 
 def check_tree(tree: exp.Expr, limits: PlannerLimits) -> None:
-    """Refuse a parsed tree of more than ``max_nodes`` nodes (walked without recursion)."""
-    for count, _ in enumerate(tree.walk(), start=1):
+    """Refuse a parsed tree of more than ``max_nodes`` nodes or ``max_tree_depth`` levels.
+
+    The walk keeps its own stack: it cannot exhaust Python's.
+
+    >>> import sqlglot
+    >>> check_tree(sqlglot.parse_one("SELECT a + b + c"), PlannerLimits(max_tree_depth=3))
+    Traceback (most recent call last):
+    ...
+    gateway.errors.SqlTooLarge: the statement's tree is deeper than 3 levels
+    """
+    count = 0
+    stack: list[tuple[exp.Expr, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
         if count > limits.max_nodes:
             raise SqlTooLarge(
-                f"the statement has more than {limits.max_nodes} nodes",
-                limit="max_nodes",
+                f"the statement has more than {limits.max_nodes} nodes", limit="max_nodes"
             )
+        if depth > limits.max_tree_depth:
+            raise SqlTooLarge(
+                f"the statement's tree is deeper than {limits.max_tree_depth} levels",
+                limit="max_tree_depth",
+            )
+        stack.extend((child, depth + 1) for child in node.iter_expressions())
