@@ -93,6 +93,12 @@ class SqlMemoryLimit(SqlEngineError):
     code = "SQL_MEMORY_LIMIT"
 
 
+class EngineUnavailable(SqlEngineError):
+    """The SQL engine (a Trino server) could not be reached."""
+
+    code = "ENGINE_UNAVAILABLE"
+
+
 class SqlNotAllowed(GatewayError):
     """A SQL statement is not one read-only query over the mesh; ``reason`` says why."""
 
