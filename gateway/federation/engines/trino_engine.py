@@ -72,7 +72,7 @@ class TrinoEngine:
         self._clock = clock
 
     def _cursor(self, timeout_s: float) -> Any:
-        connection = trino.dbapi.connect(
+        connection = trino.dbapi.connect(  # type: ignore[no-untyped-call]
             host=self._host,
             port=self._port,
             http_scheme=self._scheme,
@@ -109,7 +109,8 @@ class TrinoEngine:
             cursor.execute(f"EXPLAIN {plan.sql}")
             return "\n".join(str(r[0]) for r in cursor.fetchall())
 
-        return await self._run(cursor, run, timeout_s)
+        text: str = await self._run(cursor, run, timeout_s)
+        return text
 
     async def _run(self, cursor: Any, work: Callable[[], Any], timeout_s: float) -> Any:
         loop = asyncio.get_running_loop()
