@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import duckdb
 import psycopg
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -220,3 +222,35 @@ async def test_postgres_view_hides_undeclared_columns_and_writes_nothing(
         await engine.close()
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(f'ALTER TABLE "{schema}"."{name}" DROP COLUMN secret')
+
+
+@pytest.mark.services
+async def test_concurrent_postgres_queries_after_lock_down(
+    demo_postgres: tuple[str, StaticCatalog], demo_root: Path
+) -> None:
+    # The scanner opens more connections as queries run in parallel, long after the
+    # database was locked: attaching stays refused, reading the attached one does not.
+    dsn, catalog = demo_postgres
+    url = urlsplit(dsn)
+    engine = DuckDBEngine(
+        catalog.tables(),
+        root=demo_root,
+        postgres_dsns={f"{url.hostname}:{url.port}{url.path}": dsn},
+    )
+    try:
+        plans = [
+            plan_for(catalog, f"SELECT count(*) FROM {{{name.split('.')[-1]}}}", name)
+            for name in (US_DAILY, US_STATIONS, FLOODS, GLOBAL) * 2
+        ]
+        results = await asyncio.gather(
+            *(engine.execute(p, timeout_s=30, max_rows=1) for p in plans)
+        )
+        with psycopg.connect(dsn) as conn:
+            for p, result in zip(plans, results, strict=True):
+                schema, table = p.tables[0].table.locations["duckdb"].parts[1:]
+                counted = conn.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()
+                assert result.rows == [counted]
+        with pytest.raises(duckdb.PermissionException):
+            engine._con.cursor().execute(f"ATTACH '{dsn}' AS again (TYPE postgres)")
+    finally:
+        await engine.close()
