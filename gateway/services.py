@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import httpx
 
 from gateway.cache import DocumentCache, create_cache
+from gateway.federation.service import Federation
 from gateway.registry import Registry, RegistryStore, open_registry
 from gateway.settings import Settings
 from gateway.upstream import UpstreamFetcher, create_http_client
@@ -20,6 +21,7 @@ class Services:
     store: RegistryStore
     registry: Registry
     fetcher: UpstreamFetcher
+    federation: Federation
 
 
 async def open_services(settings: Settings) -> Services:
@@ -27,22 +29,26 @@ async def open_services(settings: Settings) -> Services:
     http = create_http_client(settings)
     cache = create_cache(settings)
     store = await open_registry(settings.registry_url)
+    registry = Registry(store, http)
+    fetcher = UpstreamFetcher(
+        http,
+        cache,
+        fresh_ttl=settings.cache_ttl_seconds,
+        max_bytes=settings.upstream_max_document_bytes,
+    )
     return Services(
         settings=settings,
         http=http,
         cache=cache,
         store=store,
-        registry=Registry(store, http),
-        fetcher=UpstreamFetcher(
-            http,
-            cache,
-            fresh_ttl=settings.cache_ttl_seconds,
-            max_bytes=settings.upstream_max_document_bytes,
-        ),
+        registry=registry,
+        fetcher=fetcher,
+        federation=Federation(settings, registry, fetcher),
     )
 
 
 async def close_services(services: Services) -> None:
+    await services.federation.close()
     await services.http.aclose()
     await services.cache.close()
     await services.store.close()

@@ -39,6 +39,12 @@ class Settings:
     max_aliases: int = _setting(30, "Most aliases in one GraphQL document.")
     max_query_bytes: int = _setting(50_000, "Largest GraphQL document accepted, in bytes.")
     max_page_size: int = _setting(100, "Largest `first` accepted on a connection.")
+    sql_engine: str = _setting("duckdb", "Engine of a SQL query that names none: duckdb or trino.")
+    sql_max_rows: int = _setting(1000, "Most rows one SQL answer returns (maxRows up to this).")
+    sql_timeout_seconds: float = _setting(30.0, "A SQL query running longer is cancelled.")
+    trino_url: str = _setting("", "Trino coordinator URL (empty: the TRINO engine is off).")
+    duckdb_memory_limit: str = _setting("512MB", "Memory the embedded DuckDB may use.")
+    data_root: str = _setting(".", "Folder that local contract server paths are relative to.")
     graphiql: bool = _setting(True, "Serve GraphiQL on GET /graphql.")
     log_level: str = _setting("info", "Logging level.")
 

@@ -20,6 +20,7 @@ from schema.connection import (
 )
 from schema.odcs_contract import Contract, contract_from_raw
 from schema.product import Product
+from schema.sql import SqlQuery
 
 
 @strawberry.input(description="Narrow the product list; every given field must match.")
@@ -59,7 +60,7 @@ def _page_size(info: Info, first: int) -> int:
 
 
 @strawberry.type
-class Query:
+class Query(SqlQuery):
     @strawberry.field(description="Registered products, in domain and name order.")
     async def products(
         self,

@@ -1,0 +1,111 @@
+"""Federated SQL in the graph: ``sql`` runs a query, ``explainSql`` shows the engine's plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+import uuid
+from typing import Any, cast
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from gateway.federation.service import Answer
+
+
+@strawberry.enum(description="Where a SQL query runs.")
+class SqlEngine(enum.Enum):
+    DUCKDB = "duckdb"
+    TRINO = "trino"
+
+
+@strawberry.type
+class SqlColumn:
+    name: str
+    type: str = strawberry.field(description="The engine's type name.")
+
+
+@strawberry.type(description="One table a query read, with the columns and contract version.")
+class SqlTableUse:
+    product_id: str
+    product_key: str = strawberry.field(description="`domain.slug` of the product.")
+    table: str = strawberry.field(description="The logical name `domain.product.table`.")
+    columns: list[str]
+    contract_id: str
+    contract_version: str
+
+
+@strawberry.type
+class SqlResult:
+    columns: list[SqlColumn]
+    rows: JSON = strawberry.field(description="Rows as lists, in column order.")
+    row_count: int
+    truncated: bool = strawberry.field(description="True when more rows than maxRows matched.")
+    elapsed_ms: float
+    engine: SqlEngine
+    products: list[SqlTableUse]
+    executed_sql: str = strawberry.field(description="The SQL the engine ran.")
+
+
+def _json_value(value: Any) -> Any:
+    """A value as JSON carries it (dates as ISO strings, decimals as numbers)."""
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, uuid.UUID | bytes):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    return value
+
+
+def sql_result(answer: Answer) -> SqlResult:
+    result = answer.result
+    return SqlResult(
+        columns=[SqlColumn(name=n, type=str(t)) for n, t in result.columns],
+        rows=cast(JSON, [[_json_value(v) for v in row] for row in result.rows]),
+        row_count=len(result.rows),
+        truncated=result.truncated,
+        elapsed_ms=round(result.elapsed_ms, 3),
+        engine=SqlEngine(answer.engine),
+        products=[
+            SqlTableUse(
+                product_id=use.table.product_id,
+                product_key=f"{use.table.domain}.{use.table.product}",
+                table=use.table.logical,
+                columns=list(use.columns),
+                contract_id=use.table.contract_id,
+                contract_version=use.table.contract_version,
+            )
+            for use in answer.plan.tables
+        ],
+        executed_sql=answer.plan.sql,
+    )
+
+
+@strawberry.type
+class SqlQuery:
+    @strawberry.field(description="Run one read-only SQL query over products' tables.")
+    async def sql(
+        self,
+        info: Info,
+        query: str,
+        engine: SqlEngine | None = None,
+        max_rows: int | None = None,
+    ) -> SqlResult:
+        federation = info.context.services.federation
+        answer = await federation.run(
+            query, engine=engine.value if engine else None, max_rows=max_rows
+        )
+        return sql_result(answer)
+
+    @strawberry.field(description="The engine's plan for a SQL query, without running it.")
+    async def explain_sql(self, info: Info, query: str, engine: SqlEngine | None = None) -> str:
+        federation = info.context.services.federation
+        text: str = await federation.explain(query, engine=engine.value if engine else None)
+        return text

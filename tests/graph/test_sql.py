@@ -1,0 +1,110 @@
+"""Federated SQL through the graph, on the embedded DuckDB and on the real Trino."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway.federation.service import Federation
+from tests.federation.engines.test_trino_engine import normalised
+from tests.graph.conftest import ROOT, Mesh, demo_product_dirs, start_mesh
+
+SQL = """query($q: String!, $e: SqlEngine, $n: Int) {
+  sql(query: $q, engine: $e, maxRows: $n) {
+    columns { name type } rows rowCount truncated elapsedMs engine executedSql
+    products { productId productKey table columns contractId contractVersion } } }"""
+
+JOIN = """SELECT a.company_name, f.flood_type, count(*) AS days,
+  round(sum(g.precipitation_mm), 6) AS rain_mm
+FROM "physical-risk"."physical-risk".assets a
+JOIN flood."flood-areas".flood_prone_areas f ON f.h3_cell = a.h3_cell
+JOIN precipitation."global-precipitation".global_daily_precipitation g ON g.h3_cell = a.h3_cell
+GROUP BY 1, 2 ORDER BY 1, 2"""
+
+
+@pytest.fixture(scope="module")
+def sql_mesh(
+    tmp_path_factory: pytest.TempPathFactory, trino_url: str, demo_stores: Any
+) -> Iterator[Mesh]:
+    tmp = tmp_path_factory.mktemp("sql-mesh")
+    with start_mesh(tmp, demo_product_dirs(), data_root=str(ROOT), trino_url=trino_url) as mesh:
+        yield mesh
+
+
+def run(mesh: Mesh, query: str, engine: str | None = None, max_rows: int | None = None) -> dict:
+    return mesh.query(SQL, {"q": query, "e": engine, "n": max_rows})
+
+
+def test_cross_product_join_same_answer_on_both_engines(sql_mesh: Mesh) -> None:
+    duck = run(sql_mesh, JOIN, "DUCKDB")
+    trino = run(sql_mesh, JOIN, "TRINO")
+    assert "errors" not in duck and "errors" not in trino, (duck, trino)
+    on_duck, on_trino = duck["data"]["sql"], trino["data"]["sql"]
+    assert on_duck["rowCount"] > 0 and not on_duck["truncated"]
+    assert normalised([tuple(r) for r in on_duck["rows"]]) == normalised(
+        [tuple(r) for r in on_trino["rows"]]
+    )
+    assert (on_duck["engine"], on_trino["engine"]) == ("DUCKDB", "TRINO")
+    read = {p["productKey"] for p in on_duck["products"]}
+    assert read == {
+        "physical-risk.physical-risk",
+        "flood.flood-areas",
+        "precipitation.global-precipitation",
+    }
+    assert '"mesh"."' in on_duck["executedSql"] and '"demo_pg"' in on_trino["executedSql"]
+
+
+def test_row_cap_truncates(sql_mesh: Mesh) -> None:
+    body = run(
+        sql_mesh, 'SELECT station_id FROM precipitation."us-precipitation".us_daily_precipitation',
+        max_rows=3,
+    )  # fmt: skip
+    answer = body["data"]["sql"]
+    assert answer["rowCount"] == 3 and answer["truncated"] is True
+
+
+@pytest.mark.parametrize(
+    ("query", "code", "fragment"),
+    [
+        ('DROP TABLE flood."flood-areas".flood_prone_areas', "SQL_NOT_ALLOWED", ""),
+        ("SELECT * FROM read_csv('/etc/passwd')", "SQL_NOT_ALLOWED", "read_csv"),
+        ('SELECT * FROM flood."flood-areas".flood_prone_area', "TABLE_NOT_FOUND", "did you mean"),
+    ],
+)
+def test_refusals_are_coded(sql_mesh: Mesh, query: str, code: str, fragment: str) -> None:
+    body = run(sql_mesh, query)
+    assert body["data"] is None or body["data"].get("sql") is None
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == code, error
+    assert fragment.lower() in error["message"].lower()
+
+
+def test_explain_sql(sql_mesh: Mesh) -> None:
+    body = sql_mesh.query(
+        "query($q: String!) { explainSql(query: $q, engine: DUCKDB) }", {"q": JOIN}
+    )
+    assert "errors" not in body, body.get("errors")
+    assert "JOIN" in body["data"]["explainSql"].upper()
+
+
+async def test_rejected_statements_never_reach_an_engine(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with start_mesh(tmp_path, demo_product_dirs()[:2], data_root=str(ROOT)) as mesh:
+        calls: list[str] = []
+        original = Federation._engine
+
+        async def counting(self: Federation, name: str, catalog: Any) -> Any:
+            calls.append(name)
+            return await original(self, name, catalog)
+
+        monkeypatch.setattr(Federation, "_engine", counting)
+        for bad in ("DELETE FROM a.b.c", "SELECT 1; SELECT 2", "CALL system.x()", "SHOW TABLES"):
+            assert run(mesh, bad)["errors"]
+        assert calls == []
+        ok = run(mesh, "SELECT 1 AS one")
+        assert "errors" not in ok, ok.get("errors")
+        assert calls == ["duckdb"]
