@@ -142,11 +142,16 @@ def postgres_key(source: Mapping[str, Any]) -> str:
 
 def default_postgres_dsn(source: Mapping[str, Any]) -> str:
     """A libpq DSN for a postgres server; user and password come from libpq's own
-    environment (``PGUSER``, ``PGPASSWORD``, ``~/.pgpass``)."""
+    environment (``PGUSER``, ``PGPASSWORD``, ``~/.pgpass``).
+
+    >>> default_postgres_dsn({"host": "db", "port": 5432, "database": "demo"})
+    "host='db' port='5432' dbname='demo' connect_timeout='10'"
+    """
     fields = {
         "host": source.get("host"),
         "port": source.get("port"),
         "dbname": source.get("database"),
+        "connect_timeout": 10,  # a server that is down must not hold up the start
     }
     return " ".join(f"{k}={quote_literal(str(v))}" for k, v in fields.items() if v)
 

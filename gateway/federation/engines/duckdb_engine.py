@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from gateway.errors import SqlEngineError
 from gateway.federation.engines import _duckdb_sources as sources
-from gateway.federation.engines._duckdb_guard import check_statement, translate
+from gateway.federation.engines._duckdb_guard import check_statement, first_line, translate
 from gateway.federation.engines._watchdog import Alarm, Watchdog
 from gateway.federation.engines.base import Result
 
@@ -127,7 +127,7 @@ class DuckDBEngine:
             view = sources.qualified(location.parts)
             self._con.execute(f"CREATE OR REPLACE VIEW {view} AS {select}")
         except (duckdb.Error, ValueError, OSError) as exc:
-            self.unavailable[key] = sources_error(exc)
+            self.unavailable[key] = first_line(exc)
             log.warning("duckdb: %s unavailable: %s", key, self.unavailable[key])
             return
         self.views[key] = view
@@ -239,17 +239,35 @@ class DuckDBEngine:
     async def _submit(self, work: Any, sql: str, timeout_s: float, *args: Any) -> Any:
         deadline = time.monotonic() + timeout_s
         holder: dict[str, duckdb.DuckDBPyConnection] = {}
-        future = asyncio.get_running_loop().run_in_executor(
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(
             self._pool, self._guarded, work, sql, deadline, timeout_s, holder, *args
         )
+        expired = False
+
+        def expire() -> None:
+            # Still waiting for a worker at its deadline: take it out of the queue. A
+            # query already running is interrupted by its own alarm at the same deadline.
+            nonlocal expired
+            if "cursor" not in holder:
+                expired = True
+                future.cancel()
+
+        timer = loop.call_later(timeout_s, expire)
         try:
             return await future
         except asyncio.CancelledError:
+            if expired:
+                raise translate(
+                    duckdb.InterruptException("queued"), timed_out=True, timeout_s=timeout_s
+                ) from None
             # The caller went away (client disconnect): stop the query, free the worker.
             cursor = holder.get("cursor")
             if cursor is not None:
                 cursor.interrupt()
             raise
+        finally:
+            timer.cancel()
 
     def _guarded(
         self,
@@ -301,10 +319,3 @@ class DuckDBEngine:
     def _explain(cursor: duckdb.DuckDBPyConnection, sql: str, started: float) -> str:
         rows = cursor.execute(f"EXPLAIN {sql}").fetchall()
         return "\n".join(str(row[-1]) for row in rows)
-
-
-def sources_error(exc: BaseException) -> str:
-    """Why a table could not be set up, in one line."""
-    from gateway.federation.engines._duckdb_guard import first_line
-
-    return first_line(exc)

@@ -98,9 +98,12 @@ async def test_time_spent_waiting_for_a_worker_counts(
     try:
         slow = asyncio.create_task(engine.run_sql(SLOW_SQL, timeout_s=0.8, max_rows=1))
         await asyncio.sleep(0.05)
-        # Queued behind the slow one for longer than its own limit: never starts.
+        # Queued behind the slow one for longer than its own limit: never starts, and
+        # its caller hears so at its own deadline, not when a worker frees up.
+        started = time.perf_counter()
         with pytest.raises(SqlTimeout):
             await engine.run_sql("SELECT 1", timeout_s=0.2, max_rows=1)
+        assert 0.2 <= time.perf_counter() - started < 0.6
         with pytest.raises(SqlTimeout):
             await slow
     finally:
