@@ -64,6 +64,13 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+def caller_of(info: Info) -> str | None:
+    """Who asks: the client address until identity lands (see docs/sql.md)."""
+    request = info.context.request
+    client = getattr(request, "client", None)
+    return f"{client.host}" if client else None
+
+
 def sql_result(answer: Answer) -> SqlResult:
     result = answer.result
     return SqlResult(
@@ -100,7 +107,10 @@ class SqlQuery:
     ) -> SqlResult:
         federation = info.context.services.federation
         answer = await federation.run(
-            query, engine=engine.value if engine else None, max_rows=max_rows
+            query,
+            engine=engine.value if engine else None,
+            max_rows=max_rows,
+            caller=caller_of(info),
         )
         return sql_result(answer)
 

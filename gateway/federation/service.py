@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from gateway.errors import BadRequest, EngineUnavailable, GatewayError
 from gateway.federation.catalog import StaticCatalog, build_catalog
@@ -36,9 +38,34 @@ class Answer:
     engine: str
 
 
+@dataclass(frozen=True)
+class QueryRecord:
+    """What one SQL query did, for usage figures and the audit trail."""
+
+    caller: str | None
+    sql: str
+    engine: str
+    outcome: str  # "ok" or the error code
+    rows: int
+    elapsed_ms: float
+    plan: Plan | None  # None when the planner refused the statement
+    at: datetime
+
+
+class UsageRecorder(Protocol):
+    async def record(self, entry: QueryRecord) -> None: ...
+
+
 class Federation:
-    def __init__(self, settings: Settings, registry: Registry, fetcher: UpstreamFetcher) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        registry: Registry,
+        fetcher: UpstreamFetcher,
+        recorder: UsageRecorder | None = None,
+    ) -> None:
         self._settings = settings
+        self.recorder = recorder
         self._registry = registry
         self._fetcher = fetcher
         self._lock = asyncio.Lock()
@@ -115,18 +142,61 @@ class Federation:
         return plan(sql, catalog, name, max_rows=self._row_cap(max_rows))
 
     async def run(
-        self, sql: str, *, engine: str | None = None, max_rows: int | None = None
+        self,
+        sql: str,
+        *,
+        engine: str | None = None,
+        max_rows: int | None = None,
+        caller: str | None = None,
     ) -> Answer:
-        """Check, rewrite and run ``sql``; nothing reaches an engine before the planner agrees."""
-        name = self._engine_name(engine)
-        cap = self._row_cap(max_rows)
-        catalog = await self.catalog()
-        checked = plan(sql, catalog, name, max_rows=cap)
-        runner = await self._engine(name, catalog)
-        result = await runner.execute(
-            checked, timeout_s=self._settings.sql_timeout_seconds, max_rows=cap
-        )
+        """Check, rewrite and run ``sql``; nothing reaches an engine before the planner agrees.
+
+        Every query, answered or refused, is handed to the usage recorder.
+        """
+        started = time.perf_counter()
+        name = engine or self._settings.sql_engine
+        checked: Plan | None = None
+        try:
+            name = self._engine_name(engine)
+            cap = self._row_cap(max_rows)
+            catalog = await self.catalog()
+            checked = plan(sql, catalog, name, max_rows=cap)
+            runner = await self._engine(name, catalog)
+            result = await runner.execute(
+                checked, timeout_s=self._settings.sql_timeout_seconds, max_rows=cap
+            )
+        except GatewayError as exc:
+            await self._record(caller, sql, name, exc.code, 0, started, checked)
+            raise
+        await self._record(caller, sql, name, "ok", len(result.rows), started, checked)
         return Answer(plan=checked, result=result, engine=name)
+
+    async def _record(
+        self,
+        caller: str | None,
+        sql: str,
+        engine: str,
+        outcome: str,
+        rows: int,
+        started: float,
+        checked: Plan | None,
+    ) -> None:
+        if self.recorder is None:
+            return
+        entry = QueryRecord(
+            caller=caller,
+            sql=sql,
+            engine=engine,
+            outcome=outcome,
+            rows=rows,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+            plan=checked,
+            at=datetime.now(UTC),
+        )
+        try:
+            await self.recorder.record(entry)
+        except Exception:  # a usage store that fails must not fail the query
+            log.exception("recording SQL usage failed")
 
     async def explain(self, sql: str, *, engine: str | None = None) -> str:
         name = self._engine_name(engine)
