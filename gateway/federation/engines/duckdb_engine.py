@@ -89,6 +89,7 @@ class DuckDBEngine:
         self._con.execute("SET TimeZone = 'UTC'")  # timestamps answer the same everywhere
         self._dsns = dict(postgres_dsns or {})
         self._attached: dict[str, str] = {}  # postgres_key -> private alias
+        self._unreachable: dict[str, str] = {}  # postgres_key -> why it could not attach
         self._catalogs: set[str] = set()
         self._schemas: set[tuple[str, ...]] = set()
         self._allowed: dict[str, list[str]] = {"allowed_paths": [], "allowed_directories": []}
@@ -110,13 +111,13 @@ class DuckDBEngine:
             return
         key = f"{table.logical}@{table.contract_version}"
         kind = str(location.source.get("type", "local")).lower()
+        allowed: tuple[str, str] | None = None
         try:
             if kind == "postgres":
                 relation = self._postgres_relation(table, location.source)
             else:
                 source = sources.file_source(location, self.root)
-                setting, value = source.allowed()
-                self._allowed[setting].append(value)
+                allowed = source.allowed()
                 relation = source.relation()
             types = {
                 str(r[0]): str(r[1])
@@ -130,10 +131,14 @@ class DuckDBEngine:
             self.unavailable[key] = first_line(exc)
             log.warning("duckdb: %s unavailable: %s", key, self.unavailable[key])
             return
+        if allowed is not None:  # only files behind a view may be opened once locked
+            self._allowed[allowed[0]].append(allowed[1])
         self.views[key] = view
 
     def _postgres_relation(self, table: CatalogTable, source: Mapping[str, Any]) -> str:
         server = sources.postgres_key(source)
+        if server in self._unreachable:  # tried once already: do not wait for it again
+            raise ValueError(self._unreachable[server])
         alias = self._attached.get(server)
         if alias is None:
             if not self._attached:
@@ -143,9 +148,13 @@ class DuckDBEngine:
             # A private alias: the planner's names point at views, never at the database.
             alias = f"_pg_{len(self._attached)}"
             dsn = self._dsns.get(server) or sources.default_postgres_dsn(source)
-            self._con.execute(
-                f"ATTACH {sources.quote_literal(dsn)} AS {alias} (TYPE postgres, READ_ONLY)"
-            )
+            try:
+                self._con.execute(
+                    f"ATTACH {sources.quote_literal(dsn)} AS {alias} (TYPE postgres, READ_ONLY)"
+                )
+            except duckdb.Error as exc:
+                self._unreachable[server] = f"PostgreSQL {server}: {first_line(exc)}"
+                raise ValueError(self._unreachable[server]) from None
             self._attached[server] = alias
         physical = table.physical_name or table.table
         return sources.qualified((alias, str(source["schema"]), physical))

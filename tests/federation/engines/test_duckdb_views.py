@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -252,5 +253,33 @@ async def test_concurrent_postgres_queries_after_lock_down(
                 assert result.rows == [counted]
         with pytest.raises(duckdb.PermissionException):
             engine._con.cursor().execute(f"ATTACH '{dsn}' AS again (TYPE postgres)")
+    finally:
+        await engine.close()
+
+
+async def test_an_unreachable_postgres_makes_only_its_tables_unavailable(
+    file_catalog: StaticCatalog, demo_root: Path
+) -> None:
+    # Port 9 on the loopback: nothing listens, the connection is refused at once.
+    env = {"MESHGATE_DEMO_PG_PORT": "9"}
+    down = build_catalog(contract_entries(env, drop_servers={"local", "mysql"}))
+    from_pg = [t for t in down.tables() if t.product == "us-precipitation"]
+    floods = file_catalog.get(FLOODS)
+    assert floods is not None and len(from_pg) == 2
+    started = time.perf_counter()
+    engine = DuckDBEngine([*from_pg, floods], root=demo_root)
+    try:
+        assert time.perf_counter() - started < 5
+        assert set(engine.unavailable) == {f"{t.logical}@{t.contract_version}" for t in from_pg}
+        assert all("127.0.0.1:9/" in why for why in engine.unavailable.values())
+        with pytest.raises(SqlEngineError, match="unavailable on duckdb") as caught:
+            await engine.execute(make_plan("SELECT 1", from_pg[0]), timeout_s=5, max_rows=1)
+        assert caught.value.product_id == from_pg[0].product_id
+        counted = await engine.execute(
+            plan_for(file_catalog, "SELECT count(*) FROM {flood_prone_areas}", FLOODS),
+            timeout_s=5,
+            max_rows=1,
+        )
+        assert counted.rows[0][0] > 0
     finally:
         await engine.close()
