@@ -103,7 +103,7 @@ async def test_time_spent_waiting_for_a_worker_counts(
         started = time.perf_counter()
         with pytest.raises(SqlTimeout):
             await engine.run_sql("SELECT 1", timeout_s=0.2, max_rows=1)
-        assert 0.2 <= time.perf_counter() - started < 0.6
+        assert 0.2 <= time.perf_counter() - started < 0.75  # the slow one ends at 0.8 s
         with pytest.raises(SqlTimeout):
             await slow
     finally:
