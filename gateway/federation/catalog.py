@@ -52,12 +52,15 @@ class PhysicalLocation:
     """Where one engine reads a table: identifier parts plus the server entry behind them.
 
     For a duckdb ``local`` table, ``source["path"]`` is the table's own file path or glob
-    (``{table}`` filled in) and ``source["table"]`` its physical name.
+    (``{table}`` filled in) and ``source["table"]`` its physical name. ``logical_columns``
+    says the relation already exposes the declared columns under their contract names (the
+    views the DuckDB engine creates do); otherwise the planner renames physical columns.
     """
 
     engine: str
     parts: tuple[str, ...]
     source: Mapping[str, Any]
+    logical_columns: bool = False
 
 
 @dataclass(frozen=True)
@@ -277,11 +280,11 @@ def _duckdb_location(
             # A folder holding one file per table, named after the table's physical name.
             path = f"{path.rstrip('/')}/{physical}.{fmt}"
         source = {**local, "path": path, "table": physical}
-        return PhysicalLocation("duckdb", (DUCKDB_VIEW_SCHEMA, view), source)
+        return PhysicalLocation("duckdb", (DUCKDB_VIEW_SCHEMA, view), source, True)
     postgres = _first(servers, "postgres")
     if postgres is not None and "postgres" in catalogs and postgres.get("schema"):
         parts = (catalogs["postgres"], str(postgres["schema"]), physical)
-        return PhysicalLocation("duckdb", parts, dict(postgres))
+        return PhysicalLocation("duckdb", parts, dict(postgres), True)
     return None
 
 

@@ -131,3 +131,6 @@ def test_columns_with_other_physical_names_are_renamed_and_nothing_else_is_read(
     )
     with pytest.raises(ColumnNotFound):
         plan("SELECT val_raw FROM d.prod.readings", catalog, "trino", max_rows=5)
+    # DuckDB's views already expose the contract's names: no renaming there.
+    on_duckdb = plan("SELECT value FROM d.prod.readings", catalog, "duckdb", max_rows=5)
+    assert 'FROM "demo_pg"."s"."readings" AS "readings"' in on_duckdb.sql

@@ -68,7 +68,8 @@ def physical_tables(
     """``tree`` with each logical table replaced by where ``engine`` reads it.
 
     A table whose columns have other physical names is read through a subquery that
-    renames the declared columns (and only them) to their logical names.
+    renames the declared columns (and only them) to their logical names, unless the
+    location already exposes the contract's names (``logical_columns``: DuckDB's views).
     """
     for node in list(tree.find_all(exp.Table)):
         key = table_key(node)
@@ -80,7 +81,7 @@ def physical_tables(
             raise SqlNotAllowed(f"{table.logical} cannot be read by the {engine} engine")
         alias = node.alias or table.table
         physical = _table(location.parts)
-        if all(c.physical_name == c.name for c in table.columns):
+        if location.logical_columns or all(c.physical_name == c.name for c in table.columns):
             node.replace(exp.alias_(physical, alias, table=True, quoted=True))
             continue
         projection = [
