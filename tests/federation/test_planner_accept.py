@@ -80,6 +80,13 @@ ACCEPT: list[tuple[str, str, dict[str, set[str]]]] = [
                       "ON o.h3_cell = n.h3_cell AND o.observation_date = n.observation_date",
      {"global_daily_precipitation": {"country_code", "station_key", "h3_cell",
                                      "observation_date"}}),
+    ("union-order-by", f"SELECT h3_cell AS cell FROM {ST} UNION SELECT h3_cell FROM {FL} "
+                       "ORDER BY cell", {"us_stations": {"h3_cell"}, "flood_prone_areas": {"h3_cell"}}),
+    ("lateral", f"SELECT l.x FROM {CT} c, LATERAL (SELECT c.population AS x) l",
+     {"cities": {"population"}}),
+    ("self-join", f"SELECT a.city_name, b.city_name FROM {CT} a JOIN {CT} b "
+                  "ON a.metropolitan_area = b.metropolitan_area AND a.insee_code < b.insee_code",
+     {"cities": {"city_name", "metropolitan_area", "insee_code"}}),
     ("string-functions", f"SELECT upper(station_name), trim(state_code), "
                          f"regexp_like(station_id, '^USW') FROM {ST}",
      {"us_stations": {"station_name", "state_code", "station_id"}}),

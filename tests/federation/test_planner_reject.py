@@ -174,6 +174,12 @@ REJECT: list[tuple[str, str, str, str]] = [
         "deeper than 100 levels",
     ),
     ("not-chain", "SELECT " + "NOT " * 3000 + "true", "SQL_TOO_LARGE", "deep"),
+    ("column-alias-list", f"SELECT * FROM {US} AS t(a, b)", NOT, "column aliases on a table"),
+    ("four-part-name", "SELECT * FROM a.b.c.d", "TABLE_NOT_FOUND", "domain.product.table"),
+    ("for-update", f"SELECT * FROM {US} FOR UPDATE", NOT, "locking reads"),
+    ("parameter", "SELECT ?", NOT, "parameters"),
+    ("named-parameter", f"SELECT * FROM {US} WHERE station_id = :id", NOT, "parameters"),
+    ("row-constructor", "SELECT ROW(1, 2)", NOT, "function struct"),
     ("too-many-bytes", "SELECT '" + "x" * 300_000 + "'", "SQL_TOO_LARGE", "bytes"),
 ]
 

@@ -63,6 +63,8 @@ def _check_qualified(
     for scope in traverse_scope(tree):
         for column in scope.columns:
             if not column.table:
+                if _output_name(scope, column):
+                    continue  # ORDER BY of a UNION names the union's output columns
                 if not before:
                     _unresolved(column, scope, tables)
                 continue
@@ -87,6 +89,11 @@ def _check_qualified(
         key: tuple(c.name for c in tables[key].columns if c.name in names)
         for key, names in used.items()
     }
+
+
+def _output_name(scope: Scope, column: exp.Column) -> bool:
+    query = scope.expression
+    return isinstance(query, exp.SetOperation) and column.name in query.named_selects
 
 
 def _source(scope: Scope, name: str) -> exp.Expr | Scope | None:

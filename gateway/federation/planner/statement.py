@@ -65,6 +65,10 @@ def check_read_only(tree: exp.Expr, word: str) -> None:
             if command == "EXPLAIN":
                 raise SqlNotAllowed(f"EXPLAIN is not a query (use explainSql): {_ONLY}")
             raise SqlNotAllowed(f"{command} statements are not allowed: {_ONLY}")
+        if isinstance(node, exp.Lock):
+            raise SqlNotAllowed(f"locking reads (FOR UPDATE / FOR SHARE) are not allowed: {_ONLY}")
+        if isinstance(node, exp.Placeholder | exp.Parameter):
+            raise SqlNotAllowed("parameters (?, $1, :name) are not supported: write the values")
         if isinstance(node, _OTHER):
             raise SqlNotAllowed(f"{word} statements are not allowed: {_ONLY}")
 

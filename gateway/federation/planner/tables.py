@@ -38,9 +38,20 @@ def resolve_tables(tree: exp.Expr, catalog: Catalog) -> dict[TableKey, CatalogTa
     ctes = {str(cte.alias_or_name).lower() for cte in tree.find_all(exp.CTE)}
     found: dict[TableKey, CatalogTable] = {}
     for node in tree.find_all(exp.Table):
+        if isinstance(node.this, exp.Dot):
+            written = node.sql(dialect="trino")
+            raise TableNotFound(f"table {written} does not exist (name tables as "
+                                "domain.product.table)", suggestions=[])  # fmt: skip
         if not isinstance(node.this, exp.Identifier):
             called = node.this.sql(dialect="trino")
             raise SqlNotAllowed(f"table functions are not allowed: {called}")
+        alias = node.args.get("alias")
+        if isinstance(alias, exp.TableAlias) and alias.columns:
+            # Positional names would apply to the store's columns, declared or not.
+            raise SqlNotAllowed(
+                "column aliases on a table (t(a, b)) are not supported: alias the columns "
+                "in the SELECT list"
+            )
         parts = [str(p.name) for p in node.parts]
         written = ".".join(parts)
         if len(parts) == 1 and parts[0].lower() in ctes:
