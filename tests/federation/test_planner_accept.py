@@ -81,7 +81,8 @@ ACCEPT: list[tuple[str, str, dict[str, set[str]]]] = [
      {"global_daily_precipitation": {"country_code", "station_key", "h3_cell",
                                      "observation_date"}}),
     ("union-order-by", f"SELECT h3_cell AS cell FROM {ST} UNION SELECT h3_cell FROM {FL} "
-                       "ORDER BY cell", {"us_stations": {"h3_cell"}, "flood_prone_areas": {"h3_cell"}}),
+                       "ORDER BY cell",
+     {"us_stations": {"h3_cell"}, "flood_prone_areas": {"h3_cell"}}),
     ("lateral", f"SELECT l.x FROM {CT} c, LATERAL (SELECT c.population AS x) l",
      {"cities": {"population"}}),
     ("self-join", f"SELECT a.city_name, b.city_name FROM {CT} a JOIN {CT} b "
