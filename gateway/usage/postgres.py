@@ -1,0 +1,251 @@
+"""The PostgreSQL usage store: the registry's database, tables of its own.
+
+One psycopg 3 ``AsyncConnection`` serves the store, one call at a time (an
+``asyncio.Lock``), as in the registry; a connection found broken is replaced and the call
+tried once more. Recording a query is one statement (one round trip): the query row and
+its table reads go in together through a data-modifying ``WITH``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import json
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg.rows import TupleRow
+
+from gateway.federation.service import QueryRecord
+from gateway.registry.postgres import describe
+from gateway.usage import statements
+from gateway.usage.model import (
+    QueryLog,
+    RecentQuery,
+    TableRead,
+    TableUsage,
+    UsageTotals,
+    clip_sql,
+    reads_of,
+    utc,
+)
+from gateway.usage.store import (
+    MAX_RECENT,
+    UsageError,
+    check_first,
+    shape_tables,
+    sort_reads,
+    window_args,
+)
+
+T = TypeVar("T")
+Connection = psycopg.AsyncConnection[TupleRow]
+_D = statements.POSTGRES
+
+# Each entry moves the schema one version up; never edit a released entry, add one.
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (
+        1,
+        (
+            """
+            CREATE TABLE usage_queries (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                at timestamptz NOT NULL,
+                caller text,
+                engine text NOT NULL,
+                outcome text NOT NULL,
+                row_count bigint NOT NULL,
+                elapsed_ms double precision NOT NULL,
+                sql_text text NOT NULL
+            )
+            """,
+            "CREATE INDEX usage_queries_at ON usage_queries (at)",
+            """
+            CREATE TABLE usage_reads (
+                query_id bigint NOT NULL REFERENCES usage_queries (id) ON DELETE CASCADE,
+                product_id text NOT NULL,
+                table_name text NOT NULL,
+                contract_id text NOT NULL,
+                contract_version text NOT NULL,
+                columns jsonb NOT NULL,
+                PRIMARY KEY (query_id, table_name, contract_version)
+            )
+            """,
+            "CREATE INDEX usage_reads_product ON usage_reads (product_id, query_id)",
+        ),
+    ),
+)
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+# Serializes gateways migrating the same database at the same time ("usage" in ASCII).
+_MIGRATION_LOCK = 0x7573616765
+
+_RECORD = """
+WITH q AS (
+    INSERT INTO usage_queries (at, caller, engine, outcome, row_count, elapsed_ms, sql_text)
+    VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id
+)
+INSERT INTO usage_reads (query_id, product_id, table_name, contract_id, contract_version, columns)
+SELECT q.id, x.product_id, x.table_name, x.contract_id, x.contract_version, x.columns
+FROM q, jsonb_to_recordset(%s::jsonb) AS x(
+    product_id text, table_name text, contract_id text, contract_version text, columns jsonb
+)
+"""
+
+
+class PostgresUsageStore:
+    """A :class:`~gateway.usage.store.UsageStore` in a PostgreSQL database."""
+
+    def __init__(self, connection: Connection, dsn: str) -> None:
+        """Wrap an open, migrated connection; use :meth:`open` instead."""
+        self._conn = connection
+        self._dsn = dsn
+        self._where = describe(dsn)
+        self._lock = asyncio.Lock()
+        self._closed = False
+
+    @classmethod
+    async def open(cls, dsn: str) -> PostgresUsageStore:
+        """Connect to the database at ``dsn`` and bring the usage tables up to date."""
+        conn = await _connect(dsn)
+        try:
+            await _migrate(conn, describe(dsn))
+        except psycopg.Error as exc:
+            await conn.close()
+            raise UsageError(f"cannot open the usage store at {describe(dsn)}: {exc}") from exc
+        except BaseException:
+            await conn.close()
+            raise
+        return cls(conn, dsn)
+
+    async def record(self, entry: QueryRecord) -> None:
+        """See :meth:`UsageStore.record`."""
+        reads = [
+            {
+                "product_id": r.product_id,
+                "table_name": r.table,
+                "contract_id": r.contract_id,
+                "contract_version": r.contract_version,
+                "columns": list(r.columns),
+            }
+            for r in reads_of(entry)
+        ]
+        args = (
+            utc(entry.at), entry.caller, entry.engine, entry.outcome, entry.rows,
+            entry.elapsed_ms, clip_sql(entry.sql), json.dumps(reads),
+        )  # fmt: skip
+
+        async def write(conn: Connection) -> None:
+            await conn.execute(_RECORD, args)
+
+        await self._run(write)
+
+    async def totals(self, product_id: str, *, since: datetime | None = None) -> UsageTotals:
+        """See :meth:`UsageStore.totals`."""
+        sql = statements.totals(_D, since=since is not None)
+        rows = await self._select(sql, window_args(product_id, _since(since)))
+        queries, served, last, callers = rows[0]
+        return UsageTotals(int(queries), int(served), last, int(callers))
+
+    async def tables(
+        self, product_id: str, *, since: datetime | None = None
+    ) -> builtins.list[TableUsage]:
+        """See :meth:`UsageStore.tables`."""
+        sql = statements.by_table(_D, since=since is not None)
+        return shape_tables(await self._select(sql, window_args(product_id, _since(since)) * 2))
+
+    async def recent(
+        self, product_id: str, *, since: datetime | None = None, first: int = 10
+    ) -> builtins.list[RecentQuery]:
+        """See :meth:`UsageStore.recent`."""
+        check_first(first)
+        sql = statements.recent(_D, since=since is not None)
+        rows = await self._select(sql, [*window_args(product_id, _since(since)), first])
+        return [RecentQuery(r[0], r[1], r[2], r[3], int(r[4]), float(r[5])) for r in rows]
+
+    async def log(
+        self, *, since: datetime | None = None, limit: int = MAX_RECENT
+    ) -> builtins.list[QueryLog]:
+        """See :meth:`UsageStore.log`."""
+        check_first(limit, "limit")
+        sql = statements.log(_D, since=since is not None)
+        heads = await self._select(sql, [limit] if since is None else [utc(since), limit])
+        reads: dict[int, builtins.list[TableRead]] = {}
+        if heads:
+            ids = [h[0] for h in heads]
+            for r in await self._select(statements.reads_of(_D, len(ids)), ids):
+                reads.setdefault(r[0], []).append(TableRead(r[1], r[2], r[3], r[4], tuple(r[5])))
+        return [
+            QueryLog(
+                id=h[0], at=h[1], caller=h[2], engine=h[3], outcome=h[4], rows=int(h[5]),
+                elapsed_ms=float(h[6]), sql=h[7],
+                reads=sort_reads(reads.get(h[0], [])),
+            )
+            for h in heads
+        ]  # fmt: skip
+
+    async def close(self) -> None:
+        """See :meth:`UsageStore.close`."""
+        async with self._lock:
+            self._closed = True
+            await self._conn.close()
+
+    async def _select(self, sql: str, args: builtins.list[Any]) -> builtins.list[TupleRow]:
+        async def select(conn: Connection) -> builtins.list[TupleRow]:
+            return await (await conn.execute(sql, args)).fetchall()
+
+        return await self._run(select)
+
+    async def _run(self, call: Callable[[Connection], Awaitable[T]]) -> T:
+        async with self._lock:
+            if self._closed:
+                raise UsageError(f"the usage store at {self._where} is closed")
+            for attempt in (1, 2):
+                if self._conn.closed or self._conn.broken:
+                    # The server dropped us (restart, idle timeout): take a fresh connection.
+                    await self._conn.close()
+                    self._conn = await _connect(self._dsn)
+                try:
+                    return await call(self._conn)
+                except psycopg.OperationalError as exc:
+                    # Every call is one statement; cut off by a dead connection it has
+                    # almost surely not committed, and a rare duplicate usage row is a
+                    # smaller harm than a lost one.
+                    if attempt == 1 and self._conn.broken:
+                        continue
+                    raise UsageError(f"PostgreSQL usage store at {self._where}: {exc}") from exc
+                except psycopg.Error as exc:
+                    raise UsageError(f"PostgreSQL usage store at {self._where}: {exc}") from exc
+            raise AssertionError("unreachable")
+
+
+def _since(since: datetime | None) -> datetime | None:
+    return None if since is None else utc(since)
+
+
+async def _connect(dsn: str) -> Connection:
+    try:
+        return await psycopg.AsyncConnection.connect(dsn, autocommit=True, connect_timeout=10)
+    except psycopg.Error as exc:
+        raise UsageError(f"cannot connect to the usage store at {describe(dsn)}: {exc}") from exc
+
+
+async def _migrate(conn: Connection, where: str) -> None:
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+        await conn.execute("CREATE TABLE IF NOT EXISTS usage_schema (version integer NOT NULL)")
+        cursor = await conn.execute("SELECT coalesce(max(version), 0) FROM usage_schema")
+        row = await cursor.fetchone()
+        current = 0 if row is None else int(row[0])
+        if current > SCHEMA_VERSION:
+            raise UsageError(
+                f"the usage store at {where} has schema version {current}, newer than this "
+                f"gateway's {SCHEMA_VERSION}; upgrade meshgate"
+            )
+        for version, steps in MIGRATIONS:
+            if version > current:
+                for step in steps:
+                    await conn.execute(step)
+                await conn.execute("DELETE FROM usage_schema")
+                await conn.execute("INSERT INTO usage_schema (version) VALUES (%s)", (version,))

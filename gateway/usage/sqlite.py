@@ -1,0 +1,267 @@
+"""The SQLite usage store: the registry's file, tables of its own.
+
+As in the registry, the stdlib driver is blocking, so each call runs in a worker thread
+behind one lock. Times are stored as fixed-width UTC text so that comparing text orders
+them. ``synchronous=NORMAL`` under WAL: a commit does not wait for the disk, and a
+crashed or restarted gateway still loses nothing (only a power cut may drop the last
+commits) — usage must not slow queries down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import json
+import sqlite3
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from os import PathLike
+from pathlib import Path
+from typing import Any, TypeVar
+
+from gateway.federation.service import QueryRecord
+from gateway.usage import statements
+from gateway.usage.model import (
+    QueryLog,
+    RecentQuery,
+    TableRead,
+    TableUsage,
+    UsageTotals,
+    clip_sql,
+    reads_of,
+    utc,
+)
+from gateway.usage.store import (
+    MAX_RECENT,
+    UsageError,
+    check_first,
+    shape_tables,
+    sort_reads,
+    window_args,
+)
+
+T = TypeVar("T")
+_D = statements.SQLITE
+
+# Each entry moves the schema one version up; never edit a released entry, add one.
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (
+        1,
+        (
+            """
+            CREATE TABLE usage_queries (
+                id INTEGER PRIMARY KEY,
+                at TEXT NOT NULL,
+                caller TEXT,
+                engine TEXT NOT NULL,
+                outcome TEXT NOT NULL,
+                row_count INTEGER NOT NULL,
+                elapsed_ms REAL NOT NULL,
+                sql_text TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX usage_queries_at ON usage_queries (at)",
+            """
+            CREATE TABLE usage_reads (
+                query_id INTEGER NOT NULL REFERENCES usage_queries (id) ON DELETE CASCADE,
+                product_id TEXT NOT NULL,
+                table_name TEXT NOT NULL,
+                contract_id TEXT NOT NULL,
+                contract_version TEXT NOT NULL,
+                columns TEXT NOT NULL,
+                PRIMARY KEY (query_id, table_name, contract_version)
+            )
+            """,
+            "CREATE INDEX usage_reads_product ON usage_reads (product_id, query_id)",
+        ),
+    ),
+)
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+_INSERT_QUERY = (
+    "INSERT INTO usage_queries (at, caller, engine, outcome, row_count, elapsed_ms, sql_text) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_READ = (
+    "INSERT INTO usage_reads (query_id, product_id, table_name, contract_id, contract_version, "
+    "columns) VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+
+def stamp(moment: datetime) -> str:
+    """``moment`` as fixed-width UTC text, ordered as time is.
+
+    >>> stamp(datetime.fromisoformat("2026-11-23T23:00:00+01:00"))
+    '2026-11-23T22:00:00.000000Z'
+    """
+    return utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class SqliteUsageStore:
+    """A :class:`~gateway.usage.store.UsageStore` in one SQLite file."""
+
+    def __init__(self, connection: sqlite3.Connection, path: str) -> None:
+        """Wrap an open, migrated connection; use :meth:`open` instead."""
+        self._db = connection
+        self._path = path
+        self._lock = threading.Lock()
+
+    @classmethod
+    async def open(cls, path: str | PathLike[str]) -> SqliteUsageStore:
+        """Open the database file at ``path`` (or ``":memory:"``), creating it if needed."""
+        return await asyncio.to_thread(cls._open, str(path))
+
+    @classmethod
+    def _open(cls, path: str) -> SqliteUsageStore:
+        try:
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        except (sqlite3.Error, OSError) as exc:
+            raise UsageError(f"cannot open the SQLite usage store at {path}: {exc}") from exc
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            # The registry writes to the same file from its own connection.
+            db.execute("PRAGMA busy_timeout=5000")
+            _migrate(db, path)
+        except sqlite3.Error as exc:
+            db.close()
+            raise UsageError(f"cannot open the SQLite usage store at {path}: {exc}") from exc
+        except BaseException:
+            db.close()
+            raise
+        return cls(db, path)
+
+    async def record(self, entry: QueryRecord) -> None:
+        """See :meth:`UsageStore.record`."""
+        head = (
+            stamp(entry.at),
+            entry.caller,
+            entry.engine,
+            entry.outcome,
+            entry.rows,
+            entry.elapsed_ms,
+            clip_sql(entry.sql),
+        )
+        reads = reads_of(entry)
+        await self._run(self._record, head, reads)
+
+    def _record(self, head: tuple[Any, ...], reads: tuple[TableRead, ...]) -> None:
+        self._db.execute("BEGIN")
+        try:
+            query_id = self._db.execute(_INSERT_QUERY, head).lastrowid
+            self._db.executemany(
+                _INSERT_READ,
+                [
+                    (query_id, r.product_id, r.table, r.contract_id, r.contract_version,
+                     json.dumps(list(r.columns)))
+                    for r in reads
+                ],
+            )  # fmt: skip
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    async def totals(self, product_id: str, *, since: datetime | None = None) -> UsageTotals:
+        """See :meth:`UsageStore.totals`."""
+        sql = statements.totals(_D, since=since is not None)
+        args = window_args(product_id, _since(since))
+        row = await self._run(lambda: self._db.execute(sql, args).fetchone())
+        return UsageTotals(
+            queries=int(row[0]),
+            rows_served=int(row[1]),
+            last_queried_at=None if row[2] is None else datetime.fromisoformat(row[2]),
+            callers=int(row[3]),
+        )
+
+    async def tables(
+        self, product_id: str, *, since: datetime | None = None
+    ) -> builtins.list[TableUsage]:
+        """See :meth:`UsageStore.tables`."""
+        sql = statements.by_table(_D, since=since is not None)
+        args = window_args(product_id, _since(since)) * 2
+        rows = await self._run(lambda: self._db.execute(sql, args).fetchall())
+        return shape_tables(rows)
+
+    async def recent(
+        self, product_id: str, *, since: datetime | None = None, first: int = 10
+    ) -> builtins.list[RecentQuery]:
+        """See :meth:`UsageStore.recent`."""
+        check_first(first)
+        sql = statements.recent(_D, since=since is not None)
+        args = [*window_args(product_id, _since(since)), first]
+        rows = await self._run(lambda: self._db.execute(sql, args).fetchall())
+        return [
+            RecentQuery(datetime.fromisoformat(r[0]), r[1], r[2], r[3], int(r[4]), float(r[5]))
+            for r in rows
+        ]
+
+    async def log(
+        self, *, since: datetime | None = None, limit: int = MAX_RECENT
+    ) -> builtins.list[QueryLog]:
+        """See :meth:`UsageStore.log`."""
+        check_first(limit, "limit")
+        return await self._run(self._log, since, limit)
+
+    def _log(self, since: datetime | None, limit: int) -> builtins.list[QueryLog]:
+        sql = statements.log(_D, since=since is not None)
+        args = [limit] if since is None else [stamp(since), limit]
+        heads = self._db.execute(sql, args).fetchall()
+        reads: dict[int, builtins.list[TableRead]] = {}
+        if heads:
+            ids = [h[0] for h in heads]
+            for r in self._db.execute(statements.reads_of(_D, len(ids)), ids):
+                reads.setdefault(r[0], []).append(
+                    TableRead(r[1], r[2], r[3], r[4], tuple(json.loads(r[5])))
+                )
+        return [
+            QueryLog(
+                id=h[0], at=datetime.fromisoformat(h[1]), caller=h[2], engine=h[3],
+                outcome=h[4], rows=int(h[5]), elapsed_ms=float(h[6]), sql=h[7],
+                reads=sort_reads(reads.get(h[0], [])),
+            )
+            for h in heads
+        ]  # fmt: skip
+
+    async def close(self) -> None:
+        """See :meth:`UsageStore.close`."""
+        await self._run(self._db.close)
+
+    async def _run(self, call: Callable[..., T], *args: Any) -> T:
+        def locked() -> T:
+            with self._lock:
+                try:
+                    return call(*args)
+                except sqlite3.Error as exc:
+                    raise UsageError(f"SQLite usage store at {self._path}: {exc}") from exc
+
+        return await asyncio.to_thread(locked)
+
+
+def _since(since: datetime | None) -> str | None:
+    return None if since is None else stamp(since)
+
+
+def _migrate(db: sqlite3.Connection, path: str) -> None:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("CREATE TABLE IF NOT EXISTS usage_schema (version INTEGER NOT NULL)")
+        current = db.execute("SELECT coalesce(max(version), 0) FROM usage_schema").fetchone()[0]
+        if current > SCHEMA_VERSION:
+            raise UsageError(
+                f"the usage store at {path} has schema version {current}, newer than this "
+                f"gateway's {SCHEMA_VERSION}; upgrade meshgate"
+            )
+        for version, steps in MIGRATIONS:
+            if version > current:
+                for step in steps:
+                    db.execute(step)
+                db.execute("DELETE FROM usage_schema")
+                db.execute("INSERT INTO usage_schema (version) VALUES (?)", (version,))
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
