@@ -11,6 +11,7 @@ from gateway.federation.service import Federation
 from gateway.registry import Registry, RegistryStore, open_registry
 from gateway.settings import Settings
 from gateway.upstream import UpstreamFetcher, create_http_client
+from gateway.usage import UsageStore, open_usage
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Services:
     registry: Registry
     fetcher: UpstreamFetcher
     federation: Federation
+    usage: UsageStore
 
 
 async def open_services(settings: Settings) -> Services:
@@ -29,6 +31,7 @@ async def open_services(settings: Settings) -> Services:
     http = create_http_client(settings)
     cache = create_cache(settings)
     store = await open_registry(settings.registry_url)
+    usage = await open_usage(settings.registry_url)  # same database, tables of its own
     registry = Registry(store, http)
     fetcher = UpstreamFetcher(
         http,
@@ -43,7 +46,8 @@ async def open_services(settings: Settings) -> Services:
         store=store,
         registry=registry,
         fetcher=fetcher,
-        federation=Federation(settings, registry, fetcher),
+        federation=Federation(settings, registry, fetcher, recorder=usage),
+        usage=usage,
     )
 
 
@@ -52,3 +56,4 @@ async def close_services(services: Services) -> None:
     await services.http.aclose()
     await services.cache.close()
     await services.store.close()
+    await services.usage.close()

@@ -15,6 +15,7 @@ from gateway.registry import RegisteredProduct
 from resolvers import documents
 from schema.odcs_common import as_list, strings, text
 from schema.odcs_contract import Contract, contract_from_raw
+from schema.usage import ProductUsage, product_usage
 
 if TYPE_CHECKING:
     from gateway.upstream import Fetched
@@ -202,6 +203,13 @@ class Product:
             fetched_at=doc.fetched_at,
             stale=doc.stale,
         )
+
+    @strawberry.field(
+        description="How the product's tables are read through federated SQL "
+        "(since: start of the window; all time when omitted)."
+    )
+    async def usage(self, info: Info, since: datetime | None = None) -> ProductUsage:
+        return await product_usage(info, self.summary.id, since)
 
 
 def _version(raw: Mapping[str, Any], product: RegisteredProduct) -> ProductVersion:

@@ -1,0 +1,105 @@
+"""Usage on the real mesh: SQL through the graph feeds each product's `usage` figures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway.usage import OK, open_usage
+from tests.graph.conftest import DEMO, ROOT, Mesh, demo_product_dirs, start_mesh
+
+SQL = """query($q: String!, $n: Int) {
+  sql(query: $q, engine: DUCKDB, maxRows: $n) { rowCount products { productKey table columns } }
+}"""
+USAGE = """query($id: ID!, $since: DateTime) { product(id: $id) { usage(since: $since) {
+  queries rowsServed callers lastQueriedAt
+  byTable { table queries columns { name queries } }
+  recent(first: 10) { at caller engine outcome rows elapsedMs } } } }"""
+
+JOIN = """SELECT a.company_name, f.flood_type, count(*) AS n
+FROM "physical-risk"."physical-risk".assets a
+JOIN flood."flood-areas".flood_prone_areas f ON f.h3_cell = a.h3_cell
+GROUP BY 1, 2"""
+ASSETS = 'SELECT asset_id FROM "physical-risk"."physical-risk".assets'
+REFUSED = (
+    ('DELETE FROM "physical-risk"."physical-risk".assets', "SQL_NOT_ALLOWED"),
+    ('SELECT * FROM flood."flood-areas".flood_prone_area', "TABLE_NOT_FOUND"),
+)
+NAMES = ("physical-risk", "flood-areas", "us-precipitation")
+
+
+@pytest.fixture(scope="module")
+def usage_mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Mesh, Path]]:
+    dirs = [d for d in demo_product_dirs() if d.name in NAMES]
+    assert len(dirs) == len(NAMES), f"demo products missing under {DEMO}"
+    tmp = tmp_path_factory.mktemp("usage-mesh")
+    with start_mesh(tmp, dirs, data_root=str(ROOT)) as mesh:
+        yield mesh, tmp / "registry.db"
+
+
+def sql(mesh: Mesh, query: str, max_rows: int | None = None) -> dict[str, Any]:
+    return mesh.query(SQL, {"q": query, "n": max_rows})
+
+
+def usage(mesh: Mesh, key: str, since: str | None = None) -> dict[str, Any]:
+    body = mesh.query(USAGE, {"id": key, "since": since})
+    assert "errors" not in body, body["errors"]
+    found: dict[str, Any] = body["data"]["product"]["usage"]
+    return found
+
+
+async def test_sql_queries_feed_product_usage(usage_mesh: tuple[Mesh, Path]) -> None:
+    mesh, db = usage_mesh
+    joined = sql(mesh, JOIN)["data"]["sql"]
+    assets = sql(mesh, ASSETS, max_rows=5)["data"]["sql"]
+    assert joined["rowCount"] > 0 and assets["rowCount"] == 5
+    for query, code in REFUSED:
+        assert sql(mesh, query)["errors"][0]["extensions"]["code"] == code
+
+    # What the answers said they read is exactly what usage shows.
+    said: dict[str, set[str]] = {}
+    for answer in (joined, assets):
+        for use in answer["products"]:
+            said.setdefault(use["table"], set()).update(use["columns"])
+
+    risk = usage(mesh, "physical-risk.physical-risk")
+    assert (risk["queries"], risk["rowsServed"], risk["callers"]) == (
+        2, joined["rowCount"] + 5, 1,
+    )  # fmt: skip
+    [assets_use] = risk["byTable"]
+    assert assets_use["table"] == "physical-risk.physical-risk.assets"
+    assert assets_use["queries"] == 2
+    assert {c["name"] for c in assets_use["columns"]} == said[assets_use["table"]]
+    assert {c["name"]: c["queries"] for c in assets_use["columns"]} == {
+        "company_name": 1, "h3_cell": 1, "asset_id": 1,
+    }  # fmt: skip
+    assert [(q["outcome"], q["rows"], q["engine"]) for q in risk["recent"]] == [
+        (OK, 5, "duckdb"), (OK, joined["rowCount"], "duckdb"),
+    ]  # fmt: skip
+    assert risk["recent"][0]["caller"] == "127.0.0.1"
+    assert risk["lastQueriedAt"] == risk["recent"][0]["at"]
+
+    flood = usage(mesh, "flood.flood-areas")
+    assert (flood["queries"], flood["rowsServed"]) == (1, joined["rowCount"])
+    [areas] = flood["byTable"]
+    assert {c["name"] for c in areas["columns"]} == said[areas["table"]]
+
+    untouched = usage(mesh, "precipitation.us-precipitation")
+    assert (untouched["queries"], untouched["byTable"], untouched["recent"]) == (0, [], [])
+    assert usage(mesh, "physical-risk.physical-risk", since="2999-01-01T00:00:00Z")["queries"] == 0
+
+    # The refused statements are in the audit trail, reading nothing.
+    store = await open_usage(f"sqlite:///{db}")
+    try:
+        logged = await store.log()
+    finally:
+        await store.close()
+    assert [(q.outcome, q.sql) for q in logged[:2]] == [(c, s) for s, c in reversed(REFUSED)]
+    assert all(q.reads == () and q.rows == 0 for q in logged[:2])
+    assert [q.outcome for q in logged] == [REFUSED[1][1], REFUSED[0][1], OK, OK]
+    assert {r.table: set(r.columns) for r in logged[3].reads} == {
+        t: cols for t, cols in said.items() if t != "physical-risk.physical-risk.assets"
+    } | {"physical-risk.physical-risk.assets": {"company_name", "h3_cell"}}
