@@ -103,3 +103,10 @@ async def test_sql_queries_feed_product_usage(usage_mesh: tuple[Mesh, Path]) -> 
     assert {r.table: set(r.columns) for r in logged[3].reads} == {
         t: cols for t, cols in said.items() if t != "physical-risk.physical-risk.assets"
     } | {"physical-risk.physical-risk.assets": {"company_name", "h3_cell"}}
+
+
+def test_recent_refuses_a_page_size_out_of_range(usage_mesh: tuple[Mesh, Path]) -> None:
+    mesh, _ = usage_mesh
+    body = mesh.query('{ product(id: "flood.flood-areas") { usage { recent(first: 0) { at } } } }')
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_REQUEST" and "first" in error["message"]
