@@ -42,6 +42,9 @@ class Settings:
     sql_engine: str = _setting("duckdb", "Engine of a SQL query that names none: duckdb or trino.")
     sql_max_rows: int = _setting(1000, "Most rows one SQL answer returns (maxRows up to this).")
     sql_timeout_seconds: float = _setting(30.0, "A SQL query running longer is cancelled.")
+    sql_stream_max_rows: int = _setting(
+        10_000_000, "Most rows /sql/stream sends; a longer result is cut there (an error)."
+    )
     trino_url: str = _setting("", "Trino coordinator URL (empty: the TRINO engine is off).")
     duckdb_memory_limit: str = _setting("512MB", "Memory the embedded DuckDB may use.")
     data_root: str = _setting(".", "Folder that local contract server paths are relative to.")

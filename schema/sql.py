@@ -6,13 +6,13 @@ import datetime as dt
 import decimal
 import enum
 import uuid
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from gateway.federation.service import Answer
+from gateway.federation.service import Answer, Page
 
 
 @strawberry.enum(description="Where a SQL query runs.")
@@ -37,6 +37,14 @@ class SqlTableUse:
     contract_version: str
 
 
+@strawberry.type(description="Where this page ends and whether another follows.")
+class SqlPageInfo:
+    has_next_page: bool
+    end_cursor: str | None = strawberry.field(
+        description="Pass as `after` for the next page (opaque; bound to this query)."
+    )
+
+
 @strawberry.type
 class SqlResult:
     columns: list[SqlColumn]
@@ -47,6 +55,16 @@ class SqlResult:
     engine: SqlEngine
     products: list[SqlTableUse]
     executed_sql: str = strawberry.field(description="The SQL the engine ran.")
+    page_info: SqlPageInfo
+    warnings: list[str] = strawberry.field(
+        description="Caveats about this answer, e.g. pages of a query without ORDER BY."
+    )
+
+
+UNORDERED = (
+    "the query has no ORDER BY: each page re-runs it, so pages may repeat or miss rows; "
+    "ORDER BY columns that identify every row"
+)
 
 
 def _json_value(value: Any) -> Any:
@@ -71,8 +89,11 @@ def caller_of(info: Info) -> str | None:
     return f"{client.host}" if client else None
 
 
-def sql_result(answer: Answer) -> SqlResult:
+def sql_result(answer: Answer, page: Page | None = None) -> SqlResult:
     result = answer.result
+    # Only a result of several pages can suffer from an unstable order.
+    paged = page is not None and (page.has_next or page.offset > 0)
+    warnings = [UNORDERED] if paged and page is not None and not page.ordered else []
     return SqlResult(
         columns=[SqlColumn(name=n, type=str(t)) for n, t in result.columns],
         rows=cast(JSON, [[_json_value(v) for v in row] for row in result.rows]),
@@ -92,6 +113,11 @@ def sql_result(answer: Answer) -> SqlResult:
             for use in answer.plan.tables
         ],
         executed_sql=answer.plan.sql,
+        page_info=SqlPageInfo(
+            has_next_page=page.has_next if page else result.truncated,
+            end_cursor=page.end_cursor if page else None,
+        ),
+        warnings=warnings,
     )
 
 
@@ -104,15 +130,20 @@ class SqlQuery:
         query: str,
         engine: SqlEngine | None = None,
         max_rows: int | None = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="`pageInfo.endCursor` of the previous page."),
+        ] = None,
     ) -> SqlResult:
         federation = info.context.services.federation
-        answer = await federation.run(
+        page = await federation.page(
             query,
             engine=engine.value if engine else None,
             max_rows=max_rows,
+            after=after,
             caller=caller_of(info),
         )
-        return sql_result(answer)
+        return sql_result(page.answer, page)
 
     @strawberry.field(description="The engine's plan for a SQL query, without running it.")
     async def explain_sql(self, info: Info, query: str, engine: SqlEngine | None = None) -> str:

@@ -21,7 +21,15 @@ from gateway.errors import BadRequest, EngineUnavailable, GatewayError
 from gateway.federation.catalog import StaticCatalog, build_catalog
 from gateway.federation.engines import DuckDBEngine, Engine, Result
 from gateway.federation.engines.trino_engine import TrinoEngine, TrinoSettings
+from gateway.federation.paging import (
+    decode_cursor,
+    encode_cursor,
+    is_ordered,
+    query_key,
+    window,
+)
 from gateway.federation.planner import Plan, plan
+from gateway.federation.streaming import ResultStream, start_stream
 from gateway.registry import Registry
 from gateway.settings import Settings
 from gateway.upstream import UpstreamFetcher
@@ -36,6 +44,21 @@ class Answer:
     plan: Plan
     result: Result
     engine: str
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a result: ``answer`` holds its rows; ``end_cursor`` continues after them.
+
+    ``ordered`` is false when the query has no outermost ORDER BY: pages re-run the query,
+    so without one the engine may hand rows in another order each time.
+    """
+
+    answer: Answer
+    offset: int
+    has_next: bool
+    end_cursor: str | None
+    ordered: bool
 
 
 @dataclass(frozen=True)
@@ -148,9 +171,11 @@ class Federation:
         engine: str | None = None,
         max_rows: int | None = None,
         caller: str | None = None,
+        offset: int = 0,
     ) -> Answer:
         """Check, rewrite and run ``sql``; nothing reaches an engine before the planner agrees.
 
+        ``offset`` skips that many rows of the result first (pages after the first).
         Every query, answered or refused, is handed to the usage recorder.
         """
         started = time.perf_counter()
@@ -160,7 +185,10 @@ class Federation:
             name = self._engine_name(engine)
             cap = self._row_cap(max_rows)
             catalog = await self.catalog()
-            checked = plan(sql, catalog, name, max_rows=cap)
+            if offset:
+                checked = window(plan(sql, catalog, name, max_rows=None), cap + 1, offset)
+            else:
+                checked = plan(sql, catalog, name, max_rows=cap)
             runner = await self._engine(name, catalog)
             result = await runner.execute(
                 checked, timeout_s=self._settings.sql_timeout_seconds, max_rows=cap
@@ -197,6 +225,79 @@ class Federation:
             await self.recorder.record(entry)
         except Exception:  # a usage store that fails must not fail the query
             log.exception("recording SQL usage failed")
+
+    async def page(
+        self,
+        sql: str,
+        *,
+        engine: str | None = None,
+        max_rows: int | None = None,
+        after: str | None = None,
+        caller: str | None = None,
+    ) -> Page:
+        """One page of ``sql``'s result: the rows after cursor ``after`` (from the start
+        when ``None``), at most ``max_rows``, and the cursor of the next page.
+
+        Each page re-runs the query with an OFFSET, so pages are only deterministic when
+        the query has an ORDER BY that orders every row (:attr:`Page.ordered`).
+        """
+        name = self._engine_name(engine)
+        offset = 0
+        key = ""
+        if after is not None:
+            catalog = await self.catalog()
+            key = query_key(plan(sql, catalog, name, max_rows=None), name)
+            offset = decode_cursor(after, key)
+        answer = await self.run(sql, engine=name, max_rows=max_rows, caller=caller, offset=offset)
+        key = key or query_key(answer.plan, name)
+        end = offset + len(answer.result.rows)
+        return Page(
+            answer=answer,
+            offset=offset,
+            has_next=answer.result.truncated,
+            end_cursor=encode_cursor(end, key) if answer.result.rows else after,
+            ordered=is_ordered(answer.plan),
+        )
+
+    async def stream(
+        self,
+        sql: str,
+        *,
+        engine: str | None = None,
+        caller: str | None = None,
+        batch_rows: int = 10_000,
+    ) -> ResultStream:
+        """Start ``sql`` and hand back its whole result as a stream of Arrow batches.
+
+        Planned like :meth:`run` but capped at ``sql_stream_max_rows`` (past it the stream
+        fails with ``SQL_STREAM_TOO_LARGE``). Errors up to the first batch are raised here;
+        later ones end the iteration. Closing the stream cancels the engine's query; the
+        usage recorder gets the query when the stream ends, however it ends.
+        """
+        started = time.perf_counter()
+        name = engine or self._settings.sql_engine
+        checked: Plan | None = None
+        limit = self._settings.sql_stream_max_rows
+
+        async def finished(outcome: str, rows: int) -> None:
+            await self._record(caller, sql, name, outcome, rows, started, checked)
+
+        try:
+            name = self._engine_name(engine)
+            catalog = await self.catalog()
+            checked = plan(sql, catalog, name, max_rows=limit)
+            runner = await self._engine(name, catalog)
+            return await start_stream(
+                runner,
+                checked,
+                max_rows=limit,
+                timeout_s=self._settings.sql_timeout_seconds,
+                batch_rows=batch_rows,
+                on_end=finished,
+            )
+        except GatewayError as exc:
+            await finished(exc.code, 0)
+            raise
 
     async def explain(self, sql: str, *, engine: str | None = None) -> str:
         name = self._engine_name(engine)

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp
 
 from gateway.errors import GatewayError
 from gateway.http.registration import registration_routes
+from gateway.http.sql_stream import sql_stream_routes
 from gateway.services import Services, close_services, open_services
 from gateway.settings import Settings
 
@@ -60,6 +61,7 @@ def create_http_app(
         Route("/healthz", healthz),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         *registration_routes(),
+        *sql_stream_routes(),
         *extra_routes,
     ]
     return Starlette(

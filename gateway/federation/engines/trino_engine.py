@@ -8,13 +8,15 @@ timeout passes or the caller goes away, so no query outlives its request.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import pyarrow as pa
 import trino
 from trino.exceptions import HttpError, TrinoConnectionError, TrinoQueryError
 
@@ -129,5 +131,107 @@ class TrinoEngine:
         except Exception as exc:
             raise translate_trino_error(exc) from exc
 
+    def stream(self, plan: Any, *, timeout_s: float, batch_rows: int = 10_000) -> TrinoStream:
+        """The full result of ``plan`` as Arrow batches, read with ``fetchmany``.
+
+        Iterate the returned :class:`TrinoStream` in :attr:`executor` (it blocks);
+        Trino stops the query itself after ``timeout_s`` (``query_max_execution_time``).
+        """
+        return TrinoStream(self._cursor(timeout_s), plan.sql, batch_rows)
+
+    @property
+    def executor(self) -> ThreadPoolExecutor:
+        """The bounded pool Trino calls run in (streams too, one worker each)."""
+        return self._pool
+
     async def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def arrow_type(type_name: str) -> pa.DataType:
+    """The Arrow type a column of engine type ``type_name`` is streamed as.
+
+    Trino's and DuckDB's scalar type names (case-insensitive, with parameters); anything
+    else (arrays, rows, intervals...) travels as its text.
+
+    >>> arrow_type("decimal(10,2)"), arrow_type("varchar(5)"), arrow_type("timestamp(3)")
+    (Decimal128Type(decimal128(10, 2)), DataType(string), TimestampType(timestamp[us]))
+    """
+    name = type_name.strip().lower()
+    base = name.split("(", 1)[0].strip()
+    if base == "decimal" and "(" in name:
+        precision, _, scale = name[name.index("(") + 1 : name.rindex(")")].partition(",")
+        return pa.decimal128(int(precision), int(scale or 0))
+    if base in ("timestamp", "timestamp with time zone", "timestamptz"):
+        return pa.timestamp("us", tz="UTC" if "zone" in name or base.endswith("tz") else None)
+    return _ARROW_TYPES.get(base, pa.string())
+
+
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "bigint": pa.int64(),
+    "integer": pa.int32(),
+    "int": pa.int32(),
+    "smallint": pa.int16(),
+    "tinyint": pa.int8(),
+    "double": pa.float64(),
+    "real": pa.float32(),
+    "float": pa.float32(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
+    "varbinary": pa.binary(),
+    "blob": pa.binary(),
+}
+
+
+class TrinoStream:
+    """One Trino query read in batches: iterate it in a worker thread, ``cancel()`` anywhere.
+
+    Only ``batch_rows`` rows are held at a time: the client fetches Trino's result pages
+    as the iteration asks for them.
+    """
+
+    def __init__(self, cursor: Any, sql: str, batch_rows: int) -> None:
+        self._cursor = cursor
+        self._sql = sql
+        self._batch_rows = batch_rows
+        self.cancelled = False
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        try:
+            self._cursor.execute(self._sql)
+            rows = self._cursor.fetchmany(self._batch_rows)
+            schema = pa.schema(
+                [(d.name, arrow_type(str(d.type_code))) for d in self._cursor.description or []]
+            )
+            # An empty result still says its columns: one batch of no rows.
+            yield _batch(schema, rows)
+            while rows and not self.cancelled:
+                rows = self._cursor.fetchmany(self._batch_rows)
+                if rows:
+                    yield _batch(schema, rows)
+        except Exception as exc:
+            if self.cancelled:
+                return
+            raise translate_trino_error(exc) from exc
+
+    def cancel(self) -> None:
+        """Stop the query on the server (the caller went away)."""
+        self.cancelled = True
+        with contextlib.suppress(Exception):  # already finished: nothing to stop
+            self._cursor.cancel()
+
+
+def _batch(schema: pa.Schema, rows: list[Any]) -> pa.RecordBatch:
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
+    arrays = [
+        pa.array(
+            [_text(v) for v in values] if field.type == pa.string() else list(values),
+            type=field.type,
+        )
+        for field, values in zip(schema, columns, strict=True)
+    ]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _text(value: Any) -> str | None:
+    return value if value is None or isinstance(value, str) else str(value)

@@ -1,0 +1,203 @@
+"""``/sql/stream``: the whole result of one SQL query as CSV, JSON lines or Arrow IPC.
+
+The query goes through the same federation path as the graph's ``sql`` (planner, engine,
+usage recorder), without the page row cap: only ``sql_stream_max_rows`` bounds it. Each
+engine batch is written as it arrives, so the gateway holds a few batches at a time.
+An error before the first byte answers JSON ``{"error": {"message", "code", ...}}`` with
+its status; an error after it cuts the connection (the client sees an incomplete body).
+A client that goes away cancels the engine's query.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import decimal
+import io
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
+
+from gateway.errors import BadRequest, GatewayError
+from gateway.federation.streaming import ResultStream
+
+log = logging.getLogger(__name__)
+
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "jsonl": "application/x-ndjson",
+    "arrow": "application/vnd.apache.arrow.stream",
+}
+
+# Status of a refusal by error code; any other code of ours is the caller's fault (400).
+_STATUS = {
+    "ENGINE_UNAVAILABLE": 503,
+    "SQL_TIMEOUT": 504,
+    "SQL_ENGINE_ERROR": 422,
+    "SQL_MEMORY_LIMIT": 422,
+    "INTERNAL_ERROR": 500,
+}
+
+
+def sql_stream_routes() -> list[BaseRoute]:
+    """The routes to add to the app: ``GET`` and ``POST /sql/stream``."""
+    return [Route("/sql/stream", stream_sql, methods=["GET", "POST"])]
+
+
+async def stream_sql(request: Request) -> Response:
+    """Run the query in the request and stream its result in the asked format."""
+    try:
+        query, engine, fmt = await _arguments(request)
+        federation = request.app.state.services.federation
+        client = request.client
+        stream: ResultStream = await federation.stream(
+            query, engine=engine, caller=client.host if client else None
+        )
+    except GatewayError as exc:
+        return error_response(exc)
+    encoder = ENCODERS[fmt](stream.schema)
+    return StreamingResponse(
+        _body(stream, encoder),
+        media_type=MEDIA_TYPES[fmt],
+        headers={"X-Meshgate-Engine": stream.engine, "Cache-Control": "no-store"},
+    )
+
+
+def error_response(exc: GatewayError) -> JSONResponse:
+    """The JSON error body and status of a refusal before any byte was sent."""
+    body = {"error": {"message": exc.message, **exc.extensions}}
+    return JSONResponse(body, status_code=_STATUS.get(exc.code, 400))
+
+
+async def _arguments(request: Request) -> tuple[str, str | None, str]:
+    if request.method == "POST":
+        try:
+            data = await request.json()
+        except ValueError:
+            raise BadRequest("the body must be a JSON object") from None
+        if not isinstance(data, dict):
+            raise BadRequest("the body must be a JSON object")
+    else:
+        data = dict(request.query_params)
+    query, engine, fmt = data.get("query"), data.get("engine"), data.get("format", "csv")
+    if not isinstance(query, str) or not query.strip():
+        raise BadRequest("query: a SQL statement is required", argument="query")
+    if engine is not None and not isinstance(engine, str):
+        raise BadRequest("engine: expected duckdb or trino", argument="engine")
+    if fmt not in MEDIA_TYPES:
+        expected = ", ".join(MEDIA_TYPES)
+        raise BadRequest(f"format: expected one of {expected}, got {fmt!r}", argument="format")
+    return query, engine.lower() if engine else None, str(fmt)
+
+
+class StreamCut(Exception):
+    """A failure after the first byte: the server drops the connection mid-body."""
+
+
+async def _body(stream: ResultStream, encoder: _Encoder) -> AsyncIterator[bytes]:
+    try:
+        head = encoder.start()
+        if head:
+            yield head
+        async for batch in stream.batches():
+            chunk = encoder.batch(batch)
+            if chunk:
+                yield chunk
+        tail = encoder.end()
+        if tail:
+            yield tail
+    except GatewayError as exc:
+        # Too late for a status: cutting the connection is how the client learns.
+        log.warning("SQL stream cut after %d rows: %s %s", stream.rows, exc.code, exc.message)
+        raise StreamCut(f"{exc.code}: {exc.message}") from exc
+    finally:
+        # After a full read, an error (the exception then cuts the connection) or the
+        # client leaving (this generator is cancelled): stop the query, record it.
+        await stream.aclose()
+
+
+class _Encoder:
+    def __init__(self, schema: pa.Schema) -> None:
+        self.schema = schema
+
+    def start(self) -> bytes:
+        return b""
+
+    def batch(self, batch: pa.RecordBatch) -> bytes:
+        raise NotImplementedError
+
+    def end(self) -> bytes:
+        return b""
+
+
+class CsvEncoder(_Encoder):
+    """RFC 4180 CSV with a header row; NULL is an empty field."""
+
+    def start(self) -> bytes:
+        sink = io.BytesIO()
+        pa_csv.write_csv(self.schema.empty_table(), sink, pa_csv.WriteOptions(include_header=True))
+        return sink.getvalue()
+
+    def batch(self, batch: pa.RecordBatch) -> bytes:
+        sink = io.BytesIO()
+        table = pa.Table.from_batches([batch], schema=self.schema)
+        pa_csv.write_csv(table, sink, pa_csv.WriteOptions(include_header=False))
+        return sink.getvalue()
+
+
+class JsonLinesEncoder(_Encoder):
+    """One JSON object per row, keyed by column name, dates as ISO text."""
+
+    def batch(self, batch: pa.RecordBatch) -> bytes:
+        lines = [json.dumps(row, default=_json_default) for row in batch.to_pylist()]
+        return ("\n".join(lines) + "\n").encode() if lines else b""
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return str(value)
+
+
+class ArrowEncoder(_Encoder):
+    """The Arrow IPC streaming format: the schema message, then one message per batch."""
+
+    def __init__(self, schema: pa.Schema) -> None:
+        super().__init__(schema)
+        self._sink = io.BytesIO()
+        self._writer = pa.ipc.new_stream(self._sink, schema)
+
+    def _take(self) -> bytes:
+        data = self._sink.getvalue()
+        self._sink.seek(0)
+        self._sink.truncate()
+        return data
+
+    def start(self) -> bytes:
+        return self._take()
+
+    def batch(self, batch: pa.RecordBatch) -> bytes:
+        self._writer.write_batch(batch)
+        return self._take()
+
+    def end(self) -> bytes:
+        self._writer.close()
+        return self._take()
+
+
+ENCODERS: dict[str, Callable[[pa.Schema], _Encoder]] = {
+    "csv": CsvEncoder,
+    "jsonl": JsonLinesEncoder,
+    "arrow": ArrowEncoder,
+}
