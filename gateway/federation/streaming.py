@@ -12,12 +12,12 @@ import asyncio
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 import pyarrow as pa
 
-from gateway.errors import GatewayError, SqlEngineError
+from gateway.errors import GatewayError, SqlEngineError, SqlTimeout
 from gateway.federation.engines import DuckDBEngine, Engine
 from gateway.federation.engines.trino_engine import TrinoEngine, arrow_type
 from gateway.federation.paging import window
@@ -26,6 +26,7 @@ from gateway.federation.planner import Plan
 log = logging.getLogger(__name__)
 
 BUFFERED_BATCHES = 2
+STREAM_WORKERS = 4  # concurrent DuckDB streams; more wait for a worker (Trino: its pool)
 # Recording tasks outlive a cancelled request: keep them referenced until they finish.
 _pending: set[asyncio.Task[None]] = set()
 
@@ -118,6 +119,8 @@ class _Pump:
         self._done = self._loop.run_in_executor(executor, self._produce, source)
 
     def _produce(self, source: Iterable[pa.RecordBatch]) -> None:
+        if self._stopped.is_set():  # given up while waiting for a worker: never start
+            return
         iterator: Iterator[pa.RecordBatch] = iter(source)
         try:
             for batch in iterator:
@@ -186,7 +189,12 @@ async def start_stream(
     """Start ``checked`` on ``runner`` and wait for its first batch (or its failure)."""
     pump = _open(runner, checked, timeout_s=timeout_s, batch_rows=batch_rows)
     try:
-        kind, item = await pump.next_item()
+        try:
+            kind, item = await asyncio.wait_for(pump.next_item(), timeout_s)
+        except TimeoutError:
+            raise SqlTimeout(
+                f"no row within {timeout_s:g}s (the query or a free worker)", engine=checked.engine
+            ) from None
         if kind == "error":
             raise _coded(item)
         first: pa.RecordBatch | None = item if kind == "batch" else None
@@ -211,8 +219,19 @@ def _open(runner: Engine, checked: Plan, *, timeout_s: float, batch_rows: int) -
         # DuckDB's generator ends its query when closed; the worker closes it at the next
         # batch once stopped, and the per-query deadline interrupts a long first batch.
         source = runner.stream_batches(checked, batch_rows, timeout_s=timeout_s)
-        return _Pump(source, lambda: None, None)
+        return _Pump(source, lambda: None, _duckdb_pool())
     raise SqlEngineError(f"engine {runner.name} cannot stream", engine=runner.name)
+
+
+_pools: list[ThreadPoolExecutor] = []
+
+
+def _duckdb_pool() -> ThreadPoolExecutor:
+    # Their own workers: a stream holds one as long as its client reads, and must not
+    # starve the loop's default executor (asyncio.to_thread) of threads.
+    if not _pools:
+        _pools.append(ThreadPoolExecutor(STREAM_WORKERS, thread_name_prefix="duckdb-stream"))
+    return _pools[0]
 
 
 class _Ended(_Pump):
