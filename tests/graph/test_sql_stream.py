@@ -266,3 +266,11 @@ async def test_the_stream_is_recorded_and_a_departed_client_stops_duckdb(
     assert ("SQL_STREAM_TOO_LARGE", "duckdb") in outcomes[1:]
     assert ("CANCELLED", "duckdb") in outcomes[1:]
     assert all(r.plan is not None and r.plan.products for r in records)
+
+
+def test_an_engine_failure_before_the_first_row_is_a_json_error(stream_mesh: Mesh) -> None:
+    query = f"SELECT population / (population - population) AS boom FROM {CITIES}.cities"
+    response = stream(stream_mesh, query, "trino", "csv")
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "SQL_ENGINE_ERROR" and "DIVISION_BY_ZERO" in error["message"]
