@@ -23,11 +23,11 @@ from gateway.errors import (
     RegistryError,
     UpstreamBadResponse,
 )
-from gateway.upstream.read import fetch_json
 from gateway.registry.model import ContractLink, RegisteredProduct
 from gateway.registry.store import RegistryStore
 from gateway.registry.summary import contract_links, summarise
 from gateway.registry.urls import normalise_product_url
+from gateway.upstream.read import fetch_json
 
 # Metadata of a product is a page of JSON; anything far larger is a mistake or an attack.
 DEFAULT_MAX_ANSWER_BYTES = 1_048_576
