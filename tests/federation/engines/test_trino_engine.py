@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,6 +15,7 @@ from gateway.federation.engines import DuckDBEngine
 from gateway.federation.engines.trino_engine import TrinoEngine, TrinoSettings
 from gateway.federation.planner import Plan, plan
 from tests.federation.demo_catalog import demo_catalog
+from tests.federation.two_engines.compare import normalised
 from tests.fixtures.trino import trino_rows
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -50,17 +50,6 @@ async def duckdb_engine() -> AsyncIterator[DuckDBEngine]:
     engine = DuckDBEngine(demo_catalog().tables(), root=ROOT)
     yield engine
     await engine.close()
-
-
-def normalised(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    def value(v: Any) -> Any:
-        if isinstance(v, float):
-            return round(v, 4) if math.isfinite(v) else v
-        if hasattr(v, "isoformat"):
-            return v.isoformat()
-        return float(v) if type(v).__name__ == "Decimal" else v
-
-    return [tuple(value(v) for v in row) for row in rows]
 
 
 @pytest.mark.parametrize("statement", STATEMENTS, ids=["unit-conversion", "h3-three-products"])
