@@ -93,7 +93,8 @@ def bare_duckdb(catalog: StaticCatalog, root: Path) -> duckdb.DuckDBPyConnection
             continue
         relation = sources.file_source(location, root).relation()
         types = {
-            str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+            str(r[0]): str(r[1])
+            for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
         }
         schema = sources.qualified(location.parts[:-1])
         if schema not in made:
@@ -151,7 +152,9 @@ def gateway_call(client: httpx.Client, url: str, sql: str, engine: str) -> dict[
     return result
 
 
-def direct_runner(engine: str, con: duckdb.DuckDBPyConnection, trino_conn: Any) -> Callable[[str], int]:
+def direct_runner(
+    engine: str, con: duckdb.DuckDBPyConnection, trino_conn: Any
+) -> Callable[[str], int]:
     """A function running engine SQL straight on ``engine``; returns the rows fetched."""
 
     def on_duckdb(sql: str) -> int:

@@ -1,0 +1,65 @@
+"""The benchmark scripts run end to end with tiny settings and print their tables."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+from contextlib import closing
+from pathlib import Path
+
+from tests.fixtures.trino import StoredTable
+
+ROOT = Path(__file__).resolve().parents[2]
+ROW = re.compile(r"^\| (?P<statement>[^|]+) \| (?P<engine>duckdb|trino) \| (?P<rows>\d+) \|")
+
+
+def free_block(size: int) -> int:
+    """The first of ``size`` consecutive ports nobody listens on now."""
+    for base in range(21000, 60000, size):
+        socks = []
+        try:
+            for port in range(base, base + size):
+                sock = socket.socket()
+                socks.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                with closing(sock):
+                    pass
+    raise RuntimeError("no free block of ports")
+
+
+def bench(script: str, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout
+
+
+def test_sql_overhead_prints_every_statement_on_both_engines(
+    trino_url: str, demo_stores: list[StoredTable]
+) -> None:
+    del trino_url, demo_stores  # requested: Trino answers and reads the demo stores
+    base = free_block(12)
+    out = bench("sql_overhead.py", "--runs", "2", "--warmup", "1", "--planner-runs", "8",
+                "--gateway-port", str(base), "--first-product-port", str(base + 1))  # fmt: skip
+    measured = [m.groupdict() for line in out.splitlines() if (m := ROW.match(line))]
+    pairs = {(m["statement"], m["engine"]) for m in measured}
+    assert len(pairs) == 8, out  # four statements, two engines
+    assert {m["statement"] for m in measured if m["rows"] != "0"} == {p[0] for p in pairs}
+    assert "| point lookup |" in out.split("planner alone")[1]
+    assert re.search(r"^\| all \| \d+\.\d+ \| \d+\.\d+ \|$", out, re.MULTILINE), out
+
+
+def test_big_aggregate_passes_at_a_small_scale() -> None:
+    out = bench("big_aggregate.py", "--scale", "5", "--runs", "1")
+    assert "the gateway counted 78,475" in out
+    assert "PASS: count matches the file" in out
+    assert re.search(r"^\| count/avg/min/max over 78,475 rows \| \d+ \| \d+ \|", out, re.M), out
