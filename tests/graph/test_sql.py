@@ -10,6 +10,7 @@ import pytest
 
 from gateway.federation.service import Federation
 from tests.federation.engines.test_trino_engine import normalised
+from tests.federation.test_planner_reject import REJECT
 from tests.graph.conftest import ROOT, Mesh, demo_product_dirs, start_mesh
 
 SQL = """query($q: String!, $e: SqlEngine, $n: Int) {
@@ -90,21 +91,24 @@ def test_explain_sql(sql_mesh: Mesh) -> None:
     assert "JOIN" in body["data"]["explainSql"].upper()
 
 
-async def test_rejected_statements_never_reach_an_engine(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+@pytest.mark.parametrize("engine", ["DUCKDB", "TRINO"])
+def test_every_must_reject_statement_is_refused_before_any_engine(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, engine: str
 ) -> None:
-    with start_mesh(tmp_path, demo_product_dirs()[:2], data_root=str(ROOT)) as mesh:
-        calls: list[str] = []
-        original = Federation._engine
+    calls: list[str] = []
+    original = Federation._engine
 
-        async def counting(self: Federation, name: str, catalog: Any) -> Any:
-            calls.append(name)
-            return await original(self, name, catalog)
+    async def counting(self: Federation, name: str, catalog: Any) -> Any:
+        calls.append(name)
+        return await original(self, name, catalog)
 
-        monkeypatch.setattr(Federation, "_engine", counting)
-        for bad in ("DELETE FROM a.b.c", "SELECT 1; SELECT 2", "CALL system.x()", "SHOW TABLES"):
-            assert run(mesh, bad)["errors"]
-        assert calls == []
-        ok = run(mesh, "SELECT 1 AS one")
-        assert "errors" not in ok, ok.get("errors")
-        assert calls == ["duckdb"]
+    monkeypatch.setattr(Federation, "_engine", counting)
+    with start_mesh(tmp_path, demo_product_dirs(), data_root=str(ROOT)) as mesh:
+        for case, statement, code, _ in REJECT:
+            errors = run(mesh, statement, engine)["errors"]
+            assert errors[0]["extensions"]["code"] == code, (case, errors)
+        assert calls == []  # the whole list, and no engine was asked
+        if engine == "DUCKDB":
+            ok = run(mesh, "SELECT 1 AS one", engine)
+            assert "errors" not in ok, ok.get("errors")
+            assert calls == ["duckdb"]
