@@ -17,6 +17,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
 
 from gateway.errors import RegistryError
+from gateway.migrations import migrate_postgres
 from gateway.registry.model import RegisteredProduct
 from gateway.registry.rows import COLUMNS, fold, from_row, to_values
 from gateway.registry.store import check_page, key_taken
@@ -90,7 +91,10 @@ class PostgresRegistryStore:
         """Connect to the database at ``dsn`` and bring its schema up to date."""
         conn = await _connect(dsn)
         try:
-            await _migrate(conn, describe(dsn))
+            await migrate_postgres(
+                conn, MIGRATIONS, table="registry_schema", what="registry",
+                where=describe(dsn), error=RegistryError, lock_key=_MIGRATION_LOCK,
+            )  # fmt: skip
         except psycopg.Error as exc:
             await conn.close()
             raise RegistryError(f"cannot open the registry at {describe(dsn)}: {exc}") from exc
@@ -255,24 +259,3 @@ def _where(domain: str | None, tag: str | None, text: str | None) -> tuple[str, 
         clauses.append("strpos(search, %s) > 0")
         params.append(fold(text))
     return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
-
-
-async def _migrate(conn: Connection, where: str) -> None:
-    async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-        await conn.execute("CREATE TABLE IF NOT EXISTS registry_schema (version integer NOT NULL)")
-        row = await _fetchone(
-            conn, "SELECT coalesce(max(version), 0) AS v FROM registry_schema", ()
-        )
-        current = 0 if row is None else int(row["v"])
-        if current > SCHEMA_VERSION:
-            raise RegistryError(
-                f"the registry at {where} has schema version {current}, newer than this "
-                f"gateway's {SCHEMA_VERSION}; upgrade meshgate"
-            )
-        for version, statements in MIGRATIONS:
-            if version > current:
-                for statement in statements:
-                    await conn.execute(statement)
-                await conn.execute("DELETE FROM registry_schema")
-                await conn.execute("INSERT INTO registry_schema (version) VALUES (%s)", (version,))

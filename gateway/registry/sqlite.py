@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gateway.errors import RegistryError
+from gateway.migrations import migrate_sqlite
 from gateway.registry.model import RegisteredProduct
 from gateway.registry.rows import COLUMNS, fold, from_row, to_values
 from gateway.registry.store import check_page, key_taken
@@ -95,7 +96,10 @@ class SqliteRegistryStore:
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA busy_timeout=5000")
-            _migrate(db, path)
+            migrate_sqlite(
+                db, MIGRATIONS, table="registry_schema", what="registry", where=path,
+                error=RegistryError,
+            )  # fmt: skip
         except sqlite3.Error as exc:
             db.close()
             raise RegistryError(f"cannot open the SQLite registry at {path}: {exc}") from exc
@@ -216,25 +220,3 @@ def _sqlite_values(product: RegisteredProduct) -> dict[str, Any]:
         moment: datetime = values[column]
         values[column] = moment.isoformat()
     return values
-
-
-def _migrate(db: sqlite3.Connection, path: str) -> None:
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        db.execute("CREATE TABLE IF NOT EXISTS registry_schema (version INTEGER NOT NULL)")
-        current = db.execute("SELECT coalesce(max(version), 0) FROM registry_schema").fetchone()[0]
-        if current > SCHEMA_VERSION:
-            raise RegistryError(
-                f"the registry at {path} has schema version {current}, newer than this "
-                f"gateway's {SCHEMA_VERSION}; upgrade meshgate"
-            )
-        for version, statements in MIGRATIONS:
-            if version > current:
-                for statement in statements:
-                    db.execute(statement)
-                db.execute("DELETE FROM registry_schema")
-                db.execute("INSERT INTO registry_schema (version) VALUES (?)", (version,))
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")

@@ -19,6 +19,7 @@ import psycopg
 from psycopg.rows import TupleRow
 
 from gateway.federation.service import QueryRecord
+from gateway.migrations import migrate_postgres
 from gateway.registry.postgres import describe
 from gateway.usage import statements
 from gateway.usage.model import (
@@ -110,7 +111,10 @@ class PostgresUsageStore:
         """Connect to the database at ``dsn`` and bring the usage tables up to date."""
         conn = await _connect(dsn)
         try:
-            await _migrate(conn, describe(dsn))
+            await migrate_postgres(
+                conn, MIGRATIONS, table="usage_schema", what="usage store",
+                where=describe(dsn), error=UsageError, lock_key=_MIGRATION_LOCK,
+            )  # fmt: skip
         except psycopg.Error as exc:
             await conn.close()
             raise UsageError(f"cannot open the usage store at {describe(dsn)}: {exc}") from exc
@@ -229,23 +233,3 @@ async def _connect(dsn: str) -> Connection:
         return await psycopg.AsyncConnection.connect(dsn, autocommit=True, connect_timeout=10)
     except psycopg.Error as exc:
         raise UsageError(f"cannot connect to the usage store at {describe(dsn)}: {exc}") from exc
-
-
-async def _migrate(conn: Connection, where: str) -> None:
-    async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-        await conn.execute("CREATE TABLE IF NOT EXISTS usage_schema (version integer NOT NULL)")
-        cursor = await conn.execute("SELECT coalesce(max(version), 0) FROM usage_schema")
-        row = await cursor.fetchone()
-        current = 0 if row is None else int(row[0])
-        if current > SCHEMA_VERSION:
-            raise UsageError(
-                f"the usage store at {where} has schema version {current}, newer than this "
-                f"gateway's {SCHEMA_VERSION}; upgrade meshgate"
-            )
-        for version, steps in MIGRATIONS:
-            if version > current:
-                for step in steps:
-                    await conn.execute(step)
-                await conn.execute("DELETE FROM usage_schema")
-                await conn.execute("INSERT INTO usage_schema (version) VALUES (%s)", (version,))

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gateway.federation.service import QueryRecord
+from gateway.migrations import migrate_sqlite
 from gateway.usage import statements
 from gateway.usage.model import (
     QueryLog,
@@ -125,7 +126,10 @@ class SqliteUsageStore:
             db.execute("PRAGMA synchronous=NORMAL")
             # The registry writes to the same file from its own connection.
             db.execute("PRAGMA busy_timeout=5000")
-            _migrate(db, path)
+            migrate_sqlite(
+                db, MIGRATIONS, table="usage_schema", what="usage store", where=path,
+                error=UsageError,
+            )  # fmt: skip
         except sqlite3.Error as exc:
             db.close()
             raise UsageError(f"cannot open the SQLite usage store at {path}: {exc}") from exc
@@ -243,25 +247,3 @@ class SqliteUsageStore:
 
 def _since(since: datetime | None) -> str | None:
     return None if since is None else stamp(since)
-
-
-def _migrate(db: sqlite3.Connection, path: str) -> None:
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        db.execute("CREATE TABLE IF NOT EXISTS usage_schema (version INTEGER NOT NULL)")
-        current = db.execute("SELECT coalesce(max(version), 0) FROM usage_schema").fetchone()[0]
-        if current > SCHEMA_VERSION:
-            raise UsageError(
-                f"the usage store at {path} has schema version {current}, newer than this "
-                f"gateway's {SCHEMA_VERSION}; upgrade meshgate"
-            )
-        for version, steps in MIGRATIONS:
-            if version > current:
-                for step in steps:
-                    db.execute(step)
-                db.execute("DELETE FROM usage_schema")
-                db.execute("INSERT INTO usage_schema (version) VALUES (?)", (version,))
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
