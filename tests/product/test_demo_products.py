@@ -31,6 +31,12 @@ def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def get(url: str) -> httpx.Response:
+    # Results and certification run every quality rule on request (no cache in tests):
+    # on a loaded 2-core machine that can pass httpx's 5 s default. Behaviour, not speed.
+    return httpx.get(url, timeout=60)
+
+
 def test_there_are_demo_products() -> None:
     assert len(PRODUCTS) >= 5
 
@@ -43,27 +49,27 @@ def test_demo_product_is_served_from_its_generated_data(
     serve_app: Callable[[Any], str],
 ) -> None:
     base = serve_app(make_app(folder, root=demo_root))
-    meta = httpx.get(f"{base}/discover/metadata").json()
+    meta = get(f"{base}/discover/metadata").json()
     assert meta["id"] == load_descriptor(folder / "product.yaml").id
     for link in meta["contracts"]:
-        assert httpx.get(link["href"]).json()["id"] == link["id"]
+        assert get(link["href"]).json()["id"] == link["id"]
     written = json.loads((demo_root / "demo" / "data" / ".generated").read_text())["rows"]
-    health = httpx.get(f"{base}/observe/health").json()
+    health = get(f"{base}/observe/health").json()
     assert health["status"] == "UP", health
     for table in health["tables"]:
         # The generator's own record of what it wrote, per file of this product.
         files = [k for k in written if k.split("/")[-1].split(".")[0] == table["name"]]
         assert table["rowCount"] in {written[f] for f in files}, (table, files)
         assert table["rowCount"] > 0 and table["lastUpdated"]
-    results = httpx.get(f"{base}/observe/results").json()["results"]
+    results = get(f"{base}/observe/results").json()["results"]
     assert results
     broken = [r for r in results if r["passed"] is False or r.get("error")]
     assert broken == []
-    report = httpx.get(f"{base}/certify/report").json()
+    report = get(f"{base}/certify/report").json()
     assert report["status"] == "OK", report
-    artifact = next(a for a in httpx.get(f"{base}/discover/artifacts").json()["artifacts"]
+    artifact = next(a for a in get(f"{base}/discover/artifacts").json()["artifacts"]
                     if a["type"] == "table")  # fmt: skip
-    page = httpx.get(artifact["links"]["sample"]).json()
+    page = get(artifact["links"]["sample"]).json()
     assert len(page["rows"]) == min(10, next(
         t["rowCount"] for t in health["tables"] if t["name"] == artifact["name"]
     ))  # fmt: skip
