@@ -1,13 +1,16 @@
-"""Schema migrations for the gateway's own tables (registry, usage), on SQLite and
-PostgreSQL: an ordered list of ``(version, statements)`` applied once each, with the
-version kept in a one-row table. A database newer than the code is refused.
+"""Opening the gateway's own databases (registry, usage) on SQLite and PostgreSQL, and
+migrating their tables: an ordered list of ``(version, statements)`` applied once each,
+with the version kept in a one-row table. A database newer than the code is refused.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
+
+import psycopg
 
 from gateway.errors import GatewayError
 
@@ -82,3 +85,76 @@ async def migrate_postgres(
                     await conn.execute(statement)
                 await conn.execute(f"DELETE FROM {table}")
                 await conn.execute(f"INSERT INTO {table} (version) VALUES (%s)", (version,))
+
+
+def open_sqlite(
+    path: str,
+    migrations: Migrations,
+    *,
+    table: str,
+    what: str,
+    error: type[GatewayError],
+    pragmas: Sequence[str],
+    row_factory: Any = None,
+) -> sqlite3.Connection:
+    """A migrated autocommit connection to the SQLite file at ``path`` (or ``:memory:``),
+    its folder created if needed; any failure is ``error`` naming ``what`` and ``path``."""
+    try:
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit mode: transactions are opened explicitly where they matter.
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    except (sqlite3.Error, OSError) as exc:
+        raise error(f"cannot open the SQLite {what} at {path}: {exc}") from exc
+    try:
+        if row_factory is not None:
+            db.row_factory = row_factory
+        for pragma in pragmas:
+            db.execute(f"PRAGMA {pragma}")
+        migrate_sqlite(db, migrations, table=table, what=what, where=path, error=error)
+    except sqlite3.Error as exc:
+        db.close()
+        raise error(f"cannot open the SQLite {what} at {path}: {exc}") from exc
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+async def connect_postgres(
+    dsn: str, *, what: str, where: str, error: type[GatewayError], row_factory: Any = None
+) -> Any:
+    """An autocommit ``psycopg.AsyncConnection``; a failure is ``error`` naming ``where``."""
+    options: dict[str, Any] = {"autocommit": True, "connect_timeout": 10}
+    if row_factory is not None:
+        options["row_factory"] = row_factory
+    try:
+        return await psycopg.AsyncConnection.connect(dsn, **options)
+    except psycopg.Error as exc:
+        raise error(f"cannot connect to the {what} at {where}: {exc}") from exc
+
+
+async def open_postgres(
+    dsn: str,
+    migrations: Migrations,
+    *,
+    table: str,
+    what: str,
+    where: str,
+    error: type[GatewayError],
+    lock_key: int,
+    row_factory: Any = None,
+) -> Any:
+    """A connection to ``dsn`` whose tables are brought up to date."""
+    conn = await connect_postgres(dsn, what=what, where=where, error=error, row_factory=row_factory)
+    try:
+        await migrate_postgres(
+            conn, migrations, table=table, what=what, where=where, error=error, lock_key=lock_key
+        )
+    except psycopg.Error as exc:
+        await conn.close()
+        raise error(f"cannot open the {what} at {where}: {exc}") from exc
+    except BaseException:
+        await conn.close()
+        raise
+    return conn

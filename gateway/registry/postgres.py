@@ -17,7 +17,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
 
 from gateway.errors import RegistryError
-from gateway.migrations import migrate_postgres
+from gateway.migrations import connect_postgres, open_postgres
 from gateway.registry.model import RegisteredProduct
 from gateway.registry.rows import COLUMNS, fold, from_row, to_values
 from gateway.registry.store import check_page, key_taken
@@ -89,18 +89,10 @@ class PostgresRegistryStore:
     @classmethod
     async def open(cls, dsn: str) -> PostgresRegistryStore:
         """Connect to the database at ``dsn`` and bring its schema up to date."""
-        conn = await _connect(dsn)
-        try:
-            await migrate_postgres(
-                conn, MIGRATIONS, table="registry_schema", what="registry",
-                where=describe(dsn), error=RegistryError, lock_key=_MIGRATION_LOCK,
-            )  # fmt: skip
-        except psycopg.Error as exc:
-            await conn.close()
-            raise RegistryError(f"cannot open the registry at {describe(dsn)}: {exc}") from exc
-        except BaseException:
-            await conn.close()
-            raise
+        conn = await open_postgres(
+            dsn, MIGRATIONS, table="registry_schema", what="registry", where=describe(dsn),
+            error=RegistryError, lock_key=_MIGRATION_LOCK, row_factory=dict_row,
+        )  # fmt: skip
         return cls(conn, dsn)
 
     async def upsert(self, product: RegisteredProduct) -> RegisteredProduct:
@@ -233,12 +225,10 @@ def describe(dsn: str) -> str:
 
 
 async def _connect(dsn: str) -> Connection:
-    try:
-        return await psycopg.AsyncConnection.connect(
-            dsn, autocommit=True, row_factory=dict_row, connect_timeout=10
-        )
-    except psycopg.Error as exc:
-        raise RegistryError(f"cannot connect to the registry at {describe(dsn)}: {exc}") from exc
+    conn: Connection = await connect_postgres(
+        dsn, what="registry", where=describe(dsn), error=RegistryError, row_factory=dict_row
+    )
+    return conn
 
 
 async def _fetchone(conn: Connection, sql: str, args: Any) -> DictRow | None:

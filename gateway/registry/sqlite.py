@@ -15,11 +15,10 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 from os import PathLike
-from pathlib import Path
 from typing import Any, TypeVar
 
 from gateway.errors import RegistryError
-from gateway.migrations import migrate_sqlite
+from gateway.migrations import open_sqlite
 from gateway.registry.model import RegisteredProduct
 from gateway.registry.rows import COLUMNS, fold, from_row, to_values
 from gateway.registry.store import check_page, key_taken
@@ -85,27 +84,10 @@ class SqliteRegistryStore:
 
     @classmethod
     def _open(cls, path: str) -> SqliteRegistryStore:
-        try:
-            if path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            # Autocommit mode: transactions are opened explicitly where they matter.
-            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        except (sqlite3.Error, OSError) as exc:
-            raise RegistryError(f"cannot open the SQLite registry at {path}: {exc}") from exc
-        try:
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA busy_timeout=5000")
-            migrate_sqlite(
-                db, MIGRATIONS, table="registry_schema", what="registry", where=path,
-                error=RegistryError,
-            )  # fmt: skip
-        except sqlite3.Error as exc:
-            db.close()
-            raise RegistryError(f"cannot open the SQLite registry at {path}: {exc}") from exc
-        except BaseException:
-            db.close()
-            raise
+        db = open_sqlite(
+            path, MIGRATIONS, table="registry_schema", what="registry", error=RegistryError,
+            pragmas=("journal_mode=WAL", "busy_timeout=5000"), row_factory=sqlite3.Row,
+        )  # fmt: skip
         return cls(db, path)
 
     async def upsert(self, product: RegisteredProduct) -> RegisteredProduct:

@@ -19,7 +19,7 @@ import psycopg
 from psycopg.rows import TupleRow
 
 from gateway.federation.service import QueryRecord
-from gateway.migrations import migrate_postgres
+from gateway.migrations import connect_postgres, open_postgres
 from gateway.registry.postgres import describe
 from gateway.usage import statements
 from gateway.usage.model import (
@@ -109,18 +109,10 @@ class PostgresUsageStore:
     @classmethod
     async def open(cls, dsn: str) -> PostgresUsageStore:
         """Connect to the database at ``dsn`` and bring the usage tables up to date."""
-        conn = await _connect(dsn)
-        try:
-            await migrate_postgres(
-                conn, MIGRATIONS, table="usage_schema", what="usage store",
-                where=describe(dsn), error=UsageError, lock_key=_MIGRATION_LOCK,
-            )  # fmt: skip
-        except psycopg.Error as exc:
-            await conn.close()
-            raise UsageError(f"cannot open the usage store at {describe(dsn)}: {exc}") from exc
-        except BaseException:
-            await conn.close()
-            raise
+        conn = await open_postgres(
+            dsn, MIGRATIONS, table="usage_schema", what="usage store", where=describe(dsn),
+            error=UsageError, lock_key=_MIGRATION_LOCK,
+        )  # fmt: skip
         return cls(conn, dsn)
 
     async def record(self, entry: QueryRecord) -> None:
@@ -229,7 +221,7 @@ def _since(since: datetime | None) -> datetime | None:
 
 
 async def _connect(dsn: str) -> Connection:
-    try:
-        return await psycopg.AsyncConnection.connect(dsn, autocommit=True, connect_timeout=10)
-    except psycopg.Error as exc:
-        raise UsageError(f"cannot connect to the usage store at {describe(dsn)}: {exc}") from exc
+    conn: Connection = await connect_postgres(
+        dsn, what="usage store", where=describe(dsn), error=UsageError
+    )
+    return conn

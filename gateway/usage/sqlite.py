@@ -17,11 +17,10 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 from os import PathLike
-from pathlib import Path
 from typing import Any, TypeVar
 
 from gateway.federation.service import QueryRecord
-from gateway.migrations import migrate_sqlite
+from gateway.migrations import open_sqlite
 from gateway.usage import statements
 from gateway.usage.model import (
     QueryLog,
@@ -115,27 +114,11 @@ class SqliteUsageStore:
 
     @classmethod
     def _open(cls, path: str) -> SqliteUsageStore:
-        try:
-            if path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        except (sqlite3.Error, OSError) as exc:
-            raise UsageError(f"cannot open the SQLite usage store at {path}: {exc}") from exc
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            # The registry writes to the same file from its own connection.
-            db.execute("PRAGMA busy_timeout=5000")
-            migrate_sqlite(
-                db, MIGRATIONS, table="usage_schema", what="usage store", where=path,
-                error=UsageError,
-            )  # fmt: skip
-        except sqlite3.Error as exc:
-            db.close()
-            raise UsageError(f"cannot open the SQLite usage store at {path}: {exc}") from exc
-        except BaseException:
-            db.close()
-            raise
+        # busy_timeout: the registry writes to the same file from its own connection.
+        db = open_sqlite(
+            path, MIGRATIONS, table="usage_schema", what="usage store", error=UsageError,
+            pragmas=("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=5000"),
+        )  # fmt: skip
         return cls(db, path)
 
     async def record(self, entry: QueryRecord) -> None:
