@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
 import enum
-import uuid
-from typing import Annotated, Any, cast
+from typing import Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from gateway.federation.json_values import to_json
 from gateway.federation.service import Answer, Page
 
 
@@ -67,21 +65,6 @@ UNORDERED = (
 )
 
 
-def _json_value(value: Any) -> Any:
-    """A value as JSON carries it (dates as ISO strings, decimals as numbers)."""
-    if isinstance(value, dt.date | dt.datetime | dt.time):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, uuid.UUID | bytes):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [_json_value(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _json_value(v) for k, v in value.items()}
-    return value
-
-
 def caller_of(info: Info) -> str | None:
     """Who asks: the client address until identity lands (see docs/sql.md)."""
     request = info.context.request
@@ -96,7 +79,7 @@ def sql_result(answer: Answer, page: Page | None = None) -> SqlResult:
     warnings = [UNORDERED] if paged and page is not None and not page.ordered else []
     return SqlResult(
         columns=[SqlColumn(name=n, type=str(t)) for n, t in result.columns],
-        rows=cast(JSON, [[_json_value(v) for v in row] for row in result.rows]),
+        rows=cast(JSON, [to_json(row) for row in result.rows]),
         row_count=len(result.rows),
         truncated=result.truncated,
         elapsed_ms=round(result.elapsed_ms, 3),

@@ -10,14 +10,11 @@ A client that goes away cancels the engine's query.
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
-import decimal
+import abc
 import io
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -26,6 +23,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from gateway.errors import BadRequest, GatewayError
+from gateway.federation.json_values import json_default
 from gateway.federation.streaming import ResultStream
 
 log = logging.getLogger(__name__)
@@ -123,15 +121,17 @@ async def _body(stream: ResultStream, encoder: _Encoder) -> AsyncIterator[bytes]
         await stream.aclose()
 
 
-class _Encoder:
+class _Encoder(abc.ABC):
+    """Turns record batches into the bytes of one format; subclasses say how."""
+
     def __init__(self, schema: pa.Schema) -> None:
         self.schema = schema
 
     def start(self) -> bytes:
         return b""
 
-    def batch(self, batch: pa.RecordBatch) -> bytes:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def batch(self, batch: pa.RecordBatch) -> bytes: ...
 
     def end(self) -> bytes:
         return b""
@@ -156,18 +156,8 @@ class JsonLinesEncoder(_Encoder):
     """One JSON object per row, keyed by column name, dates as ISO text."""
 
     def batch(self, batch: pa.RecordBatch) -> bytes:
-        lines = [json.dumps(row, default=_json_default) for row in batch.to_pylist()]
+        lines = [json.dumps(row, default=json_default) for row in batch.to_pylist()]
         return ("\n".join(lines) + "\n").encode() if lines else b""
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, dt.date | dt.datetime | dt.time):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode()
-    return str(value)
 
 
 class ArrowEncoder(_Encoder):
