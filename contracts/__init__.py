@@ -25,8 +25,10 @@ from contracts.odps import (
     parse_descriptor,
 )
 from contracts.oors import ObservabilityResult, parse_result
+from contracts.versions import version_key
 
 __all__ = [
+    "version_key",
     "KINDS",
     "SUPPORTED_API_VERSIONS",
     "ContractDocument",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from contracts.versions import version_key
 from gateway.errors import ContractNotFound, UpstreamBadResponse
 from gateway.upstream import Fetched
 
@@ -51,7 +52,7 @@ async def find_contract(
                 found.append((product, link.href, link.version))
     if not found:
         return None
-    return max(found, key=lambda f: _semver_key(f[2]))
+    return max(found, key=lambda f: version_key(f[2]))
 
 
 async def contract_document(
@@ -74,9 +75,3 @@ async def contract_document(
             )
         publisher, href, version = hit
     return publisher.id, await fetch(ctx, href, publisher.id)
-
-
-def _semver_key(version: str) -> tuple[Any, ...]:
-    """Order versions numerically where they are numbers (``1.10.0`` > ``1.9.0``)."""
-    parts = version.lstrip("v").replace("-", ".").split(".")
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)

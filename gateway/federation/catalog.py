@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from contracts import load_contract, load_descriptor
+from contracts.versions import version_key
 
 DEFAULT_TRINO_CATALOGS: Mapping[str, str] = {"postgres": "demo_pg", "mysql": "demo_mariadb"}
 DEFAULT_DUCKDB_CATALOGS: Mapping[str, str] = {"postgres": "demo_pg"}
@@ -95,15 +96,6 @@ class Catalog(Protocol):
     def tables(self) -> Sequence[CatalogTable]: ...
 
     def get(self, logical: str) -> CatalogTable | None: ...
-
-
-def version_key(version: str) -> tuple[tuple[int, str], ...]:
-    """A sort key ordering semantic versions numerically.
-
-    >>> sorted(["1.10.0", "1.9.0", "2.0.0"], key=version_key)
-    ['1.9.0', '1.10.0', '2.0.0']
-    """
-    return tuple((int(p), "") if p.isdigit() else (-1, p) for p in re.split(r"[.+-]", version))
 
 
 class StaticCatalog:
