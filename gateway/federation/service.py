@@ -30,6 +30,7 @@ from gateway.federation.paging import (
 )
 from gateway.federation.planner import Plan, plan
 from gateway.federation.streaming import ResultStream, start_stream
+from gateway.identity import Principal
 from gateway.registry import Registry
 from gateway.settings import Settings
 from gateway.upstream import UpstreamFetcher
@@ -73,6 +74,8 @@ class QueryRecord:
     elapsed_ms: float
     plan: Plan | None  # None when the planner refused the statement
     at: datetime
+    principal: Principal | None = None  # who asked (None: an internal caller)
+    request_id: str | None = None
 
 
 class UsageRecorder(Protocol):
@@ -159,10 +162,31 @@ class Federation:
             raise BadRequest(f"maxRows: expected 1 to {limit}, got {max_rows}", argument="maxRows")
         return max_rows
 
-    async def plan(self, sql: str, engine: str | None, max_rows: int | None) -> Plan:
+    async def _plan(
+        self,
+        sql: str,
+        catalog: StaticCatalog,
+        engine: str,
+        *,
+        max_rows: int | None,
+        principal: Principal | None,
+    ) -> Plan:
+        """The one place a statement is planned (checked and rewritten) for a caller."""
+        return plan(sql, catalog, engine, max_rows=max_rows)
+
+    async def plan(
+        self,
+        sql: str,
+        engine: str | None,
+        max_rows: int | None,
+        *,
+        principal: Principal | None = None,
+    ) -> Plan:
         name = self._engine_name(engine)
         catalog = await self.catalog()
-        return plan(sql, catalog, name, max_rows=self._row_cap(max_rows))
+        return await self._plan(
+            sql, catalog, name, max_rows=self._row_cap(max_rows), principal=principal
+        )
 
     async def run(
         self,
@@ -172,6 +196,8 @@ class Federation:
         max_rows: int | None = None,
         caller: str | None = None,
         offset: int = 0,
+        principal: Principal | None = None,
+        request_id: str | None = None,
     ) -> Answer:
         """Check, rewrite and run ``sql``; nothing reaches an engine before the planner agrees.
 
@@ -186,17 +212,22 @@ class Federation:
             cap = self._row_cap(max_rows)
             catalog = await self.catalog()
             if offset:
-                checked = window(plan(sql, catalog, name, max_rows=None), cap + 1, offset)
+                whole = await self._plan(sql, catalog, name, max_rows=None, principal=principal)
+                checked = window(whole, cap + 1, offset)
             else:
-                checked = plan(sql, catalog, name, max_rows=cap)
+                checked = await self._plan(sql, catalog, name, max_rows=cap, principal=principal)
             runner = await self._engine(name, catalog)
             result = await runner.execute(
                 checked, timeout_s=self._settings.sql_timeout_seconds, max_rows=cap
             )
         except GatewayError as exc:
-            await self._record(caller, sql, name, exc.code, 0, started, checked)
+            await self._record(
+                caller, sql, name, exc.code, 0, started, checked, principal, request_id
+            )
             raise
-        await self._record(caller, sql, name, "ok", len(result.rows), started, checked)
+        await self._record(
+            caller, sql, name, "ok", len(result.rows), started, checked, principal, request_id
+        )
         return Answer(plan=checked, result=result, engine=name)
 
     async def _record(
@@ -208,6 +239,8 @@ class Federation:
         rows: int,
         started: float,
         checked: Plan | None,
+        principal: Principal | None = None,
+        request_id: str | None = None,
     ) -> None:
         if self.recorder is None:
             return
@@ -220,6 +253,8 @@ class Federation:
             elapsed_ms=(time.perf_counter() - started) * 1000,
             plan=checked,
             at=datetime.now(UTC),
+            principal=principal,
+            request_id=request_id,
         )
         try:
             await self.recorder.record(entry)
@@ -234,6 +269,8 @@ class Federation:
         max_rows: int | None = None,
         after: str | None = None,
         caller: str | None = None,
+        principal: Principal | None = None,
+        request_id: str | None = None,
     ) -> Page:
         """One page of ``sql``'s result: the rows after cursor ``after`` (from the start
         when ``None``), at most ``max_rows``, and the cursor of the next page.
@@ -246,9 +283,18 @@ class Federation:
         key = ""
         if after is not None:
             catalog = await self.catalog()
-            key = query_key(plan(sql, catalog, name, max_rows=None), name)
+            whole = await self._plan(sql, catalog, name, max_rows=None, principal=principal)
+            key = query_key(whole, name)
             offset = decode_cursor(after, key)
-        answer = await self.run(sql, engine=name, max_rows=max_rows, caller=caller, offset=offset)
+        answer = await self.run(
+            sql,
+            engine=name,
+            max_rows=max_rows,
+            caller=caller,
+            offset=offset,
+            principal=principal,
+            request_id=request_id,
+        )
         key = key or query_key(answer.plan, name)
         end = offset + len(answer.result.rows)
         return Page(
@@ -266,6 +312,8 @@ class Federation:
         engine: str | None = None,
         caller: str | None = None,
         batch_rows: int = 10_000,
+        principal: Principal | None = None,
+        request_id: str | None = None,
     ) -> ResultStream:
         """Start ``sql`` and hand back its whole result as a stream of Arrow batches.
 
@@ -280,12 +328,14 @@ class Federation:
         limit = self._settings.sql_stream_max_rows
 
         async def finished(outcome: str, rows: int) -> None:
-            await self._record(caller, sql, name, outcome, rows, started, checked)
+            await self._record(
+                caller, sql, name, outcome, rows, started, checked, principal, request_id
+            )
 
         try:
             name = self._engine_name(engine)
             catalog = await self.catalog()
-            checked = plan(sql, catalog, name, max_rows=limit)
+            checked = await self._plan(sql, catalog, name, max_rows=limit, principal=principal)
             runner = await self._engine(name, catalog)
             return await start_stream(
                 runner,
@@ -299,10 +349,14 @@ class Federation:
             await finished(exc.code, 0)
             raise
 
-    async def explain(self, sql: str, *, engine: str | None = None) -> str:
+    async def explain(
+        self, sql: str, *, engine: str | None = None, principal: Principal | None = None
+    ) -> str:
         name = self._engine_name(engine)
         catalog = await self.catalog()
-        checked = plan(sql, catalog, name, max_rows=self._settings.sql_max_rows)
+        checked = await self._plan(
+            sql, catalog, name, max_rows=self._settings.sql_max_rows, principal=principal
+        )
         return await (await self._engine(name, catalog)).explain(checked)
 
     async def close(self) -> None:
