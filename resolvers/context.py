@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gateway.identity import Principal, principal_of, request_id_of
 from gateway.services import Services
 
 if TYPE_CHECKING:
@@ -23,6 +24,15 @@ class RequestContext:
     response: Any = None
     # Staleness notes gathered while resolving; sent as `extensions.warnings`.
     warnings: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def principal(self) -> Principal:
+        """Who asks (anonymous when the request carries no credentials)."""
+        return principal_of(getattr(self.request, "scope", None))
+
+    @property
+    def request_id(self) -> str | None:
+        return request_id_of(getattr(self.request, "scope", None))
 
     def warn(self, message: str, *, code: str, product_id: str | None) -> None:
         note = {"code": code, "message": message, "productId": product_id}

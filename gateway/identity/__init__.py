@@ -9,5 +9,17 @@ from gateway.identity.principal import (
     Principal,
     normalise_roles,
 )
+from gateway.identity.scope import PRINCIPAL_KEY, REQUEST_ID_KEY, bind, principal_of, request_id_of
 
-__all__ = ["ADMIN_ROLE", "ANONYMOUS", "OWNER_PREFIX", "Principal", "normalise_roles"]
+__all__ = [
+    "ADMIN_ROLE",
+    "ANONYMOUS",
+    "OWNER_PREFIX",
+    "PRINCIPAL_KEY",
+    "REQUEST_ID_KEY",
+    "Principal",
+    "bind",
+    "normalise_roles",
+    "principal_of",
+    "request_id_of",
+]
