@@ -131,3 +131,15 @@ class ColumnNotFound(GatewayError):
     """A SQL statement names a column the table's contract does not declare."""
 
     code = "COLUMN_NOT_FOUND"
+
+
+class SqlPlanTimeout(SqlTooLarge):
+    """Planning a SQL statement took longer than ``sql_plan_timeout_seconds``."""
+
+    code = "SQL_PLAN_TIMEOUT"
+
+
+class SqlResultTooLarge(GatewayError):
+    """A SQL answer (or one streamed row) has more bytes than ``sql_max_result_bytes``."""
+
+    code = "SQL_RESULT_TOO_LARGE"

@@ -50,6 +50,24 @@ class Settings:
     data_root: str = _setting(".", "Folder that local contract server paths are relative to.")
     graphiql: bool = _setting(True, "Serve GraphiQL on GET /graphql.")
     log_level: str = _setting("info", "Logging level.")
+    sql_max_bytes: int = _setting(256 * 1024, "Largest SQL statement accepted, in bytes.")
+    sql_max_depth: int = _setting(32, "Deepest nesting of parentheses and CASE in a SQL statement.")
+    sql_max_nodes: int = _setting(
+        20_000, "Most tokens, then syntax-tree nodes, of a SQL statement."
+    )
+    sql_max_tree_depth: int = _setting(100, "Deepest syntax tree of a SQL statement.")
+    sql_max_joins: int = _setting(32, "Most joins (comma joins included) in one SQL statement.")
+    sql_max_output_bytes: int = _setting(
+        1024 * 1024, "Largest engine SQL the planner may write from one statement, in bytes."
+    )
+    sql_plan_timeout_seconds: float = _setting(
+        5.0, "Planning a SQL statement longer than this is refused (SQL_PLAN_TIMEOUT)."
+    )
+    sql_plan_workers: int = _setting(2, "Threads that plan SQL statements, off the event loop.")
+    sql_max_result_bytes: int = _setting(
+        4 * 1024 * 1024,
+        "Largest SQL answer (and largest streamed row), in bytes (SQL_RESULT_TOO_LARGE).",
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

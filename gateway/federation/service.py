@@ -28,7 +28,8 @@ from gateway.federation.paging import (
     query_key,
     window,
 )
-from gateway.federation.planner import Plan, plan
+from gateway.federation.planner import Plan, PlannerLimits
+from gateway.federation.planning import Planner
 from gateway.federation.streaming import ResultStream, start_stream
 from gateway.identity import Principal
 from gateway.registry import Registry
@@ -99,6 +100,11 @@ class Federation:
         self._catalog: StaticCatalog | None = None
         self._duckdb: DuckDBEngine | None = None
         self._trino: TrinoEngine | None = None
+        self._planner = Planner(
+            PlannerLimits.from_settings(settings),
+            workers=settings.sql_plan_workers,
+            timeout_s=settings.sql_plan_timeout_seconds,
+        )
         if settings.trino_url:
             self._trino = TrinoEngine(TrinoSettings(url=settings.trino_url))
 
@@ -171,8 +177,9 @@ class Federation:
         max_rows: int | None,
         principal: Principal | None,
     ) -> Plan:
-        """The one place a statement is planned (checked and rewritten) for a caller."""
-        return plan(sql, catalog, engine, max_rows=max_rows)
+        """The one place a statement is planned (checked and rewritten) for a caller:
+        off the event loop, within ``sql_plan_timeout_seconds``."""
+        return await self._planner.plan(sql, catalog, engine, max_rows=max_rows)
 
     async def plan(
         self,
@@ -218,7 +225,10 @@ class Federation:
                 checked = await self._plan(sql, catalog, name, max_rows=cap, principal=principal)
             runner = await self._engine(name, catalog)
             result = await runner.execute(
-                checked, timeout_s=self._settings.sql_timeout_seconds, max_rows=cap
+                checked,
+                timeout_s=self._settings.sql_timeout_seconds,
+                max_rows=cap,
+                max_bytes=self._settings.sql_max_result_bytes,
             )
         except GatewayError as exc:
             await self._record(
@@ -343,6 +353,7 @@ class Federation:
                 max_rows=limit,
                 timeout_s=self._settings.sql_timeout_seconds,
                 batch_rows=batch_rows,
+                max_row_bytes=self._settings.sql_max_result_bytes,
                 on_end=finished,
             )
         except GatewayError as exc:
@@ -360,6 +371,7 @@ class Federation:
         return await (await self._engine(name, catalog)).explain(checked)
 
     async def close(self) -> None:
+        self._planner.close()
         if self._duckdb is not None:
             await self._duckdb.close()
         if self._trino is not None:

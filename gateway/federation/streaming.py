@@ -19,9 +19,11 @@ import pyarrow as pa
 
 from gateway.errors import GatewayError, SqlEngineError, SqlTimeout
 from gateway.federation.engines import DuckDBEngine, Engine
+from gateway.federation.engines.messages import public_message
 from gateway.federation.engines.trino_engine import TrinoEngine, arrow_type
 from gateway.federation.paging import window
 from gateway.federation.planner import Plan
+from gateway.federation.result_size import check_batch_rows
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ class ResultStream:
         *,
         max_rows: int,
         on_end: OnEnd,
+        max_row_bytes: int | None = None,
     ) -> None:
         self.plan = plan
         self.engine = plan.engine
@@ -63,6 +66,7 @@ class ResultStream:
         self._first = first
         self._pump = pump
         self._max_rows = max_rows
+        self._max_row_bytes = max_row_bytes
         self._on_end = on_end
         self._outcome = "CANCELLED"  # unless the read reaches the end or fails
         self._closed = False
@@ -81,6 +85,7 @@ class ResultStream:
             raise
 
     def _count(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        check_batch_rows(batch, self._max_row_bytes)  # one row may hold a whole table
         room = self._max_rows - self.rows
         if batch.num_rows > room:
             self.rows = self._max_rows
@@ -174,7 +179,9 @@ class _Pump:
 def _coded(exc: BaseException) -> GatewayError:
     if isinstance(exc, GatewayError):
         return exc
-    return SqlEngineError(f"the engine failed while streaming: {type(exc).__name__}: {exc}")
+    log.debug("stream failed: %s: %s", type(exc).__name__, str(exc).splitlines()[:1])
+    detail = public_message(str(exc))
+    return SqlEngineError(f"the engine failed while streaming: {type(exc).__name__}: {detail}")
 
 
 async def start_stream(
@@ -185,6 +192,7 @@ async def start_stream(
     timeout_s: float,
     batch_rows: int,
     on_end: OnEnd,
+    max_row_bytes: int | None = None,
 ) -> ResultStream:
     """Start ``checked`` on ``runner`` and wait for its first batch (or its failure)."""
     pump = _open(runner, checked, timeout_s=timeout_s, batch_rows=batch_rows)
@@ -208,7 +216,9 @@ async def start_stream(
     except BaseException:
         pump.stop()
         raise
-    return ResultStream(checked, schema, first, pump, max_rows=max_rows, on_end=on_end)
+    return ResultStream(
+        checked, schema, first, pump, max_rows=max_rows, on_end=on_end, max_row_bytes=max_row_bytes
+    )
 
 
 def _open(runner: Engine, checked: Plan, *, timeout_s: float, batch_rows: int) -> _Pump:

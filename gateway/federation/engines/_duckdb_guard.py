@@ -10,12 +10,16 @@ a data folder nor ``postgres_query`` through the attached database can run.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
 import duckdb
 
 from gateway.errors import SqlEngineError, SqlMemoryLimit, SqlTimeout
+from gateway.federation.engines.messages import public_message
+
+log = logging.getLogger(__name__)
 
 # Table functions that read nothing outside the query itself.
 ALLOWED_TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest"})
@@ -51,7 +55,7 @@ def _check(cursor: duckdb.DuckDBPyConnection, sql: str) -> None:
     found = cursor.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()
     tree = json.loads(found[0]) if found else {"error": True}
     if tree.get("error"):
-        raise SqlEngineError(str(tree.get("error_message", "unparsable statement")))
+        raise SqlEngineError(public_message(str(tree.get("error_message", "unparsable"))))
     for name in table_functions(tree):
         if name.lower() not in ALLOWED_TABLE_FUNCTIONS:
             raise SqlEngineError(f"table function {name}() is not allowed", reason="table_function")
@@ -84,12 +88,14 @@ def first_line(error: BaseException) -> str:
 
 
 def translate(error: duckdb.Error, *, timed_out: bool, timeout_s: float | None) -> SqlEngineError:
-    """The gateway error for a DuckDB exception (the only place they are mapped)."""
+    """The gateway error for a DuckDB exception (the only place they are mapped); its
+    message is the engine's first line without values or paths (``public_message``)."""
     if isinstance(error, duckdb.InterruptException) or timed_out:
         limit = "its time limit" if timeout_s is None else f"{timeout_s:g} s"
         return SqlTimeout(
             f"the query ran longer than {limit} and was interrupted", timeout_s=timeout_s
         )
+    log.debug("duckdb: %s", first_line(error))
     if isinstance(error, duckdb.OutOfMemoryException):
-        return SqlMemoryLimit(first_line(error))
-    return SqlEngineError(first_line(error), engine="duckdb")
+        return SqlMemoryLimit(public_message(str(error)))
+    return SqlEngineError(public_message(str(error)), engine="duckdb")

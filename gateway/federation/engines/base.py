@@ -35,8 +35,11 @@ class Engine(Protocol):
 
     name: str
 
-    async def execute(self, plan: Plan, *, timeout_s: float, max_rows: int) -> Result:
-        """Run ``plan``; at most ``max_rows`` rows, interrupted after ``timeout_s``."""
+    async def execute(
+        self, plan: Plan, *, timeout_s: float, max_rows: int, max_bytes: int | None = None
+    ) -> Result:
+        """Run ``plan``; at most ``max_rows`` rows, interrupted after ``timeout_s``;
+        ``SQL_RESULT_TOO_LARGE`` once the rows pass ``max_bytes`` (None: no byte cap)."""
         ...
 
     async def explain(self, plan: Plan) -> str:

@@ -34,6 +34,7 @@ from gateway.federation.engines import _duckdb_sources as sources
 from gateway.federation.engines._duckdb_guard import check_statement, first_line, translate
 from gateway.federation.engines._watchdog import Alarm, Watchdog
 from gateway.federation.engines.base import Result
+from gateway.federation.result_size import ResultBudget, fetch_within
 
 if TYPE_CHECKING:
     from gateway.federation.catalog import CatalogTable
@@ -184,10 +185,15 @@ class DuckDBEngine:
 
     # -- queries ---------------------------------------------------------------------
 
-    async def execute(self, plan: Plan, *, timeout_s: float, max_rows: int) -> Result:
-        """Run ``plan.sql``; the first ``max_rows`` rows, ``truncated`` if there were more."""
+    async def execute(
+        self, plan: Plan, *, timeout_s: float, max_rows: int, max_bytes: int | None = None
+    ) -> Result:
+        """Run ``plan.sql``; the first ``max_rows`` rows, ``truncated`` if there were more;
+        ``SQL_RESULT_TOO_LARGE`` once the rows read pass ``max_bytes``."""
         self._check_tables(plan)
-        return await self.run_sql(plan.sql, timeout_s=timeout_s, max_rows=max_rows)
+        return await self.run_sql(
+            plan.sql, timeout_s=timeout_s, max_rows=max_rows, max_bytes=max_bytes
+        )
 
     async def explain(self, plan: Plan, *, timeout_s: float = 30.0) -> str:
         """DuckDB's physical plan of ``plan.sql`` (``EXPLAIN``), without running it."""
@@ -195,9 +201,11 @@ class DuckDBEngine:
         text: str = await self._submit(self._explain, plan.sql, timeout_s)
         return text
 
-    async def run_sql(self, sql: str, *, timeout_s: float, max_rows: int) -> Result:
+    async def run_sql(
+        self, sql: str, *, timeout_s: float, max_rows: int, max_bytes: int | None = None
+    ) -> Result:
         """Run engine-dialect SQL that already passed the planner (tests, benchmarks)."""
-        result: Result = await self._submit(self._fetch, sql, timeout_s, max_rows)
+        result: Result = await self._submit(self._fetch, sql, timeout_s, max_rows, max_bytes)
         return result
 
     def stream_batches(
@@ -312,11 +320,15 @@ class DuckDBEngine:
 
     @staticmethod
     def _fetch(
-        cursor: duckdb.DuckDBPyConnection, sql: str, started: float, max_rows: int
+        cursor: duckdb.DuckDBPyConnection,
+        sql: str,
+        started: float,
+        max_rows: int,
+        max_bytes: int | None,
     ) -> Result:
         cursor.execute(sql)
         columns = tuple((str(d[0]), str(d[1])) for d in cursor.description or ())
-        rows = cursor.fetchmany(max_rows + 1)
+        rows = fetch_within(cursor, max_rows, ResultBudget(max_bytes))
         return Result(
             columns=columns,
             rows=rows[:max_rows],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +23,10 @@ from trino.exceptions import HttpError, TrinoConnectionError, TrinoQueryError
 
 from gateway.errors import EngineUnavailable, GatewayError, SqlEngineError, SqlInvalid, SqlTimeout
 from gateway.federation.engines.base import Result
+from gateway.federation.engines.messages import public_message
+from gateway.federation.result_size import ResultBudget, fetch_within
+
+log = logging.getLogger(__name__)
 
 # Trino error names that mean "the query ran out of time".
 _TIMEOUT_ERRORS = frozenset({"EXCEEDED_TIME_LIMIT", "EXCEEDED_CPU_LIMIT", "USER_CANCELED"})
@@ -36,7 +41,8 @@ class TrinoSettings:
 
 
 def translate_trino_error(exc: BaseException) -> GatewayError:
-    """Our coded error for a failure of the trino client, with the useful message.
+    """Our coded error for a failure of the trino client: the error's name and its first
+    line without values or paths (``public_message``).
 
     >>> translate_trino_error(TrinoConnectionError("refused")).code
     'ENGINE_UNAVAILABLE'
@@ -45,7 +51,8 @@ def translate_trino_error(exc: BaseException) -> GatewayError:
         return exc
     if isinstance(exc, TrinoQueryError):
         name = exc.error_name or "ERROR"
-        message = exc.message.splitlines()[0] if exc.message else name
+        log.debug("trino: %s: %s", name, (exc.message or "").splitlines()[:1])
+        message = public_message(exc.message) if exc.message else name
         if name in _TIMEOUT_ERRORS:
             return SqlTimeout(f"Trino stopped the query: {message}", engine="trino")
         if name == "SYNTAX_ERROR":
@@ -85,16 +92,24 @@ class TrinoEngine:
         )
         return connection.cursor()
 
-    async def execute(self, plan: Any, *, timeout_s: float, max_rows: int) -> Result:
-        """Run ``plan.sql``; at most ``max_rows`` rows come back, ``truncated`` says if more."""
+    async def execute(
+        self, plan: Any, *, timeout_s: float, max_rows: int, max_bytes: int | None = None
+    ) -> Result:
+        """Run ``plan.sql``; at most ``max_rows`` rows come back, ``truncated`` says if more;
+        ``SQL_RESULT_TOO_LARGE`` (and the query cancelled) once they pass ``max_bytes``."""
         cursor = self._cursor(timeout_s)
         started = self._clock()
 
         def run() -> tuple[list[tuple[str, str]], list[tuple[Any, ...]]]:
             cursor.execute(plan.sql)
-            rows = cursor.fetchmany(max_rows + 1)
+            try:
+                rows = fetch_within(cursor, max_rows, ResultBudget(max_bytes))
+            except GatewayError:
+                with contextlib.suppress(Exception):  # stop reading: end it on the server
+                    cursor.cancel()
+                raise
             columns = [(d.name, d.type_code) for d in cursor.description or []]
-            return columns, [tuple(r) for r in rows]
+            return columns, rows
 
         columns, rows = await self._run(cursor, run, timeout_s)
         return Result(

@@ -10,7 +10,8 @@ enclosing scope, for correlated subqueries); the columns read from each table ar
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import NoReturn
 
 from sqlglot import exp
 from sqlglot.errors import OptimizeError
@@ -58,42 +59,104 @@ def qualify_columns(
 def _check_qualified(
     tree: exp.Expr, tables: Mapping[TableKey, CatalogTable], *, before: bool
 ) -> dict[TableKey, tuple[str, ...]]:
-    """Refuse references to undeclared columns; the columns read, per table."""
+    """Refuse references to undeclared columns; the columns read, per table.
+
+    Before ``qualify`` only the references sqlglot lists in a scope are checked (an early,
+    precise message); after it EVERY column node of the tree must resolve (see
+    :func:`_check_column`), wherever it stands (HAVING, ORDER BY, window, join).
+    """
     used: dict[TableKey, set[str]] = {key: set() for key in tables}
+    seen: set[int] = set()
     for scope in traverse_scope(tree):
-        for column in scope.columns:
-            if not column.table:
-                if _output_name(scope, column):
-                    continue  # ORDER BY of a UNION names the union's output columns
-                if not before:
-                    _unresolved(column, scope, tables)
+        columns: Iterable[exp.Expr] = scope.columns if before else scope.walk()
+        for column in columns:
+            if not isinstance(column, exp.Column):
                 continue
-            source = _source(scope, column.table)
-            if source is None:
-                if before:
-                    continue  # qualify may still resolve it (a USING column, an outer alias)
+            seen.add(id(column))
+            _check_column(column, scope, tables, used, before=before)
+    if not before:
+        for column in tree.find_all(exp.Column):
+            if id(column) not in seen:  # in no scope: nothing says what it reads
                 raise ColumnNotFound(
-                    f"column {column.sql(dialect=READ)} names no table or alias of its query",
-                    column=column.name,
+                    f"column {column.sql(dialect=READ)} cannot be resolved", column=column.name
                 )
-            if isinstance(source, exp.Table):
-                key = table_key(source)
-                table = tables.get(key) if key is not None else None
-                if table is None:
-                    continue  # a CTE referenced by name: its own scope is checked
-                declared = table.column(column.name)
-                if declared is None:
-                    raise _not_declared(column.name, table)
-                used[key].add(declared.name)  # type: ignore[index]
     return {
         key: tuple(c.name for c in tables[key].columns if c.name in names)
         for key, names in used.items()
     }
 
 
+def _check_column(
+    column: exp.Column,
+    scope: Scope,
+    tables: Mapping[TableKey, CatalogTable],
+    used: dict[TableKey, set[str]],
+    *,
+    before: bool,
+) -> None:
+    """Accept ``column`` only if it names a declared column of a catalog table, an output
+    column of a subquery or CTE of its scope, or (unqualified) an output name of its own
+    query in ORDER BY; record the declared columns read."""
+    if column.args.get("db") or column.args.get("catalog"):
+        if before:
+            return  # qualify turns domain.product.table.column into alias.column
+        raise ColumnNotFound(
+            f"column {column.sql(dialect=READ)}: qualify columns with a table alias",
+            column=column.name,
+        )
+    if not column.table:
+        if _output_name(scope, column) or before:
+            return  # before: qualify may still resolve it (a USING column, an outer alias)
+        _unresolved(column, scope, tables)
+    source = _source(scope, column.table)
+    if source is None:
+        if before:
+            return
+        raise ColumnNotFound(
+            f"column {column.sql(dialect=READ)} names no table or alias of its query",
+            column=column.name,
+        )
+    if isinstance(source, exp.Table):
+        key = table_key(source)
+        table = tables.get(key) if key is not None else None
+        if table is None:
+            if before:
+                return  # a CTE by name: qualify resolves it
+            # Every mesh table is in ``tables`` and every visible CTE is a scope: this
+            # name is neither, and the engine would read a relation of its own.
+            raise SqlNotAllowed(f"{source.sql(dialect=READ)} is not a table of the mesh")
+        declared = table.column(column.name)
+        if declared is None:
+            raise _not_declared(column.name, table)
+        used[key].add(declared.name)  # type: ignore[index]
+        return
+    if before or not isinstance(source, Scope):
+        return  # VALUES and other sources that read no table
+    query = source.expression
+    if isinstance(query, exp.Query) and not _outputs(query, column.name):
+        raise ColumnNotFound(
+            f"column {column.sql(dialect=READ)} is not an output column of {column.table}",
+            column=column.name,
+        )
+
+
+def _outputs(query: exp.Query, name: str) -> bool:
+    """Whether ``query`` has an output column called ``name`` (case-insensitive)."""
+    wanted = name.lower()
+    return any(str(n).lower() == wanted for n in query.named_selects)
+
+
 def _output_name(scope: Scope, column: exp.Column) -> bool:
+    """An unqualified name that means an output column of its own query: in the ORDER BY
+    of a set operation, or in the ORDER BY of a SELECT that has an output of that name.
+    Elsewhere (WHERE, HAVING, GROUP BY) an engine may bind it to a table's column."""
     query = scope.expression
-    return isinstance(query, exp.SetOperation) and column.name in query.named_selects
+    if not isinstance(query, exp.Query) or not _outputs(query, column.name):
+        return False
+    if isinstance(query, exp.SetOperation):
+        return True
+    order = column.find_ancestor(exp.Order, exp.Window, exp.WithinGroup, exp.Query)
+    return isinstance(order, exp.Order) and order.parent is query
 
 
 def _source(scope: Scope, name: str) -> exp.Expr | Scope | None:
@@ -106,7 +169,9 @@ def _source(scope: Scope, name: str) -> exp.Expr | Scope | None:
     return None
 
 
-def _unresolved(column: exp.Column, scope: Scope, tables: Mapping[TableKey, CatalogTable]) -> None:
+def _unresolved(
+    column: exp.Column, scope: Scope, tables: Mapping[TableKey, CatalogTable]
+) -> NoReturn:
     """An unqualified column left by qualify: ambiguous, or declared by no table in scope."""
     in_scope = [
         tables[key]

@@ -4,13 +4,15 @@ sqlglot's parser is recursive: a deeply nested statement could exhaust Python's 
 a statement of millions of tokens would cost memory and time before any other rule could
 refuse it. So the bytes, the token count (the node limit applied before parsing: a token
 makes at most one node) and the nesting depth of parentheses and CASE blocks are checked
-first; the node count of the parsed tree is checked again after parsing.
+first; the node count of the parsed tree is checked again after parsing, with its depth
+and its joins; the engine SQL the planner writes is checked last.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlglot import exp
 from sqlglot.errors import TokenError
@@ -18,6 +20,9 @@ from sqlglot.tokenizer_core import Token, TokenType
 
 from gateway.errors import SqlInvalid, SqlTooLarge
 from gateway.federation.planner.dialect import READ_DIALECT
+
+if TYPE_CHECKING:
+    from gateway.settings import Settings
 
 _OPEN = frozenset({TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.CASE})
 _CLOSE = frozenset({TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.END})
@@ -36,6 +41,28 @@ class PlannerLimits:
     max_tree_depth: int = 100
     """Depth of the parsed tree (``a + b + c ...`` nests without parentheses); column
     resolution costs grow with depth times columns."""
+    max_joins: int = 32
+    """Joins in the whole statement (comma joins included): resolving NATURAL and USING
+    joins costs, and writes, quadratically in their number."""
+    max_output_bytes: int = 1024 * 1024
+    """Bytes of the engine SQL the planner writes (star and NATURAL expansion grow it)."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PlannerLimits:
+        """The limits the operator set (``MESHGATE_SQL_MAX_*``).
+
+        >>> from gateway.settings import Settings
+        >>> PlannerLimits.from_settings(Settings()) == PlannerLimits()
+        True
+        """
+        return cls(
+            max_bytes=settings.sql_max_bytes,
+            max_depth=settings.sql_max_depth,
+            max_nodes=settings.sql_max_nodes,
+            max_tree_depth=settings.sql_max_tree_depth,
+            max_joins=settings.sql_max_joins,
+            max_output_bytes=settings.sql_max_output_bytes,
+        )
 
 
 def check_text(sql: str, limits: PlannerLimits) -> list[Token]:
@@ -85,7 +112,8 @@ def nesting(tokens: Sequence[Token]) -> int:
 
 
 def check_tree(tree: exp.Expr, limits: PlannerLimits) -> None:
-    """Refuse a parsed tree of more than ``max_nodes`` nodes or ``max_tree_depth`` levels.
+    """Refuse a parsed tree of more than ``max_nodes`` nodes, ``max_tree_depth`` levels
+    or ``max_joins`` joins.
 
     The walk keeps its own stack: it cannot exhaust Python's.
 
@@ -95,7 +123,7 @@ def check_tree(tree: exp.Expr, limits: PlannerLimits) -> None:
     ...
     gateway.errors.SqlTooLarge: the statement's tree is deeper than 3 levels
     """
-    count = 0
+    count = joins = 0
     stack: list[tuple[exp.Expr, int]] = [(tree, 1)]
     while stack:
         node, depth = stack.pop()
@@ -109,4 +137,28 @@ def check_tree(tree: exp.Expr, limits: PlannerLimits) -> None:
                 f"the statement's tree is deeper than {limits.max_tree_depth} levels",
                 limit="max_tree_depth",
             )
+        if isinstance(node, exp.Join):
+            joins += 1
+            if joins > limits.max_joins:
+                raise SqlTooLarge(
+                    f"the statement has more than {limits.max_joins} joins",
+                    limit="max_joins",
+                )
         stack.extend((child, depth + 1) for child in node.iter_expressions())
+
+
+def check_output(sql: str, limits: PlannerLimits) -> str:
+    """``sql`` (the engine SQL the planner wrote) unless it exceeds ``max_output_bytes``.
+
+    >>> check_output("SELECT 1", PlannerLimits(max_output_bytes=4))
+    Traceback (most recent call last):
+    ...
+    gateway.errors.SqlTooLarge: the rewritten statement has 8 bytes; the limit is 4
+    """
+    size = len(sql.encode("utf-8"))
+    if size > limits.max_output_bytes:
+        raise SqlTooLarge(
+            f"the rewritten statement has {size} bytes; the limit is {limits.max_output_bytes}",
+            limit="max_output_bytes",
+        )
+    return sql

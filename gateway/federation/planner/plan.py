@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
-from gateway.errors import SqlNotAllowed
+from gateway.errors import GatewayError, SqlInvalid, SqlNotAllowed, SqlTooLarge
 from gateway.federation.catalog import Catalog, CatalogTable
 from gateway.federation.planner.columns import qualify_columns
 from gateway.federation.planner.dialect import ENGINE_DIALECTS, READ
 from gateway.federation.planner.functions import check_functions
-from gateway.federation.planner.limits import PlannerLimits, check_text, check_tree
+from gateway.federation.planner.limits import (
+    PlannerLimits,
+    check_output,
+    check_text,
+    check_tree,
+)
 from gateway.federation.planner.rowcap import apply_row_cap
 from gateway.federation.planner.statement import parse_statement
 from gateway.federation.planner.tables import physical_tables, resolve_tables
 from gateway.federation.planner.transpile import to_engine_sql
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,9 @@ def plan(
 
     Raises :class:`~gateway.errors.SqlTooLarge`, :class:`~gateway.errors.SqlInvalid`,
     :class:`~gateway.errors.SqlNotAllowed`, :class:`~gateway.errors.TableNotFound` or
-    :class:`~gateway.errors.ColumnNotFound`; nothing is executed.
+    :class:`~gateway.errors.ColumnNotFound`; nothing is executed. Any other exception out
+    of the parser or optimizer is a statement the planner cannot handle: it becomes
+    ``SQL_INVALID`` with a generic message (one log line, no traceback).
 
     >>> from gateway.federation.catalog import StaticCatalog
     >>> plan("SELECT 1 AS one", StaticCatalog([]), "duckdb", max_rows=10).sql
@@ -67,6 +77,20 @@ def plan(
         expected = ", ".join(ENGINE_DIALECTS)
         raise SqlNotAllowed(f"unknown engine {engine!r} (expected one of {expected})")
     limits = limits or PlannerLimits()
+    try:
+        return _plan(sql, catalog, engine, max_rows=max_rows, limits=limits)
+    except GatewayError:
+        raise
+    except RecursionError:
+        raise SqlTooLarge("the statement nests too deeply", limit="max_depth") from None
+    except Exception as exc:  # a stray exception of sqlglot: the statement is not plannable
+        log.warning("planner refused a statement it could not handle: %s", type(exc).__name__)
+        raise SqlInvalid("the statement cannot be planned: rewrite it more simply") from None
+
+
+def _plan(
+    sql: str, catalog: Catalog, engine: str, *, max_rows: int | None, limits: PlannerLimits
+) -> Plan:
     tokens = check_text(sql, limits)
     tree = parse_statement(sql, tokens)
     check_tree(tree, limits)
@@ -77,7 +101,7 @@ def plan(
     tree = physical_tables(tree, tables, engine)
     tree = apply_row_cap(tree, max_rows)
     return Plan(
-        sql=to_engine_sql(tree, engine),
+        sql=check_output(to_engine_sql(tree, engine), limits),
         engine=engine,
         tables=tuple(TableUse(tables[key], used[key]) for key in tables),
         row_cap=max_rows,

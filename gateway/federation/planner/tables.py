@@ -1,9 +1,10 @@
 """Table names: ``domain.product.table`` resolves to a table of the catalog, or is refused.
 
-A one-part name is a CTE of the statement or refused: a quoted file path is not a table,
-and neither is anything else. Names of system and metadata schemas (``system.runtime.nodes``,
-``information_schema``) are refused as such. An unknown name gets up to three suggestions
-("did you mean") among the names of the catalog, found with difflib.
+A one-part name is a CTE visible where it is written (see ``ctes``) or refused: a quoted
+file path is not a table, and neither is anything else. Names of system and metadata
+schemas (``system.runtime.nodes``, ``information_schema``) are refused as such. An unknown
+name gets up to three suggestions ("did you mean") among the names of the catalog, found
+with difflib.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlglot import exp
 
 from gateway.errors import SqlNotAllowed, TableNotFound
 from gateway.federation.catalog import Catalog, CatalogTable
+from gateway.federation.planner.ctes import check_recursive, visible_ctes
 
 TableKey = tuple[str, str, str]
 """(domain, product, table as written, with ``@version`` if any), lower-case."""
@@ -35,7 +37,7 @@ def table_key(node: exp.Table) -> TableKey | None:
 
 def resolve_tables(tree: exp.Expr, catalog: Catalog) -> dict[TableKey, CatalogTable]:
     """Every logical table ``tree`` reads, by key; refuse anything else named as a table."""
-    ctes = {str(cte.alias_or_name).lower() for cte in tree.find_all(exp.CTE)}
+    check_recursive(tree)
     found: dict[TableKey, CatalogTable] = {}
     for node in tree.find_all(exp.Table):
         if isinstance(node.this, exp.Dot):
@@ -54,7 +56,7 @@ def resolve_tables(tree: exp.Expr, catalog: Catalog) -> dict[TableKey, CatalogTa
             )
         parts = [str(p.name) for p in node.parts]
         written = ".".join(parts)
-        if len(parts) == 1 and parts[0].lower() in ctes:
+        if len(parts) == 1 and parts[0].lower() in visible_ctes(node):
             continue
         key = table_key(node)
         table = catalog.get(".".join(key)) if key is not None else None
@@ -78,9 +80,12 @@ def physical_tables(
 ) -> exp.Expr:
     """``tree`` with each logical table replaced by where ``engine`` reads it.
 
-    A table whose columns have other physical names is read through a subquery that
-    renames the declared columns (and only them) to their logical names, unless the
-    location already exposes the contract's names (``logical_columns``: DuckDB's views).
+    Unless the location already exposes exactly the contract's columns under their names
+    (``logical_columns``: DuckDB's views), the table is read through a subquery that
+    selects the declared columns (and only them) under their logical names: an
+    undeclared physical column is then out of reach of the engine's own name resolution
+    (Trino binds an unqualified name in HAVING or ORDER BY to the physical table) even if
+    a check of the planner missed a reference.
     """
     for node in list(tree.find_all(exp.Table)):
         key = table_key(node)
@@ -92,7 +97,7 @@ def physical_tables(
             raise SqlNotAllowed(f"{table.logical} cannot be read by the {engine} engine")
         alias = node.alias or table.table
         physical = _table(location.parts)
-        if location.logical_columns or all(c.physical_name == c.name for c in table.columns):
+        if location.logical_columns:
             node.replace(exp.alias_(physical, alias, table=True, quoted=True))
             continue
         projection = [
