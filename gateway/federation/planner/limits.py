@@ -75,7 +75,10 @@ def check_text(sql: str, limits: PlannerLimits) -> list[Token]:
     ...
     gateway.errors.SqlTooLarge: the statement nests 2 levels deep; the limit is 1
     """
-    size = len(sql.encode("utf-8"))
+    try:
+        size = len(sql.encode("utf-8"))
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800" in a JSON string)
+        raise SqlInvalid("the statement is not valid Unicode text") from None
     if size > limits.max_bytes:
         raise SqlTooLarge(
             f"the statement has {size} bytes; the limit is {limits.max_bytes}",
