@@ -69,8 +69,7 @@ REFUSED: list[tuple[str, str, str]] = [
     ),
     (
         "cte-of-a-union-branch-used-in-the-other",
-        "SELECT * FROM (WITH s AS (SELECT 1 AS a) SELECT a FROM s) t "
-        "UNION ALL SELECT a FROM s",
+        "SELECT * FROM (WITH s AS (SELECT 1 AS a) SELECT a FROM s) t UNION ALL SELECT a FROM s",
         TNF,
     ),
     (
@@ -116,8 +115,10 @@ REFUSED: list[tuple[str, str, str]] = [
 ]
 
 PLANNED: list[tuple[str, str]] = [
-    ("later-cte-reads-an-earlier-one", "WITH a AS (SELECT 1 AS x), b AS (SELECT x FROM a) "
-     "SELECT x FROM b"),  # fmt: skip
+    (
+        "later-cte-reads-an-earlier-one",
+        "WITH a AS (SELECT 1 AS x), b AS (SELECT x FROM a) SELECT x FROM b",
+    ),  # fmt: skip
     (
         "outer-cte-visible-in-a-nested-query",
         f"WITH a AS (SELECT station_id FROM {ST}) "
@@ -178,8 +179,7 @@ STRAY: list[tuple[str, str]] = [
 def test_stray_planner_exceptions_are_sql_invalid_with_one_log_line(
     sql: str, engine: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.DEBUG, logger="gateway"):
-        with pytest.raises(GatewayError) as caught:
-            plan(sql, demo_catalog(), engine, max_rows=10)
+    with caplog.at_level(logging.DEBUG, logger="gateway"), pytest.raises(GatewayError) as caught:
+        plan(sql, demo_catalog(), engine, max_rows=10)
     assert caught.value.code == "SQL_INVALID", caught.value.message
     assert all(r.exc_info is None for r in caplog.records)  # no traceback in the log
