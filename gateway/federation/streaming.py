@@ -207,6 +207,8 @@ async def start_stream(
             raise _coded(item)
         first: pa.RecordBatch | None = item if kind == "batch" else None
         if first is not None:
+            # Refused before the first byte: a coded error, not a cut connection.
+            check_batch_rows(first, max_row_bytes)
             schema = first.schema
         else:
             # DuckDB yields no batch for an empty result: ask it for the columns alone.
