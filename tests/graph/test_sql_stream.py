@@ -274,3 +274,13 @@ def test_an_engine_failure_before_the_first_row_is_a_json_error(stream_mesh: Mes
     assert response.status_code == 422, response.text
     error = response.json()["error"]
     assert error["code"] == "SQL_ENGINE_ERROR" and "DIVISION_BY_ZERO" in error["message"]
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "trino"])
+def test_a_statement_the_planner_cannot_handle_is_sql_invalid_not_a_500(
+    stream_mesh: Mesh, engine: str
+) -> None:
+    # sqlglot raised an AssertionError on it: before, HTTP 500 from the stream route.
+    response = stream(stream_mesh, "SELECT * ORDER BY 1", engine, "csv")
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "SQL_INVALID"

@@ -38,6 +38,7 @@ def qualify_columns(
         assert isinstance(products, dict)
         products.setdefault(product, {})[name] = columns
     schema = MappingSchema(mapping, dialect=READ)
+    _check_joins(tree)
     _check_qualified(tree, tables, before=True)
     try:
         tree = qualify(
@@ -212,6 +213,15 @@ def _not_declared(name: str, table: CatalogTable) -> ColumnNotFound:
         table=table.logical,
         suggestions=hint,
     )
+
+
+def _check_joins(tree: exp.Expr) -> None:
+    """A NATURAL join names its columns itself: with USING or ON as well it is ambiguous
+    (sqlglot would keep both and write a join no engine reads the same way)."""
+    for join in tree.find_all(exp.Join):
+        natural = str(join.args.get("method") or "").upper() == "NATURAL"
+        if natural and (join.args.get("using") or join.args.get("on")):
+            raise SqlInvalid("a NATURAL join cannot also have USING or ON")
 
 
 def _check_stars(tree: exp.Expr) -> None:
