@@ -1,4 +1,5 @@
-"""A row cap is not a size cap (issue 6, hole 7), on both engines, through the gateway.
+"""A row cap is not a size cap (issue 6, hole 7), on both engines, through the gateway;
+and statements that crashed the planner are refused like any other (hole 8).
 
 ``array_agg`` folds a whole table into one row: before, that row (tens of MB) came back
 whole through the graph's ``sql`` and ``/sql/stream``. Now the answer is capped in bytes
@@ -8,6 +9,7 @@ engine's error message no longer quotes the values it failed on.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,7 +17,7 @@ import httpx
 import pytest
 
 from tests.graph.conftest import ROOT, Mesh, demo_product_dirs, start_mesh
-from tests.graph.test_sql import run
+from tests.graph.test_sql import SQL, run
 
 CITIES = 'temperature."city-temperatures"'
 # 7300 rows x 20 x 20 cities: 2.9 million codes (about 15 MB) folded into one row.
@@ -79,3 +81,20 @@ def test_engine_errors_do_not_quote_the_values(size_mesh: Mesh, engine: str) -> 
     assert len(message) <= 240
     leaked = [name for name in city_names(size_mesh) if name in message]
     assert not leaked, message
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_lone_surrogate_is_sql_invalid_not_an_internal_error(
+    size_mesh: Mesh, engine: str
+) -> None:
+    # Valid JSON ("\\ud800" escaped) that decodes to a str no UTF-8 encoder accepts.
+    body = {"query": SQL, "variables": {"q": "SELECT '\ud800' AS x", "e": engine}}
+    answer = httpx.post(
+        f"{size_mesh.gateway}/graphql",
+        content=json.dumps(body).encode("ascii"),
+        headers={"content-type": "application/json"},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    (error,) = answer.json()["errors"]
+    assert error["extensions"]["code"] == "SQL_INVALID", error
