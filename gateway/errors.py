@@ -131,3 +131,9 @@ class ColumnNotFound(GatewayError):
     """A SQL statement names a column the table's contract does not declare."""
 
     code = "COLUMN_NOT_FOUND"
+
+
+class Forbidden(GatewayError):
+    """The caller's roles do not allow this (a product's data, a change, an audit)."""
+
+    code = "FORBIDDEN"

@@ -50,6 +50,12 @@ class Settings:
     data_root: str = _setting(".", "Folder that local contract server paths are relative to.")
     graphiql: bool = _setting(True, "Serve GraphiQL on GET /graphql.")
     log_level: str = _setting("info", "Logging level.")
+    audit_retention_days: int = _setting(
+        365, "Days audit events are kept; older ones are purged (0: keep them all)."
+    )
+    audit_purge_interval_seconds: float = _setting(
+        3600.0, "How often events past the audit retention are purged (also at start)."
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -14,12 +14,15 @@ class Mutation:
         description="Register a product by the URL of its discovery endpoint (again: update)."
     )
     async def register_product(self, info: Info, url: str) -> Product:
-        return Product.of(await info.context.services.registry.register(url))
+        registry = info.context.services.registry
+        return Product.of(await registry.register(url, actor=info.context.principal))
 
     @strawberry.mutation(description="Read a product's summary again from its gateway.")
     async def refresh_product(self, info: Info, id: strawberry.ID) -> Product:
-        return Product.of(await info.context.services.registry.refresh(str(id)))
+        registry = info.context.services.registry
+        return Product.of(await registry.refresh(str(id), actor=info.context.principal))
 
     @strawberry.mutation(description="Remove a product from the registry; returns what it was.")
     async def unregister_product(self, info: Info, id: strawberry.ID) -> Product:
-        return Product.of(await info.context.services.registry.unregister(str(id)))
+        registry = info.context.services.registry
+        return Product.of(await registry.unregister(str(id), actor=info.context.principal))

@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from gateway.registry import RegisteredProduct
 from resolvers import documents
+from schema.audit import AUDIT_DESCRIPTION, AuditConnection, product_audit
 from schema.odcs_common import as_list, strings, text
 from schema.odcs_contract import Contract, contract_from_raw
 from schema.usage import ProductUsage, product_usage
@@ -209,7 +210,17 @@ class Product:
         "(since: start of the window; all time when omitted)."
     )
     async def usage(self, info: Info, since: datetime | None = None) -> ProductUsage:
-        return await product_usage(info, self.summary.id, since)
+        return await product_usage(info, self.summary, since)
+
+    @strawberry.field(description=AUDIT_DESCRIPTION)
+    async def audit(
+        self,
+        info: Info,
+        since: datetime | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> AuditConnection:
+        return await product_audit(info, self.summary, since, first, after)
 
 
 def _version(raw: Mapping[str, Any], product: RegisteredProduct) -> ProductVersion:

@@ -125,11 +125,19 @@ class SqlQuery:
             max_rows=max_rows,
             after=after,
             caller=caller_of(info),
+            principal=info.context.principal,
+            request_id=info.context.request_id,
         )
         return sql_result(page.answer, page)
 
     @strawberry.field(description="The engine's plan for a SQL query, without running it.")
     async def explain_sql(self, info: Info, query: str, engine: SqlEngine | None = None) -> str:
         federation = info.context.services.federation
-        text: str = await federation.explain(query, engine=engine.value if engine else None)
+        text: str = await federation.explain(
+            query,
+            engine=engine.value if engine else None,
+            principal=info.context.principal,
+            caller=caller_of(info),
+            request_id=info.context.request_id,
+        )
         return text

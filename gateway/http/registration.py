@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from gateway.errors import BadRequest, ProductNotFound
+from gateway.identity import principal_of
 
 
 def summary_json(product: Any) -> dict[str, Any]:
@@ -42,7 +43,8 @@ async def register(request: Request) -> Response:
     url = body.get("url") if isinstance(body, dict) else None
     if not isinstance(url, str):
         raise BadRequest("url: expected a string, the product's discovery URL", argument="url")
-    product = await request.app.state.services.registry.register(url)
+    registry = request.app.state.services.registry
+    product = await registry.register(url, actor=principal_of(request.scope))
     return JSONResponse(summary_json(product), status_code=201)
 
 
@@ -54,7 +56,9 @@ async def list_products(request: Request) -> Response:
 async def unregister(request: Request) -> Response:
     registry = request.app.state.services.registry
     try:
-        product = await registry.unregister(request.path_params["id"])
+        product = await registry.unregister(
+            request.path_params["id"], actor=principal_of(request.scope)
+        )
     except ProductNotFound as exc:
         return JSONResponse({"error": {"message": exc.message, **exc.extensions}}, 404)
     return JSONResponse(summary_json(product))

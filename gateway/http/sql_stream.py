@@ -25,6 +25,7 @@ from starlette.routing import BaseRoute, Route
 from gateway.errors import BadRequest, GatewayError
 from gateway.federation.json_values import json_default
 from gateway.federation.streaming import ResultStream
+from gateway.identity import principal_of, request_id_of
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,11 @@ async def stream_sql(request: Request) -> Response:
         federation = request.app.state.services.federation
         client = request.client
         stream: ResultStream = await federation.stream(
-            query, engine=engine, caller=client.host if client else None
+            query,
+            engine=engine,
+            caller=client.host if client else None,
+            principal=principal_of(request.scope),
+            request_id=request_id_of(request.scope),
         )
     except GatewayError as exc:
         return error_response(exc)

@@ -23,6 +23,8 @@ from gateway.errors import (
     RegistryError,
     UpstreamBadResponse,
 )
+from gateway.identity import Principal
+from gateway.registry.audited import ChangeAuditor, audited
 from gateway.registry.model import ContractLink, RegisteredProduct
 from gateway.registry.store import RegistryStore
 from gateway.registry.summary import contract_links, summarise
@@ -46,15 +48,19 @@ class Registry:
         max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
         max_contract_bytes: int = DEFAULT_MAX_CONTRACT_BYTES,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        auditor: ChangeAuditor | None = None,
     ) -> None:
-        """``http`` is the app's pooled client; its timeouts bound every check."""
+        """``http`` is the app's pooled client; its timeouts bound every check.
+        ``auditor`` gets every register, refresh and unregister, whatever its outcome."""
         self.store = store
+        self.auditor = auditor
         self._http = http
         self._max_answer_bytes = max_answer_bytes
         self._max_contract_bytes = max_contract_bytes
         self._clock = clock
 
-    async def register(self, url: str) -> RegisteredProduct:
+    @audited("registry.register")
+    async def register(self, url: str, *, actor: Principal | None = None) -> RegisteredProduct:
         """Register (or update) the product whose gateway is at ``url``.
 
         ``url`` is the product's base URL or its ``/discover/metadata`` URL. Raises
@@ -65,7 +71,8 @@ class Registry:
         """
         return await self.store.upsert(await self._inspect(url, product_id=None))
 
-    async def refresh(self, id_or_key: str) -> RegisteredProduct:
+    @audited("registry.refresh")
+    async def refresh(self, id_or_key: str, *, actor: Principal | None = None) -> RegisteredProduct:
         """Fetch a registered product's metadata again from its stored URL and update it."""
         stored = await self.require(id_or_key)
         fresh = await self._inspect(stored.url, product_id=stored.id)
@@ -78,7 +85,10 @@ class Registry:
             )
         return await self.store.upsert(fresh)
 
-    async def unregister(self, id_or_key: str) -> RegisteredProduct:
+    @audited("registry.unregister")
+    async def unregister(
+        self, id_or_key: str, *, actor: Principal | None = None
+    ) -> RegisteredProduct:
         """Forget a product; returns what was stored. Raises ``ProductNotFound``."""
         stored = await self.require(id_or_key)
         if not await self.store.remove(stored.id):

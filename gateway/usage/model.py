@@ -79,6 +79,7 @@ class RecentQuery:
     outcome: str
     rows: int
     elapsed_ms: float
+    sql: str = ""  # the statement as the log keeps it (for the product's owner)
 
 
 @dataclass(frozen=True)

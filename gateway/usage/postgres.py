@@ -149,7 +149,7 @@ class PostgresUsageStore:
         check_first(first)
         sql = statements.recent(_D, since=since is not None)
         rows = await self._select(sql, [*window_args(product_id, _since(since)), first])
-        return [RecentQuery(r[0], r[1], r[2], r[3], int(r[4]), float(r[5])) for r in rows]
+        return [RecentQuery(r[0], r[1], r[2], r[3], int(r[4]), float(r[5]), r[6]) for r in rows]
 
     async def log(
         self, *, since: datetime | None = None, limit: int = MAX_RECENT

@@ -166,7 +166,9 @@ class SqliteUsageStore:
         args = [*window_args(product_id, _since(since)), first]
         rows = await self._calls.run(lambda: self._db.execute(sql, args).fetchall())
         return [
-            RecentQuery(datetime.fromisoformat(r[0]), r[1], r[2], r[3], int(r[4]), float(r[5]))
+            RecentQuery(
+                datetime.fromisoformat(r[0]), r[1], r[2], r[3], int(r[4]), float(r[5]), r[6]
+            )
             for r in rows
         ]
 
