@@ -306,6 +306,7 @@ class Federation:
         name = engine or self._settings.sql_engine
         if after is not None:
             started = time.perf_counter()
+            whole: Plan | None = None
             try:
                 name = self._engine_name(engine)
                 catalog = await self.catalog()
@@ -314,7 +315,7 @@ class Federation:
                 offset = decode_cursor(after, key)
             except GatewayError as exc:  # refused before it ran: still used and audited
                 await self._record(
-                    caller, sql, name, exc.code, 0, started, None, principal, request_id,
+                    caller, sql, name, exc.code, 0, started, whole, principal, request_id,
                     error_product_id=exc.product_id,
                 )  # fmt: skip
                 raise

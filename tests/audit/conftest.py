@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 from gateway.audit import Actor, AuditEvent, AuditProduct, AuditStore, AuditTable, open_audit_store
+from tests.audit.mesh import gateway, products
+
+__all__ = ["gateway", "products"]  # fixtures of the real mesh, for every audit test
 
 ANALYST = Actor("ana", "user", ("analyst",))
 
