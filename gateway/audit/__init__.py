@@ -10,6 +10,7 @@ from __future__ import annotations
 from gateway.audit.log import AuditLog
 from gateway.audit.model import (
     ACTIONS,
+    DETAIL_LIMIT,
     OK,
     PRODUCT_CONTROL,
     REGISTRY_REFRESH,
@@ -35,6 +36,7 @@ from gateway.audit.store import (
 
 __all__ = [
     "ACTIONS",
+    "DETAIL_LIMIT",
     "MAX_PAGE",
     "OK",
     "PRODUCT_CONTROL",

@@ -46,7 +46,9 @@ class Actor:
 
     @classmethod
     def of(cls, principal: Principal | None) -> Actor:
-        """>>> Actor.of(Principal("ana", roles=frozenset({"b", "a"})))
+        """The actor of ``principal``, roles sorted.
+
+        >>> Actor.of(Principal("ana", roles=frozenset({"b", "a"})))
         Actor(subject='ana', kind='user', roles=('a', 'b'))
         """
         if principal is None:
