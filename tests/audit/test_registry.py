@@ -61,3 +61,26 @@ async def test_a_failed_refresh_is_in_the_products_own_log(gateway: Gateway) -> 
         ("registry.refresh", refused.value.code, "ana"),
         ("registry.register", "ok", "root"),
     ]
+
+
+async def test_the_graphs_mutations_audit_the_requests_principal(gateway: Gateway) -> None:
+    product = await gateway.services.registry.require(RISK_KEY)
+    for mutation, principal in (
+        ("mutation($id: ID!) { refreshProduct(id: $id) { key } }", RISK_OWNER),
+        ("mutation($id: ID!) { unregisterProduct(id: $id) { key } }", ADMIN),
+    ):
+        result = await gateway.graph(mutation, principal, {"id": RISK_KEY})
+        assert result.errors is None, result.errors
+    again = await gateway.graph(
+        "mutation($url: String!) { registerProduct(url: $url) { key } }",
+        FLOOD_OWNER,
+        {"url": product.url},
+    )
+    assert again.errors is None, again.errors
+    page = await gateway.services.audit.for_product(product.id)
+    assert [(e.action, e.actor.subject) for e in page.events] == [
+        ("registry.register", "fred"),
+        ("registry.unregister", "root"),
+        ("registry.refresh", "olga"),
+        ("registry.register", "olga"),
+    ]
