@@ -9,6 +9,7 @@ import httpx
 from gateway.audit import AuditLog
 from gateway.cache import DocumentCache, create_cache
 from gateway.federation.service import Federation
+from gateway.identity.authenticate import Authenticator, create_authenticator
 from gateway.registry import Registry, RegistryStore, open_registry
 from gateway.settings import Settings
 from gateway.upstream import UpstreamFetcher, create_http_client
@@ -26,10 +27,13 @@ class Services:
     federation: Federation
     usage: UsageStore
     audit: AuditLog
+    authenticator: Authenticator
 
 
 async def open_services(settings: Settings) -> Services:
     """Open the pooled client, the cache and the registry store named by ``settings``."""
+    # First: a bad issuers or keys file stops the start before anything is opened.
+    authenticator = create_authenticator(settings)
     http = create_http_client(settings)
     cache = create_cache(settings)
     store = await open_registry(settings.registry_url)
@@ -56,10 +60,12 @@ async def open_services(settings: Settings) -> Services:
         federation=Federation(settings, registry, fetcher, recorder=usage, auditor=audit),
         usage=usage,
         audit=audit,
+        authenticator=authenticator,
     )
 
 
 async def close_services(services: Services) -> None:
+    await services.authenticator.close()
     await services.federation.close()
     await services.http.aclose()
     await services.cache.close()

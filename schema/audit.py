@@ -1,7 +1,9 @@
 """A product's audit log in the graph: who read its data or changed its registration.
 
-Only the product's owner (``owner:<domain>``) or an admin may read it; anyone else gets
-``FORBIDDEN``. Events are listed newest first, paged with opaque cursors.
+Only the product's owner (``owner:<domain>``) or an admin may read it
+(:func:`resolvers.access.owner_of`): a signed-in caller without the role gets
+``FORBIDDEN``, an anonymous one ``UNAUTHENTICATED``. Events are listed newest first,
+paged with opaque cursors.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.audit import MAX_PAGE, AuditEvent, AuditLog, encode_cursor
-from gateway.errors import Forbidden
 from gateway.registry import RegisteredProduct
+from resolvers.access import owner_of
 
 
 @strawberry.type(description="Who acted.")
@@ -85,12 +87,7 @@ async def product_audit(
     after: str | None,
 ) -> AuditConnection:
     """The page of ``product``'s events, for its owner or an admin only."""
-    if not info.context.principal.owns_domain(product.domain):
-        raise Forbidden(
-            f"the audit log of {product.key} is for its owner (role owner:{product.domain}) "
-            "or an admin",
-            product_id=product.id,
-        )
+    owner_of(info, product.domain, what=f"the audit log of {product.key}", product_id=product.id)
     audit: AuditLog = info.context.services.audit
     page = await audit.for_product(product.id, since=since, first=first, after=after)
     edges = [AuditEdge(cursor=encode_cursor(e), node=_entry(e)) for e in page.events]
@@ -103,7 +100,7 @@ async def product_audit(
 AUDIT_DESCRIPTION = (
     "Who read this product's data or changed its registration, newest first "
     f"(first: 1 to {MAX_PAGE}; since: start of the window). Only for the product's owner "
-    "or an admin; anyone else gets FORBIDDEN."
+    "or an admin (others: FORBIDDEN; anonymous: UNAUTHENTICATED)."
 )
 
 

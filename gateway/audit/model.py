@@ -133,12 +133,20 @@ def event_of_query(entry: QueryRecord) -> AuditEvent:
         outcome=entry.outcome,
         actor=Actor.of(entry.principal),
         request_id=entry.request_id,
-        address=entry.caller,
+        address=_address(entry),
         products=tuple(products.values()),
         tables=tuple(tables.values()),
         rows=entry.rows,
         detail=clip(entry.sql),
     )
+
+
+def _address(entry: QueryRecord) -> str | None:
+    # The doors pass the principal's subject as ``caller`` once identity is known; only a
+    # caller that says something more (a client address) is kept as the address.
+    if entry.principal is not None and entry.caller == entry.principal.subject:
+        return None
+    return entry.caller
 
 
 def _union(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.errors import ProductNotFound, UpstreamError
+from gateway.errors import Forbidden, ProductNotFound, UpstreamError
 from gateway.http.product_app import create_product_app
 from tests.audit.mesh import ADMIN, ANALYST, FLOOD_OWNER, RISK_KEY, RISK_OWNER, Gateway
 from tests.fixtures.uvicorn import running
@@ -53,12 +53,15 @@ async def test_a_failed_refresh_is_in_the_products_own_log(gateway: Gateway) -> 
     [folder] = [d for d in demo_product_dirs() if d.name == "us-precipitation"]
     with running(create_product_app(folder, token="t", env={})) as base:
         product = await registry.register(f"{base}/discover/metadata", actor=ADMIN)
-    # Its gateway is gone now: the refresh fails, and the owner can see who tried.
-    with pytest.raises(UpstreamError) as refused:
+    # Its gateway is gone now. An analyst may not refresh it; an admin may, and fails.
+    with pytest.raises(Forbidden):
         await registry.refresh(product.key, actor=ANALYST)
+    with pytest.raises(UpstreamError) as failed:
+        await registry.refresh(product.key, actor=ADMIN)
     page = await gateway.services.audit.for_product(product.id)
     assert [(e.action, e.outcome, e.actor.subject) for e in page.events] == [
-        ("registry.refresh", refused.value.code, "ana"),
+        ("registry.refresh", failed.value.code, "root"),
+        ("registry.refresh", "FORBIDDEN", "ana"),
         ("registry.register", "ok", "root"),
     ]
 
@@ -73,14 +76,26 @@ async def test_the_graphs_mutations_audit_the_requests_principal(gateway: Gatewa
         assert result.errors is None, result.errors
     again = await gateway.graph(
         "mutation($url: String!) { registerProduct(url: $url) { key } }",
-        FLOOD_OWNER,
+        RISK_OWNER,
         {"url": product.url},
     )
     assert again.errors is None, again.errors
     page = await gateway.services.audit.for_product(product.id)
     assert [(e.action, e.actor.subject) for e in page.events] == [
-        ("registry.register", "fred"),
+        ("registry.register", "olga"),
         ("registry.unregister", "root"),
         ("registry.refresh", "olga"),
         ("registry.register", "olga"),
     ]
+
+
+async def test_a_refused_takeover_is_in_the_victims_log(gateway: Gateway) -> None:
+    # The owner of another domain tries to unregister the product: refused and audited
+    # under the product, so its owner sees who tried.
+    product = await gateway.services.registry.require(RISK_KEY)
+    with pytest.raises(Forbidden):
+        await gateway.services.registry.unregister(RISK_KEY, actor=FLOOD_OWNER)
+    [attempt, _registered] = (await gateway.services.audit.for_product(product.id)).events
+    assert (attempt.action, attempt.outcome, attempt.actor.subject, attempt.detail) == (
+        "registry.unregister", "FORBIDDEN", "fred", RISK_KEY,
+    )  # fmt: skip
