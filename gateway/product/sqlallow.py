@@ -47,12 +47,12 @@ FUNCTIONS: frozenset[type[exp.Func]] = frozenset({
     exp.Coalesce, exp.Nullif, exp.Greatest, exp.Least,
     # arithmetic
     exp.Abs, exp.Round, exp.Ceil, exp.Floor, exp.Sign, exp.Sqrt, exp.Pow, exp.Ln, exp.Log,
-    exp.Exp, exp.Trunc, exp.IsNan, exp.IsInf,
+    exp.Exp, exp.Trunc, exp.IsNan, exp.IsInf, exp.Cbrt,
     # text
     exp.Length, exp.Lower, exp.Upper, exp.Trim, exp.Substring, exp.Concat, exp.ConcatWs,
     exp.Replace, exp.Left, exp.Right, exp.StrPosition, exp.SplitPart, exp.RegexpLike,
     exp.RegexpReplace, exp.RegexpExtract, exp.StartsWith, exp.EndsWith, exp.Contains,
-    exp.Initcap,
+    exp.Initcap, exp.Translate, exp.Reverse, exp.Ascii,
     # dates and times
     exp.CurrentDate, exp.CurrentTimestamp, exp.Extract, exp.TimestampTrunc, exp.DateTrunc,
     exp.DateDiff, exp.DateAdd, exp.DateSub, exp.TimestampDiff, exp.TimestampAdd,
@@ -60,6 +60,7 @@ FUNCTIONS: frozenset[type[exp.Func]] = frozenset({
     exp.DayOfYear, exp.WeekOfYear, exp.StrToDate, exp.StrToTime, exp.TimeToStr,
     exp.TsOrDsToDate, exp.TsOrDsToTimestamp, exp.TimeToUnix, exp.UnixToTime,
     exp.DateFromParts, exp.Date, exp.DateStrToDate, exp.TimeStrToTime, exp.LastDay,
+    exp.Hour, exp.Minute, exp.Second, exp.ToChar,
 })  # fmt: skip
 
 #: Functions sqlglot does not know in some dialect (``exp.Anonymous``), by lower-case name.
@@ -67,7 +68,15 @@ ANONYMOUS_FUNCTIONS: frozenset[str] = frozenset({
     "now", "curdate", "age", "date_part", "datepart", "epoch", "isfinite", "hour", "minute",
     "second", "dayofmonth", "log10", "log2", "cbrt", "truncate", "ifnull", "nvl", "strlen",
     "char_length", "character_length", "octet_length", "btrim", "ltrim", "rtrim",
-    "instr", "locate", "position", "ascii", "reverse", "translate",
+    "instr", "locate", "position", "ascii", "reverse", "translate", "make_date",
+})  # fmt: skip
+
+
+#: Bare words some stores read as session values, not columns (``SELECT user`` is the
+#: login on PostgreSQL): refused unquoted, so a rule cannot leak them through an error.
+SESSION_WORDS: frozenset[str] = frozenset({
+    "user", "current_user", "session_user", "system_user", "current_role", "current_schema",
+    "current_catalog", "current_database",
 })  # fmt: skip
 
 
@@ -86,6 +95,8 @@ def refusal(node: exp.Expr) -> str | None:
         if name.lower() in ANONYMOUS_FUNCTIONS:
             return None
         return f"function {name} is not on the SQL rule allow-list"
+    if kind is exp.Column and _session_word(node):
+        return f"{node.name} is a session value, not a column: quote it if it is a column"
     if kind in STRUCTURE or kind in FUNCTIONS:
         return None
     if kind is exp.Lock:
@@ -95,6 +106,16 @@ def refusal(node: exp.Expr) -> str | None:
     if isinstance(node, exp.Func):
         return f"function {_function_name(node)} is not on the SQL rule allow-list"
     return f"{_describe(kind)} is not allowed in a SQL rule"
+
+
+def _session_word(column: exp.Expr) -> bool:
+    name = column.this
+    return (
+        isinstance(name, exp.Identifier)
+        and not name.quoted
+        and not column.args.get("table")
+        and name.name.lower() in SESSION_WORDS
+    )
 
 
 def _function_name(node: exp.Func) -> str:

@@ -46,6 +46,8 @@ HOSTILE: dict[str, tuple[str, str]] = {
                    "may not lock rows"),
     "unlisted": ("SELECT COUNT(*) FROM air_quality WHERE md5(name) = ''",
                  "function MD5 is not on the SQL rule allow-list"),
+    "session_user": ("SELECT COUNT(*) FROM air_quality WHERE CAST(user AS INT) = 1",
+                     "user is a session value, not a column"),
     "current_setting": ("SELECT COUNT(*) FROM air_quality WHERE current_setting('x') = ''",
                         "function current_setting is not on the SQL rule allow-list"),
 }  # fmt: skip
@@ -168,6 +170,8 @@ def duck(tmp_path: Path) -> Iterator[tuple[dict[str, Table], FileStore]]:
         ("SELECT COUNT(*) FROM readings WHERE version() <> ''", "not on the SQL rule allow-list"),
         ("SELECT COUNT(*) FROM readings WHERE random() < 2", "not on the SQL rule allow-list"),
         ("SELECT COUNT(*) FROM readings WHERE $1 = 1", "Placeholder is not allowed"),
+        ("SELECT COUNT(*) FROM readings WHERE CAST(user AS INT) = 1", "user is a session value"),
+        ("SELECT COUNT(*) FROM readings WHERE current_role = ''", "current_role is a session"),
         ("SELECT COUNT(*) FROM readings FOR SHARE", "may not lock rows"),
         ("SELECT COUNT(*) INTO readings FROM readings", "may not write"),
         ("SELECT COUNT(*) FROM readings r, LATERAL (SELECT 1) q", "not allowed"),
@@ -239,3 +243,36 @@ def test_a_rule_reads_only_its_own_contracts_tables(
     peek = next(r for r in results if r["property"] == "peek")
     assert (peek["passed"], peek["errorCode"]) == (False, "SQL_RULE_REFUSED")
     assert "secrets, which is not a table of this contract" in peek["error"]
+
+
+# The owner guide's allow-list, in the three dialects (DuckDB, PostgreSQL, MySQL).
+GUIDE_FUNCTIONS = [
+    "COUNT(x)", "SUM(x)", "AVG(x)", "MIN(x)", "MAX(x)", "STDDEV(x)", "STDDEV_SAMP(x)",
+    "STDDEV_POP(x)", "VARIANCE(x)", "PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY x)",
+    "ANY_VALUE(x)", "BOOL_AND(x > 1)", "CORR(x, y)", "ROW_NUMBER() OVER (ORDER BY x)",
+    "RANK() OVER (ORDER BY x)", "LAG(x) OVER (ORDER BY x)", "COUNT(*) FILTER (WHERE x > 1)",
+    "CASE WHEN x > 1 THEN 1 END", "COALESCE(x, 1)", "NULLIF(x, 1)", "GREATEST(x, y)",
+    "CAST(x AS INT)", "ABS(x)", "ROUND(x, 2)", "CEIL(x)", "FLOOR(x)", "SIGN(x)", "SQRT(x)",
+    "POWER(x, 2)", "LN(x)", "LOG10(x)", "EXP(x)", "CBRT(x)", "LENGTH(s)", "CHAR_LENGTH(s)",
+    "LOWER(s)", "UPPER(s)", "TRIM(s)", "LTRIM(s)", "SUBSTRING(s, 1, 2)", "CONCAT(s, s)",
+    "CONCAT_WS(',', s)", "REPLACE(s, 'a', 'b')", "TRANSLATE(s, 'a', 'b')", "LEFT(s, 1)",
+    "RIGHT(s, 1)", "POSITION('a' IN s)", "REGEXP_REPLACE(s, 'a', 'b')", "REVERSE(s)",
+    "ASCII(s)", "s LIKE 'a%'", "CURRENT_DATE", "CURRENT_TIMESTAMP", "NOW()",
+    "EXTRACT(YEAR FROM d)", "DATE_TRUNC('day', d)", "YEAR(d)", "MONTH(d)", "DAY(d)",
+    "HOUR(d)", "QUARTER(d)", "LAST_DAY(d)", "d - INTERVAL '1' DAY",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres", "mysql"])
+def test_the_guides_functions_are_allowed(dialect: str) -> None:
+    import sqlglot
+
+    from gateway.product.sqlallow import refusal
+
+    refused = {}
+    for text in GUIDE_FUNCTIONS:
+        tree = sqlglot.parse_one(f"SELECT {text} FROM t", read=dialect)
+        reasons = [r for node in tree.walk() if (r := refusal(node)) is not None]
+        if reasons:
+            refused[text] = reasons
+    assert refused == {}
