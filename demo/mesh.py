@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
@@ -98,8 +99,9 @@ def up(args: argparse.Namespace) -> int:
                 raise SystemExit(f"registering {url} failed: {answer.text}")
         elapsed = time.monotonic() - started
         print(f"\nmeshgate demo mesh: {len(urls)} products ready in {elapsed:.1f}s")
-        print_tokens(tokens)
-        print(f"GraphiQL: http://{args.host}:{args.gateway_port}/graphql\n", flush=True)
+        graphiql = f"http://{args.host}:{args.gateway_port}/graphql"
+        print_tokens(tokens, graphiql)
+        print(f"GraphiQL: {graphiql}\n", flush=True)
         if args.detach:
             return 0
         gateway.wait()
@@ -122,17 +124,16 @@ def demo_tokens(issuer: LocalIssuer) -> dict[str, str]:
     return tokens
 
 
-def print_tokens(tokens: dict[str, str]) -> None:
+def print_tokens(tokens: dict[str, str], graphiql: str) -> None:
     print(
         f"\nDemo users (tokens valid {TOKEN_HOURS} h, all in {AUTH / 'tokens.json'}): "
         "anonymous callers may only browse products, contracts, search and health."
     )
     for user in ("analyst", "precipitation-owner", "admin"):
         print(f"  {user:<20} roles: {', '.join(USERS[user])}")
-    print(
-        "In GraphiQL, open Headers (bottom left) and paste, e.g. for the analyst:\n"
-        f'  {{"Authorization": "Bearer {tokens["analyst"]}"}}'
-    )
+    headers = json.dumps({"Authorization": f"Bearer {tokens['analyst']}"})
+    print(f"In GraphiQL, open Headers (bottom left) and paste, e.g. for the analyst:\n  {headers}")
+    print(f"or open GraphiQL as the analyst: {graphiql}?headers={quote(headers)}")
 
 
 def main(argv: list[str] | None = None) -> int:

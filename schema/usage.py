@@ -31,7 +31,7 @@ class UsageTable:
 class UsageQuery:
     at: datetime
     caller: str | None = strawberry.field(
-        description="The client's address (owner and admins only; null for others)."
+        description="Who asked: the signed-in subject (owner and admins only; null for others)."
     )
     sql: str | None = strawberry.field(
         description="The statement, first 4,096 characters (owner and admins only)."

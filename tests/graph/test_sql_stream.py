@@ -140,7 +140,9 @@ def test_an_empty_result_still_has_its_columns(stream_mesh: Mesh) -> None:
 def test_refusals_answer_json_before_any_row(
     stream_mesh: Mesh, body: dict[str, str], status: int, code: str
 ) -> None:
-    response = httpx.post(f"{stream_mesh.gateway}/sql/stream", json=body, timeout=30)
+    response = httpx.post(
+        f"{stream_mesh.gateway}/sql/stream", json=body, headers=stream_mesh.headers, timeout=30
+    )
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/json"
     assert response.json()["error"]["code"] == code
