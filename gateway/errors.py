@@ -131,3 +131,10 @@ class ColumnNotFound(GatewayError):
     """A SQL statement names a column the table's contract does not declare."""
 
     code = "COLUMN_NOT_FOUND"
+
+
+class Forbidden(GatewayError):
+    """The caller lacks the role the product's contract (or the gateway) requires;
+    ``roles`` name the roles that would grant it."""
+
+    code = "FORBIDDEN"
