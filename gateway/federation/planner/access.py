@@ -81,7 +81,8 @@ def table_access(table: CatalogTable, principal: Principal) -> TableAccess:
     owner_role = f"owner:{table.domain.lower()}"
     readers = [r for r in table.roles if r.access == READ_ACCESS]
     if principal.anonymous:
-        raise _forbidden(table, readers, set(), f"anonymous callers cannot read the data of {product}")
+        message = f"anonymous callers cannot read the data of {product}: sign in"
+        raise _forbidden(table, readers, set(), message)
     if principal.owns_domain(table.domain):
         return TableAccess(masked=(), row_filters=())
     usable: list[tuple[ContractRole, str | None]] = []
