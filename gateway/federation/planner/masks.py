@@ -28,8 +28,15 @@ _TEXT = {
     ("trino", "number"): "CAST(CAST({v} AS DECIMAL(38, 9)) AS VARCHAR)",
     ("duckdb", "timestamp"): "STRFTIME(CAST({v} AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f')",
     ("trino", "timestamp"): "CAST(CAST({v} AS TIMESTAMP(6)) AS VARCHAR)",
-    ("duckdb", "timestamptz"): "STRFTIME(TIMEZONE('UTC', {v}), '%Y-%m-%d %H:%M:%S.%f')",
-    ("trino", "timestamptz"): "CAST(CAST(AT_TIMEZONE({v}, 'UTC') AS TIMESTAMP(6)) AS VARCHAR)",
+    # Cast to a zoned type first: a store may hold a contract's zoned timestamp without
+    # its zone (MariaDB has none); it is then read in the session's zone (UTC).
+    ("duckdb", "timestamptz"): (
+        "STRFTIME(TIMEZONE('UTC', CAST({v} AS TIMESTAMPTZ)), '%Y-%m-%d %H:%M:%S.%f')"
+    ),
+    ("trino", "timestamptz"): (
+        "CAST(CAST(AT_TIMEZONE(CAST({v} AS TIMESTAMP(6) WITH TIME ZONE), 'UTC') "
+        "AS TIMESTAMP(6)) AS VARCHAR)"
+    ),
     ("duckdb", "other"): "CAST({v} AS TEXT)",
     ("trino", "other"): "CAST({v} AS VARCHAR)",
 }
