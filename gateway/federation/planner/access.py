@@ -120,7 +120,7 @@ def table_access(table: CatalogTable, principal: Principal) -> TableAccess:
                 f"the contract of {product} grants no role read access: only {owner_role} "
                 f"and admin may read {table.logical}",
             )
-        names = ", ".join(r.name for r in readers if r.name not in broken)
+        names = ", ".join(r.name for r in readers if r.name not in broken) or "none usable"
         raise _forbidden(
             table,
             readers,
