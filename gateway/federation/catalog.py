@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from contracts import load_contract, load_descriptor
 from contracts.versions import version_key
+from gateway.federation.contract_access import ContractRole, column_masking, table_roles
 
 DEFAULT_TRINO_CATALOGS: Mapping[str, str] = {"postgres": "demo_pg", "mysql": "demo_mariadb"}
 DEFAULT_DUCKDB_CATALOGS: Mapping[str, str] = {"postgres": "demo_pg"}
@@ -36,12 +37,19 @@ ENGINES = ("duckdb", "trino")
 
 @dataclass(frozen=True)
 class CatalogColumn:
-    """A column a contract declares; ``physical_name`` is its name in the store."""
+    """A column a contract declares; ``physical_name`` is its name in the store.
+
+    ``classification``, ``tags`` and ``masking`` (the contract's ``masking`` custom
+    property, ``hash`` by default) decide whether and how the column is masked.
+    """
 
     name: str
     logical_type: str | None
     physical_type: str | None
     physical_name: str = ""
+    classification: str | None = None
+    tags: tuple[str, ...] = ()
+    masking: str = "hash"
 
     def __post_init__(self) -> None:
         if not self.physical_name:
@@ -78,6 +86,7 @@ class CatalogTable:
     columns: tuple[CatalogColumn, ...]
     locations: Mapping[str, PhysicalLocation]
     physical_name: str = ""
+    roles: tuple[ContractRole, ...] = ()
 
     @property
     def versioned(self) -> str:
@@ -222,6 +231,9 @@ def _table(
             logical_type=p.get("logicalType"),
             physical_type=p.get("physicalType"),
             physical_name=str(p.get("physicalName") or p["name"]),
+            classification=str(p["classification"]) if p.get("classification") else None,
+            tags=tuple(map(str, p["tags"])) if isinstance(p.get("tags"), list) else (),
+            masking=column_masking(p),
         )
         for p in obj.get("properties") or []
         if isinstance(p, Mapping) and p.get("name")
@@ -248,6 +260,7 @@ def _table(
         columns=columns,
         locations=locations,
         physical_name=physical,
+        roles=table_roles(raw, name, [str(o["name"]) for o in _objects(raw)]),
     )
 
 

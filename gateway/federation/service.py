@@ -171,8 +171,12 @@ class Federation:
         max_rows: int | None,
         principal: Principal | None,
     ) -> Plan:
-        """The one place a statement is planned (checked and rewritten) for a caller."""
-        return plan(sql, catalog, engine, max_rows=max_rows)
+        """The one place a statement is planned (checked and rewritten) for a caller.
+
+        ``principal`` is held to the contracts' access rules (``None``: an internal
+        caller, no rules; request paths always pass their caller).
+        """
+        return plan(sql, catalog, engine, max_rows=max_rows, principal=principal)
 
     async def plan(
         self,
