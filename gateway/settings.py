@@ -50,6 +50,16 @@ class Settings:
     data_root: str = _setting(".", "Folder that local contract server paths are relative to.")
     graphiql: bool = _setting(True, "Serve GraphiQL on GET /graphql.")
     log_level: str = _setting("info", "Logging level.")
+    sql_data_roots: str = _setting(
+        "", "Comma-separated folders local contract paths must stay inside (empty: data_root)."
+    )
+    trino_allowed_catalogs: str = _setting(
+        "demo_pg,demo_mariadb", "Comma-separated Trino catalogs contracts may name (never system)."
+    )
+    sql_allowed_db_hosts: str = _setting(
+        "127.0.0.1:55432,localhost:55432,127.0.0.1:53306,localhost:53306",
+        "Comma-separated host:port a contract's postgres or mysql server may point at.",
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
