@@ -22,6 +22,7 @@ True
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -124,9 +125,10 @@ class Reach:
         """The absolute path ``raw`` names, once it is known to stay inside the data roots.
 
         A plain path comes back resolved (symlinks followed). A glob comes back as written
-        under ``root``: its fixed prefix resolves inside a root and no ``..`` follows the
-        first pattern; the files it matches are for the caller to check with
-        :meth:`inside`, since they change. Raises :class:`OutOfReach`.
+        under ``root``: its fixed prefix resolves inside a root, no ``..`` follows the
+        first pattern, and every file it matches now is inside a root; files change, so
+        a reader checks its own matches again with :meth:`inside`. Raises
+        :class:`OutOfReach`.
         """
         if not raw or "\0" in raw or "://" in raw or re.match(r"^[A-Za-z][\w+.-]*:", raw):
             raise OutOfReach("local server path is not a file path")
@@ -142,7 +144,10 @@ class Reach:
             raise OutOfReach("local server path climbs with '..' after a glob")
         if not self.inside(Path(*parts[:first])):
             raise OutOfReach(LEAVES_ROOTS)
-        return Path(os.path.realpath(Path(*parts[:first]))).joinpath(*parts[first:])
+        pattern = Path(os.path.realpath(Path(*parts[:first]))).joinpath(*parts[first:])
+        if not all(self.inside(Path(m)) for m in glob.iglob(str(pattern), recursive=True)):
+            raise OutOfReach(LEAVES_ROOTS)
+        return pattern
 
     def inside(self, path: Path) -> bool:
         """Whether ``path``, symlinks followed and ``..`` normalised, is in a data root."""

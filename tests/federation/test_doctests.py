@@ -9,6 +9,7 @@ import pytest
 
 MODULES = [
     "gateway.federation.catalog",
+    "gateway.federation.reach",
     "gateway.federation.planner.functions",
     "gateway.federation.planner.limits",
     "gateway.federation.planner.plan",

@@ -62,9 +62,8 @@ def _walk(node: Any, allowed: frozenset[Relation], ctes: frozenset[str]) -> Iter
     if _is_table_ref(node):
         kind = node["type"]
         if kind == "BASE_TABLE":
-            parts = tuple(
-                str(node.get(k) or "").lower() for k in ("catalog_name", "schema_name", "table_name")
-            )
+            names = ("catalog_name", "schema_name", "table_name")
+            parts = tuple(str(node.get(k) or "").lower() for k in names)
             relation = tuple(p for p in parts if p)
             if relation not in allowed and not (len(relation) == 1 and relation[0] in ctes):
                 yield ".".join(relation)

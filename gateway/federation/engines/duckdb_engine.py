@@ -150,9 +150,7 @@ class DuckDBEngine:
             # the planner and "mesh"."main"."v" here, never in the search path.
             inside = location.parts if len(location.parts) > 2 else (
                 location.parts[0], "main", location.parts[1])  # fmt: skip
-            self._con.execute(
-                f"CREATE OR REPLACE VIEW {sources.qualified(inside)} AS {select}"
-            )
+            self._con.execute(f"CREATE OR REPLACE VIEW {sources.qualified(inside)} AS {select}")
         except (duckdb.Error, ValueError, OSError) as exc:
             self.unavailable[key] = first_line(exc)
             if isinstance(exc, OutOfReach):
@@ -213,7 +211,7 @@ class DuckDBEngine:
         listed = ", ".join(sources.quote_literal(v) for v in sorted(set(self._allowed)))
         self._con.execute(f"SET allowed_paths = [{listed}]")
         self._con.execute("SET allowed_directories = []")
-        self._con.execute("SET python_enable_replacements = false")
+        self._con.execute("SET GLOBAL python_enable_replacements = false")
         self._con.execute("SET enable_external_access = false")
         self._con.execute("SET lock_configuration = true")
 
@@ -278,8 +276,10 @@ class DuckDBEngine:
                     engine="duckdb", reason=reason,
                 )  # fmt: skip
             if key in self.unavailable:
+                # The engine's own words name files and hosts: they stay in the log.
                 raise SqlEngineError(
-                    f"{use.table.logical} is unavailable on duckdb: {self.unavailable[key]}",
+                    f"{use.table.logical} is unavailable on duckdb: its data could not be "
+                    "opened when the engine started (details in the gateway's log)",
                     product_id=use.table.product_id,
                 )
             if key not in self.views:

@@ -17,9 +17,9 @@ import pytest
 from demo.datagen import load_postgres
 from gateway.errors import SqlEngineError
 from gateway.federation.catalog import StaticCatalog, build_catalog
-from gateway.federation.reach import Reach
 from gateway.federation.engines import DuckDBEngine
 from gateway.federation.engines._duckdb_sources import postgres_scanner_path
+from gateway.federation.reach import Reach
 from tests.fixtures.services import fresh_postgres_database
 
 from .conftest import contract_entries, make_plan, plan_for
