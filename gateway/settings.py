@@ -50,6 +50,18 @@ class Settings:
     data_root: str = _setting(".", "Folder that local contract server paths are relative to.")
     graphiql: bool = _setting(True, "Serve GraphiQL on GET /graphql.")
     log_level: str = _setting("info", "Logging level.")
+    auth_issuers_file: str = _setting(
+        "", "YAML file of trusted JWT issuers (issuer, audience, algorithms, key); empty: none."
+    )
+    auth_audience: str = _setting("meshgate", "Audience a token must name, unless its issuer says.")
+    auth_leeway_seconds: float = _setting(30.0, "Clock skew allowed on exp/nbf/iat, in seconds.")
+    auth_jwks_cache_seconds: float = _setting(300.0, "How long an issuer's JWKS keys are kept.")
+    api_keys_file: str = _setting("", "YAML file of API keys (SHA-256 only) for service accounts.")
+    anonymous_access: str = _setting(
+        "discovery",
+        "What callers without credentials may do: discovery (products, contracts, search, "
+        "health) or none.",
+    )
     sql_data_roots: str = _setting(
         "", "Comma-separated folders local contract paths must stay inside (empty: data_root)."
     )

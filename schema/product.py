@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from gateway.registry import RegisteredProduct
 from resolvers import documents
+from resolvers.access import signed_in
 from schema.odcs_common import as_list, strings, text
 from schema.odcs_contract import Contract, contract_from_raw
 from schema.usage import ProductUsage, product_usage
@@ -222,6 +223,7 @@ class Product:
         "(since: start of the window; all time when omitted)."
     )
     async def usage(self, info: Info, since: datetime | None = None) -> ProductUsage:
+        signed_in(info, "usage")
         return await product_usage(info, self.summary.id, since)
 
     @strawberry.field(

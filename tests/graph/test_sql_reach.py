@@ -25,6 +25,7 @@ import yaml
 from gateway.http.product_app import create_product_app
 from gateway.settings import Settings
 from schema.asgi import create_app
+from tests.fixtures.identity import TestIssuer
 from tests.fixtures.uvicorn import running
 from tests.graph.conftest import DEMO, ROOT, demo_product_dirs
 
@@ -33,6 +34,7 @@ LEAVES = "local server path leaves the data roots"
 CATALOG = "trino catalog is not one the operator allows"
 PG_HOST = "postgres server host is not one the operator allows"
 
+Mesh = tuple[str, Path, dict[str, str]]  # the gateway's URL, its data root, admin headers
 TRINO = {"type": "trino", "host": "127.0.0.1", "port": 58080}
 
 # table -> (the contract's first server, the engine it is refused on, the reason)
@@ -106,7 +108,7 @@ def hostile_product(folder: Path, kit_data: Path) -> None:
 
 
 @contextlib.contextmanager
-def hostile_mesh(tmp: Path) -> Iterator[tuple[str, Path]]:
+def hostile_mesh(tmp: Path) -> Iterator[Mesh]:
     """The gateway (data root ``tmp/root``, demo data reached through a symlink into a
     second data root) with the hostile product and the flood-areas demo product."""
     root = tmp / "root"
@@ -114,11 +116,14 @@ def hostile_mesh(tmp: Path) -> Iterator[tuple[str, Path]]:
     (root / "data" / "passwd.csv").symlink_to("/etc/passwd")
     (root / "demo").symlink_to(ROOT / "demo")
     hostile_product(tmp / "evil", tmp / "kit" / "kit-data")
+    issuer = TestIssuer(tmp / "auth")
     settings = Settings(
         registry_url=f"sqlite:///{tmp / 'registry.db'}",
         data_root=str(root),
         sql_data_roots=f"{root},{ROOT / 'demo' / 'data'}",
+        **issuer.settings(),
     )
+    admin = issuer.headers()  # the product's owner may register it; an admin may read all
     with contextlib.ExitStack() as stack:
         evil = stack.enter_context(
             running(create_product_app(tmp / "evil", server="kit", root=tmp / "kit",
@@ -130,15 +135,18 @@ def hostile_mesh(tmp: Path) -> Iterator[tuple[str, Path]]:
         for base in (evil, floods):
             answer = httpx.post(
                 f"{gateway}/registry/products", json={"url": f"{base}/discover/metadata"},
-                timeout=30,
+                headers=admin, timeout=30,
             )  # fmt: skip
             assert answer.status_code == 201, answer.text
-        yield gateway, root
+        yield gateway, root, admin
 
 
-def graphql(gateway: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+def graphql(mesh: Mesh, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
     answer = httpx.post(
-        f"{gateway}/graphql", json={"query": query, "variables": variables}, timeout=60
+        f"{mesh[0]}/graphql",
+        json={"query": query, "variables": variables},
+        headers=mesh[2],
+        timeout=60,
     )
     assert answer.status_code == 200, answer.text
     body: dict[str, Any] = answer.json()
@@ -150,18 +158,17 @@ UNAVAILABLE = "{ product(id: $id) { sqlUnavailable { table version engine reason
 
 
 @pytest.fixture(scope="module")
-def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
     demo_product_dirs()  # fails early without demo data
     with hostile_mesh(tmp_path_factory.mktemp("reach")) as started:
         yield started
 
 
 def test_the_product_says_which_tables_are_unavailable_and_why(
-    mesh: tuple[str, Path],
+    mesh: Mesh,
 ) -> None:
-    gateway, _ = mesh
     query = "query($id: ID!) " + UNAVAILABLE
-    body = graphql(gateway, query, {"id": "attack.evil"})
+    body = graphql(mesh, query, {"id": "attack.evil"})
     assert "errors" not in body, body["errors"]
     found = {
         (u["table"], u["engine"], u["reason"]) for u in body["data"]["product"]["sqlUnavailable"]
@@ -169,17 +176,15 @@ def test_the_product_says_which_tables_are_unavailable_and_why(
     wanted = {(f"attack.evil.{t}", engine, why) for t, (_, engine, why) in HOSTILE.items()}
     assert wanted <= found
     assert all(u["version"] == "1.0.0" for u in body["data"]["product"]["sqlUnavailable"])
-    floods = graphql(gateway, query, {"id": "flood.flood-areas"})
+    floods = graphql(mesh, query, {"id": "flood.flood-areas"})
     assert floods["data"]["product"]["sqlUnavailable"] == []
 
 
 @pytest.mark.parametrize("table", sorted(HOSTILE))
-def test_sql_over_a_table_out_of_reach_is_refused_and_reads_nothing(
-    mesh: tuple[str, Path], table: str
-) -> None:
-    gateway, root = mesh
+def test_sql_over_a_table_out_of_reach_is_refused_and_reads_nothing(mesh: Mesh, table: str) -> None:
+    root = mesh[1]
     _, engine, why = HOSTILE[table]
-    body = graphql(gateway, SQL, {"q": f"SELECT line FROM attack.evil.{table}",
+    body = graphql(mesh, SQL, {"q": f"SELECT line FROM attack.evil.{table}",
                                   "e": engine.upper()})  # fmt: skip
     assert body.get("data") is None or body["data"].get("sql") is None
     error = body["errors"][0]
@@ -191,8 +196,8 @@ def test_sql_over_a_table_out_of_reach_is_refused_and_reads_nothing(
     assert not any(line in text for line in PASSWD[1:] if line)
 
 
-def test_no_spelling_reads_the_hostile_files_on_duckdb(mesh: tuple[str, Path]) -> None:
-    gateway, root = mesh
+def test_no_spelling_reads_the_hostile_files_on_duckdb(mesh: Mesh) -> None:
+    root = mesh[1]
     for statement in (
         "SELECT * FROM '/etc/passwd'",
         f"SELECT * FROM '{root}/data/passwd.csv'",
@@ -200,16 +205,15 @@ def test_no_spelling_reads_the_hostile_files_on_duckdb(mesh: tuple[str, Path]) -
         "attack.evil.passwd_symlink",
         "WITH x AS (SELECT line FROM attack.evil.passwd_glob_root) SELECT * FROM x",
     ):
-        body = graphql(gateway, SQL, {"q": statement, "e": "DUCKDB"})
+        body = graphql(mesh, SQL, {"q": statement, "e": "DUCKDB"})
         assert body["errors"], statement
         text = json.dumps(body)
         assert not any(line in text for line in PASSWD[1:] if line), statement
 
 
-def test_a_product_inside_the_roots_still_answers(mesh: tuple[str, Path]) -> None:
-    gateway, _ = mesh
+def test_a_product_inside_the_roots_still_answers(mesh: Mesh) -> None:
     body = graphql(
-        gateway,
+        mesh,
         SQL,
         {"q": 'SELECT count(*) AS n FROM flood."flood-areas".flood_prone_areas', "e": "DUCKDB"},
     )
