@@ -156,6 +156,13 @@ class TableNotFound(GatewayError):
     code = "TABLE_NOT_FOUND"
 
 
+class TableUnavailable(GatewayError):
+    """A SQL statement names a table the engine may not read: its contract's server points
+    where the operator does not allow (``reason`` says what, without paths or hosts)."""
+
+    code = "TABLE_UNAVAILABLE"
+
+
 class ColumnNotFound(GatewayError):
     """A SQL statement names a column the table's contract does not declare."""
 
