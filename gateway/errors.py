@@ -68,12 +68,6 @@ class Unauthenticated(GatewayError):
     code = "UNAUTHENTICATED"
 
 
-class Forbidden(GatewayError):
-    """The caller is known but holds no role that allows this."""
-
-    code = "FORBIDDEN"
-
-
 class ProductNotFound(GatewayError):
     code = "PRODUCT_NOT_FOUND"
 
@@ -162,7 +156,21 @@ class TableNotFound(GatewayError):
     code = "TABLE_NOT_FOUND"
 
 
+class TableUnavailable(GatewayError):
+    """A SQL statement names a table the engine may not read: its contract's server points
+    where the operator does not allow (``reason`` says what, without paths or hosts)."""
+
+    code = "TABLE_UNAVAILABLE"
+
+
 class ColumnNotFound(GatewayError):
     """A SQL statement names a column the table's contract does not declare."""
 
     code = "COLUMN_NOT_FOUND"
+
+
+class Forbidden(GatewayError):
+    """The caller lacks the role the product's contract (or the gateway) requires;
+    ``roles`` name the roles that would grant it."""
+
+    code = "FORBIDDEN"

@@ -71,6 +71,16 @@ class Settings:
     product_sql_rule_timeout_seconds: float = _setting(
         5.0, "A product kit's SQL quality rule running longer is cancelled (and fails)."
     )
+    sql_data_roots: str = _setting(
+        "", "Comma-separated folders local contract paths must stay inside (empty: data_root)."
+    )
+    trino_allowed_catalogs: str = _setting(
+        "demo_pg,demo_mariadb", "Comma-separated Trino catalogs contracts may name (never system)."
+    )
+    sql_allowed_db_hosts: str = _setting(
+        "127.0.0.1:55432,localhost:55432,127.0.0.1:53306,localhost:53306",
+        "Comma-separated host:port a contract's postgres or mysql server may point at.",
+    )
     audit_retention_days: int = _setting(
         365, "Days audit events are kept; older ones are purged (0: keep them all)."
     )

@@ -113,11 +113,12 @@ def event_of_query(entry: QueryRecord) -> AuditEvent:
     """
     products: dict[str, AuditProduct] = {}
     tables: dict[str, AuditTable] = {}
-    for use in entry.plan.tables if entry.plan is not None else ():
+    uses = entry.plan.tables if entry.plan is not None else ()
+    masked_all = entry.plan.masked if entry.plan is not None else ()
+    for use in uses:
         t = use.table
         products.setdefault(t.product_id, AuditProduct(t.product_id, f"{t.domain}.{t.product}"))
-        # The masking rewrite may say which columns it masked; older plans say nothing.
-        masked: tuple[str, ...] = tuple(getattr(use, "masked", ()) or ())
+        masked = _masked_in(masked_all, t.logical)
         seen = tables.get(t.logical)
         tables[t.logical] = AuditTable(
             product_id=t.product_id,
@@ -147,6 +148,15 @@ def _address(entry: QueryRecord) -> str | None:
     if entry.principal is not None and entry.caller == entry.principal.subject:
         return None
     return entry.caller
+
+
+def _masked_in(masked: tuple[str, ...], table: str) -> tuple[str, ...]:
+    """The columns of ``table`` among the plan's masked ``domain.product.table.column``.
+
+    >>> _masked_in(("a.b.t.x", "a.b.u.y", "a.b.t.z"), "a.b.t")
+    ('x', 'z')
+    """
+    return tuple(m[len(table) + 1 :] for m in masked if m.startswith(f"{table}."))
 
 
 def _union(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:

@@ -30,7 +30,9 @@ FLOOD_KEY = "flood.flood-areas"
 ADMIN = Principal("root", roles=frozenset({"admin"}))
 RISK_OWNER = Principal("olga", roles=frozenset({"owner:physical-risk", "analyst"}))
 FLOOD_OWNER = Principal("fred", roles=frozenset({"owner:flood"}))
-ANALYST = Principal("ana", roles=frozenset({"analyst"}))
+ANALYST = Principal("ana", roles=frozenset({"analyst"}))  # reads both, restricted masked
+RISK_ANALYST = Principal("rita", roles=frozenset({"analyst", "risk_analyst"}))  # in clear
+INTERN = Principal("ivan", roles=frozenset({"intern"}))  # granted by no contract
 ANONYMOUS = Principal("anonymous", kind="anonymous")
 
 JOIN = """SELECT a.company_name, f.flood_type, count(*) AS n

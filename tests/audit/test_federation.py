@@ -8,8 +8,17 @@ import logging
 import pytest
 
 from gateway.audit import AuditEvent
-from gateway.errors import BadRequest, SqlNotAllowed, TableNotFound
-from tests.audit.mesh import ANALYST, ASSETS, FLOOD_KEY, JOIN, RISK_KEY, Gateway
+from gateway.errors import BadRequest, Forbidden, SqlNotAllowed, TableNotFound
+from tests.audit.mesh import (
+    ANALYST,
+    ASSETS,
+    FLOOD_KEY,
+    INTERN,
+    JOIN,
+    RISK_ANALYST,
+    RISK_KEY,
+    Gateway,
+)
 
 
 async def product_id(gw: Gateway, key: str) -> str:
@@ -23,7 +32,7 @@ async def sql_events(gw: Gateway, key: str) -> list[AuditEvent]:
 
 async def test_an_answered_query_is_audited_with_who_what_and_rows(gateway: Gateway) -> None:
     fed = gateway.services.federation
-    answer = await fed.run(JOIN, principal=ANALYST, request_id="req-1", caller="10.1.1.1")
+    answer = await fed.run(JOIN, principal=RISK_ANALYST, request_id="req-1", caller="10.1.1.1")
     assert answer.result.rows
     for key, table, columns in (
         (RISK_KEY, "physical-risk.physical-risk.assets", ("company_name", "h3_cell")),
@@ -34,12 +43,34 @@ async def test_an_answered_query_is_audited_with_who_what_and_rows(gateway: Gate
             "sql.query", "ok", len(answer.result.rows),
         )  # fmt: skip
         assert (event.actor.subject, event.actor.kind, event.actor.roles) == (
-            "ana", "user", ("analyst",),
+            "rita", "user", ("analyst", "risk_analyst"),
         )  # fmt: skip
         assert (event.request_id, event.address, event.detail) == ("req-1", "10.1.1.1", JOIN)
         assert {p.key for p in event.products} == {RISK_KEY, FLOOD_KEY}
         by_table = {t.table: set(t.columns) for t in event.tables}
         assert by_table[table] == set(columns)
+        assert all(t.masked == () for t in event.tables)  # read in clear
+
+
+async def test_masked_columns_are_in_the_event(gateway: Gateway) -> None:
+    sql = 'SELECT asset_id, h3_cell, latitude FROM "physical-risk"."physical-risk".assets'
+    await gateway.services.federation.run(sql, principal=ANALYST, max_rows=3)
+    await gateway.services.federation.run(sql, principal=RISK_ANALYST, max_rows=3)
+    clear, masked = await sql_events(gateway, RISK_KEY)
+    assert (masked.actor.subject, clear.actor.subject) == ("ana", "rita")
+    [table] = masked.tables
+    assert set(table.columns) == {"asset_id", "h3_cell", "latitude"}
+    # As the contract classifies them: all three restricted or confidential.
+    assert set(table.masked) == {"asset_id", "h3_cell", "latitude"}
+    assert clear.tables[0].masked == ()
+
+
+async def test_an_access_refusal_is_in_the_products_log(gateway: Gateway) -> None:
+    with pytest.raises(Forbidden):
+        await gateway.services.federation.run(ASSETS, principal=INTERN)
+    [event] = await sql_events(gateway, RISK_KEY)
+    assert (event.outcome, event.rows, event.actor.subject) == ("FORBIDDEN", 0, "ivan")
+    assert [p.id for p in event.products] == [await product_id(gateway, RISK_KEY)]
 
 
 async def test_a_refused_query_is_audited_with_its_code(gateway: Gateway) -> None:

@@ -70,7 +70,7 @@ async def test_the_owner_and_admins_read_the_audit(gateway: Gateway, principal: 
             "productId": query["products"][0]["id"],
             "table": "physical-risk.physical-risk.assets",
             "columns": ["asset_id", "country_code"],
-            "maskedColumns": [],
+            "maskedColumns": ["asset_id"],  # the analyst saw it masked (confidential)
         }
     ]
     assert query["products"][0]["key"] == RISK_KEY
