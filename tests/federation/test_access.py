@@ -13,9 +13,9 @@ import pytest
 
 from gateway.errors import Forbidden
 from gateway.federation.catalog import StaticCatalog, build_catalog
-from gateway.federation.reach import Reach
 from gateway.federation.planner import plan
 from gateway.federation.planner.access import is_sensitive
+from gateway.federation.reach import Reach
 from gateway.identity import ANONYMOUS, Principal
 
 PRODUCT_ID = "p-vault"
