@@ -58,6 +58,7 @@ def test_a_table_folded_into_one_row_is_refused_on_the_stream(size_mesh: Mesh, e
     answer = httpx.post(
         f"{size_mesh.gateway}/sql/stream",
         json={"query": FOLDED, "engine": engine.lower(), "format": "jsonl"},
+        headers=size_mesh.headers,
         timeout=120,
     )
     assert answer.status_code == 422, answer.text[:200]
@@ -92,7 +93,7 @@ def test_a_lone_surrogate_is_sql_invalid_not_an_internal_error(
     answer = httpx.post(
         f"{size_mesh.gateway}/graphql",
         content=json.dumps(body).encode("ascii"),
-        headers={"content-type": "application/json"},
+        headers={**size_mesh.headers, "content-type": "application/json"},
         timeout=30,
     )
     assert answer.status_code == 200, answer.text

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from gateway.errors import GatewayError, SqlInvalid, SqlNotAllowed, SqlTooLarge
 from gateway.federation.catalog import Catalog, CatalogTable
+from gateway.federation.planner.access import apply_access
 from gateway.federation.planner.columns import qualify_columns
 from gateway.federation.planner.dialect import ENGINE_DIALECTS, READ
 from gateway.federation.planner.functions import check_functions
@@ -20,6 +21,7 @@ from gateway.federation.planner.rowcap import apply_row_cap
 from gateway.federation.planner.statement import parse_statement
 from gateway.federation.planner.tables import physical_tables, resolve_tables
 from gateway.federation.planner.transpile import to_engine_sql
+from gateway.identity import Principal
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,10 @@ class Plan:
 
     ``row_cap`` is the most rows the caller gets; the SQL asks for at most one more, so
     the engine reports truncation when it sees ``row_cap + 1`` rows. ``logical_sql`` is the
-    checked statement over logical names (Trino dialect), columns qualified.
+    checked statement over logical names (Trino dialect), columns qualified, before the
+    access rules. ``masked`` names the columns read masked (``domain.product.table.column``)
+    and ``row_filters`` the contract filters applied (``domain.product.table (role): SQL``);
+    ``user`` is the subject of the caller it was planned for (``None``: an internal caller).
     """
 
     sql: str
@@ -46,6 +51,9 @@ class Plan:
     tables: tuple[TableUse, ...]
     row_cap: int | None
     logical_sql: str
+    masked: tuple[str, ...] = ()
+    row_filters: tuple[str, ...] = ()
+    user: str | None = None
 
     @property
     def products(self) -> tuple[str, ...]:
@@ -60,14 +68,20 @@ def plan(
     *,
     max_rows: int | None,
     limits: PlannerLimits | None = None,
+    principal: Principal | None = None,
 ) -> Plan:
     """Check ``sql`` and rewrite it for ``engine`` ("duckdb" or "trino").
 
+    ``principal`` is the caller: the contracts' access rules (roles, masks, row filters;
+    :mod:`~gateway.federation.planner.access`) are applied for it. ``None`` applies none:
+    only tests and internal tooling pass ``None``; every request path passes its caller.
+
     Raises :class:`~gateway.errors.SqlTooLarge`, :class:`~gateway.errors.SqlInvalid`,
-    :class:`~gateway.errors.SqlNotAllowed`, :class:`~gateway.errors.TableNotFound` or
-    :class:`~gateway.errors.ColumnNotFound`; nothing is executed. Any other exception out
-    of the parser or optimizer is a statement the planner cannot handle: it becomes
-    ``SQL_INVALID`` with a generic message (one log line, no traceback).
+    :class:`~gateway.errors.SqlNotAllowed`, :class:`~gateway.errors.TableNotFound`,
+    :class:`~gateway.errors.ColumnNotFound` or :class:`~gateway.errors.Forbidden`;
+    nothing is executed. Any other exception out of the parser or optimizer is a
+    statement the planner cannot handle: it becomes ``SQL_INVALID`` with a generic
+    message (one log line, no traceback).
 
     >>> from gateway.federation.catalog import StaticCatalog
     >>> plan("SELECT 1 AS one", StaticCatalog([]), "duckdb", max_rows=10).sql
@@ -78,7 +92,7 @@ def plan(
         raise SqlNotAllowed(f"unknown engine {engine!r} (expected one of {expected})")
     limits = limits or PlannerLimits()
     try:
-        return _plan(sql, catalog, engine, max_rows=max_rows, limits=limits)
+        return _plan(sql, catalog, engine, max_rows=max_rows, limits=limits, principal=principal)
     except GatewayError:
         raise
     except RecursionError:
@@ -89,7 +103,13 @@ def plan(
 
 
 def _plan(
-    sql: str, catalog: Catalog, engine: str, *, max_rows: int | None, limits: PlannerLimits
+    sql: str,
+    catalog: Catalog,
+    engine: str,
+    *,
+    max_rows: int | None,
+    limits: PlannerLimits,
+    principal: Principal | None,
 ) -> Plan:
     tokens = check_text(sql, limits)
     tree = parse_statement(sql, tokens)
@@ -98,6 +118,7 @@ def _plan(
     check_functions(tree)
     tree, used = qualify_columns(tree, tables)
     logical_sql = tree.sql(dialect=READ)
+    tree, access = apply_access(tree, tables, principal, engine, used)
     tree = physical_tables(tree, tables, engine)
     tree = apply_row_cap(tree, max_rows)
     return Plan(
@@ -106,4 +127,7 @@ def _plan(
         tables=tuple(TableUse(tables[key], used[key]) for key in tables),
         row_cap=max_rows,
         logical_sql=logical_sql,
+        masked=access.masked,
+        row_filters=access.row_filters,
+        user=principal.subject if principal is not None else None,
     )
