@@ -278,7 +278,9 @@ class Federation:
         the auditor. Neither may fail the query; a failure is logged at error level."""
         entry = QueryRecord(
             caller=caller,
-            sql=sql,
+            # A lone surrogate (valid JSON, "\ud800") cannot be stored as UTF-8 text: the
+            # query is recorded with it escaped rather than lost from usage and audit.
+            sql=sql.encode("utf-8", "backslashreplace").decode("utf-8"),
             engine=engine,
             outcome=outcome,
             rows=rows,

@@ -86,7 +86,7 @@ def test_engine_errors_do_not_quote_the_values(size_mesh: Mesh, engine: str) -> 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_lone_surrogate_is_sql_invalid_not_an_internal_error(
-    size_mesh: Mesh, engine: str
+    size_mesh: Mesh, engine: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Valid JSON ("\\ud800" escaped) that decodes to a str no UTF-8 encoder accepts.
     body = {"query": SQL, "variables": {"q": "SELECT '\ud800' AS x", "e": engine}}
@@ -99,3 +99,8 @@ def test_a_lone_surrogate_is_sql_invalid_not_an_internal_error(
     assert answer.status_code == 200, answer.text
     (error,) = answer.json()["errors"]
     assert error["extensions"]["code"] == "SQL_INVALID", error
+    # Recorded (usage and audit) with the surrogate escaped, not lost with a traceback.
+    failures = [
+        r for r in caplog.records if r.levelname == "ERROR" and r.name.startswith("gateway")
+    ]
+    assert not failures, [r.getMessage() for r in failures]
