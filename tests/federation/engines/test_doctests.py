@@ -13,6 +13,7 @@ MODULES = [
     "gateway.federation.engines._duckdb_sources",
     "gateway.federation.engines._watchdog",
     "gateway.federation.engines.duckdb_engine",
+    "gateway.federation.engines.messages",
 ]
 
 
