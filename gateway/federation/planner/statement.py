@@ -23,6 +23,12 @@ _DML = (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Copy, exp.LoadData, e
 _OTHER = (exp.Set, exp.Use, exp.Describe, exp.Pragma, exp.Grant, exp.Revoke, exp.Commit,
           exp.Rollback, exp.Transaction, exp.Attach, exp.Detach, exp.Install, exp.Kill,
           exp.Declare, exp.Show, exp.Summarize, exp.Lock, exp.Command)  # fmt: skip
+# sqlglot logs warnings about the statements it reads (a fallback to a Command, a scope
+# it cannot traverse): a caller's statement would write to the gateway's log at will, and
+# the refusal says it better. Set once: plans run in several threads at a time, so a
+# level saved and restored around each parse would race.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
 _ONLY = "only one read-only query (SELECT, WITH, VALUES, UNION / INTERSECT / EXCEPT) is allowed"
 
 
@@ -74,10 +80,6 @@ def check_read_only(tree: exp.Expr, word: str) -> None:
 
 
 def _parse(sql: str, tokens: Sequence[Token]) -> list[exp.Expr]:
-    # sqlglot logs a warning when it falls back to a Command; the refusal says it better.
-    logger = logging.getLogger("sqlglot")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
     try:
         parsed = sqlglot.parse(sql, read=READ)
     except ParseError as exc:
@@ -90,8 +92,6 @@ def _parse(sql: str, tokens: Sequence[Token]) -> list[exp.Expr]:
         ) from None
     except RecursionError:
         raise SqlTooLarge("the statement nests too deeply to parse", limit="max_depth") from None
-    finally:
-        logger.setLevel(level)
     # A comment after the last semicolon parses as an empty Semicolon statement.
     return [s for s in parsed if s is not None and not isinstance(s, exp.Semicolon)]
 
