@@ -3,8 +3,11 @@
 sqlglot's ``qualify`` resolves every column reference against a schema made of the
 declared columns only (through aliases, CTEs, subqueries, USING and NATURAL joins) and
 expands ``*`` and ``t.*`` to the declared columns, so an undeclared physical column is never
-named and never read. Then every reference must belong to a source of its scope (or of an
-enclosing scope, for correlated subqueries); the columns read from each table are recorded.
+named and never read. Then EVERY column node of the tree (not only those sqlglot lists
+as a scope's columns: HAVING is not among them) must be a declared column of a table of
+its scope (or of an enclosing scope, for correlated subqueries), an output column of a
+subquery or CTE, or an output name in ORDER BY; the columns read from each table are
+recorded.
 """
 
 from __future__ import annotations
