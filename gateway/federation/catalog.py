@@ -19,21 +19,25 @@ Where an engine reads a table comes from the contract's ``servers``:
 Each location is then judged against the operator's :class:`~gateway.federation.reach.Reach`
 (data roots, Trino catalogs, database hosts): one out of reach is dropped, and the table
 keeps the reason in :attr:`CatalogTable.unavailable` so a query naming it is refused with
-``TABLE_UNAVAILABLE`` and the product shows why.
+``TABLE_UNAVAILABLE`` and the product shows why. Then each location in reach goes to one
+product only (:mod:`gateway.federation.location_owner`): a product whose contract points
+at data another product registered earlier claims loses that location the same way.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from contracts import load_contract, load_descriptor
 from contracts.versions import version_key
 from gateway.federation.contract_access import ContractRole, column_masking, table_roles
-from gateway.federation.reach import Reach
+from gateway.federation.location_owner import assign_owners
+from gateway.federation.reach import LocalFiles, Reach
 
 DEFAULT_TRINO_CATALOGS: Mapping[str, str] = {"postgres": "demo_pg", "mysql": "demo_mariadb"}
 DEFAULT_DUCKDB_CATALOGS: Mapping[str, str] = {"postgres": "demo_pg"}
@@ -70,12 +74,14 @@ class PhysicalLocation:
     (``{table}`` filled in) and ``source["table"]`` its physical name. ``logical_columns``
     says the relation already exposes the declared columns under their contract names (the
     views the DuckDB engine creates do); otherwise the planner renames physical columns.
+    ``files`` is what the reach resolved a ``local`` path to (set by :func:`build_catalog`).
     """
 
     engine: str
     parts: tuple[str, ...]
     source: Mapping[str, Any]
     logical_columns: bool = False
+    files: LocalFiles | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -178,12 +184,16 @@ def build_catalog(
     trino_catalogs: Mapping[str, str] = DEFAULT_TRINO_CATALOGS,
     duckdb_catalogs: Mapping[str, str] = DEFAULT_DUCKDB_CATALOGS,
     reach: Reach | None = None,
+    registered: Mapping[str, datetime] | None = None,
 ) -> StaticCatalog:
     """A catalog from ``(product_id, domain, slug, contract_raw)`` of OUTPUT contracts only.
 
     ``contract_raw`` is a contract document with its server placeholders resolved
     (``ContractDocument.raw``). ``reach`` is what the operator lets engines read (by
     default the settings' defaults, relative paths under the current directory).
+    ``registered`` maps product ids to their registration time: when two products'
+    locations overlap, the one registered first keeps it (without a time, the product id
+    decides; see :mod:`gateway.federation.location_owner`).
     """
     entries = list(entries)
     reach = reach or Reach.of()
@@ -213,7 +223,9 @@ def build_catalog(
                     reach,
                 )  # fmt: skip
             )
-    return StaticCatalog(tables)
+    return StaticCatalog(
+        assign_owners(tables, registered=registered, trino_catalogs=trino_catalogs)
+    )
 
 
 def load_product_folders(
@@ -286,9 +298,9 @@ def _table(
     for location in found:
         if location is None:
             continue
-        reason = reach.judge(location)
+        reason, files = reach.place(location)
         if reason is None:
-            locations[location.engine] = location
+            locations[location.engine] = replace(location, files=files) if files else location
         else:
             unavailable[location.engine] = reason
     return CatalogTable(

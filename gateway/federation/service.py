@@ -106,7 +106,9 @@ class Federation:
     async def catalog(self) -> StaticCatalog:
         """The tables of every registered product's output contracts, as served now."""
         entries: list[tuple[str, str, str, Mapping[str, Any]]] = []
+        registered: dict[str, datetime] = {}  # who came first owns a shared location
         for product in await self._registry.list():
+            registered[product.id] = product.registered_at
             outputs = {(r.id, r.version) for v in product.versions for r in v.outputs}
             for link in product.contracts:
                 if (link.id, link.version) not in outputs:
@@ -120,11 +122,14 @@ class Federation:
                 if isinstance(doc.data, dict):
                     entries.append((product.id, product.domain, product.slug, doc.data))
         signature = tuple(
-            sorted((e[0], str(e[3].get("id")), str(e[3].get("version"))) for e in entries)
+            sorted(
+                (e[0], str(e[3].get("id")), str(e[3].get("version")), registered[e[0]])
+                for e in entries
+            )
         )
         async with self._lock:
             if signature != self._signature or self._catalog is None:
-                self._catalog = build_catalog(entries, reach=self._reach)
+                self._catalog = build_catalog(entries, reach=self._reach, registered=registered)
                 self._signature = signature
                 if self._duckdb is not None:
                     await self._duckdb.close()
