@@ -178,13 +178,18 @@ class StaticCatalog:
         return sorted({*plain, *(t.versioned for t in self._tables)})
 
 
+Entry = tuple[str, str, str, Mapping[str, Any]]
+"""``(product_id, domain, slug, contract_raw)`` of one output contract."""
+
+
 def build_catalog(
-    entries: Iterable[tuple[str, str, str, Mapping[str, Any]]],
+    entries: Iterable[Entry],
     *,
     trino_catalogs: Mapping[str, str] = DEFAULT_TRINO_CATALOGS,
     duckdb_catalogs: Mapping[str, str] = DEFAULT_DUCKDB_CATALOGS,
     reach: Reach | None = None,
     registered: Mapping[str, datetime] | None = None,
+    held: Iterable[Entry] = (),
 ) -> StaticCatalog:
     """A catalog from ``(product_id, domain, slug, contract_raw)`` of OUTPUT contracts only.
 
@@ -193,10 +198,23 @@ def build_catalog(
     default the settings' defaults, relative paths under the current directory).
     ``registered`` maps product ids to their registration time: when two products'
     locations overlap, the one registered first keeps it (without a time, the product id
-    decides; see :mod:`gateway.federation.location_owner`).
+    decides; see :mod:`gateway.federation.location_owner`). ``held`` are contracts of
+    registered products that cannot be read now (their last known copy): they have no
+    tables, but their locations stay theirs, so a product being down hands nothing over.
     """
-    entries = list(entries)
     reach = reach or Reach.of()
+    tables = _tables(list(entries), trino_catalogs, duckdb_catalogs, reach)
+    kept = _tables(list(held), trino_catalogs, duckdb_catalogs, reach)
+    owned = assign_owners([*tables, *kept], registered=registered, trino_catalogs=trino_catalogs)
+    return StaticCatalog(owned[: len(tables)])
+
+
+def _tables(
+    entries: list[Entry],
+    trino_catalogs: Mapping[str, str],
+    duckdb_catalogs: Mapping[str, str],
+    reach: Reach,
+) -> list[CatalogTable]:
     newest: dict[tuple[str, str, str], str] = {}
     for _, domain, slug, raw in entries:
         for obj in _objects(raw):
@@ -223,9 +241,7 @@ def build_catalog(
                     reach,
                 )  # fmt: skip
             )
-    return StaticCatalog(
-        assign_owners(tables, registered=registered, trino_catalogs=trino_catalogs)
-    )
+    return tables
 
 
 def load_product_folders(
@@ -240,7 +256,7 @@ def load_product_folders(
 
     Only contracts some product version lists under ``out`` count.
     """
-    entries: list[tuple[str, str, str, Mapping[str, Any]]] = []
+    entries: list[Entry] = []
     for folder in folders:
         descriptor = load_descriptor(Path(folder) / "product.yaml")
         outputs = {(ref.contract_id, ref.version) for v in descriptor.versions for ref in v.outputs}
@@ -371,6 +387,7 @@ __all__ = [
     "DEFAULT_TRINO_CATALOGS",
     "ENGINES",
     "Catalog",
+    "Entry",
     "CatalogColumn",
     "CatalogTable",
     "PhysicalLocation",

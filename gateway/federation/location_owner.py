@@ -92,7 +92,9 @@ def assign_owners(
         return (when.timestamp() if when is not None else math.inf, product_id)
 
     catalogs = trino_catalogs or {}
-    taken: list[tuple[str, Claim]] = []  # (owner, claim), in order of the owners
+    ids: dict[Path, FileId | None] = {}  # folders shared by many files are looked up once
+    keys: dict[tuple[str, ...], str] = {}  # database table -> its owner
+    files: list[tuple[str, Claim]] = []  # (owner, local claim), in order of the owners
     result: dict[int, CatalogTable] = {}
     by_product: dict[str, list[int]] = {}
     for index, table in enumerate(tables):
@@ -104,8 +106,10 @@ def assign_owners(
             locations = dict(table.locations)
             unavailable = dict(table.unavailable)
             for engine, location in table.locations.items():
-                claim = claim_of(location, catalogs)
-                if any(owner != product_id and claim.overlaps(c) for owner, c in taken):
+                claim = claim_of(location, catalogs, ids)
+                if any(keys.get(key, product_id) != product_id for key in claim.keys) or any(
+                    owner != product_id and claim.overlaps(c) for owner, c in files
+                ):
                     del locations[engine]
                     unavailable[engine] = TAKEN
                 else:
@@ -114,17 +118,25 @@ def assign_owners(
             result[index] = (
                 replace(table, locations=locations, unavailable=unavailable) if changed else table
             )
-        taken.extend(kept)
+        for owner, claim in kept:
+            keys.update(dict.fromkeys(claim.keys, owner))
+            if claim.parts:
+                files.append((owner, claim))
     return [result[i] for i in range(len(tables))]
 
 
-def claim_of(location: PhysicalLocation, trino_catalogs: Mapping[str, str]) -> Claim:
-    """What ``location`` reads, for comparing with other products' locations."""
+def claim_of(
+    location: PhysicalLocation,
+    trino_catalogs: Mapping[str, str],
+    ids: dict[Path, FileId | None] | None = None,
+) -> Claim:
+    """What ``location`` reads, for comparing with other products' locations (``ids``:
+    the files already looked up on disk)."""
     source = location.source
     kind = str(source.get("type", "local")).lower()
     if kind == "local":
         files = location.files or LocalFiles(Path(str(source.get("path", ""))), False, ())
-        return _local_claim(files)
+        return _local_claim(files, {} if ids is None else ids)
     parts = tuple(p.lower() for p in location.parts)
     keys: set[tuple[str, ...]] = set()
     if location.engine == "trino":
@@ -141,23 +153,25 @@ def claim_of(location: PhysicalLocation, trino_catalogs: Mapping[str, str]) -> C
     return Claim(keys=frozenset(keys))
 
 
-def _local_claim(files: LocalFiles) -> Claim:
+def _local_claim(files: LocalFiles, ids: dict[Path, FileId | None]) -> Claim:
     own: set[FileId] = set()
     above: set[FileId] = set()
     for path in files.matches:
-        chain = [_file_id(p) for p in (path, *path.parents)]
+        chain = [_file_id(p, ids) for p in (path, *path.parents)]
         if chain[0] is not None:
             own.add(chain[0])
         above.update(i for i in chain if i is not None)
     return Claim(parts=files.path.parts, own=frozenset(own), above=frozenset(above))
 
 
-def _file_id(path: Path) -> FileId | None:
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    return (found.st_dev, found.st_ino)
+def _file_id(path: Path, ids: dict[Path, FileId | None]) -> FileId | None:
+    if path not in ids:
+        try:
+            found = os.stat(path)
+            ids[path] = (found.st_dev, found.st_ino)
+        except OSError:
+            ids[path] = None
+    return ids[path]
 
 
 def _host(source: Mapping[str, object], kind: str) -> str:

@@ -180,9 +180,7 @@ def test_the_hostile_product_says_why_and_the_victim_keeps_its_table(mesh: Mesh)
     assert victim["data"]["product"]["sqlUnavailable"] == []
 
 
-def test_the_victims_own_table_still_masks_for_the_analyst(
-    mesh: Mesh, secrets: set[str]
-) -> None:
+def test_the_victims_own_table_still_masks_for_the_analyst(mesh: Mesh, secrets: set[str]) -> None:
     body = graphql(mesh, mesh[2], SQL, {"q": f"{VICTIM}.asset_flood_exposure"})
     assert "errors" not in body, body["errors"]
     rows = body["data"]["sql"]["rows"]
