@@ -1,0 +1,125 @@
+"""Property: whatever a caller POSTs to ``/graphql`` of a real running gateway with the
+demo products registered, the answer is never a 5xx, always a JSON body, every error
+carries ``extensions.code``, and no statement outside the rules reaches an engine.
+
+The gateway runs under uvicorn in this process, so the engine spy sees what its
+federation hands DuckDB. Trino is not configured here: TRINO requests are planned (and
+must be refused or planned within the rules) and then answered ENGINE_UNAVAILABLE.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import given
+
+from tests.federation.demo_catalog import demo_catalog
+from tests.fuzz.conftest import graphql_settings
+from tests.fuzz.engine_spy import spying
+from tests.fuzz.figures import FIGURES, Figures
+from tests.fuzz.graphql_docs import requests
+from tests.graph.conftest import ROOT, Mesh, demo_product_dirs, start_mesh
+
+
+@pytest.fixture(scope="module")
+def fuzz_mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
+    """The demo mesh with the embedded DuckDB over the checkout's demo data."""
+    tmp: Path = tmp_path_factory.mktemp("fuzz-mesh")
+    with start_mesh(tmp, demo_product_dirs(), data_root=str(ROOT)) as mesh:
+        yield mesh
+
+
+def problems_of(status: int, content_type: str, text: str) -> dict[str, list[str]]:
+    """What is wrong with one HTTP answer of ``/graphql``, by property."""
+    found: dict[str, list[str]] = {"5xx": [], "json": [], "codes": []}
+    if status >= 500:
+        found["5xx"].append(f"HTTP {status}: {text[:300]}")
+    try:
+        body: Any = json.loads(text)
+    except ValueError:
+        body = None
+    if "json" not in content_type or body is None:
+        found["json"].append(f"HTTP {status} not JSON ({content_type!r}): {text[:300]}")
+        return found
+    answers = body if isinstance(body, list) else [body]
+    for answer in answers:
+        if not isinstance(answer, dict):
+            found["json"].append(f"answer is not an object: {str(answer)[:200]}")
+            continue
+        errors = answer.get("errors") or []
+        if isinstance(answer.get("error"), dict):  # the HTTP layer's own error shape
+            errors = [{"message": answer["error"].get("message"), "extensions": answer["error"]}]
+        for error in errors:
+            code = (error.get("extensions") or {}).get("code")
+            if not isinstance(code, str) or not code:
+                found["codes"].append(f"error without extensions.code: {str(error)[:300]}")
+    return found
+
+
+def test_no_5xx_and_nothing_outside_the_rules_reaches_an_engine(
+    fuzz_mesh: Mesh, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _run(fuzz_mesh, monkeypatch, "5xx", 1.0)
+
+
+def test_every_answer_is_a_json_body(fuzz_mesh: Mesh, monkeypatch: pytest.MonkeyPatch) -> None:
+    _run(fuzz_mesh, monkeypatch, "json", 0.5)
+
+
+def test_every_graphql_error_carries_a_code(
+    fuzz_mesh: Mesh, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Validation and limit errors too: a client tells them apart by code, not by text."""
+    _run(fuzz_mesh, monkeypatch, "codes", 0.5)
+
+
+def _run(mesh: Mesh, monkeypatch: pytest.MonkeyPatch, check: str, share: float) -> None:
+    """Run the requests property for one kind of problem (the engine spy always counts):
+    one test per kind, so a known failure of one kind does not stop the others exploring."""
+    figures = FIGURES[f"graphql-{check}"]
+    client = httpx.Client(timeout=60)
+    with spying(monkeypatch, demo_catalog()) as spy:
+
+        @graphql_settings(share)
+        @given(body=requests())
+        def prop(body: Any) -> None:
+            spy.clear()
+            figures.tried += 1
+            answer = client.post(f"{mesh.gateway}/graphql", json=body)
+            figures.statuses[answer.status_code] += 1
+            found = problems_of(
+                answer.status_code, answer.headers.get("content-type", ""), answer.text
+            )[check]
+            _count_codes(figures, answer.text)
+            figures.reached_engine += len(spy.reached)
+            bad = spy.bad
+            found += [f"reached {r.engine}: {r.sql!r}: {r.problems}" for r in bad]
+            figures.violations += len(found)
+            assert not found, (json.dumps(body)[:2000], found)
+
+        try:
+            prop()
+        finally:
+            client.close()
+
+
+def _count_codes(figures: Figures, text: str) -> None:
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return
+    answers = body if isinstance(body, list) else [body]
+    codes = {
+        str((e.get("extensions") or {}).get("code"))
+        for a in answers if isinstance(a, dict)
+        for e in (a.get("errors") or []) if isinstance(e, dict)
+    }  # fmt: skip
+    for code in codes:
+        figures.refuse(code)
+    if not codes:
+        figures.accepted += 1
