@@ -36,7 +36,9 @@ _COMMON = {
 settings.register_profile("ci", derandomize=True, database=None,
                           phases=[Phase.explicit, Phase.generate], **_COMMON)  # fmt: skip
 settings.register_profile(
-    "long", derandomize=False, database=DirectoryBasedExampleDatabase(ROOT / ".run" / "hypothesis"),
+    "long",
+    derandomize=False,
+    database=DirectoryBasedExampleDatabase(ROOT / ".run" / "hypothesis"),
     **_COMMON,
 )
 

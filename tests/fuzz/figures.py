@@ -8,6 +8,8 @@ Counters, not assertions: the properties assert; these say how much the run cove
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,8 +58,10 @@ def report(path: Path, profile: str, examples: dict[str, int]) -> list[str]:
     if not used:
         return []
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"profile": profile, "max_examples": examples, "suites": used},
-                               indent=2) + "\n")  # fmt: skip
+    findings = {s: {k: {"example": e, "problems": p} for k, (e, p) in kept.items()}
+                for s, kept in FINDINGS.items()}  # fmt: skip
+    path.write_text(json.dumps({"profile": profile, "max_examples": examples, "suites": used,
+                                "findings": findings}, indent=2) + "\n")  # fmt: skip
     lines = [f"profile {profile}, max examples {examples}"]
     for name, figures in used.items():
         refused = ", ".join(f"{code} {n}" for code, n in figures["refused"].items()) or "none"
@@ -68,5 +72,42 @@ def report(path: Path, profile: str, examples: dict[str, int]) -> list[str]:
         )
         if "http_statuses" in figures:
             lines.append(f"{name}: HTTP statuses {figures['http_statuses']}")
+    for suite, kept in FINDINGS.items():
+        for key, (example, problems) in kept.items():
+            lines.append(f"FINDING {suite}: {key}\n    {example[:1500]!r}\n    {problems}")
     lines.append(f"report: {path}")
     return lines
+
+
+# ``make fuzz`` collects instead of stopping at the first failure: a long run then reports
+# every distinct kind of failure it met (the shortest example of each), and the test
+# still fails at its end. The bounded run stops at the first one, as a test does.
+COLLECT = os.environ.get("MESHGATE_FUZZ_COLLECT", "") not in ("", "0")
+FINDINGS: dict[str, dict[str, tuple[str, list[str]]]] = {}
+
+
+def signature(problem: str) -> str:
+    """A problem with its example-specific names blanked, to tell kinds of failure apart."""
+    problem = re.sub(r"^(column|table) \S+", r"\1 *", problem)
+    problem = re.sub(r"(by|over) \S+", r"\1 *", problem)
+    return re.sub(r"'[^']*'|\"[^\"]*\"", "*", problem)[:160]
+
+
+def fail_or_collect(suite: str, example: str, problems: list[str]) -> None:
+    """Fail now with ``problems`` of ``example``; or, collecting, keep the shortest
+    example of each kind of problem and go on."""
+    if not problems:
+        return
+    if not COLLECT:
+        raise AssertionError(f"{example!r}: {problems}")
+    kept = FINDINGS.setdefault(suite, {})
+    for problem in problems:
+        key = signature(problem)
+        if key not in kept or len(example) < len(kept[key][0]):
+            kept[key] = (example, problems)
+
+
+def assert_no_findings(suite: str) -> None:
+    """At the end of a collecting run: fail with every kind of problem met."""
+    kept = FINDINGS.get(suite, {})
+    assert not kept, "\n".join(f"{k}\n    {ex!r}\n    {p}" for k, (ex, p) in kept.items())

@@ -122,8 +122,10 @@ def arguments(draw: st.DrawFn, field: GraphQLField, variables: Variables) -> str
         v = draw(value(arg.type, name))
         if chance(draw, 40):  # through a variable, maybe of another declared type
             var = f"v{len(variables.declared)}"
-            declared = str(arg.type) if chance(draw, 90) else draw(
-                st.sampled_from(["Int", "String!", "[ID]", "Boolean", "JSON", "Nope"])
+            declared = (
+                str(arg.type)
+                if chance(draw, 90)
+                else draw(st.sampled_from(["Int", "String!", "[ID]", "Boolean", "JSON", "Nope"]))
             )
             variables.declared.append(f"${var}: {declared}")
             variables.values[var] = v
@@ -189,7 +191,8 @@ def deep_query(draw: st.DrawFn) -> dict[str, Any]:
 def many_aliases(draw: st.DrawFn) -> dict[str, Any]:
     count = draw(st.integers(20, 400))
     field = draw(st.sampled_from([
-        "domains { name }", "products(first: 100) { totalCount }", "search(text: \"rain\") { score }",
+        "domains { name }", "products(first: 100) { totalCount }",
+        'search(text: "rain") { score }',
         'sql(query: "SELECT 1 AS one", maxRows: 1) { rowCount }', "__typename",
         'product(id: "flood.flood-areas") { name }',
     ]))  # fmt: skip
@@ -206,9 +209,13 @@ def fragments(draw: st.DrawFn) -> dict[str, Any]:
         doc = "query { ...A } fragment A on Query { ...A }"
     elif shape == "chain":
         n = draw(st.integers(2, 200))
-        doc = "query { ...F0 } " + " ".join(
-            f"fragment F{i} on Query {{ domains {{ name }} ...F{i + 1} }}" for i in range(n)
-        ) + f" fragment F{n} on Query {{ __typename }}"
+        doc = (
+            "query { ...F0 } "
+            + " ".join(
+                f"fragment F{i} on Query {{ domains {{ name }} ...F{i + 1} }}" for i in range(n)
+            )
+            + f" fragment F{n} on Query {{ __typename }}"
+        )
     elif shape == "unknown":
         doc = "query { ...Nope }"
     elif shape == "wrong-type":

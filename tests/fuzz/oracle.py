@@ -135,8 +135,7 @@ def _sources(select: exp.Select) -> Iterable[exp.Expr]:
         yield from_.this
     for join in select.args.get("joins") or ():
         yield join.this
-    for lateral in select.args.get("laterals") or ():
-        yield lateral
+    yield from select.args.get("laterals") or ()
 
 
 def _alias_of(source: exp.Expr) -> str:

@@ -31,7 +31,8 @@ SHADOW_NAMES = [
 CATALOGS = ["mesh", "memory", "system", "temp", "main", "demo_pg", "demo_mariadb", "_pg_0",
             "information_schema", "pg_catalog", "postgres", "tpch", "hive"]  # fmt: skip
 SCHEMAS = ["main", "information_schema", "pg_catalog", "runtime", "metadata", "public",
-           "precipitation_us_precipitation", "temperature_city_temperatures", "mysql", "sf1"]  # fmt: skip
+           "precipitation_us_precipitation", "temperature_city_temperatures", "mysql",
+           "sf1"]  # fmt: skip
 FILES = [
     "/etc/passwd", "demo/data/us-precipitation/us_stations.parquet", "demo/data/*/*.parquet",
     "demo/data/flood-areas/flood_prone_areas.csv", "../../etc/hostname", "/proc/self/environ",
@@ -197,8 +198,10 @@ def from_item(draw: st.DrawFn, scope: Scope, depth: int, ctes: list[str]) -> str
     if kind == "table":
         name, columns = draw(st.sampled_from(_tables()))
         scope.items[alias] = columns
-        return f"{name} AS {alias}" if draw(st.integers(0, 4)) else name_without_alias(
-            scope, alias, name, columns
+        return (
+            f"{name} AS {alias}"
+            if draw(st.integers(0, 4))
+            else name_without_alias(scope, alias, name, columns)
         )
     if kind == "cte":
         name = draw(st.sampled_from(ctes))
@@ -282,8 +285,10 @@ def query(draw: st.DrawFn, depth: int = 0, scalar: bool = False) -> str:
         for _ in range(draw(st.integers(1, 3))):
             name = draw(st.sampled_from(SHADOW_NAMES))
             # The body sees only the CTEs before it (and the shadowed name itself!).
-            body = draw(query(depth + 1)) if chance(draw, 30) else draw(
-                select(depth + 1, ctes=[*ctes, name])
+            body = (
+                draw(query(depth + 1))
+                if chance(draw, 30)
+                else draw(select(depth + 1, ctes=[*ctes, name]))
             )
             defs.append(f"{_quote_maybe(draw, name)} AS ({body})")
             ctes.append(name)
@@ -302,12 +307,14 @@ DDL_DML = [
     "CREATE TABLE x AS SELECT * FROM {t}", "CREATE VIEW {t} AS SELECT 1",
     "CREATE MACRO m(a) AS a", "CREATE OR REPLACE VIEW mesh.{t} AS SELECT 1", "DROP VIEW {t}",
     "ATTACH '/tmp/x.db' AS x", "DETACH mesh", "COPY (SELECT * FROM {t}) TO '/tmp/out.csv'",
-    "EXPORT DATABASE '/tmp/db'", "INSTALL httpfs", "LOAD httpfs", "SET enable_external_access = true",
+    "EXPORT DATABASE '/tmp/db'", "INSTALL httpfs", "LOAD httpfs",
+    "SET enable_external_access = true",
     "SET allowed_paths = ['/']", "RESET lock_configuration", "PRAGMA database_list",
     "CALL pragma_version()", "CHECKPOINT", "VACUUM", "USE mesh", "SUMMARIZE {t}",
     "DESCRIBE {t}", "SHOW TABLES", "EXPLAIN SELECT * FROM {t}", "PIVOT {t} ON x USING sum(y)",
     "FROM {t}", "SELECT * INTO y FROM {t}", "BEGIN TRANSACTION", "ROLLBACK",
-    "SELECT * FROM {t} FOR UPDATE", "TRUNCATE {t}", "MERGE INTO {t} USING {t} s ON true WHEN MATCHED THEN DELETE",
+    "SELECT * FROM {t} FOR UPDATE", "TRUNCATE {t}",
+    "MERGE INTO {t} USING {t} s ON true WHEN MATCHED THEN DELETE",
     "CREATE SECRET (TYPE s3, KEY_ID 'a', SECRET 'b')", "EXECUTE p", "PREPARE p AS SELECT 1",
 ]  # fmt: skip
 
@@ -329,7 +336,8 @@ def statement_not_a_query(draw: st.DrawFn) -> str:
 
 # Look-alikes of ASCII letters and spaces that a careless normaliser could fold.
 LOOKALIKES = {"e": "\u0435", "a": "\u0430", "o": "\u043e", "c": "\u0441", "s": "\u0455",
-              "E": "\u0415", "S": "\uff33", "T": "\u0422", " ": "\u00a0", "_": "\uff3f"}  # fmt: skip
+              "E": "\u0415", "S": "\uff33", "T": "\u0422", " ": "\u00a0",
+              "_": "\uff3f"}  # fmt: skip
 COMMENTS = ["/* x */", "/**/", "-- c\n", "/* ; DROP */", "/*+ hint */"]
 
 

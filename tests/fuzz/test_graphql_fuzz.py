@@ -20,9 +20,10 @@ from hypothesis import given
 
 from tests.federation.demo_catalog import demo_catalog
 from tests.fuzz.conftest import graphql_settings
-from tests.fuzz.engine_spy import spying
-from tests.fuzz.figures import FIGURES, Figures
+from tests.fuzz.engine_spy import EngineSpy, spying
+from tests.fuzz.figures import FIGURES, Figures, assert_no_findings, fail_or_collect
 from tests.fuzz.graphql_docs import requests
+from tests.fuzz.regressions import GRAPHQL_REGRESSIONS
 from tests.graph.conftest import ROOT, Mesh, demo_product_dirs, start_mesh
 
 
@@ -88,24 +89,42 @@ def _run(mesh: Mesh, monkeypatch: pytest.MonkeyPatch, check: str, share: float) 
         @graphql_settings(share)
         @given(body=requests())
         def prop(body: Any) -> None:
-            spy.clear()
-            figures.tried += 1
-            answer = client.post(f"{mesh.gateway}/graphql", json=body)
-            figures.statuses[answer.status_code] += 1
-            found = problems_of(
-                answer.status_code, answer.headers.get("content-type", ""), answer.text
-            )[check]
-            _count_codes(figures, answer.text)
-            figures.reached_engine += len(spy.reached)
-            bad = spy.bad
-            found += [f"reached {r.engine}: {r.sql!r}: {r.problems}" for r in bad]
-            figures.violations += len(found)
-            assert not found, (json.dumps(body)[:2000], found)
+            post_and_check(client, mesh, spy, body, check, figures)
 
         try:
             prop()
         finally:
             client.close()
+    assert_no_findings(f"graphql-{check}")
+
+
+def post_and_check(
+    client: httpx.Client, mesh: Mesh, spy: EngineSpy, body: Any, check: str, figures: Figures
+) -> None:
+    """POST one body; fail (or collect) on a problem of kind ``check`` or any statement
+    outside the rules that reached an engine."""
+    spy.clear()
+    figures.tried += 1
+    answer = client.post(f"{mesh.gateway}/graphql", json=body)
+    figures.statuses[answer.status_code] += 1
+    found = problems_of(answer.status_code, answer.headers.get("content-type", ""), answer.text)
+    _count_codes(figures, answer.text)
+    figures.reached_engine += len(spy.reached)
+    problems = found[check] + [f"reached {r.engine}: {r.sql!r}: {r.problems}" for r in spy.bad]
+    figures.violations += len(problems)
+    spy.clear()
+    fail_or_collect(f"graphql-{check}", json.dumps(body), problems)
+
+
+@pytest.mark.parametrize("check", ["5xx", "json", "codes"])
+@pytest.mark.parametrize(
+    "body", [r[1] for r in GRAPHQL_REGRESSIONS], ids=[r[0] for r in GRAPHQL_REGRESSIONS]
+)
+def test_graphql_regression(
+    body: Any, check: str, fuzz_mesh: Mesh, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with spying(monkeypatch, demo_catalog()) as spy, httpx.Client(timeout=60) as client:
+        post_and_check(client, fuzz_mesh, spy, body, check, Figures())
 
 
 def _count_codes(figures: Figures, text: str) -> None:
