@@ -49,6 +49,7 @@ FIGURES: dict[str, Figures] = {
     "graphql-5xx": Figures(),
     "graphql-json": Figures(),
     "graphql-codes": Figures(),
+    "sql-stream": Figures(),
 }
 
 
