@@ -7,7 +7,11 @@ gave.
 
 from __future__ import annotations
 
+from tests.federation.demo_catalog import ROOT
+
 ST = 'precipitation."us-precipitation".us_stations'
+# A file behind a mesh view: the engine may open it, but only the view may read it.
+FILE = ROOT / "demo" / "data" / "us-precipitation" / "us_stations.parquet"
 
 # (id, statement): the planner must refuse it or plan it within the rules, and nothing
 # outside the rules may reach DuckDB.
@@ -18,6 +22,26 @@ SQL_REGRESSIONS: list[tuple[str, str]] = [
      f"SELECT station_id FROM {ST} GROUP BY station_id HAVING max(secret) IS NOT NULL"),
     ("having-undeclared-bare",
      f"SELECT station_id FROM {ST} GROUP BY station_id HAVING secret > 0"),
+    # A CTE defined inside a scalar subquery of the SELECT list hides the one-part table
+    # of the same name in the outer FROM (issue 6 hole 4): it reaches the engine as a
+    # system view, or as the registered file read directly (DuckDB counts its 23 rows).
+    ("cte-in-select-list-hides-system-view",
+     "SELECT (WITH duckdb_settings AS (SELECT 1 AS x) SELECT 1) AS y, count(*) AS n "
+     "FROM duckdb_settings"),
+    ("cte-in-select-list-hides-registered-file",
+     f'SELECT (WITH "{FILE}" AS (SELECT 1 AS x) SELECT 1) AS y, count(*) AS n FROM "{FILE}"'),
+    # The same from an EXISTS subquery, with the CTE's columns named like the file's:
+    # DuckDB reads those columns from the file itself (any column of it, declared or not).
+    ("cte-in-exists-hides-registered-file-columns",
+     f'SELECT f.station_name, f.elevation_m FROM "{FILE}" AS f WHERE EXISTS '
+     f'(WITH "{FILE}" AS (SELECT station_name, elevation_m FROM {ST}) SELECT 1)'),
+    # A CTE's body naming the CTE itself reads the outer object (not recursive).
+    ("cte-body-reads-the-file-it-shadows",
+     f'WITH "{FILE}" AS (SELECT count(*) AS n FROM "{FILE}") SELECT * FROM "{FILE}"'),
+    # A later CTE of the same WITH hides the name from an earlier one's body.
+    ("later-cte-hides-earlier-reference",
+     "WITH a AS (SELECT count(*) AS n FROM duckdb_tables), duckdb_tables AS (SELECT 1 AS x) "
+     "SELECT * FROM a"),
 ]  # fmt: skip
 
 # (id, JSON body POSTed to /graphql): no 5xx, a JSON body, a code on every error.

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sqlglot.tokens import TokenType
 
 from gateway.federation.planner.dialect import READ_DIALECT
-from tests.federation.demo_catalog import demo_catalog
+from tests.federation.demo_catalog import ROOT, demo_catalog
 from tests.federation.test_planner_reject import REJECT
 
 # Names the engines know that no contract declares: system views and functions, physical
@@ -400,10 +400,49 @@ def mutated_reject(draw: st.DrawFn) -> str:
     return sql
 
 
+@cache
+def _file_names() -> list[str]:
+    """The registered files as the engine may open them: relative and absolute paths."""
+    found = []
+    for table in demo_catalog().tables():
+        location = table.locations.get("duckdb")
+        path = str(location.source.get("path", "")) if location else ""
+        if path:
+            found += [path, str(ROOT / path)]
+    return found
+
+
+@st.composite
+def scope_confusion(draw: st.DrawFn) -> str:
+    """A CTE defined in one scope and its name used as a table in another: a sibling
+    subquery, the outer query, its own body, or a later CTE; named like a system view or
+    a registered file."""
+    name = _quote_maybe(draw, draw(st.sampled_from(SHADOW_NAMES + _file_names())))
+    if name[0] != '"' and not name.replace("_", "").isalnum():
+        name = f'"{name}"'
+    table, columns = draw(st.sampled_from(_tables()))
+    col = draw(st.sampled_from(columns))
+    hidden = f"(WITH {name} AS (SELECT {col} AS x FROM {table}) SELECT 1)"
+    use = draw(st.sampled_from(["count(*)", "1", "*", f"{name}.x", "x"]))
+    shapes = [
+        f"SELECT {hidden} AS y, {use} FROM {name}",
+        f"SELECT {use} FROM {name} WHERE EXISTS {hidden}",
+        f"SELECT {use} FROM {name}, {hidden[:-1]} ) AS d",
+        f"SELECT {use} FROM {name} WHERE 1 IN {hidden}",
+        f"SELECT {use} FROM {table} AS t JOIN {name} ON true WHERE EXISTS {hidden}",
+        f"WITH {name} AS (SELECT {use} FROM {name}) SELECT * FROM {name}",
+        f"WITH a AS (SELECT {use} FROM {name}), {name} AS (SELECT {col} AS x FROM {table}) "
+        f"SELECT * FROM a",
+        f"SELECT * FROM (SELECT {use} FROM {name}) AS d WHERE EXISTS {hidden}",
+        f"SELECT (SELECT count(*) FROM {name}) AS n FROM {table} WHERE EXISTS {hidden}",
+    ]
+    return draw(st.sampled_from(shapes))
+
+
 def statements() -> st.SearchStrategy[str]:
     """Every kind of statement the fuzz sends, queries weighted most."""
     return st.one_of(
         query(), query(), query(), query(), query(), query(), statement_not_a_query(),
-        mutated_reject(),
+        mutated_reject(), scope_confusion(),
         st.text(max_size=80),
     )  # fmt: skip
