@@ -57,4 +57,8 @@ GRAPHQL_REGRESSIONS: list[tuple[str, object]] = [
     ("fragment-cycle", {"query": "query { ...A } fragment A on Query { ...A }"}),
     ("too-many-aliases", {"query": "{ " + " ".join(f"a{i}: __typename" for i in range(31)) + " }"}),
     ("unknown-field", {"query": "{ nope }"}),
+    # An Int variable outside 32 bits is answered "Internal error." with no code.
+    ("int-variable-out-of-range",
+     {"query": "query($n: Int!) { products(first: $n) { totalCount } }",
+      "variables": {"n": 2147483648}}),
 ]  # fmt: skip
