@@ -147,7 +147,7 @@ def _count_codes(figures: Figures, text: str) -> None:
         return
     answers = body if isinstance(body, list) else [body]
     codes = {
-        str((e.get("extensions") or {}).get("code"))
+        str((e.get("extensions") or {}).get("code") or "(no code)")
         for a in answers if isinstance(a, dict)
         for e in (a.get("errors") or []) if isinstance(e, dict)
     }  # fmt: skip
