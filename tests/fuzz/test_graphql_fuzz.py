@@ -28,6 +28,10 @@ from tests.fuzz.regressions import GRAPHQL_REGRESSIONS
 from tests.fuzz.sql_grammar import statements
 from tests.graph.conftest import ROOT, Mesh, demo_product_dirs, start_mesh
 
+# Who sends the requests: mostly an admin (every field answers, so the most reaches the
+# engines), an analyst (contract roles, masks), anonymous and a forged token.
+CALLERS = ["admin", "admin", "admin", "analyst", "anonymous", "forged"]
+
 
 @pytest.fixture(scope="module")
 def fuzz_mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
@@ -95,9 +99,9 @@ def _run(mesh: Mesh, monkeypatch: pytest.MonkeyPatch, check: str, share: float) 
     with spying(monkeypatch, demo_catalog()) as spy:
 
         @graphql_settings(share)
-        @given(body=requests())
-        def prop(body: Any) -> None:
-            post_and_check(client, mesh, spy, body, check, figures)
+        @given(body=requests(), caller=st.sampled_from(CALLERS))
+        def prop(body: Any, caller: str) -> None:
+            post_and_check(client, mesh, spy, body, check, figures, caller)
 
         try:
             prop()
@@ -106,15 +110,35 @@ def _run(mesh: Mesh, monkeypatch: pytest.MonkeyPatch, check: str, share: float) 
     assert_no_findings(f"graphql-{check}")
 
 
+def caller_headers(mesh: Mesh, caller: str) -> dict[str, str]:
+    """The credentials of one kind of caller of the mesh's gateway."""
+    assert mesh.issuer is not None
+    if caller == "admin":
+        return mesh.issuer.headers()
+    if caller == "analyst":
+        return mesh.issuer.headers("fuzz-analyst", ["analyst"])
+    if caller == "forged":
+        return {"Authorization": "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9."}
+    return {}
+
+
 def post_and_check(
-    client: httpx.Client, mesh: Mesh, spy: EngineSpy, body: Any, check: str, figures: Figures
+    client: httpx.Client,
+    mesh: Mesh,
+    spy: EngineSpy,
+    body: Any,
+    check: str,
+    figures: Figures,
+    caller: str = "admin",
 ) -> None:
     """POST one body; fail (or collect) on a problem of kind ``check`` or any statement
     outside the rules that reached an engine."""
     spy.clear()
     figures.tried += 1
     try:
-        answer = client.post(f"{mesh.gateway}/graphql", json=body)
+        answer = client.post(
+            f"{mesh.gateway}/graphql", json=body, headers=caller_headers(mesh, caller)
+        )
     except httpx.RemoteProtocolError as exc:  # each request has its own connection
         figures.statuses[0] += 1
         fail_or_collect(f"graphql-{check}", json.dumps(body), [f"no HTTP answer: {exc}"])
@@ -174,7 +198,10 @@ def test_sql_stream_answers_with_a_code_and_runs_only_what_the_rules_allow(
             figures.tried += 1
             body = {"query": sql, "engine": "duckdb", "format": fmt}
             problems: list[str] = []
-            with client.stream("POST", f"{fuzz_mesh.gateway}/sql/stream", json=body) as answer:
+            headers = caller_headers(fuzz_mesh, "admin")
+            with client.stream(
+                "POST", f"{fuzz_mesh.gateway}/sql/stream", json=body, headers=headers
+            ) as answer:
                 figures.statuses[answer.status_code] += 1
                 if answer.status_code == 200:
                     figures.accepted += 1
