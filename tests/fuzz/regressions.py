@@ -57,6 +57,8 @@ GRAPHQL_REGRESSIONS: list[tuple[str, object]] = [
     ("fragment-cycle", {"query": "query { ...A } fragment A on Query { ...A }"}),
     ("too-many-aliases", {"query": "{ " + " ".join(f"a{i}: __typename" for i in range(31)) + " }"}),
     ("unknown-field", {"query": "{ nope }"}),
+    # A spread of an unknown fragment answers the bare KeyError text "'Nope'", no code.
+    ("unknown-fragment", {"query": "query { ...Nope }"}),
     # An Int variable outside 32 bits is answered "Internal error." with no code.
     ("int-variable-out-of-range",
      {"query": "query($n: Int!) { products(first: $n) { totalCount } }",
