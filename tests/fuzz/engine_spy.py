@@ -41,11 +41,12 @@ class EngineSpy:
     """What reached the engines while the spy was installed."""
 
     catalog: Catalog
+    masks: bool = False  # callers with access rules: mask rewrites' functions are expected
     reached: list[Reached] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def see(self, engine: str, sql: str) -> None:
-        problems = violations(sql, engine, self.catalog)
+        problems = violations(sql, engine, self.catalog, masks=self.masks)
         with self._lock:
             self.reached.append(Reached(engine, sql, problems))
 
@@ -89,9 +90,11 @@ def _wrap_sync(spy: EngineSpy, engine: str, method: Callable[..., Any]) -> Calla
 
 
 @contextlib.contextmanager
-def spying(monkeypatch: pytest.MonkeyPatch, catalog: Catalog) -> Iterator[EngineSpy]:
+def spying(
+    monkeypatch: pytest.MonkeyPatch, catalog: Catalog, *, masks: bool = False
+) -> Iterator[EngineSpy]:
     """Install the spy on both engine classes for the duration of the block."""
-    spy = EngineSpy(catalog)
+    spy = EngineSpy(catalog, masks)
     doors: list[tuple[type, str, str, bool]] = [
         (DuckDBEngine, "duckdb", "execute", True), (DuckDBEngine, "duckdb", "explain", True),
         (DuckDBEngine, "duckdb", "run_sql", True),

@@ -96,7 +96,7 @@ def _run(mesh: Mesh, monkeypatch: pytest.MonkeyPatch, check: str, share: float) 
     one test per kind, so a known failure of one kind does not stop the others exploring."""
     figures = FIGURES[f"graphql-{check}"]
     client = fresh_client()
-    with spying(monkeypatch, demo_catalog()) as spy:
+    with spying(monkeypatch, demo_catalog(), masks=True) as spy:
 
         @graphql_settings(share)
         @given(body=requests(), caller=st.sampled_from(CALLERS))
@@ -160,7 +160,7 @@ def post_and_check(
 def test_graphql_regression(
     body: Any, check: str, fuzz_mesh: Mesh, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with spying(monkeypatch, demo_catalog()) as spy, fresh_client() as client:
+    with spying(monkeypatch, demo_catalog(), masks=True) as spy, fresh_client() as client:
         post_and_check(client, fuzz_mesh, spy, body, check, Figures())
 
 
@@ -189,7 +189,7 @@ def test_sql_stream_answers_with_a_code_and_runs_only_what_the_rules_allow(
     then the connection closed: a client leaving is part of the path)."""
     figures = FIGURES["sql-stream"]
     client = fresh_client()
-    with spying(monkeypatch, demo_catalog()) as spy:
+    with spying(monkeypatch, demo_catalog(), masks=True) as spy:
 
         @graphql_settings(0.5)
         @given(sql=statements(), fmt=st.sampled_from(["csv", "jsonl", "arrow", "xml"]))
