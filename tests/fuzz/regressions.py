@@ -44,8 +44,14 @@ SQL_REGRESSIONS: list[tuple[str, str]] = [
      "SELECT * FROM a"),
 ]  # fmt: skip
 
-# (id, JSON body POSTed to /graphql): no 5xx, a JSON body, a code on every error.
+# (id, JSON body POSTed to /graphql as an admin): no 5xx, a JSON body, a code on every
+# error (never INTERNAL_ERROR), nothing outside the rules handed to an engine.
 GRAPHQL_REGRESSIONS: list[tuple[str, object]] = [
+    # The CTE scope hole through the graph's sql field (the engine spy sees it arrive).
+    ("sql-field-cte-hides-system-view",
+     {"query": "query($q: String!) { sql(query: $q, engine: DUCKDB) { rowCount } }",
+      "variables": {"q": "SELECT (WITH duckdb_settings AS (SELECT 1 AS x) SELECT 1) AS y, "
+                         "count(*) AS n FROM duckdb_settings"}}),
     # Strawberry reads .get on the parsed body: a JSON string or number is a 500.
     ("body-is-a-json-string", "string"),
     ("body-is-a-json-number", 1),
@@ -59,8 +65,17 @@ GRAPHQL_REGRESSIONS: list[tuple[str, object]] = [
     ("unknown-field", {"query": "{ nope }"}),
     # A spread of an unknown fragment answers the bare KeyError text "'Nope'", no code.
     ("unknown-fragment", {"query": "query { ...Nope }"}),
-    # An Int variable outside 32 bits is answered "Internal error." with no code.
+    # Variables the caller got wrong are answered "Internal error." (without a code before
+    # the identity merge, INTERNAL_ERROR after it): an Int outside 32 bits, a missing or
+    # null non-null variable, an enum variable of no value of the enum.
     ("int-variable-out-of-range",
      {"query": "query($n: Int!) { products(first: $n) { totalCount } }",
       "variables": {"n": 2147483648}}),
+    ("missing-variable",
+     {"query": "query($q: String!) { sql(query: $q) { rowCount } }", "variables": {}}),
+    ("null-non-null-variable",
+     {"query": "query($v: ID!) { product(id: $v) { name } }", "variables": {"v": None}}),
+    ("enum-variable-of-no-value",
+     {"query": "query($e: SqlEngine) { explainSql(query: \"SELECT 1\", engine: $e) }",
+      "variables": {"e": "NOT_A_VALUE"}}),
 ]  # fmt: skip
