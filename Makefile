@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 NODE_INSTALLED := node_modules/.installed
 DEMO_DATA := demo/data/.generated
 
-.PHONY: install serve test services services-stop demo-data lint typecheck clean schema
+.PHONY: install serve test services services-stop demo-data lint typecheck clean schema fuzz
 
 install: $(INSTALLED) $(NODE_INSTALLED)
 
@@ -39,6 +39,12 @@ test: install services $(DEMO_DATA)
 	bash scripts/trino.sh up
 	bash scripts/chromium.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The long fuzz run: 20,000 SQL statements, 2,000 GraphQL documents, every distinct failure
+# collected (the shortest example of each); figures at the end and in .run/fuzz-report.json.
+# MESHGATE_FUZZ_EXAMPLES=N sets the SQL count (GraphQL: N/10).
+fuzz: install $(DEMO_DATA)
+	HYPOTHESIS_PROFILE=long MESHGATE_FUZZ_COLLECT=1 $(PY) -m pytest tests/fuzz -k "not regression" $(PYTEST_ARGS)
 
 lint:
 	$(VENV)/bin/ruff check gateway schema resolvers contracts tests demo bench
