@@ -23,12 +23,24 @@ log = logging.getLogger("meshgate.graphql")
 
 
 def should_mask(error: GraphQLError) -> bool:
-    """Hide everything but our own errors and GraphQL's validation errors."""
+    """Hide everything but our own errors and errors of the request itself.
+
+    An error without a ``path`` happened before any field ran (parsing, validation, the
+    coercion of the caller's variables): it is about the request, so the caller sees it.
+    An unexpected exception while a field resolves is masked.
+    """
     original = error.original_error
-    if original is None or isinstance(original, GatewayError):
+    if original is None or isinstance(original, GatewayError | GraphQLError):
         return False
-    # A GraphQLError raised on purpose (limits) carries its own code.
-    return not (isinstance(original, GraphQLError) and original.extensions)
+    return error.path is not None
+
+
+def _request_message(error: GraphQLError) -> str:
+    """The message of a request-level error; a stray exception's text is not shown."""
+    original = error.original_error
+    if original is None or isinstance(original, GatewayError | GraphQLError):
+        return error.message
+    return "the request is not a valid GraphQL request for this schema"
 
 
 class PublicErrors(MaskErrors):
@@ -50,7 +62,15 @@ class PublicErrors(MaskErrors):
             else:
                 public = error
                 extensions = public_extensions(error.extensions or {}, admin=admin)
-                # Validation errors of the document itself (unknown field, bad argument).
+                if error.path is None and "code" not in extensions:
+                    # The document or its variables (unknown field, bad variable value).
+                    public = GraphQLError(
+                        _request_message(error),
+                        nodes=error.nodes,
+                        source=error.source,
+                        positions=error.positions,
+                        original_error=None,
+                    )
                 extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
             if request_id is not None:
                 extensions["requestId"] = request_id
