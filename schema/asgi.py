@@ -8,10 +8,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.asgi import GraphQL
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types.unset import UNSET
 
 from gateway.http import graphiql
 from gateway.http.app import create_http_app
@@ -21,12 +24,32 @@ from schema.build import build_schema
 
 log = logging.getLogger(__name__)
 
+# Codes of Strawberry's own HTTP refusals, by status (anything else is the caller's 400).
+_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
 
 class MeshGraphQL(GraphQL[RequestContext, None]):
     """Strawberry's ASGI view with our per-request context and an offline GraphiQL."""
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
         return new_context(request.app.state.services, request, response)
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """Strawberry's refusals as our JSON errors; a mutation over GET is 405.
+
+        Strawberry already runs only queries over GET (a link or an ``<img>`` on another
+        site must not change anything); this gives that refusal the status of the
+        GraphQL-over-HTTP spec and a stable code.
+        """
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as exc:
+            if isinstance(exc.__cause__, InvalidOperationTypeError):
+                body = {"message": exc.reason, "code": "METHOD_NOT_ALLOWED"}
+                return JSONResponse({"error": body}, status_code=405, headers={"Allow": "POST"})
+            code = _CODES.get(exc.status_code, "BAD_REQUEST")
+            body = {"message": exc.reason, "code": code}
+            return JSONResponse({"error": body}, status_code=exc.status_code)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         html = graphiql.localize_graphiql_html(

@@ -8,6 +8,7 @@ from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimit
 from gateway.settings import Settings
 from schema.extensions import QuerySizeLimiter, Warnings, should_mask
 from schema.mutation import Mutation
+from schema.operation_limits import CostLimiter, VariablesSizeLimiter
 from schema.query import Query
 
 
@@ -22,6 +23,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: QuerySizeLimiter(settings.max_query_bytes),
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: VariablesSizeLimiter(settings.max_variables_bytes),
+            lambda: CostLimiter(settings),
             Warnings,
             lambda: MaskErrors(should_mask_error=should_mask, error_message="Internal error."),
         ],

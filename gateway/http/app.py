@@ -12,12 +12,14 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
 from gateway.errors import GatewayError
+from gateway.http.limits import limit_middlewares
 from gateway.http.registration import registration_routes
 from gateway.http.sql_stream import sql_stream_routes
 from gateway.services import Services, close_services, open_services
@@ -64,8 +66,13 @@ def create_http_app(
         *sql_stream_routes(),
         *extra_routes,
     ]
+    middleware: list[Middleware] = []
+    # Limits (rate per caller, JSON bodies, body size): after authentication, which must
+    # come before them so the rate limit knows the caller.
+    middleware += limit_middlewares(settings)
     return Starlette(
         routes=routes,
+        middleware=middleware,
         lifespan=lifespan,
         exception_handlers={GatewayError: gateway_error},
     )

@@ -65,7 +65,11 @@ def test_unknown_product_mutation_is_not_found(gateway: str) -> None:
 
 
 def test_registration_route_rejects_bad_bodies(gateway: str) -> None:
-    answer = httpx.post(f"{gateway}/registry/products", content=b"nope")
+    answer = httpx.post(
+        f"{gateway}/registry/products",
+        content=b"nope",
+        headers={"Content-Type": "application/json"},
+    )
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "BAD_REQUEST"
     answer = httpx.post(f"{gateway}/registry/products", json={"link": "x"})
