@@ -18,6 +18,7 @@ from strawberry.types.unset import UNSET
 
 from gateway.http import graphiql
 from gateway.http.app import create_http_app
+from gateway.identity import request_id_of
 from gateway.settings import Settings
 from resolvers.context import RequestContext, new_context
 from schema.build import build_schema
@@ -44,12 +45,17 @@ class MeshGraphQL(GraphQL[RequestContext, None]):
         try:
             return await super().run(request, context, root_value)
         except HTTPException as exc:
+            status, headers = exc.status_code, {}
             if isinstance(exc.__cause__, InvalidOperationTypeError):
-                body = {"message": exc.reason, "code": "METHOD_NOT_ALLOWED"}
-                return JSONResponse({"error": body}, status_code=405, headers={"Allow": "POST"})
-            code = _CODES.get(exc.status_code, "BAD_REQUEST")
-            body = {"message": exc.reason, "code": code}
-            return JSONResponse({"error": body}, status_code=exc.status_code)
+                status, headers = 405, {"Allow": "POST"}
+            body: dict[str, Any] = {
+                "message": exc.reason,
+                "code": _CODES.get(status, "BAD_REQUEST"),
+            }
+            request_id = request_id_of(request.scope)
+            if request_id is not None:
+                body["requestId"] = request_id
+            return JSONResponse({"error": body}, status_code=status, headers=headers)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         html = graphiql.localize_graphiql_html(

@@ -105,7 +105,8 @@ def operation_cost(
 ) -> Cost:
     """The cost of the operation of ``document`` that would run (zero if none would).
 
-    The document must have passed validation (known fields and fragments, no cycles).
+    Runs on documents not yet validated: unknown fields, types and fragments cost nothing
+    and fragment cycles are cut (validation refuses such documents anyway).
     """
     operation = get_operation_ast(document, operation_name)
     if operation is None:
@@ -151,7 +152,9 @@ class _Walker:
             if isinstance(node, FieldNode):
                 cost += self.field(parent, node, handed)
             elif isinstance(node, InlineFragmentNode):
-                cost += self.selections(self._condition(node, parent), node.selection_set, handed)
+                condition = self._condition(node, parent)
+                if condition is not None:
+                    cost += self.selections(condition, node.selection_set, handed)
             elif isinstance(node, FragmentSpreadNode):
                 cost += self.fragment(node.name.value, handed)
         return cost
@@ -161,8 +164,8 @@ class _Walker:
         if key not in self._memo:
             self._memo[key] = Cost()  # a cycle (refused by validation) costs nothing more
             fragment = self.fragments.get(name)
-            if fragment is not None:
-                parent = self._condition(fragment, None)
+            parent = self._condition(fragment, None) if fragment is not None else None
+            if fragment is not None and parent is not None:
                 self._memo[key] = self.selections(parent, fragment.selection_set, handed)
         return self._memo[key]
 
@@ -233,13 +236,11 @@ class _Walker:
 
     def _condition(
         self, node: InlineFragmentNode | FragmentDefinitionNode, default: GraphQLNamedType | None
-    ) -> GraphQLNamedType:
-        if node.type_condition is not None:
-            found = self.schema.get_type(node.type_condition.name.value)
-            if found is not None:
-                return found
-        assert default is not None, "a fragment definition always names its type"
-        return default
+    ) -> GraphQLNamedType | None:
+        """The type a fragment applies to; None for an unknown one (validation says so)."""
+        if node.type_condition is None:
+            return default
+        return self.schema.get_type(node.type_condition.name.value)
 
 
 @functools.lru_cache(maxsize=8)

@@ -18,10 +18,12 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, error_body
+from gateway.http.auth import AuthMiddleware
 from gateway.http.limits import limit_middlewares
 from gateway.http.registration import registration_routes
 from gateway.http.sql_stream import sql_stream_routes
+from gateway.identity import principal_of, request_id_of
 from gateway.services import Services, close_services, open_services
 from gateway.settings import Settings
 
@@ -32,9 +34,21 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+# HTTP status of a refusal by code; any other code of ours is the caller's fault (400).
+ERROR_STATUS = {
+    "UNAUTHENTICATED": 401,
+    "FORBIDDEN": 403,
+    "PRODUCT_NOT_FOUND": 404,
+    "INTERNAL_ERROR": 500,
+}
+
+
 async def gateway_error(request: Request, exc: Exception) -> Response:
+    """A GatewayError raised by a route: its code, status and the request id."""
     assert isinstance(exc, GatewayError)
-    return JSONResponse({"error": {"message": exc.message, **exc.extensions}}, status_code=400)
+    scope = request.scope
+    body = error_body(exc, request_id=request_id_of(scope), admin=principal_of(scope).is_admin)
+    return JSONResponse(body, status_code=ERROR_STATUS.get(exc.code, 400))
 
 
 def create_http_app(
@@ -66,13 +80,13 @@ def create_http_app(
         *sql_stream_routes(),
         *extra_routes,
     ]
-    middleware: list[Middleware] = []
-    # Limits (rate per caller, JSON bodies, body size): after authentication, which must
-    # come before them so the rate limit knows the caller.
+    middleware: list[Middleware] = [Middleware(AuthMiddleware)]
+    # Limits (rate per caller, JSON bodies, body size): after authentication, so the rate
+    # limit counts per principal.
     middleware += limit_middlewares(settings)
     return Starlette(
         routes=routes,
-        middleware=middleware,
         lifespan=lifespan,
+        middleware=middleware,
         exception_handlers={GatewayError: gateway_error},
     )

@@ -73,7 +73,7 @@ class BodyLimit:
             f"the request body is over {self.max_bytes} bytes",
             **_details({"maxBytes": self.max_bytes}),
         )
-        await refusal(exc, 413)(scope, receive, send)
+        await refusal(exc, 413, scope)(scope, receive, send)
 
 
 def _content_length(scope: Scope) -> int | None:

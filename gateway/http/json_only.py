@@ -44,7 +44,9 @@ class JsonOnly:
                     f"the body must be {JSON_MEDIA_TYPE}, got {shown[:80]}",
                     expected=JSON_MEDIA_TYPE,
                 )
-                await refusal(exc, 415, {"Accept-Post": JSON_MEDIA_TYPE})(scope, receive, send)
+                await refusal(exc, 415, scope, {"Accept-Post": JSON_MEDIA_TYPE})(
+                    scope, receive, send
+                )
                 return
         await self.app(scope, receive, send)
 

@@ -52,7 +52,7 @@ class CallerLimit:
                 **_details({"retryAfter": refused.retry_after}),
             )
             headers = {"Retry-After": str(refused.retry_after)}
-            await refusal(exc, 429, headers)(scope, receive, send)
+            await refusal(exc, 429, scope, headers)(scope, receive, send)
             return
         try:
             await self.app(scope, receive, send)

@@ -13,13 +13,19 @@ from graphql import parse
 
 from schema.build import build_schema
 from schema.cost import Cost, operation_cost
+from tests.http.conftest import without_request_id
 
 SCHEMA = build_schema()._schema
 
 
-def post(gateway: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+def post(
+    gateway: str, admin: dict[str, str], query: str, variables: dict[str, Any] | None = None
+) -> dict[str, Any]:
     answer = httpx.post(
-        f"{gateway}/graphql", json={"query": query, "variables": variables}, timeout=30
+        f"{gateway}/graphql",
+        json={"query": query, "variables": variables},
+        headers=admin,
+        timeout=30,
     )
     assert answer.status_code == 200, answer.text
     body: dict[str, Any] = answer.json()
@@ -29,33 +35,35 @@ def post(gateway: str, query: str, variables: dict[str, Any] | None = None) -> d
 def refusal(body: dict[str, Any]) -> dict[str, Any]:
     assert body["data"] is None, "a refused operation runs nothing"
     (error,) = body["errors"]
-    found: dict[str, Any] = error
+    found: dict[str, Any] = {**error, "extensions": without_request_id(error["extensions"])}
     return found
 
 
-def test_30_aliased_sql_fields_are_refused_before_running(gateway: str) -> None:
+def test_30_aliased_sql_fields_are_refused_before_running(
+    gateway: str, admin: dict[str, str]
+) -> None:
     fields = " ".join(f's{i}: sql(query: "select 1") {{ rowCount }}' for i in range(30))
-    error = refusal(post(gateway, "{ " + fields + " }"))
+    error = refusal(post(gateway, admin, "{ " + fields + " }"))
     assert error["extensions"] == {"code": "QUERY_TOO_COSTLY", "sqlFields": 30, "maxSqlFields": 3}
     assert error["message"] == (
         "the operation has 30 sql/explainSql fields; at most 3 are accepted per request"
     )
 
 
-def test_sql_fields_hidden_in_fragments_are_counted(gateway: str) -> None:
+def test_sql_fields_hidden_in_fragments_are_counted(gateway: str, admin: dict[str, str]) -> None:
     document = """
       fragment Two on Query { a: sql(query: "select 1") { rowCount } b: explainSql(query: "1") }
       fragment Four on Query { ...Two c: sql(query: "2") { rowCount } d: explainSql(query: "x") }
       { ...Four }
     """
-    error = refusal(post(gateway, document))
+    error = refusal(post(gateway, admin, document))
     assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
     assert error["extensions"]["sqlFields"] == 4
 
 
-def test_three_sql_fields_are_accepted(gateway: str) -> None:
+def test_three_sql_fields_are_accepted(gateway: str, admin: dict[str, str]) -> None:
     fields = " ".join(f's{i}: explainSql(query: "select 1")' for i in range(3))
-    body = post(gateway, "{ " + fields + " }")
+    body = post(gateway, admin, "{ " + fields + " }")
     assert all(e["extensions"]["code"] != "QUERY_TOO_COSTLY" for e in body.get("errors", []))
 
 
@@ -71,9 +79,11 @@ DEEP = """fragment Deep on ProductConnection {
 ONE_PAGE = 10_701
 
 
-def test_a_fragment_spread_under_15_aliases_costs_15_times(gateway: str) -> None:
+def test_a_fragment_spread_under_15_aliases_costs_15_times(
+    gateway: str, admin: dict[str, str]
+) -> None:
     pages = " ".join(f"p{i}: products(first: 100) {{ ...Deep }}" for i in range(15))
-    error = refusal(post(gateway, DEEP + "\n{ " + pages + " }"))
+    error = refusal(post(gateway, admin, DEEP + "\n{ " + pages + " }"))
     assert error["extensions"] == {
         "code": "QUERY_TOO_COSTLY",
         "cost": 15 * ONE_PAGE,
@@ -82,24 +92,26 @@ def test_a_fragment_spread_under_15_aliases_costs_15_times(gateway: str) -> None
     assert error["message"].startswith(f"the operation costs {15 * ONE_PAGE}; at most 20000")
 
 
-def test_one_such_page_is_accepted(gateway: str) -> None:
-    body = post(gateway, DEEP + "\n{ products(first: 100) { ...Deep } }")
+def test_one_such_page_is_accepted(gateway: str, admin: dict[str, str]) -> None:
+    body = post(gateway, admin, DEEP + "\n{ products(first: 100) { ...Deep } }")
     assert body == {"data": {"products": {"edges": []}}}
 
 
-def test_first_from_a_variable_counts(gateway: str) -> None:
+def test_first_from_a_variable_counts(gateway: str, admin: dict[str, str]) -> None:
     operation = (
         "query($n: Int!) { a: products(first: $n) { ...Deep } b: products(first: $n) { ...Deep } }"
     )
     query = DEEP + "\n" + operation
-    assert post(gateway, query, {"n": 90}) == {"data": {"a": {"edges": []}, "b": {"edges": []}}}
-    error = refusal(post(gateway, query, {"n": 100}))
+    assert post(gateway, admin, query, {"n": 90}) == {
+        "data": {"a": {"edges": []}, "b": {"edges": []}}
+    }
+    error = refusal(post(gateway, admin, query, {"n": 100}))
     assert error["extensions"]["cost"] == 2 * ONE_PAGE
 
 
-def test_too_many_root_fields_are_refused(gateway: str) -> None:
+def test_too_many_root_fields_are_refused(gateway: str, admin: dict[str, str]) -> None:
     fields = " ".join(f"d{i}: domains {{ name }}" for i in range(21))
-    error = refusal(post(gateway, "{ " + fields + " }"))
+    error = refusal(post(gateway, admin, "{ " + fields + " }"))
     assert error["extensions"] == {
         "code": "TOO_MANY_ROOT_FIELDS",
         "rootFields": 21,
@@ -107,11 +119,13 @@ def test_too_many_root_fields_are_refused(gateway: str) -> None:
     }
 
 
-def test_one_mb_of_variables_is_refused(start_gateway: Callable[..., str]) -> None:
+def test_one_mb_of_variables_is_refused(
+    start_gateway: Callable[..., str], admin: dict[str, str]
+) -> None:
     # A body cap above 1 MB, so the variables cap is what refuses.
     gateway = start_gateway(max_body_bytes=4 * 1024 * 1024)
     big = "x" * (1024 * 1024)
-    error = refusal(post(gateway, "query($t: ID!) { product(id: $t) { key } }", {"t": big}))
+    error = refusal(post(gateway, admin, "query($t: ID!) { product(id: $t) { key } }", {"t": big}))
     assert error["extensions"] == {
         "code": "VARIABLES_TOO_LARGE",
         "size": len(big) + len('{"t":""}'),
@@ -119,17 +133,20 @@ def test_one_mb_of_variables_is_refused(start_gateway: Callable[..., str]) -> No
     }
 
 
-def test_one_mb_of_variables_is_over_the_default_body_cap(gateway: str) -> None:
+def test_one_mb_of_variables_is_over_the_default_body_cap(
+    gateway: str, admin: dict[str, str]
+) -> None:
     answer = httpx.post(
         f"{gateway}/graphql",
         json={"query": "{ domains { name } }", "variables": {"t": "x" * 1024 * 1024}},
+        headers=admin,
         timeout=30,
     )
     assert answer.status_code == 413
 
 
-def test_small_variables_pass(gateway: str) -> None:
-    body = post(gateway, "query($t: ID!) { product(id: $t) { key } }", {"t": "x" * 400_000})
+def test_small_variables_pass(gateway: str, admin: dict[str, str]) -> None:
+    body = post(gateway, admin, "query($t: ID!) { product(id: $t) { key } }", {"t": "x" * 400_000})
     assert body == {"data": {"product": None}}
 
 
@@ -182,3 +199,18 @@ def test_the_example_of_the_security_page() -> None:
 def test_introspection_is_cheap() -> None:
     document = parse("{ __schema { types { name fields { name args { name } } } } }")
     assert operation_cost(SCHEMA, document) == Cost(1, 0, 1)
+
+
+def test_documents_validation_refuses_are_costed_without_failing() -> None:
+    # The cost runs next to validation: cycles, unknown types and fields cost nothing.
+    cycle = "fragment A on Query { ...B domains { name } } fragment B on Query { ...A } { ...A }"
+    assert operation_cost(SCHEMA, parse(cycle)) == Cost(5, 0, 1)
+    unknown = "fragment U on Nope { x } { ...U ... on Nada { y } nothing { z } }"
+    assert operation_cost(SCHEMA, parse(unknown)) == Cost(0, 0, 3)
+
+
+def test_an_invalid_document_gets_its_validation_errors(
+    gateway: str, admin: dict[str, str]
+) -> None:
+    body = post(gateway, admin, "{ nothing { z } }")
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"

@@ -15,7 +15,6 @@ import pytest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.http.app import create_http_app
 from gateway.http.rate_limit import caller_key
@@ -24,6 +23,7 @@ from gateway.settings import Settings
 from gateway.throttle import CallerLimiter
 from schema.asgi import MeshGraphQL
 from schema.build import build_schema
+from tests.fixtures.identity import TestIssuer
 
 SLOW_SECONDS = 2.0
 
@@ -34,27 +34,18 @@ async def slow(request: Request) -> Response:
     return JSONResponse({"ok": True})
 
 
-def as_user_from_header(app: ASGIApp) -> ASGIApp:
-    """Stands for the authentication middleware, which runs before the limits: the
-    principal comes from a header here instead of a verified token."""
-
-    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            user = dict(scope["headers"]).get(b"x-test-user")
-            if user:
-                bind(scope, Principal(user.decode(), roles=frozenset()), "req")
-        await app(scope, receive, send)
-
-    return wrapped
-
-
 @pytest.fixture
-def start(serve_app: Callable[[Any], str], tmp_path: Path) -> Callable[..., str]:
+def start(
+    serve_app: Callable[[Any], str], tmp_path: Path, issuer: TestIssuer
+) -> Callable[..., str]:
+    """A gateway (the real app factory, authentication included) with a slow route."""
+
     def started(**settings: Any) -> str:
-        config = Settings(registry_url=f"sqlite:///{tmp_path / 'registry.db'}", **settings)
+        config = Settings(
+            registry_url=f"sqlite:///{tmp_path / 'registry.db'}", **issuer.settings(), **settings
+        )
         view = MeshGraphQL(build_schema(config), graphql_ide=None)
-        app = create_http_app(config, view, extra_routes=[Route("/slow", slow)])
-        return serve_app(as_user_from_header(app))
+        return serve_app(create_http_app(config, view, extra_routes=[Route("/slow", slow)]))
 
     return started
 
@@ -94,14 +85,16 @@ def test_25_slow_requests_from_one_address_some_refused_another_address_served(
     assert [r.status_code for r in other] == [200, 200]
 
 
-def test_the_principal_is_the_caller_when_there_is_one(start: Callable[..., str]) -> None:
+def test_the_principal_is_the_caller_when_there_is_one(
+    start: Callable[..., str], issuer: TestIssuer
+) -> None:
     # Same address, two users: the flood of one does not reach the other.
     base = start(max_concurrent_requests=3)
 
     async def scenario() -> tuple[list[httpx.Response], list[httpx.Response]]:
-        flood = asyncio.create_task(burst(base, 8, headers={"x-test-user": "mallory"}))
+        flood = asyncio.create_task(burst(base, 8, headers=issuer.headers("mallory", ())))
         await asyncio.sleep(SLOW_SECONDS / 4)
-        other = await burst(base, 3, headers={"x-test-user": "alice"})
+        other = await burst(base, 3, headers=issuer.headers("alice", ()))
         return await flood, other
 
     flood, other = asyncio.run(scenario())
