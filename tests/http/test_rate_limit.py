@@ -25,7 +25,7 @@ from schema.asgi import MeshGraphQL
 from schema.build import build_schema
 from tests.fixtures.identity import TestIssuer
 
-SLOW_SECONDS = 2.0
+SLOW_SECONDS = 3.0
 
 
 async def slow(request: Request) -> Response:
