@@ -186,3 +186,42 @@ class SqlResultTooLarge(GatewayError):
     """A SQL answer (or one streamed row) has more bytes than ``sql_max_result_bytes``."""
 
     code = "SQL_RESULT_TOO_LARGE"
+
+
+# -- limits on a request (issue 6, holes 7 and 9) -----------------------------------------
+
+
+class BodyTooLarge(GatewayError):
+    """The HTTP body is larger than ``max_body_bytes`` (HTTP 413)."""
+
+    code = "BODY_TOO_LARGE"
+
+
+class UnsupportedMediaType(GatewayError):
+    """A state-changing request whose body is not ``application/json`` (HTTP 415)."""
+
+    code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+class RateLimited(GatewayError):
+    """The caller sent too many requests, or too many at once (HTTP 429)."""
+
+    code = "RATE_LIMITED"
+
+
+class VariablesTooLarge(GatewayError):
+    """A GraphQL request's variables, serialized, exceed ``max_variables_bytes``."""
+
+    code = "VARIABLES_TOO_LARGE"
+
+
+class TooManyRootFields(GatewayError):
+    """A GraphQL operation selects more root fields than ``max_root_fields``."""
+
+    code = "TOO_MANY_ROOT_FIELDS"
+
+
+class QueryTooCostly(GatewayError):
+    """A GraphQL operation's computed cost, or its count of ``sql`` fields, is over a cap."""
+
+    code = "QUERY_TOO_COSTLY"

@@ -106,6 +106,27 @@ class Settings:
         "Largest SQL answer (and largest streamed row), in bytes (SQL_RESULT_TOO_LARGE).",
     )
 
+    # -- limits on a request (issue 6): body, GraphQL variables and cost, rate per caller.
+    max_body_bytes: int = _setting(
+        1_048_576, "Largest HTTP request body accepted, in bytes (413 BODY_TOO_LARGE)."
+    )
+    max_variables_bytes: int = _setting(
+        524_288, "Largest GraphQL variables accepted, serialized as JSON, in bytes."
+    )
+    max_root_fields: int = _setting(20, "Most root fields in one GraphQL operation.")
+    max_query_cost: int = _setting(
+        20_000, "Highest computed cost of one GraphQL operation (see docs/security.md)."
+    )
+    max_sql_per_request: int = _setting(
+        3, "Most `sql` and `explainSql` fields in one GraphQL operation."
+    )
+    rate_limit_per_minute: int = _setting(
+        600, "Requests per minute per caller (token bucket; 0: no limit)."
+    )
+    max_concurrent_requests: int = _setting(
+        20, "Requests in flight at once per caller (0: no limit)."
+    )
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
         """Build settings from ``MESHGATE_<FIELD>`` variables, then ``overrides``.

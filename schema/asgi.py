@@ -8,18 +8,25 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.asgi import GraphQL
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types.unset import UNSET
 
 from gateway.http import graphiql
 from gateway.http.app import create_http_app
+from gateway.identity import request_id_of
 from gateway.settings import Settings
 from resolvers.context import RequestContext, new_context
 from schema.build import build_schema
 
 log = logging.getLogger(__name__)
+
+# Codes of Strawberry's own HTTP refusals, by status (anything else is the caller's 400).
+_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 
 class MeshGraphQL(GraphQL[RequestContext, None]):
@@ -27,6 +34,28 @@ class MeshGraphQL(GraphQL[RequestContext, None]):
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
         return new_context(request.app.state.services, request, response)
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """Strawberry's refusals as our JSON errors; a mutation over GET is 405.
+
+        Strawberry already runs only queries over GET (a link or an ``<img>`` on another
+        site must not change anything); this gives that refusal the status of the
+        GraphQL-over-HTTP spec and a stable code.
+        """
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as exc:
+            status, headers = exc.status_code, {}
+            if isinstance(exc.__cause__, InvalidOperationTypeError):
+                status, headers = 405, {"Allow": "POST"}
+            body: dict[str, Any] = {
+                "message": exc.reason,
+                "code": _CODES.get(status, "BAD_REQUEST"),
+            }
+            request_id = request_id_of(request.scope)
+            if request_id is not None:
+                body["requestId"] = request_id
+            return JSONResponse({"error": body}, status_code=status, headers=headers)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         html = graphiql.localize_graphiql_html(

@@ -9,6 +9,7 @@ from gateway.settings import Settings
 from schema.errors import MeshSchema, PublicErrors
 from schema.extensions import QuerySizeLimiter, Warnings
 from schema.mutation import Mutation
+from schema.operation_limits import CostLimiter, VariablesSizeLimiter
 from schema.query import Query
 
 
@@ -23,6 +24,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: QuerySizeLimiter(settings.max_query_bytes),
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: VariablesSizeLimiter(settings.max_variables_bytes),
+            lambda: CostLimiter(settings),
             Warnings,
             PublicErrors,
         ],

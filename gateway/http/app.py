@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 
 from gateway.errors import GatewayError, error_body
 from gateway.http.auth import AuthMiddleware
+from gateway.http.limits import limit_middlewares
 from gateway.http.registration import registration_routes
 from gateway.http.sql_stream import sql_stream_routes
 from gateway.identity import principal_of, request_id_of
@@ -79,9 +80,13 @@ def create_http_app(
         *sql_stream_routes(),
         *extra_routes,
     ]
+    middleware: list[Middleware] = [Middleware(AuthMiddleware)]
+    # Limits (rate per caller, JSON bodies, body size): after authentication, so the rate
+    # limit counts per principal.
+    middleware += limit_middlewares(settings)
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(AuthMiddleware)],
+        middleware=middleware,
         exception_handlers={GatewayError: gateway_error},
     )

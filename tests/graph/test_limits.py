@@ -73,7 +73,11 @@ def test_unknown_product_mutation_is_not_found(gateway: str, issuer: TestIssuer)
 
 def test_registration_route_rejects_bad_bodies(gateway: str, issuer: TestIssuer) -> None:
     admin = issuer.headers()
-    answer = httpx.post(f"{gateway}/registry/products", content=b"nope", headers=admin)
+    answer = httpx.post(
+        f"{gateway}/registry/products",
+        content=b"nope",
+        headers={**admin, "Content-Type": "application/json"},
+    )
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "BAD_REQUEST"
     answer = httpx.post(f"{gateway}/registry/products", json={"link": "x"}, headers=admin)

@@ -1,0 +1,112 @@
+"""Limits on one GraphQL operation beyond its document size: variables, root fields,
+``sql`` fields and cost (``schema.cost``).
+
+Each limit joins the document's validation as one more rule, so a refused operation runs
+no resolver and its error goes the way of every validation error (one log line, the
+request id, no masking). Each refusal is a :class:`gateway.errors.GatewayError` with a
+stable code and the figures that decided it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from graphql import GraphQLError, ValidationContext, ValidationRule
+from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
+
+from gateway.errors import GatewayError, QueryTooCostly, TooManyRootFields, VariablesTooLarge
+from gateway.settings import Settings
+from schema.cost import operation_cost
+
+Judge = Callable[[ExecutionContext, ValidationContext], GatewayError | None]
+
+
+def _add_rule(context: ExecutionContext, judge: Judge) -> None:
+    """Make ``judge`` one more validation rule of this request's document."""
+
+    class OperationLimit(ValidationRule):
+        def __init__(self, validation: ValidationContext) -> None:
+            super().__init__(validation)
+            refused = judge(context, validation)
+            if refused is not None:
+                validation.report_error(GraphQLError(refused.message, original_error=refused))
+
+    context.validation_rules = (*context.validation_rules, OperationLimit)
+
+
+class VariablesSizeLimiter(SchemaExtension):
+    """Refuse variables larger than ``max_bytes`` once serialized as compact JSON.
+
+    The body cap bounds them too, but that much would still go through coercion and into
+    resolvers; this cap is lower (and leaves room for a SQL statement at the planner's
+    own size limit).
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+
+    def on_validate(self) -> Iterator[None]:
+        _add_rule(self.execution_context, self.judge)
+        yield
+
+    def judge(self, context: ExecutionContext, _: ValidationContext) -> GatewayError | None:
+        if not context.variables:
+            return None
+        size = len(json.dumps(context.variables, separators=(",", ":"), default=str).encode())
+        if size <= self.max_bytes:
+            return None
+        return VariablesTooLarge(
+            f"the variables are {size} bytes; at most {self.max_bytes} are accepted",
+            **_details({"size": size, "maxBytes": self.max_bytes}),
+        )
+
+
+class CostLimiter(SchemaExtension):
+    """Refuse an operation with too many ``sql`` fields, too high a cost or too many root
+    fields (settings ``max_sql_per_request``, ``max_query_cost``, ``max_root_fields``)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def on_validate(self) -> Iterator[None]:
+        _add_rule(self.execution_context, self.judge)
+        yield
+
+    def judge(
+        self, context: ExecutionContext, validation: ValidationContext
+    ) -> GatewayError | None:
+        s = self.settings
+        cost = operation_cost(
+            validation.schema,
+            validation.document,
+            context.operation_name,
+            context.variables,
+            max_page_size=s.max_page_size,
+        )
+        if cost.sql_fields > s.max_sql_per_request:
+            return QueryTooCostly(
+                f"the operation has {cost.sql_fields} sql/explainSql fields; "
+                f"at most {s.max_sql_per_request} are accepted per request",
+                **_details({"sqlFields": cost.sql_fields, "maxSqlFields": s.max_sql_per_request}),
+            )
+        if cost.total > s.max_query_cost:
+            return QueryTooCostly(
+                f"the operation costs {cost.total}; at most {s.max_query_cost} is accepted "
+                "(lower `first`, or select fewer lists)",
+                **_details({"cost": cost.total, "maxCost": s.max_query_cost}),
+            )
+        if cost.root_fields > s.max_root_fields:
+            return TooManyRootFields(
+                f"the operation selects {cost.root_fields} root fields; "
+                f"at most {s.max_root_fields} are accepted",
+                **_details({"rootFields": cost.root_fields, "maxRootFields": s.max_root_fields}),
+            )
+        return None
+
+
+def _details(values: dict[str, Any]) -> dict[str, Any]:
+    """Extension fields in the API's camelCase (``GatewayError`` passes them through)."""
+    return values
