@@ -131,3 +131,16 @@ class ColumnNotFound(GatewayError):
     """A SQL statement names a column the table's contract does not declare."""
 
     code = "COLUMN_NOT_FOUND"
+
+
+class UpstreamLinkRefused(UpstreamError):
+    """A link in a product's answer points outside the product's registered base URL."""
+
+    code = "UPSTREAM_LINK_REFUSED"
+
+
+class UpstreamAddressRefused(UpstreamError):
+    """A product URL resolves to an address the operator did not allow (loopback,
+    private, link-local...); nothing was sent."""
+
+    code = "UPSTREAM_ADDRESS_REFUSED"

@@ -32,12 +32,13 @@ async def open_services(settings: Settings) -> Services:
     cache = create_cache(settings)
     store = await open_registry(settings.registry_url)
     usage = await open_usage(settings.registry_url)  # same database, tables of its own
-    registry = Registry(store, http)
+    registry = Registry(store, http, total_timeout=settings.upstream_total_timeout)
     fetcher = UpstreamFetcher(
         http,
         cache,
         fresh_ttl=settings.cache_ttl_seconds,
         max_bytes=settings.upstream_max_document_bytes,
+        total_timeout=settings.upstream_total_timeout,
     )
     return Services(
         settings=settings,

@@ -50,6 +50,14 @@ class Settings:
     data_root: str = _setting(".", "Folder that local contract server paths are relative to.")
     graphiql: bool = _setting(True, "Serve GraphiQL on GET /graphql.")
     log_level: str = _setting("info", "Logging level.")
+    upstream_allowed_networks: str = _setting(
+        "",
+        "Comma-separated CIDRs the gateway may call besides public addresses "
+        "(e.g. 127.0.0.1/32 for a local mesh); empty: public addresses only.",
+    )
+    upstream_total_timeout: float = _setting(
+        5.0, "Seconds one fetch from a product gateway may take in all, body included."
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
