@@ -46,6 +46,8 @@ def is_public(ip: IPAddress) -> bool:
     >>> is_public(ipaddress.ip_address("::ffff:10.0.0.1"))
     False
     """
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return is_public(ip.ipv4_mapped)  # the socket talks IPv4 to that address
     inner = embedded_ipv4(ip)
     if inner is not None and not is_public(inner):
         return False

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import socket
 import typing
+from collections.abc import Awaitable, Callable
 
 import anyio
 import httpcore
@@ -25,6 +26,9 @@ from gateway.errors import UpstreamAddressRefused
 from gateway.upstream.addresses import AddressPolicy
 
 log = logging.getLogger(__name__)
+
+# (host, port) -> the addresses to check and connect to; the system resolver by default.
+Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 REFUSED_MESSAGE = (
     "the product gateway's address is not one this gateway may call "
@@ -36,10 +40,14 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
     """A network backend that resolves, checks, then connects to the checked address."""
 
     def __init__(
-        self, policy: AddressPolicy, inner: httpcore.AsyncNetworkBackend | None = None
+        self,
+        policy: AddressPolicy,
+        inner: httpcore.AsyncNetworkBackend | None = None,
+        resolver: Resolver | None = None,
     ) -> None:
         self.policy = policy
         self._inner = inner or httpcore.AnyIOBackend()
+        self._resolver = resolver or system_resolver
 
     async def connect_tcp(
         self,
@@ -83,28 +91,39 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
     async def _resolve(self, host: str, port: int, timeout: float | None) -> list[str]:
-        """Every address of ``host``, in the resolver's order, each once."""
         try:
             with anyio.fail_after(timeout):
-                infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+                addresses = await self._resolver(host, port)
         except TimeoutError:
             raise httpcore.ConnectTimeout(f"resolving {host} timed out") from None
         except OSError as exc:
             raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from None
-        addresses: list[str] = []
-        for _family, _type, _proto, _name, sockaddr in infos:
-            address = str(sockaddr[0]).split("%", 1)[0]
-            if address not in addresses:
-                addresses.append(address)
         if not addresses:
             raise httpcore.ConnectError(f"{host} resolves to no address")
         return addresses
 
 
+async def system_resolver(host: str, port: int) -> list[str]:
+    """Every address of ``host`` from the system resolver, in its order, each once."""
+    infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses: list[str] = []
+    for _family, _type, _proto, _name, sockaddr in infos:
+        address = str(sockaddr[0]).split("%", 1)[0]
+        if address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
 class GuardedTransport(httpx.AsyncHTTPTransport):
     """``httpx.AsyncHTTPTransport`` whose connections go through :class:`GuardedBackend`."""
 
-    def __init__(self, policy: AddressPolicy, *, limits: httpx.Limits | None = None) -> None:
+    def __init__(
+        self,
+        policy: AddressPolicy,
+        *,
+        limits: httpx.Limits | None = None,
+        resolver: Resolver | None = None,
+    ) -> None:
         limits = limits or httpx.Limits()
         super().__init__(limits=limits, trust_env=False)
         # httpx builds its pool without a way to pass a network backend; build the same
@@ -116,7 +135,7 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
             keepalive_expiry=limits.keepalive_expiry,
             http1=True,
             http2=False,
-            network_backend=GuardedBackend(policy),
+            network_backend=GuardedBackend(policy, resolver=resolver),
         )
 
 
@@ -126,10 +145,14 @@ def guarded_client(
     timeout: httpx.Timeout,
     limits: httpx.Limits | None = None,
     headers: dict[str, str] | None = None,
+    resolver: Resolver | None = None,
 ) -> httpx.AsyncClient:
-    """An ``httpx.AsyncClient`` that calls only addresses ``policy`` allows, no redirects."""
+    """An ``httpx.AsyncClient`` that calls only addresses ``policy`` allows, no redirects.
+
+    ``resolver`` replaces the system's (tests use it to play a DNS server).
+    """
     return httpx.AsyncClient(
-        transport=GuardedTransport(policy, limits=limits),
+        transport=GuardedTransport(policy, limits=limits, resolver=resolver),
         timeout=timeout,
         headers=headers,
         follow_redirects=False,
