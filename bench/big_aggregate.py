@@ -121,7 +121,9 @@ def big_gateway(root: Path, memory_limit: str = "512MB") -> Iterator[Gateway]:
     exe = str(Path(sys.executable).with_name("meshgate"))
     env = {**os.environ, "MESHGATE_DATA_ROOT": str(root), "MESHGATE_REGISTRY_URL": "sqlite://:memory:",
            "MESHGATE_LOG_LEVEL": "warning", "MESHGATE_PRODUCT_TOKEN": "bench",
-           "MESHGATE_DUCKDB_MEMORY_LIMIT": memory_limit}  # fmt: skip
+           "MESHGATE_DUCKDB_MEMORY_LIMIT": memory_limit,
+           # Both servers run here: the gateway may call 127.0.0.1, explicitly.
+           "MESHGATE_UPSTREAM_ALLOWED_NETWORKS": "127.0.0.1/32"}  # fmt: skip
     product_port, gateway_port = free_port(), free_port()
     with ExitStack() as stack:
         procs: list[subprocess.Popen[bytes]] = []
