@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the repo's packages
 
 from bench.sql_overhead import bare_duckdb, demo_catalog  # noqa: E402
+from gateway.identity.local_issuer import LocalIssuer  # noqa: E402
 
 BIG = ROOT / ".run" / "bigdemo"
 PRODUCT = ROOT / "demo" / "products" / "global-precipitation"
@@ -106,9 +107,11 @@ class Gateway:
 
     pid: int
     url: str  # GraphQL endpoint
+    headers: dict[str, str]  # an admin's credentials
 
     def sql(self, client: httpx.Client, query: str) -> dict[str, Any]:
-        body = client.post(self.url, json={"query": GRAPHQL, "variables": {"q": query}}).json()
+        payload = {"query": GRAPHQL, "variables": {"q": query}}
+        body = client.post(self.url, json=payload, headers=self.headers).json()
         if body.get("errors"):
             raise RuntimeError(str(body["errors"]))
         answer: dict[str, Any] = body["data"]["sql"]
@@ -119,9 +122,12 @@ class Gateway:
 def big_gateway(root: Path, memory_limit: str = "512MB") -> Iterator[Gateway]:
     """``meshgate serve`` and the product's ``meshgate product serve``, both on ``root``."""
     exe = str(Path(sys.executable).with_name("meshgate"))
+    issuer = LocalIssuer.create(ROOT / ".run" / "bench-auth", name="meshgate-bench")
+    admin = {"Authorization": f"Bearer {issuer.token('bench', ['admin'])}"}
     env = {**os.environ, "MESHGATE_DATA_ROOT": str(root), "MESHGATE_REGISTRY_URL": "sqlite://:memory:",
            "MESHGATE_LOG_LEVEL": "warning", "MESHGATE_PRODUCT_TOKEN": "bench",
            "MESHGATE_DUCKDB_MEMORY_LIMIT": memory_limit,
+           "MESHGATE_AUTH_ISSUERS_FILE": str(issuer.issuers_file),
            # Both servers run here: the gateway may call 127.0.0.1, explicitly.
            "MESHGATE_UPSTREAM_ALLOWED_NETWORKS": "127.0.0.1/32"}  # fmt: skip
     product_port, gateway_port = free_port(), free_port()
@@ -145,10 +151,12 @@ def big_gateway(root: Path, memory_limit: str = "512MB") -> Iterator[Gateway]:
         base = f"http://127.0.0.1:{gateway_port}"
         wait_for(metadata, procs[0])
         wait_for(f"{base}/healthz", procs[1])
-        answer = httpx.post(f"{base}/registry/products", json={"url": metadata}, timeout=30)
+        answer = httpx.post(
+            f"{base}/registry/products", json={"url": metadata}, headers=admin, timeout=30
+        )
         if answer.status_code != 201:
             raise RuntimeError(f"registering the product failed: {answer.text}")
-        yield Gateway(pid=procs[1].pid, url=f"{base}/graphql")
+        yield Gateway(pid=procs[1].pid, url=f"{base}/graphql", headers=admin)
 
 
 @dataclass

@@ -20,6 +20,7 @@ p50s) and the planner's p50/p99 over the demo catalog.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -142,6 +143,12 @@ def demo_mesh(gateway_port: int, first_product_port: int) -> Iterator[str]:
         mesh.wait(timeout=20)
 
 
+def admin_headers() -> dict[str, str]:
+    """The demo admin's credentials (``demo/mesh.py up`` writes the demo users' tokens)."""
+    tokens = json.loads((ROOT / ".run" / "demo-auth" / "tokens.json").read_text())
+    return {"Authorization": f"Bearer {tokens['admin']}"}
+
+
 def gateway_call(client: httpx.Client, url: str, sql: str, engine: str) -> dict[str, Any]:
     """One ``sql`` query through the gateway; its result (raises on GraphQL errors)."""
     variables = {"q": sql, "e": engine.upper()}
@@ -180,7 +187,7 @@ def measure(url: str, catalog: StaticCatalog, runs: int, warmup: int) -> list[di
     with (
         closing(bare_duckdb(catalog, ROOT)) as con,
         closing(trino_connection(TRINO_URL, user="bench", source="meshgate-bench")) as tconn,
-        httpx.Client(timeout=60) as client,
+        httpx.Client(timeout=60, headers=admin_headers()) as client,
     ):
         for label, sql in STATEMENTS.items():
             for engine in ENGINES:

@@ -11,17 +11,26 @@ runs in the foreground. Ctrl-C stops everything.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTS = ROOT / "demo" / "products"
+sys.path.insert(0, str(ROOT))
+
+from demo.users import USERS  # noqa: E402
+from gateway.identity.local_issuer import LocalIssuer  # noqa: E402
+
+AUTH = ROOT / ".run" / "demo-auth"
+TOKEN_HOURS = 12
 
 
 def product_dirs() -> list[Path]:
@@ -54,6 +63,11 @@ def up(args: argparse.Namespace) -> int:
     env.setdefault(
         "MESHGATE_PRODUCT_REGISTRIES", f"http://127.0.0.1:{args.gateway_port}/registry/products"
     )
+    # The demo trusts its own local issuer; its tokens are printed below.
+    issuer = LocalIssuer.create(AUTH, name="meshgate-demo")
+    env.setdefault("MESHGATE_AUTH_ISSUERS_FILE", str(issuer.issuers_file))
+    tokens = demo_tokens(issuer)
+    admin = {"Authorization": f"Bearer {tokens['admin']}"}
     procs: list[subprocess.Popen[bytes]] = []
 
     def stop(*_: object) -> None:
@@ -85,12 +99,16 @@ def up(args: argparse.Namespace) -> int:
         base = f"http://127.0.0.1:{args.gateway_port}"
         wait_for(f"{base}/healthz", deadline, gateway)
         for url in urls:
-            answer = httpx.post(f"{base}/registry/products", json={"url": url}, timeout=10)
+            answer = httpx.post(
+                f"{base}/registry/products", json={"url": url}, headers=admin, timeout=10
+            )
             if answer.status_code != 201:
                 raise SystemExit(f"registering {url} failed: {answer.text}")
         elapsed = time.monotonic() - started
         print(f"\nmeshgate demo mesh: {len(urls)} products ready in {elapsed:.1f}s")
-        print(f"GraphiQL: http://{args.host}:{args.gateway_port}/graphql\n", flush=True)
+        graphiql = f"http://{args.host}:{args.gateway_port}/graphql"
+        print_tokens(tokens, graphiql)
+        print(f"GraphiQL: {graphiql}\n", flush=True)
         if args.detach:
             return 0
         gateway.wait()
@@ -100,6 +118,29 @@ def up(args: argparse.Namespace) -> int:
     finally:
         if not args.detach:
             stop()
+
+
+def demo_tokens(issuer: LocalIssuer) -> dict[str, str]:
+    """A token per demo user, also written to .run/demo-auth/tokens.json."""
+    tokens = {
+        user: issuer.token(user, roles, ttl=TOKEN_HOURS * 3600) for user, roles in USERS.items()
+    }
+    path = AUTH / "tokens.json"
+    path.write_text(json.dumps(tokens, indent=2))
+    path.chmod(0o600)
+    return tokens
+
+
+def print_tokens(tokens: dict[str, str], graphiql: str) -> None:
+    print(
+        f"\nDemo users (tokens valid {TOKEN_HOURS} h, all in {AUTH / 'tokens.json'}): "
+        "anonymous callers may only browse products, contracts, search and health."
+    )
+    for user in ("analyst", "precipitation-owner", "admin"):
+        print(f"  {user:<20} roles: {', '.join(USERS[user])}")
+    headers = json.dumps({"Authorization": f"Bearer {tokens['analyst']}"})
+    print(f"In GraphiQL, open Headers (bottom left) and paste, e.g. for the analyst:\n  {headers}")
+    print(f"or open GraphiQL as the analyst: {graphiql}?headers={quote(headers)}")
 
 
 def main(argv: list[str] | None = None) -> int:

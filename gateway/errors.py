@@ -7,7 +7,30 @@ part of the public API (it reaches clients as ``extensions.code``). Foreign exce
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+# Details that help an operator but tell a caller about hosts, files or the network
+# (an upstream URL, an HTTP status that tells a refused port from an open one, a path):
+# kept in the log and shown to admins only.
+PRIVATE_DETAILS = frozenset({"url", "status", "path", "host", "file", "executedSql"})
+
+
+def public_extensions(extensions: Mapping[str, Any], *, admin: bool) -> dict[str, Any]:
+    """``extensions`` as a caller may see them: private details only for admins.
+
+    >>> public_extensions({"code": "X", "url": "http://10.0.0.1/"}, admin=False)
+    {'code': 'X'}
+    """
+    return {k: v for k, v in extensions.items() if admin or k not in PRIVATE_DETAILS}
+
+
+def error_body(exc: GatewayError, *, request_id: str | None, admin: bool = False) -> dict[str, Any]:
+    """The JSON body of an HTTP error answer: ``{"error": {message, code, ..., requestId}}``."""
+    error = {"message": exc.message, **public_extensions(exc.extensions, admin=admin)}
+    if request_id is not None:
+        error["requestId"] = request_id
+    return {"error": error}
 
 
 class GatewayError(Exception):
@@ -37,6 +60,12 @@ class GatewayError(Exception):
 
 class BadRequest(GatewayError):
     code = "BAD_REQUEST"
+
+
+class Unauthenticated(GatewayError):
+    """Credentials are missing where needed, or present and not accepted."""
+
+    code = "UNAUTHENTICATED"
 
 
 class ProductNotFound(GatewayError):
@@ -127,10 +156,24 @@ class TableNotFound(GatewayError):
     code = "TABLE_NOT_FOUND"
 
 
+class TableUnavailable(GatewayError):
+    """A SQL statement names a table the engine may not read: its contract's server points
+    where the operator does not allow (``reason`` says what, without paths or hosts)."""
+
+    code = "TABLE_UNAVAILABLE"
+
+
 class ColumnNotFound(GatewayError):
     """A SQL statement names a column the table's contract does not declare."""
 
     code = "COLUMN_NOT_FOUND"
+
+
+class Forbidden(GatewayError):
+    """The caller lacks the role the product's contract (or the gateway) requires;
+    ``roles`` name the roles that would grant it."""
+
+    code = "FORBIDDEN"
 
 
 class UpstreamLinkRefused(UpstreamError):

@@ -8,6 +8,7 @@ import httpx
 
 from gateway.cache import DocumentCache, create_cache
 from gateway.federation.service import Federation
+from gateway.identity.authenticate import Authenticator, create_authenticator
 from gateway.registry import Registry, RegistryStore, open_registry
 from gateway.settings import Settings
 from gateway.upstream import UpstreamFetcher, create_http_client
@@ -24,10 +25,13 @@ class Services:
     fetcher: UpstreamFetcher
     federation: Federation
     usage: UsageStore
+    authenticator: Authenticator
 
 
 async def open_services(settings: Settings) -> Services:
     """Open the pooled client, the cache and the registry store named by ``settings``."""
+    # First: a bad issuers or keys file stops the start before anything is opened.
+    authenticator = create_authenticator(settings)
     http = create_http_client(settings)
     cache = create_cache(settings)
     store = await open_registry(settings.registry_url)
@@ -49,10 +53,12 @@ async def open_services(settings: Settings) -> Services:
         fetcher=fetcher,
         federation=Federation(settings, registry, fetcher, recorder=usage),
         usage=usage,
+        authenticator=authenticator,
     )
 
 
 async def close_services(services: Services) -> None:
+    await services.authenticator.close()
     await services.federation.close()
     await services.http.aclose()
     await services.cache.close()

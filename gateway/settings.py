@@ -50,6 +50,37 @@ class Settings:
     data_root: str = _setting(".", "Folder that local contract server paths are relative to.")
     graphiql: bool = _setting(True, "Serve GraphiQL on GET /graphql.")
     log_level: str = _setting("info", "Logging level.")
+    auth_issuers_file: str = _setting(
+        "", "YAML file of trusted JWT issuers (issuer, audience, algorithms, key); empty: none."
+    )
+    auth_audience: str = _setting("meshgate", "Audience a token must name, unless its issuer says.")
+    auth_leeway_seconds: float = _setting(30.0, "Clock skew allowed on exp/nbf/iat, in seconds.")
+    auth_jwks_cache_seconds: float = _setting(300.0, "How long an issuer's JWKS keys are kept.")
+    api_keys_file: str = _setting("", "YAML file of API keys (SHA-256 only) for service accounts.")
+    anonymous_access: str = _setting(
+        "discovery",
+        "What callers without credentials may do: discovery (products, contracts, search, "
+        "health) or none.",
+    )
+    product_max_subscriptions: int = _setting(
+        100, "Most event subscriptions one product kit keeps (409 beyond)."
+    )
+    product_subscriptions_per_minute: int = _setting(
+        10, "Subscriptions one client address may create per minute on a product kit (429)."
+    )
+    product_sql_rule_timeout_seconds: float = _setting(
+        5.0, "A product kit's SQL quality rule running longer is cancelled (and fails)."
+    )
+    sql_data_roots: str = _setting(
+        "", "Comma-separated folders local contract paths must stay inside (empty: data_root)."
+    )
+    trino_allowed_catalogs: str = _setting(
+        "demo_pg,demo_mariadb", "Comma-separated Trino catalogs contracts may name (never system)."
+    )
+    sql_allowed_db_hosts: str = _setting(
+        "127.0.0.1:55432,localhost:55432,127.0.0.1:53306,localhost:53306",
+        "Comma-separated host:port a contract's postgres or mysql server may point at.",
+    )
     upstream_allowed_networks: str = _setting(
         "",
         "Comma-separated CIDRs the gateway may call besides public addresses "

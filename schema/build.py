@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 
 from gateway.settings import Settings
-from schema.extensions import QuerySizeLimiter, Warnings, should_mask
+from schema.errors import MeshSchema, PublicErrors
+from schema.extensions import QuerySizeLimiter, Warnings
 from schema.mutation import Mutation
 from schema.query import Query
 
@@ -14,7 +15,7 @@ from schema.query import Query
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The gateway's schema; every limit comes from ``settings``."""
     settings = settings or Settings()
-    return strawberry.Schema(
+    return MeshSchema(
         query=Query,
         mutation=Mutation,
         # Factories, not instances: an extension holds per-request state.
@@ -23,6 +24,6 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             Warnings,
-            lambda: MaskErrors(should_mask_error=should_mask, error_message="Internal error."),
+            PublicErrors,
         ],
     )

@@ -1,4 +1,4 @@
-"""Schema extensions: limits on every request, warnings, and error masking."""
+"""Schema extensions: limits on every request and warnings (errors: ``schema.errors``)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
-
-from gateway.errors import GatewayError
 
 
 class QuerySizeLimiter(SchemaExtension):
@@ -35,12 +33,3 @@ class Warnings(SchemaExtension):
         context = self.execution_context.context
         warnings = getattr(context, "warnings", None)
         return {"warnings": list(warnings)} if warnings else {}
-
-
-def should_mask(error: GraphQLError) -> bool:
-    """Hide everything but our own errors and GraphQL's validation errors."""
-    original = error.original_error
-    if original is None or isinstance(original, GatewayError):
-        return False
-    # A GraphQLError raised on purpose (limits) carries its own code.
-    return not (isinstance(original, GraphQLError) and original.extensions)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from resolvers.access import signed_in
 from schema.product import Product
 
 
@@ -14,12 +15,16 @@ class Mutation:
         description="Register a product by the URL of its discovery endpoint (again: update)."
     )
     async def register_product(self, info: Info, url: str) -> Product:
-        return Product.of(await info.context.services.registry.register(url))
+        actor = signed_in(info, "registerProduct")
+        return Product.of(await info.context.services.registry.register(url, actor=actor))
 
     @strawberry.mutation(description="Read a product's summary again from its gateway.")
     async def refresh_product(self, info: Info, id: strawberry.ID) -> Product:
-        return Product.of(await info.context.services.registry.refresh(str(id)))
+        actor = signed_in(info, "refreshProduct")
+        return Product.of(await info.context.services.registry.refresh(str(id), actor=actor))
 
     @strawberry.mutation(description="Remove a product from the registry; returns what it was.")
     async def unregister_product(self, info: Info, id: strawberry.ID) -> Product:
-        return Product.of(await info.context.services.registry.unregister(str(id)))
+        actor = signed_in(info, "unregisterProduct")
+        registry = info.context.services.registry
+        return Product.of(await registry.unregister(str(id), actor=actor))

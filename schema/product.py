@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from gateway.registry import RegisteredProduct
 from resolvers import documents
+from resolvers.access import signed_in
 from schema.odcs_common import as_list, strings, text
 from schema.odcs_contract import Contract, contract_from_raw
 from schema.usage import ProductUsage, product_usage
@@ -100,6 +101,19 @@ class ProductHealth:
     source: str
     fetched_at: datetime
     stale: bool
+
+
+@strawberry.type(
+    description="A table of this product that one SQL engine will not read: its contract's "
+    "server points where the operator does not allow (outside the data roots, a Trino "
+    "catalog or database host not on the operator's list). SQL naming it on that engine "
+    "fails with TABLE_UNAVAILABLE."
+)
+class SqlUnavailableTable:
+    table: str = strawberry.field(description="`domain.product.table`.")
+    version: str = strawberry.field(description="The contract version of the table.")
+    engine: str = strawberry.field(description="duckdb or trino.")
+    reason: str = strawberry.field(description="Why, without paths or hosts.")
 
 
 @strawberry.type(description="A data product of the mesh.")
@@ -209,7 +223,20 @@ class Product:
         "(since: start of the window; all time when omitted)."
     )
     async def usage(self, info: Info, since: datetime | None = None) -> ProductUsage:
+        signed_in(info, "usage")
         return await product_usage(info, self.summary.id, since)
+
+    @strawberry.field(
+        description="Tables of this product that an SQL engine will not read, and why "
+        "(the operator's data roots, Trino catalogs and database hosts decide)."
+    )
+    async def sql_unavailable(self, info: Info) -> list[SqlUnavailableTable]:
+        catalog = await info.context.services.federation.catalog()
+        return [
+            SqlUnavailableTable(table=u.table, version=u.version, engine=u.engine, reason=u.reason)
+            for u in catalog.unavailable
+            if u.product_id == self.summary.id
+        ]
 
 
 def _version(raw: Mapping[str, Any], product: RegisteredProduct) -> ProductVersion:

@@ -11,6 +11,8 @@ from strawberry.types import Info
 
 from gateway.federation.json_values import to_json
 from gateway.federation.service import Answer, Page
+from gateway.identity import Principal
+from resolvers.access import signed_in
 
 
 @strawberry.enum(description="Where a SQL query runs.")
@@ -52,7 +54,9 @@ class SqlResult:
     elapsed_ms: float
     engine: SqlEngine
     products: list[SqlTableUse]
-    executed_sql: str = strawberry.field(description="The SQL the engine ran.")
+    executed_sql: str | None = strawberry.field(
+        description="The SQL the engine ran, over physical names: shown to admins only."
+    )
     page_info: SqlPageInfo
     warnings: list[str] = strawberry.field(
         description="Caveats about this answer, e.g. pages of a query without ORDER BY."
@@ -65,14 +69,7 @@ UNORDERED = (
 )
 
 
-def caller_of(info: Info) -> str | None:
-    """Who asks: the client address until identity lands (see docs/sql.md)."""
-    request = info.context.request
-    client = getattr(request, "client", None)
-    return f"{client.host}" if client else None
-
-
-def sql_result(answer: Answer, page: Page | None = None) -> SqlResult:
+def sql_result(answer: Answer, page: Page | None = None, *, admin: bool = False) -> SqlResult:
     result = answer.result
     # Only a result of several pages can suffer from an unstable order.
     paged = page is not None and (page.has_next or page.offset > 0)
@@ -95,7 +92,7 @@ def sql_result(answer: Answer, page: Page | None = None) -> SqlResult:
             )
             for use in answer.plan.tables
         ],
-        executed_sql=answer.plan.sql,
+        executed_sql=answer.plan.sql if admin else None,
         page_info=SqlPageInfo(
             has_next_page=page.has_next if page else result.truncated,
             end_cursor=page.end_cursor if page else None,
@@ -118,18 +115,24 @@ class SqlQuery:
             strawberry.argument(description="`pageInfo.endCursor` of the previous page."),
         ] = None,
     ) -> SqlResult:
+        principal = signed_in(info, "sql")
         federation = info.context.services.federation
         page = await federation.page(
             query,
             engine=engine.value if engine else None,
             max_rows=max_rows,
             after=after,
-            caller=caller_of(info),
+            caller=principal.subject,
+            principal=principal,
+            request_id=info.context.request_id,
         )
-        return sql_result(page.answer, page)
+        return sql_result(page.answer, page, admin=principal.is_admin)
 
     @strawberry.field(description="The engine's plan for a SQL query, without running it.")
     async def explain_sql(self, info: Info, query: str, engine: SqlEngine | None = None) -> str:
+        principal: Principal = signed_in(info, "explainSql")
         federation = info.context.services.federation
-        text: str = await federation.explain(query, engine=engine.value if engine else None)
+        text: str = await federation.explain(
+            query, engine=engine.value if engine else None, principal=principal
+        )
         return text

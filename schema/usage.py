@@ -26,7 +26,7 @@ class UsageTable:
 @strawberry.type(description="One SQL query that read the product.")
 class UsageQuery:
     at: datetime
-    caller: str | None = strawberry.field(description="Who asked (the client address for now).")
+    caller: str | None = strawberry.field(description="Who asked: the signed-in subject.")
     engine: str = strawberry.field(description="duckdb or trino.")
     outcome: str = strawberry.field(description="`ok`, or the error code the query ended with.")
     rows: int = strawberry.field(description="Rows returned.")

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 # Modules of this package that each add one sub-command.
-COMMANDS = ("serve", "validate", "product")
+COMMANDS = ("serve", "validate", "product", "apikey")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,18 +15,25 @@ Where an engine reads a table comes from the contract's ``servers``:
 * trino: a ``trino`` server (``catalog``, ``schema``) if the contract has one; else a
   ``postgres`` server is ``(trino_catalogs["postgres"], schema, table)`` and a ``mysql``
   server ``(trino_catalogs["mysql"], database, table)``.
+
+Each location is then judged against the operator's :class:`~gateway.federation.reach.Reach`
+(data roots, Trino catalogs, database hosts): one out of reach is dropped, and the table
+keeps the reason in :attr:`CatalogTable.unavailable` so a query naming it is refused with
+``TABLE_UNAVAILABLE`` and the product shows why.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from contracts import load_contract, load_descriptor
 from contracts.versions import version_key
+from gateway.federation.contract_access import ContractRole, column_masking, table_roles
+from gateway.federation.reach import Reach
 
 DEFAULT_TRINO_CATALOGS: Mapping[str, str] = {"postgres": "demo_pg", "mysql": "demo_mariadb"}
 DEFAULT_DUCKDB_CATALOGS: Mapping[str, str] = {"postgres": "demo_pg"}
@@ -36,12 +43,19 @@ ENGINES = ("duckdb", "trino")
 
 @dataclass(frozen=True)
 class CatalogColumn:
-    """A column a contract declares; ``physical_name`` is its name in the store."""
+    """A column a contract declares; ``physical_name`` is its name in the store.
+
+    ``classification``, ``tags`` and ``masking`` (the contract's ``masking`` custom
+    property, ``hash`` by default) decide whether and how the column is masked.
+    """
 
     name: str
     logical_type: str | None
     physical_type: str | None
     physical_name: str = ""
+    classification: str | None = None
+    tags: tuple[str, ...] = ()
+    masking: str = "hash"
 
     def __post_init__(self) -> None:
         if not self.physical_name:
@@ -78,6 +92,8 @@ class CatalogTable:
     columns: tuple[CatalogColumn, ...]
     locations: Mapping[str, PhysicalLocation]
     physical_name: str = ""
+    roles: tuple[ContractRole, ...] = ()
+    unavailable: Mapping[str, str] = field(default_factory=dict)  # engine -> why not
 
     @property
     def versioned(self) -> str:
@@ -88,6 +104,17 @@ class CatalogTable:
         """The declared column called ``name`` (case-insensitive), if any."""
         wanted = name.lower()
         return next((c for c in self.columns if c.name.lower() == wanted), None)
+
+
+@dataclass(frozen=True)
+class UnavailableTable:
+    """A table one engine may not read, because its contract points out of reach."""
+
+    product_id: str
+    table: str  # the logical name, domain.product.table
+    version: str
+    engine: str
+    reason: str
 
 
 class Catalog(Protocol):
@@ -130,6 +157,15 @@ class StaticCatalog:
                 return table
         return None
 
+    @property
+    def unavailable(self) -> list[UnavailableTable]:
+        """Every (table version, engine) left out because its server is out of reach."""
+        return [
+            UnavailableTable(t.product_id, t.logical, t.contract_version, engine, reason)
+            for t in self._tables
+            for engine, reason in sorted(t.unavailable.items())
+        ]
+
     def names(self) -> list[str]:
         """Every name a caller may write: each logical name and each versioned name."""
         plain = [t[0].logical for t in self._versions.values()]
@@ -141,13 +177,16 @@ def build_catalog(
     *,
     trino_catalogs: Mapping[str, str] = DEFAULT_TRINO_CATALOGS,
     duckdb_catalogs: Mapping[str, str] = DEFAULT_DUCKDB_CATALOGS,
+    reach: Reach | None = None,
 ) -> StaticCatalog:
     """A catalog from ``(product_id, domain, slug, contract_raw)`` of OUTPUT contracts only.
 
     ``contract_raw`` is a contract document with its server placeholders resolved
-    (``ContractDocument.raw``).
+    (``ContractDocument.raw``). ``reach`` is what the operator lets engines read (by
+    default the settings' defaults, relative paths under the current directory).
     """
     entries = list(entries)
+    reach = reach or Reach.of()
     newest: dict[tuple[str, str, str], str] = {}
     for _, domain, slug, raw in entries:
         for obj in _objects(raw):
@@ -171,6 +210,7 @@ def build_catalog(
                     is_newest,
                     trino_catalogs,
                     duckdb_catalogs,
+                    reach,
                 )  # fmt: skip
             )
     return StaticCatalog(tables)
@@ -182,6 +222,7 @@ def load_product_folders(
     env: Mapping[str, str] | None = None,
     trino_catalogs: Mapping[str, str] = DEFAULT_TRINO_CATALOGS,
     duckdb_catalogs: Mapping[str, str] = DEFAULT_DUCKDB_CATALOGS,
+    reach: Reach | None = None,
 ) -> StaticCatalog:
     """A catalog from product folders (``product.yaml`` + ``contracts/*.yaml``).
 
@@ -195,7 +236,9 @@ def load_product_folders(
             contract = load_contract(path, env)
             if (contract.id, contract.version) in outputs:
                 entries.append((descriptor.id, descriptor.domain, descriptor.slug, contract.raw))
-    return build_catalog(entries, trino_catalogs=trino_catalogs, duckdb_catalogs=duckdb_catalogs)
+    return build_catalog(
+        entries, trino_catalogs=trino_catalogs, duckdb_catalogs=duckdb_catalogs, reach=reach
+    )
 
 
 def _objects(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -212,6 +255,7 @@ def _table(
     is_newest: bool,
     trino_catalogs: Mapping[str, str],
     duckdb_catalogs: Mapping[str, str],
+    reach: Reach,
 ) -> CatalogTable:
     name = str(obj["name"])
     physical = str(obj.get("physicalName") or name)
@@ -222,6 +266,9 @@ def _table(
             logical_type=p.get("logicalType"),
             physical_type=p.get("physicalType"),
             physical_name=str(p.get("physicalName") or p["name"]),
+            classification=str(p["classification"]) if p.get("classification") else None,
+            tags=tuple(map(str, p["tags"])) if isinstance(p.get("tags"), list) else (),
+            masking=column_masking(p),
         )
         for p in obj.get("properties") or []
         if isinstance(p, Mapping) and p.get("name")
@@ -231,12 +278,19 @@ def _table(
         view += "__v" + re.sub(r"[^0-9A-Za-z]", "_", version)
     servers = [s for s in raw.get("servers") or [] if isinstance(s, Mapping)]
     locations: dict[str, PhysicalLocation] = {}
-    duck = _duckdb_location(servers, view, physical, table_count, duckdb_catalogs)
-    if duck is not None:
-        locations["duckdb"] = duck
-    trino = _trino_location(servers, physical, trino_catalogs)
-    if trino is not None:
-        locations["trino"] = trino
+    unavailable: dict[str, str] = {}
+    found = (
+        _duckdb_location(servers, view, physical, table_count, duckdb_catalogs),
+        _trino_location(servers, physical, trino_catalogs),
+    )
+    for location in found:
+        if location is None:
+            continue
+        reason = reach.judge(location)
+        if reason is None:
+            locations[location.engine] = location
+        else:
+            unavailable[location.engine] = reason
     return CatalogTable(
         logical=f"{domain}.{slug}.{name}",
         domain=domain,
@@ -248,6 +302,8 @@ def _table(
         columns=columns,
         locations=locations,
         physical_name=physical,
+        roles=table_roles(raw, name, [str(o["name"]) for o in _objects(raw)]),
+        unavailable=unavailable,
     )
 
 
@@ -307,6 +363,7 @@ __all__ = [
     "CatalogTable",
     "PhysicalLocation",
     "StaticCatalog",
+    "UnavailableTable",
     "build_catalog",
     "load_product_folders",
     "version_key",

@@ -14,7 +14,6 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Protocol
 
 from gateway.errors import BadRequest, EngineUnavailable, GatewayError
@@ -29,6 +28,7 @@ from gateway.federation.paging import (
     window,
 )
 from gateway.federation.planner import Plan, plan
+from gateway.federation.reach import Reach
 from gateway.federation.streaming import ResultStream, start_stream
 from gateway.identity import Principal
 from gateway.registry import Registry
@@ -99,6 +99,7 @@ class Federation:
         self._catalog: StaticCatalog | None = None
         self._duckdb: DuckDBEngine | None = None
         self._trino: TrinoEngine | None = None
+        self._reach = Reach.from_settings(settings)
         if settings.trino_url:
             self._trino = TrinoEngine(TrinoSettings(url=settings.trino_url))
 
@@ -123,7 +124,7 @@ class Federation:
         )
         async with self._lock:
             if signature != self._signature or self._catalog is None:
-                self._catalog = build_catalog(entries)
+                self._catalog = build_catalog(entries, reach=self._reach)
                 self._signature = signature
                 if self._duckdb is not None:
                     await self._duckdb.close()
@@ -139,12 +140,12 @@ class Federation:
             return self._trino
         async with self._lock:
             if self._duckdb is None:
-                root = Path(self._settings.data_root).resolve()
                 self._duckdb = await asyncio.to_thread(
                     DuckDBEngine,
                     catalog.tables(),
-                    root=root,
+                    root=self._reach.root,
                     memory_limit=self._settings.duckdb_memory_limit,
+                    reach=self._reach,
                 )
             return self._duckdb
 
@@ -171,8 +172,12 @@ class Federation:
         max_rows: int | None,
         principal: Principal | None,
     ) -> Plan:
-        """The one place a statement is planned (checked and rewritten) for a caller."""
-        return plan(sql, catalog, engine, max_rows=max_rows)
+        """The one place a statement is planned (checked and rewritten) for a caller.
+
+        ``principal`` is held to the contracts' access rules (``None``: an internal
+        caller, no rules; request paths always pass their caller).
+        """
+        return plan(sql, catalog, engine, max_rows=max_rows, principal=principal)
 
     async def plan(
         self,

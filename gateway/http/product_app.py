@@ -25,6 +25,7 @@ from gateway.errors import GatewayError
 from gateway.http.product_routes import ENDPOINTS, Endpoint, Handler
 from gateway.product.errors import ProductError
 from gateway.product.runtime import ProductRuntime, open_product
+from gateway.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -42,17 +43,19 @@ def create_product_app(
     probe_ttl: float = 5.0,
     results_ttl: float = 30.0,
     certify_interval: float = CERTIFY_INTERVAL_SECONDS,
+    settings: Settings | None = None,
 ) -> Starlette:
     """The app serving the product in ``product_dir``.
 
     Raises ``contracts.DocumentInvalid`` for an invalid folder and
     ``gateway.product.errors.ProductConfigError`` when its data cannot be reached as
-    declared. ``env`` replaces the process environment for placeholders and the token;
-    the product is at ``app.state.product`` (a :class:`ProductRuntime`).
+    declared. ``env`` replaces the process environment for placeholders, the token and
+    the kit's settings (``settings`` replaces those); the product is at
+    ``app.state.product`` (a :class:`ProductRuntime`).
     """
     product = open_product(
         Path(product_dir), server=server, token=token, env=env, root=root,
-        probe_ttl=probe_ttl, results_ttl=results_ttl,
+        probe_ttl=probe_ttl, results_ttl=results_ttl, settings=settings,
     )  # fmt: skip
 
     @contextlib.asynccontextmanager
@@ -118,6 +121,8 @@ async def _gateway_error(request: Request, exc: Exception) -> Response:
     status = exc.status if isinstance(exc, ProductError) else 400
     details = {k: v for k, v in exc.details.items() if v is not None}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 429 and "retryAfter" in details:
+        headers = {"Retry-After": str(details["retryAfter"])}
     return JSONResponse(
         error_body(exc.code, exc.message, **details), status_code=status, headers=headers
     )

@@ -17,9 +17,10 @@ _DESCRIPTIONS = {
     201: "Created",
     400: "Bad request",
     401: "No bearer token",
-    403: "Wrong bearer token",
+    403: "Wrong bearer token (not the control token or this subscription's secret)",
     404: "Not found",
-    409: "Not allowed in the current state",
+    409: "Not allowed in the current state, or a limit is reached",
+    429: "Too many requests from this client: try again later",
     502: "The registry did not answer",
     503: "Paused, stopped, or the store is unavailable",
 }

@@ -16,8 +16,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from gateway.http.product_openapi import openapi_document
-from gateway.product.errors import BadInput, NotFound
+from gateway.product.errors import BadInput
+from gateway.product.events import Subscription
 from gateway.product.runtime import ProductRuntime
+from gateway.product.subscribers import check_callback
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -123,27 +125,47 @@ async def get_results(request: Request) -> Response:
     return JSONResponse({"results": await runtime(request).results()})
 
 
+def client_address(request: Request) -> str:
+    """The address the request came from (what creation limits count per)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def subscribe(request: Request, make: Callable[[], Subscription]) -> Response:
+    """Create a subscription for this client; the answer carries its secret, once."""
+    book = runtime(request).subscribers
+    sub, secret = book.create(client_address(request), make)
+    return JSONResponse({**sub.as_json(), "secret": secret}, status_code=201)
+
+
 async def post_subscription(request: Request) -> Response:
-    """Subscribe an http(s) endpoint to the product's events."""
+    """Subscribe an http(s) endpoint to the product's events (answers its secret once)."""
     body = await json_body(request)
     if not isinstance(body, dict):
         raise BadInput('body: expected {"endpoint": "http://...", "events": ["*"]}')
-    sub = runtime(request).events.subscribe(body.get("endpoint"), body.get("events"))
-    return JSONResponse(sub.as_json(), status_code=201)
+    events = runtime(request).events
+    endpoint = check_callback(body.get("endpoint"))
+    return subscribe(request, lambda: events.subscribe(endpoint, body.get("events")))
 
 
 async def get_subscriptions(request: Request) -> Response:
-    """Every event subscription, with its delivery counts."""
-    subs = runtime(request).events.subscriptions()
+    """The subscriptions the caller may see: all for the owner, its own for a subscriber."""
+    book = runtime(request).subscribers
+    subs = book.visible(book.caller(request.headers.get("authorization")))
     return JSONResponse({"subscriptions": [s.as_json() for s in subs]})
 
 
+async def get_subscription(request: Request) -> Response:
+    """One event subscription, for its subscriber or the owner."""
+    book = runtime(request).subscribers
+    caller = book.caller(request.headers.get("authorization"))
+    return JSONResponse(book.get(caller, request.path_params["id"]).as_json())
+
+
 async def delete_subscription(request: Request) -> Response:
-    """Remove one event subscription."""
-    sub = runtime(request).events.unsubscribe(request.path_params["id"])
-    if sub is None:
-        raise NotFound(f"no subscription {request.path_params['id']!r}")
-    return JSONResponse(sub.as_json())
+    """Remove one event subscription (its subscriber or the owner)."""
+    book = runtime(request).subscribers
+    caller = book.caller(request.headers.get("authorization"))
+    return JSONResponse(book.remove(caller, request.path_params["id"]).as_json())
 
 
 # -- certify -----------------------------------------------------------------------------
@@ -166,13 +188,15 @@ async def post_certify_subscribe(request: Request) -> Response:
     if not isinstance(body, dict):
         raise BadInput('body: expected {"endpoint": "http://...", "threshold": 1.0}')
     watch = runtime(request).certification_watch
-    sub = watch.subscribe(body.get("endpoint"), body.get("threshold"))
-    return JSONResponse(sub.as_json(), status_code=201)
+    endpoint = check_callback(body.get("endpoint"))
+    return subscribe(request, lambda: watch.subscribe(endpoint, body.get("threshold")))
 
 
 async def post_certify_publish(request: Request) -> Response:
-    """Check the policies now and push the report to its subscribers."""
-    return JSONResponse(await runtime(request).publish_certification())
+    """Check the policies now and push the report to its subscribers (the owner only)."""
+    product = runtime(request)
+    product.authorize(request.headers.get("authorization"))
+    return JSONResponse(await product.publish_certification())
 
 
 # -- control -----------------------------------------------------------------------------
@@ -219,11 +243,11 @@ _SUBSCRIPTION_BODY = {
     "type": "object",
     "required": ["endpoint"],
     "properties": {
-        "endpoint": {"type": "string", "format": "uri"},
+        "endpoint": {"type": "string", "format": "uri", "maxLength": 2048},
         "events": {"type": "array", "items": {"type": "string"}},
     },
 }
-_ERRORS = (400, 401, 403, 404, 409, 503)
+_ERRORS = (400, 401, 403, 404, 409, 429, 503)
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("/discover/metadata", "GET", get_metadata, "discover"),
@@ -245,20 +269,24 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("/observe/metrics", "GET", get_metrics, "observe"),
     Endpoint("/observe/results", "GET", get_results, "observe"),
     Endpoint("/observe/events/subscriptions", "POST", post_subscription, "observe",
-             body=_SUBSCRIPTION_BODY, statuses=(201, 400)),
-    Endpoint("/observe/events/subscriptions", "GET", get_subscriptions, "observe"),
+             body=_SUBSCRIPTION_BODY, statuses=(201, 400, 409, 429)),
+    Endpoint("/observe/events/subscriptions", "GET", get_subscriptions, "observe", auth=True,
+             statuses=(200, 401, 403)),
+    Endpoint("/observe/events/subscriptions/{id}", "GET", get_subscription, "observe",
+             auth=True, statuses=(200, 401, 403, 404)),
     Endpoint("/observe/events/subscriptions/{id}", "DELETE", delete_subscription, "observe",
-             statuses=(200, 404)),
+             auth=True, statuses=(200, 401, 403, 404)),
     Endpoint("/certify/status", "GET", get_certify_status, "certify"),
     Endpoint("/certify/report", "GET", get_certify_report, "certify"),
     Endpoint(
         "/certify/subscribe", "POST", post_certify_subscribe, "certify",
         body={"type": "object", "required": ["endpoint"],
-              "properties": {"endpoint": {"type": "string", "format": "uri"},
+              "properties": {"endpoint": {"type": "string", "format": "uri", "maxLength": 2048},
                              "threshold": {"type": "number", "minimum": 0, "maximum": 1}}},
-        statuses=(201, 400),
+        statuses=(201, 400, 409, 429),
     ),
-    Endpoint("/certify/publish", "POST", post_certify_publish, "certify"),
+    Endpoint("/certify/publish", "POST", post_certify_publish, "certify", auth=True,
+             statuses=(200, 401, 403)),
     *(
         Endpoint(f"/control/{action}", "POST", control(action), "control", auth=True,
                  statuses=(200, 401, 403, 409))

@@ -12,7 +12,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from gateway.errors import BadRequest, ProductNotFound
+from gateway.errors import BadRequest, Unauthenticated
+from gateway.identity import Principal, principal_of
 
 
 def summary_json(product: Any) -> dict[str, Any]:
@@ -33,6 +34,7 @@ def summary_json(product: Any) -> dict[str, Any]:
 
 
 async def register(request: Request) -> Response:
+    actor = _signed_in(request, "registering a product")
     try:
         body = await request.json()
     except json.JSONDecodeError:
@@ -42,7 +44,7 @@ async def register(request: Request) -> Response:
     url = body.get("url") if isinstance(body, dict) else None
     if not isinstance(url, str):
         raise BadRequest("url: expected a string, the product's discovery URL", argument="url")
-    product = await request.app.state.services.registry.register(url)
+    product = await request.app.state.services.registry.register(url, actor=actor)
     return JSONResponse(summary_json(product), status_code=201)
 
 
@@ -52,12 +54,17 @@ async def list_products(request: Request) -> Response:
 
 
 async def unregister(request: Request) -> Response:
+    actor = _signed_in(request, "unregistering a product")
     registry = request.app.state.services.registry
-    try:
-        product = await registry.unregister(request.path_params["id"])
-    except ProductNotFound as exc:
-        return JSONResponse({"error": {"message": exc.message, **exc.extensions}}, 404)
+    product = await registry.unregister(request.path_params["id"], actor=actor)
     return JSONResponse(summary_json(product))
+
+
+def _signed_in(request: Request, what: str) -> Principal:
+    principal = principal_of(request.scope)
+    if principal.anonymous:
+        raise Unauthenticated(f"{what} needs a signed-in caller: a bearer token or an API key")
+    return principal
 
 
 def registration_routes() -> list[BaseRoute]:

@@ -22,9 +22,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from gateway.errors import BadRequest, GatewayError
+from gateway.errors import BadRequest, GatewayError, Unauthenticated, error_body
 from gateway.federation.json_values import json_default
 from gateway.federation.streaming import ResultStream
+from gateway.identity import principal_of, request_id_of
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ _STATUS = {
     "SQL_ENGINE_ERROR": 422,
     "SQL_MEMORY_LIMIT": 422,
     "INTERNAL_ERROR": 500,
+    "UNAUTHENTICATED": 401,
+    "FORBIDDEN": 403,
 }
 
 
@@ -53,13 +56,19 @@ async def stream_sql(request: Request) -> Response:
     """Run the query in the request and stream its result in the asked format."""
     try:
         query, engine, fmt = await _arguments(request)
+        principal = principal_of(request.scope)
+        if principal.anonymous:
+            raise Unauthenticated("/sql/stream needs a signed-in caller: a token or an API key")
         federation = request.app.state.services.federation
-        client = request.client
         stream: ResultStream = await federation.stream(
-            query, engine=engine, caller=client.host if client else None
+            query,
+            engine=engine,
+            caller=principal.subject,
+            principal=principal,
+            request_id=request_id_of(request.scope),
         )
     except GatewayError as exc:
-        return error_response(exc)
+        return error_response(exc, request)
     encoder = ENCODERS[fmt](stream.schema)
     return StreamingResponse(
         _body(stream, encoder),
@@ -68,9 +77,11 @@ async def stream_sql(request: Request) -> Response:
     )
 
 
-def error_response(exc: GatewayError) -> JSONResponse:
+def error_response(exc: GatewayError, request: Request | None = None) -> JSONResponse:
     """The JSON error body and status of a refusal before any byte was sent."""
-    body = {"error": {"message": exc.message, **exc.extensions}}
+    scope = request.scope if request is not None else None
+    admin = principal_of(scope).is_admin
+    body = error_body(exc, request_id=request_id_of(scope), admin=admin)
     return JSONResponse(body, status_code=_STATUS.get(exc.code, 400))
 
 

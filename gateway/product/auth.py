@@ -26,8 +26,23 @@ def check_bearer(authorization: str | None, token: str) -> None:
 
     >>> check_bearer("Bearer s3cret", "s3cret")
     """
+    given = bearer_token(authorization, 'control needs a header "Authorization: Bearer <token>"')
+    if not is_token(given, token):
+        raise Forbidden("the bearer token is not this product's control token")
+
+
+def bearer_token(authorization: str | None, needed: str) -> str:
+    """The token of a ``Bearer`` header; raise :class:`Unauthorized` (``needed``) without one.
+
+    >>> bearer_token("Bearer abc ", "x")
+    'abc'
+    """
     scheme, _, given = (authorization or "").strip().partition(" ")
     if scheme.lower() != "bearer" or not given.strip():
-        raise Unauthorized('control needs a header "Authorization: Bearer <token>"')
-    if not hmac.compare_digest(given.strip().encode(), token.encode()):
-        raise Forbidden("the bearer token is not this product's control token")
+        raise Unauthorized(needed)
+    return given.strip()
+
+
+def is_token(given: str, token: str) -> bool:
+    """Whether ``given`` is ``token``, in the same time wherever they differ."""
+    return hmac.compare_digest(given.encode(), token.encode())

@@ -9,27 +9,18 @@ and quality, pricing and licensing.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from contracts import ContractDocument, ProductDescriptor
+from contracts.sensitivity import looks_sensitive
 from gateway.product.tables import Column, Table, sla_property
 from gateway.product.timefmt import iso
 
 OK = "OK"
 NOT_COMPLIANT = "NOT COMPLIANT"
-
-# Column names that usually hold personal or proprietary data (why: contracts often
-# forget to flag them, and an unflagged personal column is the costly mistake).
-_SENSITIVE_NAME = re.compile(
-    r"e_?mail|phone|mobile|ssn|social_security|passport|birth|dob|address|street|"
-    r"first_?name|last_?name|full_?name|surname|person|iban|account_?number|card_?number|"
-    r"salary|ip_?address|tax_?id|owner_?name|asset_?value"
-)
-_SENSITIVE_TAGS = frozenset({"pii", "personal", "sensitive", "confidential", "proprietary"})
 
 
 @dataclass(frozen=True)
@@ -118,12 +109,7 @@ def _license_declared(ev: Evidence) -> tuple[bool, str]:
 
 def is_sensitive(column: Column) -> bool:
     """Whether ``column`` looks personal or proprietary (by flag, tag or name)."""
-    tags = {str(t).lower() for t in column.raw.get("tags") or []}
-    return (
-        column.raw.get("criticalDataElement") is True
-        or bool(tags & _SENSITIVE_TAGS)
-        or _SENSITIVE_NAME.search(column.name.lower()) is not None
-    )
+    return looks_sensitive(column.name, column.raw)
 
 
 def _sensitive_classified(ev: Evidence) -> tuple[bool, str]:

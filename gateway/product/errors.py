@@ -47,6 +47,20 @@ class InvalidState(ProductError):
     status = 409
 
 
+class TooManySubscriptions(ProductError):
+    """The product keeps as many event subscriptions as its operator allows (409)."""
+
+    code = "TOO_MANY_SUBSCRIPTIONS"
+    status = 409
+
+
+class RateLimited(ProductError):
+    """A client made more requests of one kind than allowed in the window (429)."""
+
+    code = "RATE_LIMITED"
+    status = 429
+
+
 class ProductPaused(ProductError):
     code = "PRODUCT_PAUSED"
     status = 503
@@ -61,6 +75,13 @@ class StoreUnavailable(ProductError):
     """The product's store did not answer or refused a query."""
 
     code = "STORE_UNAVAILABLE"
+    status = 503
+
+
+class RuleTimedOut(ProductError):
+    """A SQL quality rule ran past its time limit and was cancelled by the store."""
+
+    code = "SQL_RULE_TIMEOUT"
     status = 503
 
 

@@ -138,20 +138,28 @@ def _argument_columns(table: Table, rule: Mapping[str, Any]) -> list[Column]:
     return [c for c in columns if c is not None] if all(columns) else []
 
 
+#: Seconds a SQL rule may run when no limit is given (the kit's setting overrides it).
+RULE_TIMEOUT_SECONDS = 5.0
+
+
 def measure(
-    check: Check, store: Store, tables: Mapping[str, Table] | None = None
+    check: Check,
+    store: Store,
+    tables: Mapping[str, Table] | None = None,
+    rule_timeout: float = RULE_TIMEOUT_SECONDS,
 ) -> float | int | None:
     """The check's number, measured on ``store`` (a count, or a percent of the rows).
 
-    ``tables`` are the product's tables in ``store`` that a SQL rule may read (default:
-    the check's own table). A SQL rule that cannot be run raises ``RuleRefused``.
+    ``tables`` are the tables of the check's contract in ``store`` that a SQL rule may
+    read (default: the check's own table). A SQL rule that cannot be run raises
+    ``RuleRefused``; one running past ``rule_timeout`` seconds raises ``RuleTimedOut``.
     """
     if check.kind == "unsupported":
         return None
     if check.kind == "sql":
         readable = tables if tables is not None else {check.table.name: check.table}
         query = prepare(str(check.rule["query"]), check.table, check.column, readable, store)
-        value = store.scalar(query)
+        value = store.rule_scalar(query, rule_timeout)
         return value if isinstance(value, int | float) else _number(value)
     relation = store.relation(check.table)
     if check.kind == "rows":

@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from gateway.product.errors import StoreUnavailable
-from gateway.product.quality import Check, checks_of, measure, passes
+from gateway.product.errors import RuleTimedOut, StoreUnavailable
+from gateway.product.quality import RULE_TIMEOUT_SECONDS, Check, checks_of, measure, passes
 from gateway.product.sqlrules import RuleRefused
 from gateway.product.stores.base import Store, TableStats
 from gateway.product.tables import Table
@@ -77,20 +77,29 @@ def dq_result(
     store: Store,
     now: datetime,
     tables: Mapping[str, Table] | None = None,
+    rule_timeout: float = RULE_TIMEOUT_SECONDS,
 ) -> dict[str, Any]:
     """Measure ``check`` on ``store``; a store failure gives ``value: null`` and ``error``.
 
-    ``tables`` are the product's tables in ``store`` (what a SQL rule may read).
+    ``tables`` are the tables of the check's contract in ``store`` (what a SQL rule may
+    read). A SQL rule refused by the checks or cut at ``rule_timeout`` seconds fails,
+    with the reason in ``error`` and a stable ``errorCode`` (why fail rather than skip: a
+    rule that cannot be verified must not let the product look compliant).
     """
     error = None
+    code = None
     note = check.note
     value: float | int | None = None
+    passed: bool | None = None
     try:
-        value = measure(check, store, tables)
+        value = measure(check, store, tables, rule_timeout)
+        passed = passes(check, value)
     except StoreUnavailable as exc:
         error = exc.message
+    except RuleTimedOut as exc:
+        error, code, passed = exc.message, exc.code, False
     except RuleRefused as exc:
-        note = f"not run: {exc}"
+        error, code, passed = f"SQL rule refused: {exc}", "SQL_RULE_REFUSED", False
     return document(
         product_id,
         check.table,
@@ -100,13 +109,14 @@ def dq_result(
         value=value,
         unit=check.unit,
         element=check.element,
-        passed=passes(check, value),
+        passed=passed,
         now=now,
         extra={
             "dimension": check.rule.get("dimension"),
             "severity": check.rule.get("severity"),
             "note": note,
             "error": error,
+            "errorCode": code,
         },
     )
 
@@ -150,14 +160,21 @@ def observe(
     stores: Mapping[str, Store],
     stats: Mapping[str, TableStats | StoreUnavailable],
     now: datetime,
+    rule_timeout: float = RULE_TIMEOUT_SECONDS,
 ) -> list[dict[str, Any]]:
-    """Every result of the product: each table's checks, then its latency (blocking)."""
+    """Every result of the product: each table's checks, then its latency (blocking).
+
+    A SQL rule may read the tables its own contract declares, held by the same store.
+    """
     results: list[dict[str, Any]] = []
     for table in tables:
         store = stores[table.name]
-        same_store = {t.name: t for t in tables if stores[t.name] is store}
+        readable = {
+            t.name: t for t in tables if stores[t.name] is store and t.contract is table.contract
+        }
         results.extend(
-            dq_result(product_id, check, store, now, same_store) for check in checks_of(table)
+            dq_result(product_id, check, store, now, readable, rule_timeout)
+            for check in checks_of(table)
         )
         found = stats.get(table.name)
         if isinstance(found, StoreUnavailable):

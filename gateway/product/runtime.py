@@ -44,8 +44,10 @@ from gateway.product.metrics import Metrics
 from gateway.product.outbound import AddressRefused, Outbound, RegistryTimeout
 from gateway.product.results import observe
 from gateway.product.stores import StoreSet, TableStats, choose_server, open_stores
+from gateway.product.subscribers import Subscribers
 from gateway.product.tables import Table, tables_of
 from gateway.product.timefmt import iso, utcnow
+from gateway.settings import Settings
 from gateway.upstream.transport import guarded_client
 
 log = logging.getLogger(__name__)
@@ -68,12 +70,14 @@ def open_product(
     root: Path | None = None,
     probe_ttl: float = 5.0,
     results_ttl: float = 30.0,
+    settings: Settings | None = None,
 ) -> ProductRuntime:
     """Load ``product_dir`` and open its stores; raise ``DocumentInvalid`` or
     ``ProductConfigError`` when it cannot be served.
 
     ``env`` replaces the process environment (``product.env`` is read either way);
-    relative server paths start at ``root`` (default: the current directory).
+    relative server paths start at ``root`` (default: the current directory). The kit's
+    limits come from ``settings`` (default: ``MESHGATE_*`` variables of ``env``).
     """
     folder = load_product_folder(product_dir, env)
     # Newest product version first, so a table name means its newest contract.
@@ -81,10 +85,13 @@ def open_product(
     tables = tables_of(newest_first)
     server_name = choose_server(folder.outputs, server)
     stores = open_stores(tables, server_name, root or Path.cwd(), folder.env)
-    chosen, generated = resolve_token(token, os.environ if env is None else env)
+    environ = os.environ if env is None else env
+    chosen, generated = resolve_token(token, environ)
     return ProductRuntime(
         folder, tables, stores, token=chosen, token_generated=generated,
-        probe_ttl=probe_ttl, results_ttl=results_ttl, outbound=Outbound.from_env(folder.env),
+        probe_ttl=probe_ttl, results_ttl=results_ttl,
+        settings=settings or Settings.from_env(dict(environ)),
+        outbound=Outbound.from_env(folder.env),
     )  # fmt: skip
 
 
@@ -105,8 +112,10 @@ class ProductRuntime:
         token_generated: bool = False,
         probe_ttl: float = 5.0,
         results_ttl: float = 30.0,
+        settings: Settings | None = None,
         outbound: Outbound | None = None,
     ) -> None:
+        self.settings = settings or Settings()
         self.folder = folder
         self.outbound = outbound or Outbound()
         self.descriptor = folder.descriptor
@@ -122,6 +131,12 @@ class ProductRuntime:
         self._results = TimedCache(results_ttl)
         self._pool = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="product-store")
         self.certification_watch = CertificationWatch(self.events)
+        self.subscribers = Subscribers(
+            self.events,
+            token,
+            max_total=self.settings.product_max_subscriptions,
+            per_minute=self.settings.product_subscriptions_per_minute,
+        )
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -234,8 +249,9 @@ class ProductRuntime:
         async def compute() -> list[dict[str, Any]]:
             _, stats = await self._probe()
             return await self._run(
-                observe, self.descriptor.id, self.tables, self.stores.by_table, stats, utcnow()
-            )
+                observe, self.descriptor.id, self.tables, self.stores.by_table, stats, utcnow(),
+                self.settings.product_sql_rule_timeout_seconds,
+            )  # fmt: skip
 
         return await self._results.get("results", compute)
 

@@ -72,7 +72,10 @@ _UPSERT = (
     f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _UPDATED)} "
     f"RETURNING {', '.join(COLUMNS)}"
 )
-_HOLDER = "SELECT id FROM products WHERE domain = %s AND slug = %s AND id <> %s"
+_HOLDER = (
+    "SELECT id FROM products WHERE lower(domain) = lower(%s) AND lower(slug) = lower(%s) "
+    "AND id <> %s"
+)
 
 
 class PostgresRegistryStore:
@@ -126,7 +129,8 @@ class PostgresRegistryStore:
         """See :meth:`RegistryStore.get`."""
         # An exact id wins over a key that happens to spell the same text.
         sql = (
-            f"{_SELECT} WHERE id = %s OR domain || '.' || slug = %s ORDER BY (id = %s) DESC LIMIT 1"
+            f"{_SELECT} WHERE id = %s OR lower(domain || '.' || slug) = lower(%s) "
+            "ORDER BY (id = %s) DESC LIMIT 1"
         )
         args = (id_or_key, id_or_key, id_or_key)
         row = await self._run(lambda conn: _fetchone(conn, sql, args))
@@ -239,7 +243,7 @@ def _where(domain: str | None, tag: str | None, text: str | None) -> tuple[str, 
     clauses: list[str] = []
     params: list[str] = []
     if domain is not None:
-        clauses.append("domain = %s")
+        clauses.append("lower(domain) = lower(%s)")
         params.append(domain)
     if tag is not None:
         clauses.append("tag_keys @> jsonb_build_array(%s::text)")

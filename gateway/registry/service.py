@@ -18,11 +18,13 @@ import httpx
 from contracts import DocumentInvalid, ProductDescriptor, parse_descriptor
 from gateway.errors import (
     ContractNotFound,
+    Forbidden,
     InvalidDescriptor,
     ProductNotFound,
     RegistryError,
     UpstreamBadResponse,
 )
+from gateway.identity import OWNER_PREFIX, Principal
 from gateway.registry.model import ContractLink, RegisteredProduct
 from gateway.registry.store import RegistryStore
 from gateway.registry.summary import contract_links, summarise
@@ -59,7 +61,7 @@ class Registry:
         self._total_timeout = total_timeout
         self._clock = clock
 
-    async def register(self, url: str) -> RegisteredProduct:
+    async def register(self, url: str, *, actor: Principal | None = None) -> RegisteredProduct:
         """Register (or update) the product whose gateway is at ``url``.
 
         ``url`` is the product's base URL or its ``/discover/metadata`` URL. Raises
@@ -67,15 +69,35 @@ class Registry:
         operator did not allow), ``UpstreamUnavailable`` / ``UpstreamTimeout`` /
         ``UpstreamBadResponse`` (the product does not answer well), ``InvalidDescriptor``,
         ``UpstreamLinkRefused`` (a contract link outside the product's base URL),
-        ``ContractNotFound`` (an output contract is not served) or ``RegistryError``
-        (its ``domain.slug`` belongs to another product).
-        """
-        return await self.store.upsert(await self._inspect(url, product_id=None))
+        ``ContractNotFound`` (an output contract is not served), ``RegistryError``
+        (its ``domain.slug`` belongs to another product) or ``Forbidden``.
 
-    async def refresh(self, id_or_key: str) -> RegisteredProduct:
+        ``actor`` must own the product's domain (``owner:<domain>``) or be an admin, and
+        for an update also the domain it was registered in. ``None`` is the gateway itself
+        (tests, tooling): the HTTP and GraphQL doors always pass the caller.
+        """
+        if actor is not None and not (actor.is_admin or _owns_some_domain(actor)):
+            # Refused before the product is even fetched.
+            raise Forbidden(
+                "registering a product needs the role owner:<domain> of its domain, or admin",
+                role=f"{OWNER_PREFIX}<domain>",
+            )
+        product = await self._inspect(url, product_id=None)
+        if actor is not None:
+            _require_owner(actor, product, "registering")
+            existing = await self.store.get(product.id)
+            if existing is not None and existing.domain != product.domain:
+                _require_owner(actor, existing, "moving")
+        return await self.store.upsert(product)
+
+    async def refresh(self, id_or_key: str, *, actor: Principal | None = None) -> RegisteredProduct:
         """Fetch a registered product's metadata again from its stored URL and update it."""
         stored = await self.require(id_or_key)
+        if actor is not None:
+            _require_owner(actor, stored, "refreshing")
         fresh = await self._inspect(stored.url, product_id=stored.id)
+        if actor is not None:
+            _require_owner(actor, fresh, "refreshing")
         if fresh.id != stored.id:
             raise RegistryError(
                 f"the registered URL of {stored.key} now serves product {fresh.id}, not "
@@ -84,9 +106,13 @@ class Registry:
             )
         return await self.store.upsert(fresh)
 
-    async def unregister(self, id_or_key: str) -> RegisteredProduct:
-        """Forget a product; returns what was stored. Raises ``ProductNotFound``."""
+    async def unregister(
+        self, id_or_key: str, *, actor: Principal | None = None
+    ) -> RegisteredProduct:
+        """Forget a product; returns what was stored. Raises ``ProductNotFound``, ``Forbidden``."""
         stored = await self.require(id_or_key)
+        if actor is not None:
+            _require_owner(actor, stored, "unregistering")
         if not await self.store.remove(stored.id):
             raise _not_found(id_or_key)  # removed by someone else meanwhile
         return stored
@@ -223,6 +249,21 @@ def _descriptor(answer: Mapping[str, Any], product_id: str | None) -> ProductDes
                 for issue in exc.issues
             ],
         ) from None
+
+
+def _owns_some_domain(actor: Principal) -> bool:
+    return any(role.startswith(OWNER_PREFIX) for role in actor.roles)
+
+
+def _require_owner(actor: Principal, product: RegisteredProduct, doing: str) -> None:
+    """Only the owner of the product's domain, or an admin, changes it."""
+    if not actor.owns_domain(product.domain):
+        role = f"{OWNER_PREFIX}{product.domain}"
+        raise Forbidden(
+            f"{doing} {product.key} needs the role {role} (its domain's owner) or admin",
+            product_id=product.id,
+            role=role,
+        )
 
 
 def _not_found(id_or_key: str) -> ProductNotFound:

@@ -100,7 +100,8 @@ class SqliteRegistryStore:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             holder = self._db.execute(
-                "SELECT id FROM products WHERE domain = ? AND slug = ? AND id <> ?",
+                "SELECT id FROM products WHERE lower(domain) = lower(?) AND lower(slug) = lower(?) "
+                "AND id <> ?",
                 (product.domain, product.slug, product.id),
             ).fetchone()
             if holder is not None:
@@ -120,7 +121,8 @@ class SqliteRegistryStore:
     def _get(self, id_or_key: str) -> RegisteredProduct | None:
         # An exact id wins over a key that happens to spell the same text.
         row = self._db.execute(
-            f"{_SELECT} WHERE id = ? OR domain || '.' || slug = ? ORDER BY id = ? DESC LIMIT 1",
+            f"{_SELECT} WHERE id = ? OR lower(domain || '.' || slug) = lower(?) "
+            "ORDER BY id = ? DESC LIMIT 1",
             (id_or_key, id_or_key, id_or_key),
         ).fetchone()
         return None if row is None else from_row(row)
@@ -184,7 +186,7 @@ def _where(domain: str | None, tag: str | None, text: str | None) -> tuple[str, 
     clauses: list[str] = []
     params: list[str] = []
     if domain is not None:
-        clauses.append("domain = ?")
+        clauses.append("lower(domain) = lower(?)")
         params.append(domain)
     if tag is not None:
         clauses.append("EXISTS (SELECT 1 FROM json_each(products.tag_keys) WHERE value = ?)")

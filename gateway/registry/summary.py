@@ -74,8 +74,10 @@ def summarise(
         tags = list(descriptor.tags)
     return RegisteredProduct(
         id=descriptor.id,
-        slug=descriptor.slug,
-        domain=descriptor.domain,
+        # Keys compare case-insensitively everywhere: stored lower-case, so "Flood.x" and
+        # "flood.x" are one key with one holder (never two tables or views of one name).
+        slug=descriptor.slug.lower(),
+        domain=descriptor.domain.lower(),
         name=descriptor.name,
         description=description,
         owner_name=_text(owner.get("name")),

@@ -7,10 +7,11 @@ The screenshot is left in ``.run/graphiql.png`` to look at.
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, sync_playwright
@@ -18,6 +19,7 @@ from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, s
 from gateway.http import graphiql
 from gateway.settings import Settings
 from schema.asgi import create_app
+from tests.fixtures.identity import TestIssuer
 from tests.fixtures.uvicorn import running as serve
 
 pytestmark = pytest.mark.browser
@@ -50,10 +52,15 @@ def chromium() -> Path:
 
 
 @pytest.fixture
-def gateway_url(tmp_path: Path) -> Iterator[str]:
+def issuer(tmp_path: Path) -> TestIssuer:
+    return TestIssuer(tmp_path / "auth")
+
+
+@pytest.fixture
+def gateway_url(tmp_path: Path, issuer: TestIssuer) -> Iterator[str]:
     if graphiql.graphiql_assets_dir() is None:
         pytest.fail("GraphiQL assets are missing: run `npm ci` (make install)")
-    settings = Settings(registry_url=f"sqlite:///{tmp_path / 'registry.db'}")
+    settings = Settings(registry_url=f"sqlite:///{tmp_path / 'registry.db'}", **issuer.settings())
     with serve(create_app(settings)) as url:
         yield url
 
@@ -74,7 +81,7 @@ def browser(chromium: Path, tmp_path: Path) -> Iterator[BrowserContext]:
             context.close()
 
 
-def run_query(page: Page, query: str) -> str:
+def run_query(page: Page, query: str, wait_for: str = '"__typename"') -> str:
     """Type ``query`` into GraphiQL's editor, run it, return the result pane's text."""
     editor = page.locator(".graphiql-query-editor .CodeMirror")
     editor.wait_for(state="visible", timeout=30_000)
@@ -89,7 +96,7 @@ def run_query(page: Page, query: str) -> str:
     assert typed == query
     page.locator("button.graphiql-execute-button").click()
     result = page.locator(".graphiql-response .CodeMirror")
-    result.get_by_text('"__typename"').wait_for(timeout=15_000)
+    result.get_by_text(wait_for).wait_for(timeout=15_000)
     return str(
         page.evaluate(
             "document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue()"
@@ -119,6 +126,20 @@ def test_graphiql_runs_a_query_with_no_network(browser: BrowserContext, gateway_
     assert hosts == {"127.0.0.1"}
     assets = {url.removeprefix(gateway_url) for url in requests if "/assets/graphiql/" in url}
     assert assets == {f"{graphiql.MOUNT_PATH}/{name}" for name in graphiql.ASSET_FILES}
+
+
+def test_graphiql_sends_the_token_of_its_headers_link(
+    browser: BrowserContext, gateway_url: str, issuer: TestIssuer
+) -> None:
+    # What `make serve` prints: a GraphiQL link with the analyst's token in its headers.
+    query = '{ sql(query: "SELECT 41 + 1 AS answer") { rows } }'
+    page = browser.new_page()
+    page.goto(f"{gateway_url}/graphql", wait_until="load")
+    assert "UNAUTHENTICATED" in run_query(page, query, wait_for='"errors"')
+    headers = json.dumps({"Authorization": f"Bearer {issuer.token('ana', ['analyst'])}"})
+    page.goto(f"{gateway_url}/graphql?headers={quote(headers)}", wait_until="load")
+    answer = run_query(page, query, wait_for='"rows"')
+    assert json.loads(answer) == {"data": {"sql": {"rows": [[42]]}}}, answer
 
 
 def _failure(request: Request) -> str:

@@ -8,7 +8,13 @@ import pytest
 
 from gateway.errors import ColumnNotFound, SqlNotAllowed
 from gateway.federation import build_catalog, plan
+from gateway.federation.reach import Reach
 from tests.federation.demo_catalog import demo_catalog
+
+# These tests are about where each engine reads; servers without a host count as
+# ":5432" / ":3306" here, and the catalog "lake" is allowed.
+OPEN = Reach.of(trino_catalogs=["lake", "demo_pg", "demo_mariadb", "mariadb"],
+                db_hosts=[":5432", ":3306"])  # fmt: skip
 
 
 def contract(version: str = "1.0.0", servers: list[dict[str, Any]] | None = None,
@@ -67,11 +73,11 @@ def test_trino_server_entry_wins_then_postgres_then_mysql() -> None:
         ([my, pg], ("demo_pg", "s_pg", "readings")),
         ([my], ("demo_mariadb", "d_my", "readings")),
     ]:
-        catalog = build_catalog([("p-1", "d", "prod", contract(servers=servers))])
+        catalog = build_catalog([("p-1", "d", "prod", contract(servers=servers))], reach=OPEN)
         table = catalog.get("d.prod.readings")
         assert table is not None and table.locations["trino"].parts == parts
     custom = build_catalog([("p-1", "d", "prod", contract(servers=[my]))],
-                           trino_catalogs={"mysql": "mariadb"})  # fmt: skip
+                           trino_catalogs={"mysql": "mariadb"}, reach=OPEN)  # fmt: skip
     assert custom.tables()[0].locations["trino"].parts == ("mariadb", "d_my", "readings")
 
 
@@ -92,7 +98,7 @@ def test_duckdb_reads_local_files_else_the_attached_postgres() -> None:
     assert a is not None
     assert a.locations["duckdb"].parts == ("mesh", "my_domain__my_prod__a")
     assert a.locations["duckdb"].source["path"] == "data/prod/a.csv"
-    only_pg = build_catalog([("p-1", "d", "prod", contract(servers=[pg]))])
+    only_pg = build_catalog([("p-1", "d", "prod", contract(servers=[pg]))], reach=OPEN)
     assert only_pg.tables()[0].locations["duckdb"].parts == ("demo_pg", "s_pg", "readings")
     nowhere = build_catalog([("p-1", "d", "prod", contract(servers=[]))])
     assert nowhere.tables()[0].locations == {}
@@ -121,7 +127,7 @@ def test_columns_with_other_physical_names_are_renamed_and_nothing_else_is_read(
     servers = [{"type": "postgres", "schema": "s"}]
     props = ["id", {"name": "value", "physicalName": "val_raw"}]
     document = contract(servers=servers, tables={"readings": props})
-    catalog = build_catalog([("p-1", "d", "prod", document)])
+    catalog = build_catalog([("p-1", "d", "prod", document)], reach=OPEN)
     result = plan("SELECT * FROM d.prod.readings WHERE value > 1", catalog, "trino", max_rows=5)
     assert result.sql == (
         'SELECT\n  "readings"."id" AS "id",\n  "readings"."value" AS "value"\n'

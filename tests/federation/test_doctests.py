@@ -9,9 +9,14 @@ import pytest
 
 MODULES = [
     "gateway.federation.catalog",
+    "gateway.federation.contract_access",
+    "gateway.federation.planner.access",
+    "gateway.federation.reach",
     "gateway.federation.planner.functions",
     "gateway.federation.planner.limits",
+    "gateway.federation.planner.masks",
     "gateway.federation.planner.plan",
+    "gateway.federation.planner.row_filters",
     "gateway.federation.planner.rowcap",
     "gateway.federation.planner.statement",
     "gateway.federation.planner.transpile",

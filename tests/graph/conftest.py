@@ -15,6 +15,7 @@ import pytest
 from gateway.http.product_app import create_product_app
 from gateway.settings import Settings
 from schema.asgi import create_app
+from tests.fixtures.identity import TestIssuer
 from tests.fixtures.uvicorn import LOOPBACK_ONLY, running
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,10 +36,27 @@ class Mesh:
     gateway: str  # base URL of the gateway
     products: dict[str, str]  # product folder name -> base URL of its gateway
     stacks: dict[str, contextlib.ExitStack] = field(default_factory=dict)
+    issuer: TestIssuer | None = None  # the token issuer the gateway trusts
 
-    def query(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    @property
+    def headers(self) -> dict[str, str]:
+        """An admin's credentials: the default caller of these tests."""
+        assert self.issuer is not None
+        return self.issuer.headers()
+
+    def query(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """POST ``query`` as an admin, or with ``headers`` ({} for an anonymous caller)."""
         answer = httpx.post(
-            f"{self.gateway}/graphql", json={"query": query, "variables": variables}, timeout=30
+            f"{self.gateway}/graphql",
+            json={"query": query, "variables": variables},
+            headers=self.headers if headers is None else headers,
+            timeout=30,
         )
         assert answer.status_code == 200, answer.text
         body: dict[str, Any] = answer.json()
@@ -62,16 +80,20 @@ def start_mesh(tmp: Path, dirs: list[Path], **settings: Any) -> Iterator[Mesh]:
             )
             stacks[folder.name] = stack
         settings.setdefault("upstream_allowed_networks", LOOPBACK_ONLY)
-        config = Settings(registry_url=f"sqlite:///{tmp / 'registry.db'}", **settings)
+        issuer = TestIssuer(tmp / "auth")
+        config = Settings(
+            registry_url=f"sqlite:///{tmp / 'registry.db'}", **{**issuer.settings(), **settings}
+        )
         gateway = outer.enter_context(running(create_app(config)))
         for base in products.values():
             answer = httpx.post(
                 f"{gateway}/registry/products",
                 json={"url": f"{base}/discover/metadata"},
+                headers=issuer.headers(),
                 timeout=30,
             )
             assert answer.status_code == 201, answer.text
-        yield Mesh(gateway, products, stacks)
+        yield Mesh(gateway, products, stacks, issuer)
 
 
 @pytest.fixture(scope="module")

@@ -11,21 +11,28 @@ import pytest
 
 from gateway.settings import Settings
 from schema.asgi import create_app
+from tests.fixtures.identity import TestIssuer
 
 
 @pytest.fixture
-def gateway(serve_app: Callable[[Any], str], tmp_path: Path) -> str:
+def issuer(tmp_path: Path) -> TestIssuer:
+    return TestIssuer(tmp_path / "auth")
+
+
+@pytest.fixture
+def gateway(serve_app: Callable[[Any], str], tmp_path: Path, issuer: TestIssuer) -> str:
     settings = Settings(
         registry_url=f"sqlite:///{tmp_path / 'r.db'}",
         max_query_depth=4,
         max_aliases=2,
         max_query_bytes=300,
+        **issuer.settings(),
     )
     return serve_app(create_app(settings))
 
 
-def post(gateway: str, query: str) -> dict[str, Any]:
-    answer = httpx.post(f"{gateway}/graphql", json={"query": query}, timeout=10)
+def post(gateway: str, query: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    answer = httpx.post(f"{gateway}/graphql", json={"query": query}, headers=headers, timeout=10)
     body: dict[str, Any] = answer.json()
     return body
 
@@ -52,21 +59,22 @@ def test_size_limit(gateway: str) -> None:
     assert error["extensions"]["code"] == "QUERY_TOO_LARGE"
 
 
-def test_register_with_a_bad_url_names_what_was_expected(gateway: str) -> None:
-    body = post(gateway, 'mutation { registerProduct(url: "ftp://x/y") { id } }')
+def test_register_with_a_bad_url_names_what_was_expected(gateway: str, issuer: TestIssuer) -> None:
+    body = post(gateway, 'mutation { registerProduct(url: "ftp://x/y") { id } }', issuer.headers())
     error = body["errors"][0]
     assert error["extensions"]["code"] == "BAD_REQUEST"
     assert "http" in error["message"]
 
 
-def test_unknown_product_mutation_is_not_found(gateway: str) -> None:
-    body = post(gateway, 'mutation { unregisterProduct(id: "a.b") { id } }')
+def test_unknown_product_mutation_is_not_found(gateway: str, issuer: TestIssuer) -> None:
+    body = post(gateway, 'mutation { unregisterProduct(id: "a.b") { id } }', issuer.headers())
     assert body["errors"][0]["extensions"]["code"] == "PRODUCT_NOT_FOUND"
 
 
-def test_registration_route_rejects_bad_bodies(gateway: str) -> None:
-    answer = httpx.post(f"{gateway}/registry/products", content=b"nope")
+def test_registration_route_rejects_bad_bodies(gateway: str, issuer: TestIssuer) -> None:
+    admin = issuer.headers()
+    answer = httpx.post(f"{gateway}/registry/products", content=b"nope", headers=admin)
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "BAD_REQUEST"
-    answer = httpx.post(f"{gateway}/registry/products", json={"link": "x"})
+    answer = httpx.post(f"{gateway}/registry/products", json={"link": "x"}, headers=admin)
     assert "url: expected a string" in answer.json()["error"]["message"]

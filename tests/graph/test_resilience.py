@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from gateway.http.product_app import create_product_app
 from gateway.settings import Settings
 from schema.asgi import create_app
+from tests.fixtures.identity import TestIssuer
 from tests.fixtures.uvicorn import LOOPBACK_ONLY, running
 from tests.graph.conftest import DEMO, Mesh, demo_product_dirs, start_mesh
 
@@ -99,17 +100,21 @@ def test_slow_product_times_out_and_the_rest_completes(tmp_path: Path) -> None:
         fast = stack.enter_context(running(create_product_app(dirs[0], token="t", env={})))
         slow_app = Slow(create_product_app(dirs[1], token="t", env={}), 0.0)
         slow = stack.enter_context(running(slow_app))
+        issuer = TestIssuer(tmp_path / "auth")
         settings = Settings(
             registry_url=f"sqlite:///{tmp_path / 'r.db'}",
             cache_ttl_seconds=0,
             stale_ttl_seconds=0.001,
             upstream_read_timeout=0.5,
             upstream_allowed_networks=LOOPBACK_ONLY,
+            **issuer.settings(),
         )
         gateway = stack.enter_context(running(create_app(settings)))
         for base in (fast, slow):
             answer = httpx.post(
-                f"{gateway}/registry/products", json={"url": f"{base}/discover/metadata"}
+                f"{gateway}/registry/products",
+                json={"url": f"{base}/discover/metadata"},
+                headers=issuer.headers(),
             )
             assert answer.status_code == 201, answer.text
         slow_app.delay = 2.0

@@ -23,6 +23,7 @@ from gateway.federation.service import QueryRecord
 from gateway.settings import Settings
 from schema.asgi import create_app
 from tests.federation.engines.test_trino_engine import normalised
+from tests.fixtures.identity import TestIssuer
 from tests.fixtures.uvicorn import LOOPBACK_ONLY, running
 from tests.graph.conftest import ROOT, Mesh, demo_product_dirs, start_mesh
 from tests.graph.test_sql import JOIN, run
@@ -49,6 +50,7 @@ def stream(mesh: Mesh, query: str, engine: str, fmt: str) -> httpx.Response:
     return httpx.post(
         f"{mesh.gateway}/sql/stream",
         json={"query": query, "engine": engine, "format": fmt},
+        headers=mesh.headers,
         timeout=60,
     )
 
@@ -107,6 +109,7 @@ def test_get_with_query_parameters(stream_mesh: Mesh) -> None:
     response = httpx.get(
         f"{stream_mesh.gateway}/sql/stream",
         params={"query": f"SELECT city_name FROM {CITIES}.cities ORDER BY 1", "format": "csv"},
+        headers=stream_mesh.headers,
         timeout=30,
     )
     assert response.status_code == 200, response.text
@@ -137,7 +140,9 @@ def test_an_empty_result_still_has_its_columns(stream_mesh: Mesh) -> None:
 def test_refusals_answer_json_before_any_row(
     stream_mesh: Mesh, body: dict[str, str], status: int, code: str
 ) -> None:
-    response = httpx.post(f"{stream_mesh.gateway}/sql/stream", json=body, timeout=30)
+    response = httpx.post(
+        f"{stream_mesh.gateway}/sql/stream", json=body, headers=stream_mesh.headers, timeout=30
+    )
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/json"
     assert response.json()["error"]["code"] == code
@@ -181,6 +186,7 @@ def test_a_large_stream_keeps_the_gateway_memory_bounded(stream_mesh: Mesh, fmt:
             "POST",
             f"{stream_mesh.gateway}/sql/stream",
             json={"query": BIG, "engine": "duckdb", "format": fmt},
+            headers=stream_mesh.headers,
             timeout=120,
         ) as response,
     ):
@@ -210,6 +216,7 @@ def test_a_client_leaving_cancels_the_trino_query(stream_mesh: Mesh) -> None:
         "POST",
         f"{stream_mesh.gateway}/sql/stream",
         json={"query": query, "engine": "trino", "format": "csv"},
+        headers=stream_mesh.headers,
         timeout=60,
     ) as response:
         assert response.status_code == 200
@@ -232,11 +239,14 @@ async def test_the_stream_is_recorded_and_a_departed_client_stops_duckdb(
             records.append(entry)
 
     dirs = [d for d in demo_product_dirs() if d.name == "city-temperatures"]
+    issuer = TestIssuer(tmp_path / "auth")
+    admin = issuer.headers()
     config = Settings(
         registry_url=f"sqlite:///{tmp_path / 'registry.db'}",
         data_root=str(ROOT),
         sql_stream_max_rows=100_000,
         upstream_allowed_networks=LOOPBACK_ONLY,
+        **issuer.settings(),
     )
     app = create_app(config)
     with start_mesh(tmp_path / "products", dirs, data_root=str(ROOT)) as products:
@@ -247,17 +257,21 @@ async def test_the_stream_is_recorded_and_a_departed_client_stops_duckdb(
             registered = httpx.post(
                 f"{gateway}/registry/products",
                 json={"url": f"{product}/discover/metadata"},
+                headers=admin,
                 timeout=30,
             )
             assert registered.status_code == 201, registered.text
             url = f"{gateway}/sql/stream"
             small = f"SELECT city_name FROM {CITIES}.cities"
-            assert httpx.post(url, json={"query": small}, timeout=30).status_code == 200
+            ok = httpx.post(url, json={"query": small}, headers=admin, timeout=30)
+            assert ok.status_code == 200
             # Past sql_stream_max_rows the stream is cut: an incomplete body, never a
             # silently shorter one.
             with pytest.raises(httpx.RemoteProtocolError):
-                httpx.post(url, json={"query": BIG}, timeout=60).read()
-            with httpx.stream("POST", url, json={"query": BIG}, timeout=60) as response:
+                httpx.post(url, json={"query": BIG}, headers=admin, timeout=60).read()
+            with httpx.stream(
+                "POST", url, json={"query": BIG}, headers=admin, timeout=60
+            ) as response:
                 next(response.iter_bytes())
             deadline = time.monotonic() + 10
             while len(records) < 3 and time.monotonic() < deadline:

@@ -10,6 +10,7 @@ import httpx
 from starlette.applications import Starlette
 
 from tests.product.builders import CONTRACT, DESCRIPTOR, ROWS, build_product, variant
+from tests.product.conftest import auth
 
 POLICIES = {
     "columns-described", "owner-and-team", "sla-declared", "quality-passes",
@@ -91,6 +92,6 @@ def test_classified_sensitive_column_passes(
 
 
 def test_publish_returns_the_report(client: httpx.Client) -> None:
-    published = client.post("/certify/publish").json()
+    published = client.post("/certify/publish", headers=auth()).json()
     assert published["status"] == "NOT COMPLIANT"
     assert {p["id"] for p in published["policies"]} == POLICIES

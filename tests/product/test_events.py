@@ -74,8 +74,10 @@ def test_state_changes_reach_subscribers(client: httpx.Client, receiver: Receive
     assert all(e["productId"] == PRODUCT_ID for e in events)
     time.sleep(0.2)
     assert len(receiver.events) == 2
-    listed = client.get("/observe/events/subscriptions").json()["subscriptions"]
-    assert [(s["id"], s["delivered"], s["failed"]) for s in listed] == [(sub["id"], 2, 0)]
+    listed = client.get("/observe/events/subscriptions", headers=auth(sub["secret"]))
+    assert [(s["id"], s["delivered"], s["failed"]) for s in listed.json()["subscriptions"]] == [
+        (sub["id"], 2, 0)
+    ]
 
 
 def test_subscribers_get_only_the_types_they_asked_for(
@@ -96,8 +98,11 @@ def test_subscribers_get_only_the_types_they_asked_for(
 
 def test_unsubscribe_stops_delivery(client: httpx.Client, receiver: Receiver) -> None:
     sub = client.post("/observe/events/subscriptions", json={"endpoint": receiver.url}).json()
-    assert client.delete(f"/observe/events/subscriptions/{sub['id']}").status_code == 200
-    assert client.delete(f"/observe/events/subscriptions/{sub['id']}").status_code == 404
+    path = f"/observe/events/subscriptions/{sub['id']}"
+    assert client.delete(path, headers=auth(sub["secret"])).status_code == 200
+    # The secret of a deleted subscription opens nothing any more.
+    assert client.delete(path, headers=auth(sub["secret"])).status_code == 403
+    assert client.delete(path, headers=auth()).status_code == 404
     client.post("/control/pause", headers=auth())
     time.sleep(0.3)
     assert receiver.events == []
@@ -126,11 +131,13 @@ def test_subscriptions_need_an_http_endpoint_and_known_events(
 def test_a_dead_subscriber_is_counted_not_fatal(client: httpx.Client) -> None:
     from tests.product.test_discover import closed_port_url
 
-    client.post("/observe/events/subscriptions", json={"endpoint": f"{closed_port_url()}/x"})
+    made = client.post(
+        "/observe/events/subscriptions", json={"endpoint": f"{closed_port_url()}/x"}
+    ).json()
     assert client.post("/control/pause", headers=auth()).status_code == 200
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
-        sub = client.get("/observe/events/subscriptions").json()["subscriptions"][0]
+        sub = client.get(f"/observe/events/subscriptions/{made['id']}", headers=auth()).json()
         if sub["failed"]:
             break
         time.sleep(0.05)

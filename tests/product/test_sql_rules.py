@@ -91,9 +91,9 @@ def test_sql_rules_run_against_the_product_tables(
 @pytest.mark.parametrize(
     ("query", "reason"),
     [
-        ("SELECT COUNT(*) FROM read_csv('/etc/passwd')", "not a table of this product"),
-        ("SELECT COUNT(*) FROM other_table", "not a table of this product"),
-        ("SELECT COUNT(*) FROM main.readings", "not a table of this product"),
+        ("SELECT COUNT(*) FROM read_csv('/etc/passwd')", "not a table of this contract"),
+        ("SELECT COUNT(*) FROM other_table", "not a table of this contract"),
+        ("SELECT COUNT(*) FROM main.readings", "not a table of this contract"),
         ("DELETE FROM readings", "one SELECT"),
         ("SELECT 1; DROP TABLE readings", "one SELECT"),
         ("SELECT COUNT(*) FROM (SELECT 1", "does not parse"),
@@ -109,7 +109,7 @@ def test_unsafe_or_foreign_queries_are_refused(
         prepare(query, by_name["readings"], None, by_name, stores.by_table["readings"])
 
 
-def test_refused_rules_are_listed_not_judged(tmp_path: Path) -> None:
+def test_refused_rules_fail_with_their_reason(tmp_path: Path) -> None:
     rule = {"type": "sql", "query": "SELECT COUNT(*) FROM elsewhere", "mustBe": 0}
     tables, stores = _store(tmp_path, [rule])
     try:
@@ -117,8 +117,9 @@ def test_refused_rules_are_listed_not_judged(tmp_path: Path) -> None:
     finally:
         stores.close()
     refused = next(r for r in results if r["element"] == "readings" and r["property"] == "sql")
-    assert refused["value"] is None and refused["passed"] is None
-    assert "not run: the query reads elsewhere" in refused["note"]
+    assert refused["value"] is None and refused["passed"] is False
+    assert refused["errorCode"] == "SQL_RULE_REFUSED"
+    assert refused["error"].startswith("SQL rule refused: the query reads elsewhere")
 
 
 def test_ctes_are_allowed(product: tuple[list[Table], StoreSet]) -> None:

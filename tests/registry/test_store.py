@@ -166,7 +166,7 @@ async def test_list_orders_by_domain_then_name_ignoring_case(store: RegistryStor
     ("filters", "expected"),
     [
         ({"domain": "precipitation"}, ["p-fr", "p-global", "p-us"]),
-        ({"domain": "Precipitation"}, []),
+        ({"domain": "Precipitation"}, ["p-fr", "p-global", "p-us"]),  # keys ignore case
         ({"tag": "noaa"}, ["p-us"]),
         ({"tag": "NOAA"}, ["p-us"]),
         ({"tag": "météo-france"}, ["p-fr"]),

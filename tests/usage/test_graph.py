@@ -79,7 +79,7 @@ async def test_sql_queries_feed_product_usage(usage_mesh: tuple[Mesh, Path]) -> 
     assert [(q["outcome"], q["rows"], q["engine"]) for q in risk["recent"]] == [
         (OK, 5, "duckdb"), (OK, joined["rowCount"], "duckdb"),
     ]  # fmt: skip
-    assert risk["recent"][0]["caller"] == "127.0.0.1"
+    assert risk["recent"][0]["caller"] == "admin"  # the signed-in subject
     assert risk["lastQueriedAt"] == risk["recent"][0]["at"]
 
     flood = usage(mesh, "flood.flood-areas")

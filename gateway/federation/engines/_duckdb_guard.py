@@ -3,8 +3,10 @@
 The planner refuses everything but a read-only query long before this; these checks are
 defence in depth for a plan that slipped through. DuckDB parses the statement itself
 (``extract_statements`` and ``json_serialize_sql``, no string matching): exactly one
-``SELECT``, and no table function but the harmless generators, so neither ``COPY`` into
-a data folder nor ``postgres_query`` through the attached database can run.
+``SELECT``, no table function but the harmless generators, so neither ``COPY`` into
+a data folder nor ``postgres_query`` through the attached database can run, and no
+table but the engine's mesh views and the statement's own CTEs (no system view, no file
+read by a replacement scan: see ``_duckdb_relations``).
 """
 
 from __future__ import annotations
@@ -16,30 +18,35 @@ from typing import Any
 import duckdb
 
 from gateway.errors import SqlEngineError, SqlMemoryLimit, SqlTimeout
+from gateway.federation.engines._duckdb_relations import Relation, foreign_relations
 
 # Table functions that read nothing outside the query itself.
 ALLOWED_TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest"})
 
 
-def check_statement(cursor: duckdb.DuckDBPyConnection, sql: str) -> None:
-    """Raise :class:`SqlEngineError` unless ``sql`` is one SELECT without table functions.
+def check_statement(
+    cursor: duckdb.DuckDBPyConnection, sql: str, relations: frozenset[Relation]
+) -> None:
+    """Raise :class:`SqlEngineError` unless ``sql`` is one SELECT without table functions
+    that reads only ``relations`` (lower-case qualified names) and its own CTEs.
 
-    The verdict depends on the text alone, so accepted statements are remembered: the
-    check costs one extra DuckDB query (~0.5 ms) the first time only.
+    The verdict depends on the text and ``relations`` alone, so accepted statements are
+    remembered: the check costs one extra DuckDB query (~0.5 ms) the first time only.
     """
-    if sql in _accepted:
+    key = (relations, sql)
+    if key in _accepted:
         return
-    _check(cursor, sql)
+    _check(cursor, sql, relations)
     if len(_accepted) >= _REMEMBERED:
         _accepted.clear()
-    _accepted.add(sql)
+    _accepted.add(key)
 
 
 _REMEMBERED = 4096
-_accepted: set[str] = set()
+_accepted: set[tuple[frozenset[Relation], str]] = set()
 
 
-def _check(cursor: duckdb.DuckDBPyConnection, sql: str) -> None:
+def _check(cursor: duckdb.DuckDBPyConnection, sql: str, relations: frozenset[Relation]) -> None:
     statements = cursor.extract_statements(sql)
     if len(statements) != 1:
         raise SqlEngineError("the DuckDB engine runs exactly one statement", reason="statements")
@@ -55,6 +62,9 @@ def _check(cursor: duckdb.DuckDBPyConnection, sql: str) -> None:
     for name in table_functions(tree):
         if name.lower() not in ALLOWED_TABLE_FUNCTIONS:
             raise SqlEngineError(f"table function {name}() is not allowed", reason="table_function")
+    for name in foreign_relations(tree.get("statements"), relations):
+        shown = "a file" if set(name) & set("/\\~") else name  # never echo a path
+        raise SqlEngineError(f"{shown} is not a table of the mesh", reason="relation")
 
 
 def table_functions(node: Any) -> Iterator[str]:

@@ -12,14 +12,15 @@ identifiers and literals are quoted here, in one place.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+
+from gateway.federation.reach import GLOB_CHARS, LEAVES_ROOTS, OutOfReach, Reach
 
 if TYPE_CHECKING:
     from gateway.federation.catalog import CatalogColumn, CatalogTable, PhysicalLocation
@@ -34,7 +35,6 @@ _LOGICAL_TYPES = {
     "boolean": "BOOLEAN",
 }
 _READERS = {"parquet": "read_parquet", "csv": "read_csv", "json": "read_json"}
-_GLOB = re.compile(r"[*?\[{]")
 
 
 def quote_ident(name: str) -> str:
@@ -93,42 +93,55 @@ def postgres_scanner_path() -> Path:
 
 @dataclass(frozen=True)
 class FileSource:
-    """A local file (or glob) a view reads, and the reader that reads it."""
+    """The local files a view reads (resolved, inside the data roots) and their reader.
 
-    path: Path
+    A glob is expanded once, when the view is made: the view reads exactly the files
+    that matched then, each checked, so a file or symlink appearing later is never read.
+    """
+
+    files: tuple[Path, ...]
     reader: str
 
-    @property
-    def is_glob(self) -> bool:
-        """Whether the path names several files."""
-        return bool(_GLOB.search(str(self.path)))
-
-    def allowed(self) -> tuple[str, str]:
-        """``("allowed_paths" | "allowed_directories", value)`` granting this source only."""
-        if not self.is_glob:
-            return "allowed_paths", str(self.path)
-        fixed = []
-        for part in self.path.parts:
-            if _GLOB.search(part):
-                break
-            fixed.append(part)
-        return "allowed_directories", str(Path(*fixed)) + "/"
+    def allowed(self) -> list[str]:
+        """The ``allowed_paths`` entries granting these files only."""
+        return [str(f) for f in self.files]
 
     def relation(self) -> str:
         """The table function call reading the source (CSV: every column as text)."""
         options = ", all_varchar = true" if self.reader == "read_csv" else ""
-        return f"{self.reader}({quote_literal(str(self.path))}{options})"
+        if len(self.files) == 1:
+            listed = quote_literal(str(self.files[0]))
+        else:
+            listed = "[" + ", ".join(quote_literal(str(f)) for f in self.files) + "]"
+        return f"{self.reader}({listed}{options})"
 
 
-def file_source(location: PhysicalLocation, root: Path) -> FileSource:
-    """The file a ``local`` location reads, resolved against ``root``."""
+def file_source(
+    location: PhysicalLocation, reach: Reach, glob: Callable[[str], list[str]]
+) -> FileSource:
+    """The files a ``local`` location reads, each inside ``reach``'s data roots.
+
+    ``glob`` lists the files a pattern matches (DuckDB's own ``glob()``, so patterns mean
+    what they mean to DuckDB). Raises :class:`~gateway.federation.reach.OutOfReach` for a
+    path or a match outside the roots, ``ValueError`` for an unknown format or no match.
+    """
     source = location.source
     raw = str(source["path"]).replace("{table}", str(source.get("table", "")))
-    path = Path(raw) if Path(raw).is_absolute() else root / raw
+    path = reach.local_path(raw)
     fmt = str(source.get("format") or path.suffix.lstrip(".")).lower()
     if fmt not in _READERS:
-        raise ValueError(f"unsupported local format {fmt!r} for {raw}")
-    return FileSource(path.resolve() if not _GLOB.search(raw) else path, _READERS[fmt])
+        raise ValueError(f"unsupported local format {fmt!r}")
+    if not GLOB_CHARS.search(str(path)):
+        return FileSource((path,), _READERS[fmt])
+    files = []
+    for found in sorted(glob(str(path))):
+        resolved = Path(found).resolve()
+        if not reach.inside(resolved):
+            raise OutOfReach(LEAVES_ROOTS)
+        files.append(resolved)
+    if not files:
+        raise ValueError("no file matches the local server path")
+    return FileSource(tuple(dict.fromkeys(files)), _READERS[fmt])
 
 
 def postgres_key(source: Mapping[str, Any]) -> str:

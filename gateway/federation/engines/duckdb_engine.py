@@ -2,9 +2,13 @@
 
 Each catalog table located for ``duckdb`` becomes a view exposing only its contract's
 columns: local Parquet/CSV/JSON files through DuckDB's readers, PostgreSQL tables through
-the ``postgres_scanner`` extension shipped on PyPI (attached read-only). Then the database
-is locked down: no extension is ever installed or auto-loaded, files outside the
-registered ones cannot be opened, and no setting can be changed by a query.
+the ``postgres_scanner`` extension shipped on PyPI (attached read-only). Nothing is opened
+before the operator's :class:`~gateway.federation.reach.Reach` agrees (data roots,
+database hosts). Then the database is locked down: no extension is ever installed or
+auto-loaded, files outside the registered ones cannot be opened, no Python variable
+becomes a table, and no setting can be changed by a query. Every query runs with a
+search path on an empty database, and the statement check lets it name nothing but the
+mesh views and its own CTEs (no system view, no file by name).
 
 Blocking DuckDB calls run in a bounded thread pool, each query on its own cursor, with a
 per-query deadline that interrupts it and a database-wide memory limit.
@@ -29,11 +33,13 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
-from gateway.errors import SqlEngineError
+from gateway.errors import SqlEngineError, TableUnavailable
 from gateway.federation.engines import _duckdb_sources as sources
 from gateway.federation.engines._duckdb_guard import check_statement, first_line, translate
+from gateway.federation.engines._duckdb_relations import Relation
 from gateway.federation.engines._watchdog import Alarm, Watchdog
 from gateway.federation.engines.base import Result
+from gateway.federation.reach import OutOfReach, Reach
 
 if TYPE_CHECKING:
     from gateway.federation.catalog import CatalogTable
@@ -49,12 +55,18 @@ _CONNECT_CONFIG = {
     "allow_community_extensions": False,
     "allow_unsigned_extensions": False,
 }
+# An empty in-memory database: the search path of every query, so a one-part name that
+# is not a CTE finds no user table (views live in their own catalogs, e.g. "mesh").
+_NOWHERE = "_nowhere"
 
 
 class DuckDBEngine:
     """The embedded DuckDB engine over ``catalog_tables`` (those with a duckdb location).
 
-    ``root`` resolves the contracts' relative file paths; ``postgres_dsns`` maps a
+    ``root`` resolves the contracts' relative file paths (``reach.root`` when ``reach``
+    is given; by default the data roots are ``root`` alone and the database hosts the
+    settings' defaults); a location out of ``reach`` is unavailable, with the reason,
+    and nothing of it is opened. ``postgres_dsns`` maps a
     postgres server's ``host:port/database`` to the DSN to attach it with (credentials
     included); a server without an entry is attached with libpq's defaults. A table whose
     data cannot be reached at start-up is listed in :attr:`unavailable` and refused when
@@ -74,10 +86,13 @@ class DuckDBEngine:
         postgres_dsns: Mapping[str, str] | None = None,
         workers: int = 4,
         temp_directory: Path | None = None,
+        reach: Reach | None = None,
     ) -> None:
-        self.root = Path(root).resolve()
+        self.reach = reach or Reach.of(root=root)
+        self.root = self.reach.root
         self.views: dict[str, str] = {}  # logical@version -> the view's qualified name
         self.unavailable: dict[str, str] = {}  # logical@version -> why
+        self._out_of_reach: set[str] = set()  # those refused by the reach (a safe reason)
         self.extensions: dict[str, str] = {}  # loaded extension -> how (after set-up)
         config: dict[str, Any] = {
             **_CONNECT_CONFIG,
@@ -92,8 +107,10 @@ class DuckDBEngine:
         self._unreachable: dict[str, str] = {}  # postgres_key -> why it could not attach
         self._catalogs: set[str] = set()
         self._schemas: set[tuple[str, ...]] = set()
-        self._allowed: dict[str, list[str]] = {"allowed_paths": [], "allowed_directories": []}
+        self._allowed: list[str] = []
+        self._relations: frozenset[Relation] = frozenset()
         try:
+            self._con.execute(f"ATTACH ':memory:' AS {_NOWHERE}")
             for table in catalog_tables:
                 self._add_table(table)
             self._lock_down()
@@ -111,12 +128,15 @@ class DuckDBEngine:
             return
         key = f"{table.logical}@{table.contract_version}"
         kind = str(location.source.get("type", "local")).lower()
-        allowed: tuple[str, str] | None = None
+        allowed: list[str] = []
         try:
+            refused = self.reach.judge(location)
+            if refused is not None:
+                raise OutOfReach(refused)
             if kind == "postgres":
                 relation = self._postgres_relation(table, location.source)
             else:
-                source = sources.file_source(location, self.root)
+                source = sources.file_source(location, self.reach, self._glob)
                 allowed = source.allowed()
                 relation = source.relation()
             types = {
@@ -126,14 +146,25 @@ class DuckDBEngine:
             self._ensure_container(location.parts[:-1])
             select = sources.view_select(table, relation, types)
             view = sources.qualified(location.parts)
-            self._con.execute(f"CREATE OR REPLACE VIEW {view} AS {select}")
+            # A one-part container is a catalog of its own: its views are "mesh"."v" to
+            # the planner and "mesh"."main"."v" here, never in the search path.
+            inside = location.parts if len(location.parts) > 2 else (
+                location.parts[0], "main", location.parts[1])  # fmt: skip
+            self._con.execute(f"CREATE OR REPLACE VIEW {sources.qualified(inside)} AS {select}")
         except (duckdb.Error, ValueError, OSError) as exc:
             self.unavailable[key] = first_line(exc)
+            if isinstance(exc, OutOfReach):
+                self._out_of_reach.add(key)
             log.warning("duckdb: %s unavailable: %s", key, self.unavailable[key])
             return
-        if allowed is not None:  # only files behind a view may be opened once locked
-            self._allowed[allowed[0]].append(allowed[1])
+        self._allowed.extend(allowed)  # only files behind a view may be opened once locked
         self.views[key] = view
+        parts = tuple(p.lower() for p in location.parts)
+        self._relations = self._relations | {parts}
+
+    def _glob(self, pattern: str) -> list[str]:
+        found = self._con.execute("SELECT file FROM glob(?)", [pattern]).fetchall()
+        return [str(row[0]) for row in found]
 
     def _postgres_relation(self, table: CatalogTable, source: Mapping[str, Any]) -> str:
         server = sources.postgres_key(source)
@@ -160,11 +191,12 @@ class DuckDBEngine:
         return sources.qualified((alias, str(source["schema"]), physical))
 
     def _ensure_container(self, parts: tuple[str, ...]) -> None:
-        # A three-part view name needs a catalog: an in-memory database of that name.
-        if len(parts) == 2 and parts[0] not in self._catalogs:
+        # Every view lives in an in-memory database named after its first part, outside
+        # the search path; a three-part name also needs its schema there.
+        if parts and parts[0] not in self._catalogs:
             self._con.execute(f"ATTACH ':memory:' AS {sources.quote_ident(parts[0])}")
             self._catalogs.add(parts[0])
-        if parts and parts not in self._schemas:
+        if len(parts) == 2 and parts not in self._schemas:
             self._con.execute(f"CREATE SCHEMA IF NOT EXISTS {sources.qualified(parts)}")
             self._schemas.add(parts)
 
@@ -176,9 +208,10 @@ class DuckDBEngine:
                 "SELECT extension_name, install_mode FROM duckdb_extensions() WHERE loaded"
             ).fetchall()
         )
-        for setting, values in self._allowed.items():
-            listed = ", ".join(sources.quote_literal(v) for v in sorted(set(values)))
-            self._con.execute(f"SET {setting} = [{listed}]")
+        listed = ", ".join(sources.quote_literal(v) for v in sorted(set(self._allowed)))
+        self._con.execute(f"SET allowed_paths = [{listed}]")
+        self._con.execute("SET allowed_directories = []")
+        self._con.execute("SET GLOBAL python_enable_replacements = false")
         self._con.execute("SET enable_external_access = false")
         self._con.execute("SET lock_configuration = true")
 
@@ -210,11 +243,11 @@ class DuckDBEngine:
         ends the query.
         """
         self._check_tables(plan)
-        cursor = self._con.cursor()
+        cursor = self._cursor()
         alarm = self._arm(cursor, timeout_s)
         try:
             try:
-                check_statement(cursor, plan.sql)
+                check_statement(cursor, plan.sql, self._relations)
                 reader = cursor.execute(plan.sql).to_arrow_reader(batch_rows)
                 yield from reader
             except duckdb.Error as exc:
@@ -235,9 +268,18 @@ class DuckDBEngine:
     def _check_tables(self, plan: Plan) -> None:
         for use in plan.tables:
             key = f"{use.table.logical}@{use.table.contract_version}"
+            if key in self._out_of_reach:
+                reason = self.unavailable[key]
+                raise TableUnavailable(
+                    f"{use.table.logical} is unavailable on duckdb: {reason}",
+                    product_id=use.table.product_id, table=use.table.logical,
+                    engine="duckdb", reason=reason,
+                )  # fmt: skip
             if key in self.unavailable:
+                # The engine's own words name files and hosts: they stay in the log.
                 raise SqlEngineError(
-                    f"{use.table.logical} is unavailable on duckdb: {self.unavailable[key]}",
+                    f"{use.table.logical} is unavailable on duckdb: its data could not be "
+                    "opened when the engine started (details in the gateway's log)",
                     product_id=use.table.product_id,
                 )
             if key not in self.views:
@@ -293,11 +335,11 @@ class DuckDBEngine:
             raise translate(
                 duckdb.InterruptException("queued"), timed_out=True, timeout_s=timeout_s
             )
-        cursor = self._con.cursor()
+        cursor = self._cursor()
         holder["cursor"] = cursor
         alarm = self._arm(cursor, remaining)
         try:
-            check_statement(cursor, sql)
+            check_statement(cursor, sql, self._relations)
             return work(cursor, sql, started, *args)
         except duckdb.Error as exc:
             fired = alarm is not None and alarm.fired
@@ -306,6 +348,12 @@ class DuckDBEngine:
             if alarm is not None:
                 alarm.cancel()
             cursor.close()
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        # The search path is per connection: each query's cursor starts on the empty one.
+        cursor = self._con.cursor()
+        cursor.execute(f"SET search_path = '{_NOWHERE}.main'")
+        return cursor
 
     def _arm(self, cursor: duckdb.DuckDBPyConnection, seconds: float | None) -> Alarm | None:
         return None if seconds is None else self._watchdog.arm(seconds, cursor.interrupt)

@@ -2,13 +2,17 @@
 
 Every query carries ``query_max_execution_time`` (Trino stops it server-side) and a
 ``source`` tag (for resource groups); the gateway also cancels it itself when its own
-timeout passes or the caller goes away, so no query outlives its request.
+timeout passes or the caller goes away, so no query outlives its request. A query planned
+for a caller runs as that caller: Trino's ``user`` is the caller's subject and its client
+tags say ``meshgate``, so Trino's own logs, ``system.runtime.queries`` and access control
+see who asked (internal queries run as the configured service user).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +29,22 @@ from gateway.federation.engines.base import Result
 
 # Trino error names that mean "the query ran out of time".
 _TIMEOUT_ERRORS = frozenset({"EXCEEDED_TIME_LIMIT", "EXCEEDED_CPU_LIMIT", "USER_CANCELED"})
+_USER_UNSAFE = re.compile(r"[^A-Za-z0-9@._:+-]")
+_MAX_USER = 128
+
+
+def trino_user(subject: str | None, default: str) -> str:
+    """The Trino user a query of caller ``subject`` runs as: the subject with characters
+    outside ``[A-Za-z0-9@._:+-]`` replaced (it travels in an HTTP header), or ``default``.
+
+    >>> trino_user("ana@example.org", "meshgate"), trino_user("a,b c", "x")
+    ('ana@example.org', 'a_b_c')
+    >>> trino_user(None, "meshgate")
+    'meshgate'
+    """
+    if not subject or not subject.strip():
+        return default
+    return _USER_UNSAFE.sub("_", subject.strip())[:_MAX_USER]
 
 
 @dataclass(frozen=True)
@@ -73,13 +93,15 @@ class TrinoEngine:
         self._pool = ThreadPoolExecutor(self.settings.max_workers, thread_name_prefix="trino")
         self._clock = clock
 
-    def _cursor(self, timeout_s: float) -> Any:
+    def _cursor(self, timeout_s: float, plan: Any = None) -> Any:
+        user = trino_user(getattr(plan, "user", None), self.settings.user)
         connection = trino.dbapi.connect(  # type: ignore[no-untyped-call]
             host=self._host,
             port=self._port,
             http_scheme=self._scheme,
-            user=self.settings.user,
+            user=user,
             source=self.settings.source,
+            client_tags=[self.settings.source],
             session_properties={"query_max_execution_time": f"{max(1, int(timeout_s))}s"},
             request_timeout=timeout_s + 5,
         )
@@ -87,7 +109,7 @@ class TrinoEngine:
 
     async def execute(self, plan: Any, *, timeout_s: float, max_rows: int) -> Result:
         """Run ``plan.sql``; at most ``max_rows`` rows come back, ``truncated`` says if more."""
-        cursor = self._cursor(timeout_s)
+        cursor = self._cursor(timeout_s, plan)
         started = self._clock()
 
         def run() -> tuple[list[tuple[str, str]], list[tuple[Any, ...]]]:
@@ -105,7 +127,7 @@ class TrinoEngine:
         )
 
     async def explain(self, plan: Any, *, timeout_s: float = 30.0) -> str:
-        cursor = self._cursor(timeout_s)
+        cursor = self._cursor(timeout_s, plan)
 
         def run() -> str:
             cursor.execute(f"EXPLAIN {plan.sql}")
@@ -137,7 +159,7 @@ class TrinoEngine:
         Iterate the returned :class:`TrinoStream` in :attr:`executor` (it blocks);
         Trino stops the query itself after ``timeout_s`` (``query_max_execution_time``).
         """
-        return TrinoStream(self._cursor(timeout_s), plan.sql, batch_rows)
+        return TrinoStream(self._cursor(timeout_s, plan), plan.sql, batch_rows)
 
     @property
     def executor(self) -> ThreadPoolExecutor:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from gateway.errors import SqlNotAllowed
 from gateway.federation.catalog import Catalog, CatalogTable
+from gateway.federation.planner.access import apply_access
 from gateway.federation.planner.columns import qualify_columns
 from gateway.federation.planner.dialect import ENGINE_DIALECTS, READ
 from gateway.federation.planner.functions import check_functions
@@ -14,6 +15,7 @@ from gateway.federation.planner.rowcap import apply_row_cap
 from gateway.federation.planner.statement import parse_statement
 from gateway.federation.planner.tables import physical_tables, resolve_tables
 from gateway.federation.planner.transpile import to_engine_sql
+from gateway.identity import Principal
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,10 @@ class Plan:
 
     ``row_cap`` is the most rows the caller gets; the SQL asks for at most one more, so
     the engine reports truncation when it sees ``row_cap + 1`` rows. ``logical_sql`` is the
-    checked statement over logical names (Trino dialect), columns qualified.
+    checked statement over logical names (Trino dialect), columns qualified, before the
+    access rules. ``masked`` names the columns read masked (``domain.product.table.column``)
+    and ``row_filters`` the contract filters applied (``domain.product.table (role): SQL``);
+    ``user`` is the subject of the caller it was planned for (``None``: an internal caller).
     """
 
     sql: str
@@ -38,6 +43,9 @@ class Plan:
     tables: tuple[TableUse, ...]
     row_cap: int | None
     logical_sql: str
+    masked: tuple[str, ...] = ()
+    row_filters: tuple[str, ...] = ()
+    user: str | None = None
 
     @property
     def products(self) -> tuple[str, ...]:
@@ -52,12 +60,18 @@ def plan(
     *,
     max_rows: int | None,
     limits: PlannerLimits | None = None,
+    principal: Principal | None = None,
 ) -> Plan:
     """Check ``sql`` and rewrite it for ``engine`` ("duckdb" or "trino").
 
+    ``principal`` is the caller: the contracts' access rules (roles, masks, row filters;
+    :mod:`~gateway.federation.planner.access`) are applied for it. ``None`` applies none:
+    only tests and internal tooling pass ``None``; every request path passes its caller.
+
     Raises :class:`~gateway.errors.SqlTooLarge`, :class:`~gateway.errors.SqlInvalid`,
-    :class:`~gateway.errors.SqlNotAllowed`, :class:`~gateway.errors.TableNotFound` or
-    :class:`~gateway.errors.ColumnNotFound`; nothing is executed.
+    :class:`~gateway.errors.SqlNotAllowed`, :class:`~gateway.errors.TableNotFound`,
+    :class:`~gateway.errors.ColumnNotFound` or :class:`~gateway.errors.Forbidden`;
+    nothing is executed.
 
     >>> from gateway.federation.catalog import StaticCatalog
     >>> plan("SELECT 1 AS one", StaticCatalog([]), "duckdb", max_rows=10).sql
@@ -74,6 +88,7 @@ def plan(
     check_functions(tree)
     tree, used = qualify_columns(tree, tables)
     logical_sql = tree.sql(dialect=READ)
+    tree, access = apply_access(tree, tables, principal, engine, used)
     tree = physical_tables(tree, tables, engine)
     tree = apply_row_cap(tree, max_rows)
     return Plan(
@@ -82,4 +97,7 @@ def plan(
         tables=tuple(TableUse(tables[key], used[key]) for key in tables),
         row_cap=max_rows,
         logical_sql=logical_sql,
+        masked=access.masked,
+        row_filters=access.row_filters,
+        user=principal.subject if principal is not None else None,
     )

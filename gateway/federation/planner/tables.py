@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from sqlglot import exp
 
-from gateway.errors import SqlNotAllowed, TableNotFound
+from gateway.errors import SqlNotAllowed, TableNotFound, TableUnavailable
 from gateway.federation.catalog import Catalog, CatalogTable
 
 TableKey = tuple[str, str, str]
@@ -88,6 +88,12 @@ def physical_tables(
             continue
         table = tables[key]
         location = table.locations.get(engine)
+        if location is None and engine in table.unavailable:
+            reason = table.unavailable[engine]
+            raise TableUnavailable(
+                f"{table.logical} is unavailable on {engine}: {reason}",
+                product_id=table.product_id, table=table.logical, engine=engine, reason=reason,
+            )  # fmt: skip
         if location is None:
             raise SqlNotAllowed(f"{table.logical} cannot be read by the {engine} engine")
         alias = node.alias or table.table

@@ -52,6 +52,10 @@ class Store(Protocol):
     def scalar(self, query: exp.Query) -> Any:
         """The first value of the first row of ``query`` (a quality measurement)."""
 
+    def rule_scalar(self, query: exp.Query, timeout: float) -> Any:
+        """:meth:`scalar` for a contract's SQL rule: read-only, cancelled after ``timeout``
+        seconds (raise :class:`~gateway.product.errors.RuleTimedOut`)."""
+
     def close(self) -> None:
         """Release connections."""
 
@@ -115,6 +119,10 @@ class SqlStore(abc.ABC):
         """The first value of the first row of ``query``."""
         _, rows = self.execute(query.sql(dialect=self.dialect))
         return rows[0][0] if rows else None
+
+    @abc.abstractmethod
+    def rule_scalar(self, query: exp.Query, timeout: float) -> Any:
+        """The first value of ``query`` run read-only and cancelled after ``timeout`` s."""
 
     def table_stats(self, table: Table) -> TableStats:
         """COUNT(*), the maximum of the freshness column, and the size when known."""

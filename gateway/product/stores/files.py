@@ -15,9 +15,11 @@ the product's tables.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +28,7 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
-from gateway.product.errors import ProductConfigError, StoreUnavailable
+from gateway.product.errors import ProductConfigError, RuleTimedOut, StoreUnavailable
 from gateway.product.stores.base import Rows, SqlStore
 from gateway.product.tables import Table
 
@@ -144,6 +146,27 @@ class FileStore(SqlStore):
         finally:
             cursor.close()
 
+    def rule_scalar(self, query: exp.Query, timeout: float) -> Any:
+        """Run a SQL rule in a read-only transaction, interrupted after ``timeout`` seconds."""
+        cursor = self._db.cursor()
+        try:
+            cursor.execute("BEGIN TRANSACTION READ ONLY")
+            with _interrupt_after(cursor, timeout) as fired:
+                try:
+                    cursor.execute(query.sql(dialect=self.dialect))
+                    rows = cursor.fetchall()
+                except duckdb.InterruptException:
+                    if fired.is_set():
+                        raise RuleTimedOut(f"the SQL rule ran past {timeout:g} s") from None
+                    raise StoreUnavailable(f"{self.name}: the query was interrupted") from None
+                except duckdb.Error as exc:
+                    raise StoreUnavailable(f"{self.name}: {_first_line(exc)}") from None
+            return rows[0][0] if rows else None
+        finally:
+            with contextlib.suppress(duckdb.Error):
+                cursor.execute("ROLLBACK")
+            cursor.close()
+
     def ping(self) -> None:
         """The engine answers and every table has at least one file."""
         self.execute("SELECT 1")
@@ -167,3 +190,33 @@ class FileStore(SqlStore):
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+@contextlib.contextmanager
+def _interrupt_after(
+    cursor: duckdb.DuckDBPyConnection, seconds: float
+) -> Iterator[threading.Event]:
+    """Interrupt ``cursor`` from a timer thread once ``seconds`` have passed.
+
+    DuckDB has no statement timeout; an interrupt only stops a query already running,
+    so the timer keeps interrupting until the block ends (why: the query may start just
+    after the first interrupt). The event tells whether the timer fired.
+    """
+    done = threading.Event()
+    fired = threading.Event()
+
+    def watch() -> None:
+        if done.wait(seconds):
+            return
+        fired.set()
+        while not done.is_set():
+            cursor.interrupt()
+            done.wait(0.05)
+
+    timer = threading.Thread(target=watch, name="sql-rule-timer", daemon=True)
+    timer.start()
+    try:
+        yield fired
+    finally:
+        done.set()
+        timer.join()

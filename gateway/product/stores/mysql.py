@@ -8,12 +8,14 @@ from typing import Any
 import pymysql
 from sqlglot import exp
 
-from gateway.product.errors import StoreUnavailable
+from gateway.product.errors import RuleTimedOut, StoreUnavailable
 from gateway.product.stores.base import Rows, SqlStore
 from gateway.product.tables import Table
 
 CONNECT_TIMEOUT_SECONDS = 3
 READ_TIMEOUT_SECONDS = 30
+# Server errors of a statement stopped by its time limit: MariaDB, MySQL.
+_TIMED_OUT = frozenset({1969, 3024})
 
 
 class MySQLStore(SqlStore):
@@ -45,13 +47,51 @@ class MySQLStore(SqlStore):
         """```database`.`table```."""
         return exp.table_(table.physical_name, db=self.database, quoted=True)
 
+    def _connection(self) -> pymysql.connections.Connection[Any]:
+        if self._conn is None or not self._conn.open:
+            self._conn = pymysql.connect(**self._params)
+        return self._conn
+
+    def rule_scalar(self, query: exp.Query, timeout: float) -> Any:
+        """Run a SQL rule in a read-only transaction under a statement time limit.
+
+        MariaDB: ``SET STATEMENT max_statement_time=<s> FOR SELECT ...``; MySQL: the
+        session's ``max_execution_time`` (milliseconds, for SELECTs), reset afterwards.
+        """
+        sql = query.sql(dialect=self.dialect)
+        with self._lock:
+            try:
+                conn = self._connection()
+                mariadb = "mariadb" in conn.get_server_info().lower()
+                limit = f"max_execution_time = {max(1, int(timeout * 1000))}"
+                if mariadb:
+                    sql = f"SET STATEMENT max_statement_time={max(timeout, 0.001):.3f} FOR {sql}"
+                with conn.cursor() as cur:
+                    cur.execute("START TRANSACTION READ ONLY")
+                    try:
+                        if not mariadb:
+                            cur.execute(f"SET SESSION {limit}")
+                        cur.execute(sql)
+                        rows = list(cur.fetchall())
+                    finally:
+                        cur.execute("ROLLBACK")
+                        if not mariadb:
+                            cur.execute("SET SESSION max_execution_time = 0")
+                    return rows[0][0] if rows else None
+            except pymysql.MySQLError as exc:
+                if exc.args and exc.args[0] in _TIMED_OUT:
+                    raise RuleTimedOut(f"the SQL rule ran past {timeout:g} s") from None
+                if isinstance(exc, pymysql.err.OperationalError):
+                    self._drop()
+                raise StoreUnavailable(
+                    f"{self.name}: {exc.args[-1] if exc.args else exc}"
+                ) from None
+
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[list[str], Rows]:
         """Run ``sql``; a broken connection is dropped and opened again next time."""
         with self._lock:
             try:
-                if self._conn is None or not self._conn.open:
-                    self._conn = pymysql.connect(**self._params)
-                with self._conn.cursor() as cur:
+                with self._connection().cursor() as cur:
                     cur.execute(sql, params or None)
                     names = [d[0] for d in cur.description or []]
                     return names, list(cur.fetchall())

@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 from sqlglot import exp
 
-from gateway.product.errors import StoreUnavailable
+from gateway.product.errors import RuleTimedOut, StoreUnavailable
 from gateway.product.stores.base import Rows, SqlStore
 from gateway.product.tables import Table
 
@@ -47,14 +47,37 @@ class PostgresStore(SqlStore):
         """``"schema"."table"``."""
         return exp.table_(table.physical_name, db=self.schema, quoted=True)
 
+    def _connection(self) -> psycopg.Connection[Any]:
+        if self._conn is None or self._conn.closed:
+            params_ = {k: v for k, v in self._params.items() if v is not None}
+            self._conn = psycopg.connect(**params_)
+        return self._conn
+
+    def rule_scalar(self, query: exp.Query, timeout: float) -> Any:
+        """Run a SQL rule in a read-only transaction with ``SET LOCAL statement_timeout``."""
+        millis = max(1, int(timeout * 1000))
+        with self._lock:
+            try:
+                conn = self._connection()
+                with conn.transaction(), conn.cursor() as cur:
+                    cur.execute(b"SET TRANSACTION READ ONLY")
+                    cur.execute(f"SET LOCAL statement_timeout = {millis}".encode())
+                    cur.execute(query.sql(dialect=self.dialect).encode())
+                    row = cur.fetchone() if cur.description else None
+                    return row[0] if row else None
+            except psycopg.errors.QueryCanceled:
+                raise RuleTimedOut(f"the SQL rule ran past {timeout:g} s") from None
+            except psycopg.OperationalError as exc:
+                self._drop()
+                raise StoreUnavailable(f"{self.name}: {_first_line(exc)}") from None
+            except psycopg.Error as exc:
+                raise StoreUnavailable(f"{self.name}: {_first_line(exc)}") from None
+
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[list[str], Rows]:
         """Run ``sql``; a broken connection is dropped and opened again next time."""
         with self._lock:
             try:
-                if self._conn is None or self._conn.closed:
-                    params_ = {k: v for k, v in self._params.items() if v is not None}
-                    self._conn = psycopg.connect(**params_)
-                with self._conn.cursor() as cur:
+                with self._connection().cursor() as cur:
                     cur.execute(sql.encode(), params or None)
                     names = [d.name for d in cur.description or []]
                     return names, list(cur.fetchall()) if cur.description else []

@@ -9,6 +9,7 @@ import pytest
 
 MODULES = [
     "gateway.federation.engines._duckdb_guard",
+    "gateway.federation.engines._duckdb_relations",
     "gateway.federation.engines._duckdb_sources",
     "gateway.federation.engines._watchdog",
     "gateway.federation.engines.duckdb_engine",

@@ -19,6 +19,7 @@ from gateway.errors import SqlEngineError
 from gateway.federation.catalog import StaticCatalog, build_catalog
 from gateway.federation.engines import DuckDBEngine
 from gateway.federation.engines._duckdb_sources import postgres_scanner_path
+from gateway.federation.reach import Reach
 from tests.fixtures.services import fresh_postgres_database
 
 from .conftest import contract_entries, make_plan, plan_for
@@ -262,12 +263,13 @@ async def test_an_unreachable_postgres_makes_only_its_tables_unavailable(
 ) -> None:
     # Port 9 on the loopback: nothing listens, the connection is refused at once.
     env = {"MESHGATE_DEMO_PG_PORT": "9"}
-    down = build_catalog(contract_entries(env, drop_servers={"local", "mysql"}))
+    reach = Reach.of(root=demo_root, db_hosts=["127.0.0.1:9"])  # the operator allows it
+    down = build_catalog(contract_entries(env, drop_servers={"local", "mysql"}), reach=reach)
     from_pg = [t for t in down.tables() if t.product == "us-precipitation"]
     floods = file_catalog.get(FLOODS)
     assert floods is not None and len(from_pg) == 2
     started = time.perf_counter()
-    engine = DuckDBEngine([*from_pg, floods], root=demo_root)
+    engine = DuckDBEngine([*from_pg, floods], root=demo_root, reach=reach)
     try:
         assert time.perf_counter() - started < 5
         assert set(engine.unavailable) == {f"{t.logical}@{t.contract_version}" for t in from_pg}

@@ -1,0 +1,85 @@
+"""Authentication at the door: every HTTP request gets a principal and a request id.
+
+A pure ASGI middleware (so streamed responses pass untouched): it reads the credentials,
+asks the app's :class:`~gateway.identity.Authenticator` who is calling, and records the
+principal and a fresh request id in the scope (``gateway.identity.scope``). Wrong
+credentials answer 401 here; missing ones make the caller anonymous, and what anonymous
+callers may do is decided by ``MESHGATE_ANONYMOUS_ACCESS`` (here: ``none`` closes every
+door but the health check and the GraphiQL page) and by each field.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.errors import GatewayError, Unauthenticated
+from gateway.identity import bind
+
+log = logging.getLogger(__name__)
+
+# Paths anonymous callers reach even with MESHGATE_ANONYMOUS_ACCESS=none.
+_ALWAYS_OPEN = ("/assets/graphiql/",)
+
+
+class AuthMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex
+        services = scope["app"].state.services
+        headers = Headers(scope=scope)
+        try:
+            principal = await services.authenticator.authenticate(headers)
+            closed = services.settings.anonymous_access == "none"
+            if principal.anonymous and closed and not _open_anonymously(scope):
+                raise Unauthenticated("credentials needed: a bearer token or an API key")
+        except Unauthenticated as exc:
+            log.info("request %s refused: %s", request_id, exc.message)
+            await _refuse(exc, request_id, send)
+            return
+        bind(scope, principal, request_id)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).append("X-Request-Id", request_id)
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def _open_anonymously(scope: Scope) -> bool:
+    path: str = scope.get("path", "")
+    if path in ("/", "/healthz") or path.startswith(_ALWAYS_OPEN):
+        return True
+    # The GraphiQL page itself (a GET without a query); never a GraphQL operation.
+    query_string: bytes = scope.get("query_string", b"")
+    return path == "/graphql" and scope["method"] == "GET" and b"query=" not in query_string
+
+
+async def _refuse(exc: GatewayError, request_id: str, send: Send) -> None:
+    body: dict[str, Any] = {"error": {"message": exc.message, **exc.extensions}}
+    body["error"]["requestId"] = request_id
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 401,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                (b"www-authenticate", b'Bearer realm="meshgate"'),
+                (b"x-request-id", request_id.encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})

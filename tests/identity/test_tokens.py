@@ -1,0 +1,222 @@
+"""Bearer JWTs: what is accepted and every way a forged or stale token is refused.
+
+Asymmetric issuers are tested against a real JWKS endpoint under uvicorn, with key
+rotation and a flood of unknown key ids.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from gateway.identity.issuers import Issuer, IssuerConfigError, load_issuers
+from gateway.identity.jwks import JwksCache
+from gateway.identity.tokens import InvalidToken, TokenVerifier
+from tests.fixtures.uvicorn import running
+
+SECRET = b"s" * 40
+HS = Issuer("https://hs.test", "meshgate", ("HS256",), secret=SECRET)
+
+
+def claims(**extra: Any) -> dict[str, Any]:
+    now = int(time.time())
+    base = {"iss": "https://hs.test", "aud": "meshgate", "sub": "ana", "iat": now,
+            "exp": now + 600, "roles": ["Analyst", "precipitation_reader"]}  # fmt: skip
+    base.update(extra)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+class KeySite:
+    """A JWKS endpoint whose keys a test changes; counts its requests."""
+
+    def __init__(self) -> None:
+        self.keys: list[dict[str, Any]] = []
+        self.hits = 0
+
+    def app(self) -> Starlette:
+        async def jwks(request: Request) -> JSONResponse:
+            self.hits += 1
+            return JSONResponse({"keys": self.keys})
+
+        return Starlette(routes=[Route("/jwks", jwks)])
+
+
+def public_jwk(key: Any, kid: str, alg: str) -> dict[str, Any]:
+    jwk: dict[str, Any] = json.loads(
+        jwt.algorithms.get_default_algorithms()[alg].to_jwk(key.public_key())
+    )
+    return {**jwk, "kid": kid, "alg": alg, "use": "sig"}
+
+
+@pytest.fixture(scope="module")
+def key_site() -> Iterator[tuple[KeySite, str]]:
+    site = KeySite()
+    with running(site.app(), lifespan="off") as base:
+        yield site, f"{base}/jwks"
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=5) as client:
+        yield client
+
+
+def verifier(http: httpx.AsyncClient, *issuers: Issuer, min_refetch: float = 30.0) -> TokenVerifier:
+    return TokenVerifier(issuers, JwksCache(http, min_refetch=min_refetch))
+
+
+async def test_a_good_hs256_token_gives_the_subject_and_lower_case_roles(
+    http: httpx.AsyncClient,
+) -> None:
+    principal = await verifier(http, HS).verify(jwt.encode(claims(), SECRET, "HS256"))
+    assert principal.subject == "ana" and principal.kind == "user"
+    assert principal.roles == frozenset({"analyst", "precipitation_reader"})
+    assert principal.issuer == "https://hs.test"
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        (claims(exp=int(time.time()) - 3600), "expired"),
+        (claims(aud="another-service"), "audience"),
+        (claims(iss="https://evil.test"), "issuer is not trusted"),
+        (claims(sub=None), "'sub'"),
+        (claims(exp=None), "'exp'"),
+        (claims(nbf=int(time.time()) + 3600), "not valid yet"),
+    ],
+)
+async def test_stale_or_foreign_tokens_are_refused(
+    http: httpx.AsyncClient, payload: dict[str, Any], reason: str
+) -> None:
+    with pytest.raises(InvalidToken) as caught:
+        await verifier(http, HS).verify(jwt.encode(payload, SECRET, "HS256"))
+    assert reason in str(caught.value)
+
+
+async def test_forged_signatures_are_refused(http: httpx.AsyncClient) -> None:
+    check = verifier(http, HS)
+    with pytest.raises(InvalidToken):
+        await check.verify(jwt.encode(claims(), b"x" * 40, "HS256"))
+    good = jwt.encode(claims(), SECRET, "HS256")
+    head, body, _ = good.split(".")
+    forged_body = (
+        base64.urlsafe_b64encode(json.dumps(claims(roles=["admin"])).encode()).rstrip(b"=").decode()
+    )
+    with pytest.raises(InvalidToken):
+        await check.verify(f"{head}.{forged_body}.{good.split('.')[2]}")
+    # alg "none": no signature at all.
+    unsigned = jwt.encode(claims(roles=["admin"]), None, algorithm="none")
+    with pytest.raises(InvalidToken):
+        await check.verify(unsigned)
+    with pytest.raises(InvalidToken):
+        await check.verify("not-a-jwt")
+    with pytest.raises(InvalidToken):
+        await check.verify("a" * 20_000)
+
+
+async def test_rs256_from_jwks_with_rotation(
+    http: httpx.AsyncClient, key_site: tuple[KeySite, str]
+) -> None:
+    site, url = key_site
+    old, new = (rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in "ab")
+    site.keys = [public_jwk(old, "k1", "RS256")]
+    site.hits = 0
+    issuer = Issuer("https://oidc.test", "meshgate", ("RS256",), "realm_access.roles", jwks_url=url)
+    check = verifier(http, issuer, min_refetch=0.0)
+    payload = claims(iss="https://oidc.test", roles=None, realm_access={"roles": ["Owner:Flood"]})
+    principal = await check.verify(jwt.encode(payload, old, "RS256", headers={"kid": "k1"}))
+    assert principal.owns_domain("flood")
+    # The issuer rotates to a new key: the unknown kid triggers one refetch.
+    site.keys = [public_jwk(new, "k2", "RS256")]
+    principal = await check.verify(jwt.encode(payload, new, "RS256", headers={"kid": "k2"}))
+    assert principal.subject == "ana" and site.hits == 2
+    # A token signed by a key the issuer never published.
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    with pytest.raises(InvalidToken):
+        await check.verify(jwt.encode(payload, stranger, "RS256", headers={"kid": "k2"}))
+
+
+async def test_es256_and_no_algorithm_confusion(
+    http: httpx.AsyncClient, key_site: tuple[KeySite, str]
+) -> None:
+    site, url = key_site
+    private = ec.generate_private_key(ec.SECP256R1())
+    site.keys = [public_jwk(private, "e1", "ES256")]
+    issuer = Issuer("https://oidc.test", "meshgate", ("ES256",), jwks_url=url)
+    check = verifier(http, issuer)
+    payload = claims(iss="https://oidc.test")
+    assert (
+        await check.verify(jwt.encode(payload, private, "ES256", headers={"kid": "e1"}))
+    ).subject
+    # HS256 signed with the public key as the secret: the classic confusion attack.
+    pem = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    forged = _hs256_raw(payload, pem, "e1")
+    with pytest.raises(InvalidToken) as caught:
+        await check.verify(forged)
+    assert "ES256" in str(caught.value)
+
+
+def _hs256_raw(payload: dict[str, Any], secret: bytes, kid: str) -> str:
+    """An HS256 token built by hand (the library refuses a PEM key as an HMAC secret)."""
+    import hashlib
+    import hmac
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    header = b64(json.dumps({"alg": "HS256", "typ": "JWT", "kid": kid}).encode())
+    body = b64(json.dumps(payload).encode())
+    signature = hmac.new(secret, f"{header}.{body}".encode(), hashlib.sha256).digest()
+    return f"{header}.{body}.{b64(signature)}"
+
+
+async def test_unknown_key_ids_do_not_flood_the_issuer(
+    http: httpx.AsyncClient, key_site: tuple[KeySite, str]
+) -> None:
+    site, url = key_site
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    site.keys = [public_jwk(private, "k1", "RS256")]
+    site.hits = 0
+    check = verifier(http, Issuer("https://oidc.test", "meshgate", ("RS256",), jwks_url=url))
+    payload = claims(iss="https://oidc.test")
+    for i in range(50):
+        with pytest.raises(InvalidToken):
+            await check.verify(
+                jwt.encode(payload, private, "RS256", headers={"kid": f"made-up-{i}"})
+            )
+    assert site.hits == 1  # the first fetch; no refetch within min_refetch
+
+
+def test_issuers_file_is_checked_field_by_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "issuers.yaml"
+    path.write_text("issuers:\n  - issuer: x\n    algorithms: [HS256, RS256]\n")
+    with pytest.raises(IssuerConfigError, match=r"issuers\[0\].algorithms: mix"):
+        load_issuers(str(path), default_audience="meshgate")
+    path.write_text("issuers:\n  - issuer: x\n    algorithms: [none]\n")
+    with pytest.raises(IssuerConfigError, match="not accepted"):
+        load_issuers(str(path), default_audience="meshgate")
+    path.write_text("issuers:\n  - issuer: x\n    algorithms: [HS256]\n    secret_env: SHORT\n")
+    monkeypatch.setenv("SHORT", "tooshort")
+    with pytest.raises(IssuerConfigError, match="at least 32"):
+        load_issuers(str(path), default_audience="meshgate")
+    monkeypatch.setenv("SHORT", "k" * 32)
+    (issuer,) = load_issuers(str(path), default_audience="meshgate")
+    assert issuer.symmetric and issuer.audience == "meshgate"
