@@ -27,6 +27,7 @@ from starlette.routing import Route
 from gateway.http.product_app import create_product_app
 from gateway.settings import Settings
 from schema.asgi import create_app
+from tests.fixtures.identity import TestIssuer
 from tests.fixtures.uvicorn import LOOPBACK_ONLY, running
 from tests.graph.conftest import DEMO
 
@@ -98,13 +99,20 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         kit = stack.enter_context(running(create_product_app(folder, token="t", env={})))
         hostile = Hostile(kit)
         hostile_base = stack.enter_context(running(hostile.app(), lifespan="off"))
+        issuer = TestIssuer(tmp / "auth")
         settings = Settings(
             registry_url=f"sqlite:///{tmp / 'registry.db'}",
             cache_ttl_seconds=0,
             upstream_allowed_networks=LOOPBACK_ONLY,
+            **issuer.settings(),
         )
         gateway = stack.enter_context(running(create_app(settings)))
-        answer = httpx.post(f"{gateway}/registry/products", json={"url": hostile_base}, timeout=30)
+        answer = httpx.post(
+            f"{gateway}/registry/products",
+            json={"url": hostile_base},
+            headers=issuer.headers(),
+            timeout=30,
+        )
         assert answer.status_code == 201, answer.text
         first = httpx.get(f"{hostile_base}/discover/metadata").json()["contracts"][0]
         yield World(gateway, hostile, hostile_base, secret, hits, (first["id"], first["version"]))

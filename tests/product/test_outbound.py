@@ -191,7 +191,9 @@ def test_a_subscriber_on_an_internal_address_is_refused(
 def wait_for_failure(client: httpx.Client, timeout: float = 8.0) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        sub: dict[str, Any] = client.get("/observe/events/subscriptions").json()["subscriptions"][0]
+        sub: dict[str, Any] = client.get("/observe/events/subscriptions", headers=auth()).json()[
+            "subscriptions"
+        ][0]
         if sub["failed"] or sub["delivered"]:
             return sub
         time.sleep(0.05)
