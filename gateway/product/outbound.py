@@ -12,13 +12,17 @@ otherwise go wherever a request body says, so:
   for a mesh on one machine), checked on every resolved address, pinned against DNS
   rebinding (:mod:`gateway.upstream.transport`);
 - each request runs under one total deadline.
+
+The registry itself asks who registers (a product's owner or an admin), so the relay
+sends ``MESHGATE_PRODUCT_REGISTRY_TOKEN`` (a gateway API key or token of the product's
+owner, kept in ``product.env``) as its bearer token, and only to a listed registry.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,6 +31,7 @@ from gateway.upstream.addresses import AddressPolicy
 
 REGISTRIES_ENV = "MESHGATE_PRODUCT_REGISTRIES"
 ALLOWED_NETWORKS_ENV = "MESHGATE_PRODUCT_ALLOWED_NETWORKS"
+REGISTRY_TOKEN_ENV = "MESHGATE_PRODUCT_REGISTRY_TOKEN"
 
 
 class RegistryNotConfigured(ProductError):
@@ -84,6 +89,7 @@ class Outbound:
 
     registries: tuple[str, ...] = ()
     policy: AddressPolicy = AddressPolicy()
+    registry_token: str = field(default="", repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Outbound:
@@ -97,7 +103,13 @@ class Outbound:
             policy = AddressPolicy.of(env.get(ALLOWED_NETWORKS_ENV, ""))
         except ValueError as exc:
             raise ValueError(f"{ALLOWED_NETWORKS_ENV}: {exc}") from None
-        return cls(registries, policy)
+        return cls(registries, policy, env.get(REGISTRY_TOKEN_ENV, "").strip())
+
+    def registry_headers(self) -> dict[str, str]:
+        """The headers of a relayed registration: the owner's credential, if configured."""
+        if not self.registry_token:
+            return {}
+        return {"Authorization": f"Bearer {self.registry_token}"}
 
     def registry(self, given: Any) -> str:
         """The configured registry to post to: ``given`` if listed, the only one if omitted.

@@ -193,7 +193,12 @@ class ProductRuntime:
             async with (
                 asyncio.timeout(REGISTRATION_TIMEOUT_SECONDS),
                 guarded_client(self.outbound.policy, timeout=timeout) as client,
-                client.stream("POST", url, json={"url": metadata_url}) as answer,
+                client.stream(
+                    "POST",
+                    url,
+                    json={"url": metadata_url},
+                    headers=self.outbound.registry_headers(),
+                ) as answer,
             ):
                 status, raw = answer.status_code, await _read_capped(answer)
         except UpstreamAddressRefused:

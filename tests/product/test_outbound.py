@@ -25,8 +25,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gateway.product import events, runtime
-from gateway.product.outbound import ALLOWED_NETWORKS_ENV, REGISTRIES_ENV
+from gateway.product.outbound import ALLOWED_NETWORKS_ENV, REGISTRIES_ENV, REGISTRY_TOKEN_ENV
+from gateway.settings import Settings
+from schema.asgi import create_app
+from tests.fixtures.identity import TestIssuer
 from tests.fixtures.uvicorn import LOOPBACK_ONLY
+from tests.product.builders import PRODUCT_ID
 from tests.product.conftest import auth
 
 Serve = Callable[[Any], str]
@@ -47,7 +51,7 @@ def counter(serve_app: Serve) -> Callable[[], Counter]:
         hits: list[Any] = []
 
         async def anything(request: Request) -> Response:
-            hits.append(await request.body())
+            hits.append((await request.body(), request.headers.get("authorization")))
             return JSONResponse({"registered": True}, status_code=201)
 
         base = serve_app(Starlette(routes=[Route("/{p:path}", anything, methods=["POST"])]))
@@ -64,7 +68,11 @@ def test_the_relay_posts_only_to_a_registry_the_operator_listed(
     make_app: MakeApp, serve_app: Serve, product_dir: Path, counter: Callable[[], Counter]
 ) -> None:
     listed, chosen = counter(), counter()
-    env = {REGISTRIES_ENV: listed.url, ALLOWED_NETWORKS_ENV: LOOPBACK_ONLY}
+    env = {
+        REGISTRIES_ENV: listed.url,
+        ALLOWED_NETWORKS_ENV: LOOPBACK_ONLY,
+        REGISTRY_TOKEN_ENV: "owner-api-key",
+    }
     with product(make_app, serve_app, product_dir, **env) as client:
         answer = client.post(
             "/discover/registration", json={"registry": chosen.url}, headers=auth()
@@ -75,9 +83,11 @@ def test_the_relay_posts_only_to_a_registry_the_operator_listed(
         )
         assert chosen.url not in answer.text
         assert (listed.hits, chosen.hits) == ([], [])
-        # The listed one is used, with or without being named.
+        # The listed one is used, with or without being named, with the owner's credential
+        # (the kit's control token is not sent on).
         ok = client.post("/discover/registration", json={"registry": listed.url}, headers=auth())
-        assert ok.status_code == 201 and len(listed.hits) == 1
+        assert ok.status_code == 201
+        assert [auth_header for _, auth_header in listed.hits] == ["Bearer owner-api-key"]
 
 
 @pytest.mark.parametrize(("headers", "status"), [({}, 401), (auth("wrong"), 403)])
@@ -231,3 +241,28 @@ def test_a_dripping_subscriber_is_cut_at_the_delivery_deadline(
             elapsed = time.monotonic() - started
     assert (sub["failed"], sub["lastError"]) == (1, "timeout")
     assert elapsed < 3.0
+
+
+def test_the_relay_registers_with_a_real_gateway_as_the_products_owner(
+    make_app: MakeApp, serve_app: Serve, product_dir: Path, tmp_path: Path
+) -> None:
+    """End to end: the gateway asks who registers; the relay sends the owner's token."""
+    issuer = TestIssuer(tmp_path / "auth")
+    settings = Settings(
+        registry_url=f"sqlite:///{tmp_path / 'registry.db'}",
+        upstream_allowed_networks=LOOPBACK_ONLY,
+        **issuer.settings(),
+    )
+    gateway = serve_app(create_app(settings))
+    owner = issuer.token("air-owner", ["owner:air-quality"])
+    env = {
+        REGISTRIES_ENV: f"{gateway}/registry/products",
+        ALLOWED_NETWORKS_ENV: LOOPBACK_ONLY,
+        REGISTRY_TOKEN_ENV: owner,
+    }
+    with product(make_app, serve_app, product_dir, **env) as client:
+        answer = client.post("/discover/registration", headers=auth())
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["id"] == PRODUCT_ID
+    listed = httpx.get(f"{gateway}/registry/products").json()["products"]
+    assert [p["id"] for p in listed] == [PRODUCT_ID]
