@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from gateway.audit import AuditLog
 from gateway.cache import DocumentCache, create_cache
 from gateway.federation.service import Federation
 from gateway.identity.authenticate import Authenticator, create_authenticator
@@ -25,6 +26,7 @@ class Services:
     fetcher: UpstreamFetcher
     federation: Federation
     usage: UsageStore
+    audit: AuditLog
     authenticator: Authenticator
 
 
@@ -36,7 +38,14 @@ async def open_services(settings: Settings) -> Services:
     cache = create_cache(settings)
     store = await open_registry(settings.registry_url)
     usage = await open_usage(settings.registry_url)  # same database, tables of its own
-    registry = Registry(store, http, total_timeout=settings.upstream_total_timeout)
+    audit = await AuditLog.open(
+        settings.registry_url,  # same database, tables of its own
+        retention_days=settings.audit_retention_days,
+        purge_interval_seconds=settings.audit_purge_interval_seconds,
+    )
+    registry = Registry(
+        store, http, auditor=audit, total_timeout=settings.upstream_total_timeout
+    )
     fetcher = UpstreamFetcher(
         http,
         cache,
@@ -51,8 +60,9 @@ async def open_services(settings: Settings) -> Services:
         store=store,
         registry=registry,
         fetcher=fetcher,
-        federation=Federation(settings, registry, fetcher, recorder=usage),
+        federation=Federation(settings, registry, fetcher, recorder=usage, auditor=audit),
         usage=usage,
+        audit=audit,
         authenticator=authenticator,
     )
 
@@ -64,3 +74,4 @@ async def close_services(services: Services) -> None:
     await services.cache.close()
     await services.store.close()
     await services.usage.close()
+    await services.audit.close()

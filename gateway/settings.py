@@ -81,6 +81,12 @@ class Settings:
         "127.0.0.1:55432,localhost:55432,127.0.0.1:53306,localhost:53306",
         "Comma-separated host:port a contract's postgres or mysql server may point at.",
     )
+    audit_retention_days: int = _setting(
+        365, "Days audit events are kept; older ones are purged (0: keep them all)."
+    )
+    audit_purge_interval_seconds: float = _setting(
+        3600.0, "How often events past the audit retention are purged (also at start)."
+    )
     upstream_allowed_networks: str = _setting(
         "",
         "Comma-separated CIDRs the gateway may call besides public addresses "

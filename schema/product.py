@@ -14,6 +14,7 @@ from strawberry.types import Info
 from gateway.registry import RegisteredProduct
 from resolvers import documents
 from resolvers.access import signed_in
+from schema.audit import AUDIT_DESCRIPTION, AuditConnection, product_audit
 from schema.odcs_common import as_list, strings, text
 from schema.odcs_contract import Contract, contract_from_raw
 from schema.usage import ProductUsage, product_usage
@@ -224,7 +225,17 @@ class Product:
     )
     async def usage(self, info: Info, since: datetime | None = None) -> ProductUsage:
         signed_in(info, "usage")
-        return await product_usage(info, self.summary.id, since)
+        return await product_usage(info, self.summary, since)
+
+    @strawberry.field(description=AUDIT_DESCRIPTION)
+    async def audit(
+        self,
+        info: Info,
+        since: datetime | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> AuditConnection:
+        return await product_audit(info, self.summary, since, first, after)
 
     @strawberry.field(
         description="Tables of this product that an SQL engine will not read, and why "

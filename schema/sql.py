@@ -133,6 +133,10 @@ class SqlQuery:
         principal: Principal = signed_in(info, "explainSql")
         federation = info.context.services.federation
         text: str = await federation.explain(
-            query, engine=engine.value if engine else None, principal=principal
+            query,
+            engine=engine.value if engine else None,
+            principal=principal,
+            caller=principal.subject,
+            request_id=info.context.request_id,
         )
         return text

@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
+from gateway.registry import RegisteredProduct
 from gateway.usage import MAX_RECENT, UsageStore
 
 
@@ -23,10 +24,18 @@ class UsageTable:
     columns: list[UsageColumn] = strawberry.field(description="Most read first.")
 
 
-@strawberry.type(description="One SQL query that read the product.")
+@strawberry.type(
+    description="One SQL query that read the product. Who asked and what they asked are "
+    "shown to the product's owner and admins only (null for anyone else)."
+)
 class UsageQuery:
     at: datetime
-    caller: str | None = strawberry.field(description="Who asked: the signed-in subject.")
+    caller: str | None = strawberry.field(
+        description="Who asked: the signed-in subject (owner and admins only; null for others)."
+    )
+    sql: str | None = strawberry.field(
+        description="The statement, first 4,096 characters (owner and admins only)."
+    )
     engine: str = strawberry.field(description="duckdb or trino.")
     outcome: str = strawberry.field(description="`ok`, or the error code the query ended with.")
     rows: int = strawberry.field(description="Rows returned.")
@@ -39,6 +48,7 @@ class UsageQuery:
 )
 class ProductUsage:
     product_id: strawberry.Private[str]
+    domain: strawberry.Private[str]
     since: datetime | None = strawberry.field(
         description="Start of the window (null: since the first recorded query)."
     )
@@ -67,10 +77,13 @@ class ProductUsage:
     )
     async def recent(self, info: Info, first: int = 10) -> list[UsageQuery]:
         found = await _store(info).recent(self.product_id, since=self.since, first=first)
+        # Another caller's address and SQL are theirs: the owner may see them, others not.
+        clear = info.context.principal.owns_domain(self.domain)
         return [
             UsageQuery(
                 at=q.at,
-                caller=q.caller,
+                caller=q.caller if clear else None,
+                sql=q.sql if clear else None,
                 engine=q.engine,
                 outcome=q.outcome,
                 rows=q.rows,
@@ -80,11 +93,14 @@ class ProductUsage:
         ]
 
 
-async def product_usage(info: Info, product_id: str, since: datetime | None) -> ProductUsage:
-    """The totals of ``product_id`` in the window; tables and recent queries on demand."""
-    totals = await _store(info).totals(product_id, since=since)
+async def product_usage(
+    info: Info, product: RegisteredProduct, since: datetime | None
+) -> ProductUsage:
+    """The totals of ``product`` in the window; tables and recent queries on demand."""
+    totals = await _store(info).totals(product.id, since=since)
     return ProductUsage(
-        product_id=product_id,
+        product_id=product.id,
+        domain=product.domain,
         since=since,
         queries=totals.queries,
         rows_served=totals.rows_served,

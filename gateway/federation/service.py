@@ -76,10 +76,18 @@ class QueryRecord:
     at: datetime
     principal: Principal | None = None  # who asked (None: an internal caller)
     request_id: str | None = None
+    action: str = "sql.query"  # sql.query, sql.stream or sql.explain (the audit's action)
+    error_product_id: str | None = None  # the product a refusal named, if any
 
 
 class UsageRecorder(Protocol):
     async def record(self, entry: QueryRecord) -> None: ...
+
+
+class QueryAuditor(Protocol):
+    """Where every query, answered or refused, is written for the audit log."""
+
+    async def record_query(self, entry: QueryRecord) -> None: ...
 
 
 class Federation:
@@ -89,9 +97,12 @@ class Federation:
         registry: Registry,
         fetcher: UpstreamFetcher,
         recorder: UsageRecorder | None = None,
+        *,
+        auditor: QueryAuditor | None = None,
     ) -> None:
         self._settings = settings
         self.recorder = recorder
+        self.auditor = auditor
         self._registry = registry
         self._fetcher = fetcher
         self._lock = asyncio.Lock()
@@ -227,8 +238,9 @@ class Federation:
             )
         except GatewayError as exc:
             await self._record(
-                caller, sql, name, exc.code, 0, started, checked, principal, request_id
-            )
+                caller, sql, name, exc.code, 0, started, checked, principal, request_id,
+                error_product_id=exc.product_id,
+            )  # fmt: skip
             raise
         await self._record(
             caller, sql, name, "ok", len(result.rows), started, checked, principal, request_id
@@ -246,9 +258,12 @@ class Federation:
         checked: Plan | None,
         principal: Principal | None = None,
         request_id: str | None = None,
+        *,
+        action: str = "sql.query",
+        error_product_id: str | None = None,
     ) -> None:
-        if self.recorder is None:
-            return
+        """Hand the query to the usage recorder (not an explain: it reads no data) and to
+        the auditor. Neither may fail the query; a failure is logged at error level."""
         entry = QueryRecord(
             caller=caller,
             sql=sql,
@@ -260,11 +275,19 @@ class Federation:
             at=datetime.now(UTC),
             principal=principal,
             request_id=request_id,
+            action=action,
+            error_product_id=error_product_id,
         )
-        try:
-            await self.recorder.record(entry)
-        except Exception:  # a usage store that fails must not fail the query
-            log.exception("recording SQL usage failed")
+        if self.recorder is not None and action != "sql.explain":
+            try:
+                await self.recorder.record(entry)
+            except Exception:  # a usage store that fails must not fail the query
+                log.exception("recording SQL usage failed")
+        if self.auditor is not None:
+            try:
+                await self.auditor.record_query(entry)
+            except Exception:  # nor may the audit log; the error log says it lost one
+                log.exception("writing the audit event of a SQL query failed")
 
     async def page(
         self,
@@ -283,14 +306,24 @@ class Federation:
         Each page re-runs the query with an OFFSET, so pages are only deterministic when
         the query has an ORDER BY that orders every row (:attr:`Page.ordered`).
         """
-        name = self._engine_name(engine)
         offset = 0
         key = ""
+        name = engine or self._settings.sql_engine
         if after is not None:
-            catalog = await self.catalog()
-            whole = await self._plan(sql, catalog, name, max_rows=None, principal=principal)
-            key = query_key(whole, name)
-            offset = decode_cursor(after, key)
+            started = time.perf_counter()
+            whole: Plan | None = None
+            try:
+                name = self._engine_name(engine)
+                catalog = await self.catalog()
+                whole = await self._plan(sql, catalog, name, max_rows=None, principal=principal)
+                key = query_key(whole, name)
+                offset = decode_cursor(after, key)
+            except GatewayError as exc:  # refused before it ran: still used and audited
+                await self._record(
+                    caller, sql, name, exc.code, 0, started, whole, principal, request_id,
+                    error_product_id=exc.product_id,
+                )  # fmt: skip
+                raise
         answer = await self.run(
             sql,
             engine=name,
@@ -332,10 +365,11 @@ class Federation:
         checked: Plan | None = None
         limit = self._settings.sql_stream_max_rows
 
-        async def finished(outcome: str, rows: int) -> None:
+        async def finished(outcome: str, rows: int, product_id: str | None = None) -> None:
             await self._record(
-                caller, sql, name, outcome, rows, started, checked, principal, request_id
-            )
+                caller, sql, name, outcome, rows, started, checked, principal, request_id,
+                action="sql.stream", error_product_id=product_id,
+            )  # fmt: skip
 
         try:
             name = self._engine_name(engine)
@@ -351,18 +385,41 @@ class Federation:
                 on_end=finished,
             )
         except GatewayError as exc:
-            await finished(exc.code, 0)
+            await finished(exc.code, 0, exc.product_id)
             raise
 
     async def explain(
-        self, sql: str, *, engine: str | None = None, principal: Principal | None = None
+        self,
+        sql: str,
+        *,
+        engine: str | None = None,
+        principal: Principal | None = None,
+        caller: str | None = None,
+        request_id: str | None = None,
     ) -> str:
-        name = self._engine_name(engine)
-        catalog = await self.catalog()
-        checked = await self._plan(
-            sql, catalog, name, max_rows=self._settings.sql_max_rows, principal=principal
-        )
-        return await (await self._engine(name, catalog)).explain(checked)
+        """The engine's plan of ``sql``; audited (it shows what a query would read) but
+        not counted as usage."""
+        started = time.perf_counter()
+        name = engine or self._settings.sql_engine
+        checked: Plan | None = None
+        try:
+            name = self._engine_name(engine)
+            catalog = await self.catalog()
+            checked = await self._plan(
+                sql, catalog, name, max_rows=self._settings.sql_max_rows, principal=principal
+            )
+            text = await (await self._engine(name, catalog)).explain(checked)
+        except GatewayError as exc:
+            await self._record(
+                caller, sql, name, exc.code, 0, started, checked, principal, request_id,
+                action="sql.explain", error_product_id=exc.product_id,
+            )  # fmt: skip
+            raise
+        await self._record(
+            caller, sql, name, "ok", 0, started, checked, principal, request_id,
+            action="sql.explain",
+        )  # fmt: skip
+        return text
 
     async def close(self) -> None:
         if self._duckdb is not None:

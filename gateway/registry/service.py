@@ -25,6 +25,7 @@ from gateway.errors import (
     UpstreamBadResponse,
 )
 from gateway.identity import OWNER_PREFIX, Principal
+from gateway.registry.audited import ChangeAuditor, audited
 from gateway.registry.model import ContractLink, RegisteredProduct
 from gateway.registry.store import RegistryStore
 from gateway.registry.summary import contract_links, summarise
@@ -50,17 +51,21 @@ class Registry:
         max_contract_bytes: int = DEFAULT_MAX_CONTRACT_BYTES,
         total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        auditor: ChangeAuditor | None = None,
     ) -> None:
         """``http`` is the app's pooled client (it decides which addresses may be called:
         see :func:`gateway.upstream.create_http_client`); ``total_timeout`` bounds each
-        fetch, connection to last byte."""
+        fetch, connection to last byte. ``auditor`` gets every register, refresh and
+        unregister, whatever its outcome."""
         self.store = store
+        self.auditor = auditor
         self._http = http
         self._max_answer_bytes = max_answer_bytes
         self._max_contract_bytes = max_contract_bytes
         self._total_timeout = total_timeout
         self._clock = clock
 
+    @audited("registry.register")
     async def register(self, url: str, *, actor: Principal | None = None) -> RegisteredProduct:
         """Register (or update) the product whose gateway is at ``url``.
 
@@ -90,6 +95,7 @@ class Registry:
                 _require_owner(actor, existing, "moving")
         return await self.store.upsert(product)
 
+    @audited("registry.refresh")
     async def refresh(self, id_or_key: str, *, actor: Principal | None = None) -> RegisteredProduct:
         """Fetch a registered product's metadata again from its stored URL and update it."""
         stored = await self.require(id_or_key)
@@ -106,6 +112,7 @@ class Registry:
             )
         return await self.store.upsert(fresh)
 
+    @audited("registry.unregister")
     async def unregister(
         self, id_or_key: str, *, actor: Principal | None = None
     ) -> RegisteredProduct:

@@ -7,7 +7,7 @@ One :class:`QueryLog` per query, answered or refused (the audit trail), and one
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from gateway.federation.service import QueryRecord
 
@@ -79,6 +79,7 @@ class RecentQuery:
     outcome: str
     rows: int
     elapsed_ms: float
+    sql: str = ""  # the statement as the log keeps it (for the product's owner)
 
 
 @dataclass(frozen=True)
@@ -123,14 +124,3 @@ def clip_sql(sql: str) -> str:
     True
     """
     return sql[:SQL_TEXT_LIMIT]
-
-
-def utc(moment: datetime) -> datetime:
-    """``moment`` in UTC; a naive time is taken to be UTC already.
-
-    >>> utc(datetime(2026, 1, 2, 3, 4)).isoformat()
-    '2026-01-02T03:04:00+00:00'
-    """
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)

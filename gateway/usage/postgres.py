@@ -8,19 +8,17 @@ its table reads go in together through a data-modifying ``WITH``.
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import json
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-import psycopg
 from psycopg.rows import TupleRow
 
 from gateway.federation.service import QueryRecord
-from gateway.migrations import connect_postgres, open_postgres
+from gateway.migrations import open_postgres
 from gateway.registry.postgres import describe
+from gateway.stores import Connection, PostgresCalls, utc
 from gateway.usage import statements
 from gateway.usage.model import (
     QueryLog,
@@ -30,7 +28,6 @@ from gateway.usage.model import (
     UsageTotals,
     clip_sql,
     reads_of,
-    utc,
 )
 from gateway.usage.store import (
     MAX_RECENT,
@@ -41,8 +38,6 @@ from gateway.usage.store import (
     window_args,
 )
 
-T = TypeVar("T")
-Connection = psycopg.AsyncConnection[TupleRow]
 _D = statements.POSTGRES
 
 # Each entry moves the schema one version up; never edit a released entry, add one.
@@ -100,11 +95,7 @@ class PostgresUsageStore:
 
     def __init__(self, connection: Connection, dsn: str) -> None:
         """Wrap an open, migrated connection; use :meth:`open` instead."""
-        self._conn = connection
-        self._dsn = dsn
-        self._where = describe(dsn)
-        self._lock = asyncio.Lock()
-        self._closed = False
+        self._calls = PostgresCalls(connection, dsn, what="usage store", error=UsageError)
 
     @classmethod
     async def open(cls, dsn: str) -> PostgresUsageStore:
@@ -135,7 +126,7 @@ class PostgresUsageStore:
         async def write(conn: Connection) -> None:
             await conn.execute(_RECORD, args)
 
-        await self._run(write)
+        await self._calls.run(write)
 
     async def totals(self, product_id: str, *, since: datetime | None = None) -> UsageTotals:
         """See :meth:`UsageStore.totals`."""
@@ -158,7 +149,7 @@ class PostgresUsageStore:
         check_first(first)
         sql = statements.recent(_D, since=since is not None)
         rows = await self._select(sql, [*window_args(product_id, _since(since)), first])
-        return [RecentQuery(r[0], r[1], r[2], r[3], int(r[4]), float(r[5])) for r in rows]
+        return [RecentQuery(r[0], r[1], r[2], r[3], int(r[4]), float(r[5]), r[6]) for r in rows]
 
     async def log(
         self, *, since: datetime | None = None, limit: int = MAX_RECENT
@@ -183,45 +174,11 @@ class PostgresUsageStore:
 
     async def close(self) -> None:
         """See :meth:`UsageStore.close`."""
-        async with self._lock:
-            self._closed = True
-            await self._conn.close()
+        await self._calls.close()
 
     async def _select(self, sql: str, args: builtins.list[Any]) -> builtins.list[TupleRow]:
-        async def select(conn: Connection) -> builtins.list[TupleRow]:
-            return await (await conn.execute(sql, args)).fetchall()
-
-        return await self._run(select)
-
-    async def _run(self, call: Callable[[Connection], Awaitable[T]]) -> T:
-        async with self._lock:
-            if self._closed:
-                raise UsageError(f"the usage store at {self._where} is closed")
-            for attempt in (1, 2):
-                if self._conn.closed or self._conn.broken:
-                    # The server dropped us (restart, idle timeout): take a fresh connection.
-                    await self._conn.close()
-                    self._conn = await _connect(self._dsn)
-                try:
-                    return await call(self._conn)
-                except psycopg.OperationalError as exc:
-                    # Every call is one statement; cut off by a dead connection it has
-                    # almost surely not committed, and a rare duplicate usage row is a
-                    # smaller harm than a lost one.
-                    if attempt == 1 and self._conn.broken:
-                        continue
-                    raise UsageError(f"PostgreSQL usage store at {self._where}: {exc}") from exc
-                except psycopg.Error as exc:
-                    raise UsageError(f"PostgreSQL usage store at {self._where}: {exc}") from exc
-            raise AssertionError("unreachable")
+        return await self._calls.select(sql, args)
 
 
 def _since(since: datetime | None) -> datetime | None:
     return None if since is None else utc(since)
-
-
-async def _connect(dsn: str) -> Connection:
-    conn: Connection = await connect_postgres(
-        dsn, what="usage store", where=describe(dsn), error=UsageError
-    )
-    return conn

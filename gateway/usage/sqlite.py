@@ -13,14 +13,13 @@ import asyncio
 import builtins
 import json
 import sqlite3
-import threading
-from collections.abc import Callable
 from datetime import datetime
 from os import PathLike
-from typing import Any, TypeVar
+from typing import Any
 
 from gateway.federation.service import QueryRecord
 from gateway.migrations import open_sqlite
+from gateway.stores import SqliteCalls, stamp
 from gateway.usage import statements
 from gateway.usage.model import (
     QueryLog,
@@ -30,7 +29,6 @@ from gateway.usage.model import (
     UsageTotals,
     clip_sql,
     reads_of,
-    utc,
 )
 from gateway.usage.store import (
     MAX_RECENT,
@@ -41,7 +39,6 @@ from gateway.usage.store import (
     window_args,
 )
 
-T = TypeVar("T")
 _D = statements.SQLITE
 
 # Each entry moves the schema one version up; never edit a released entry, add one.
@@ -89,23 +86,13 @@ _INSERT_READ = (
 )
 
 
-def stamp(moment: datetime) -> str:
-    """``moment`` as fixed-width UTC text, ordered as time is.
-
-    >>> stamp(datetime.fromisoformat("2026-11-23T23:00:00+01:00"))
-    '2026-11-23T22:00:00.000000Z'
-    """
-    return utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 class SqliteUsageStore:
     """A :class:`~gateway.usage.store.UsageStore` in one SQLite file."""
 
     def __init__(self, connection: sqlite3.Connection, path: str) -> None:
         """Wrap an open, migrated connection; use :meth:`open` instead."""
         self._db = connection
-        self._path = path
-        self._lock = threading.Lock()
+        self._calls = SqliteCalls(connection, what="usage store", path=path, error=UsageError)
 
     @classmethod
     async def open(cls, path: str | PathLike[str]) -> SqliteUsageStore:
@@ -133,30 +120,27 @@ class SqliteUsageStore:
             clip_sql(entry.sql),
         )
         reads = reads_of(entry)
-        await self._run(self._record, head, reads)
+        await self._calls.run(self._record, head, reads)
 
     def _record(self, head: tuple[Any, ...], reads: tuple[TableRead, ...]) -> None:
-        self._db.execute("BEGIN")
-        try:
-            query_id = self._db.execute(_INSERT_QUERY, head).lastrowid
-            self._db.executemany(
-                _INSERT_READ,
-                [
-                    (query_id, r.product_id, r.table, r.contract_id, r.contract_version,
-                     json.dumps(list(r.columns)))
-                    for r in reads
-                ],
-            )  # fmt: skip
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        self._calls.transaction(self._insert, head, reads)
+
+    def _insert(self, head: tuple[Any, ...], reads: tuple[TableRead, ...]) -> None:
+        query_id = self._db.execute(_INSERT_QUERY, head).lastrowid
+        self._db.executemany(
+            _INSERT_READ,
+            [
+                (query_id, r.product_id, r.table, r.contract_id, r.contract_version,
+                 json.dumps(list(r.columns)))
+                for r in reads
+            ],
+        )  # fmt: skip
 
     async def totals(self, product_id: str, *, since: datetime | None = None) -> UsageTotals:
         """See :meth:`UsageStore.totals`."""
         sql = statements.totals(_D, since=since is not None)
         args = window_args(product_id, _since(since))
-        row = await self._run(lambda: self._db.execute(sql, args).fetchone())
+        row = await self._calls.run(lambda: self._db.execute(sql, args).fetchone())
         return UsageTotals(
             queries=int(row[0]),
             rows_served=int(row[1]),
@@ -170,7 +154,7 @@ class SqliteUsageStore:
         """See :meth:`UsageStore.tables`."""
         sql = statements.by_table(_D, since=since is not None)
         args = window_args(product_id, _since(since)) * 2
-        rows = await self._run(lambda: self._db.execute(sql, args).fetchall())
+        rows = await self._calls.run(lambda: self._db.execute(sql, args).fetchall())
         return shape_tables(rows)
 
     async def recent(
@@ -180,9 +164,11 @@ class SqliteUsageStore:
         check_first(first)
         sql = statements.recent(_D, since=since is not None)
         args = [*window_args(product_id, _since(since)), first]
-        rows = await self._run(lambda: self._db.execute(sql, args).fetchall())
+        rows = await self._calls.run(lambda: self._db.execute(sql, args).fetchall())
         return [
-            RecentQuery(datetime.fromisoformat(r[0]), r[1], r[2], r[3], int(r[4]), float(r[5]))
+            RecentQuery(
+                datetime.fromisoformat(r[0]), r[1], r[2], r[3], int(r[4]), float(r[5]), r[6]
+            )
             for r in rows
         ]
 
@@ -191,7 +177,7 @@ class SqliteUsageStore:
     ) -> builtins.list[QueryLog]:
         """See :meth:`UsageStore.log`."""
         check_first(limit, "limit")
-        return await self._run(self._log, since, limit)
+        return await self._calls.run(self._log, since, limit)
 
     def _log(self, since: datetime | None, limit: int) -> builtins.list[QueryLog]:
         sql = statements.log(_D, since=since is not None)
@@ -215,17 +201,7 @@ class SqliteUsageStore:
 
     async def close(self) -> None:
         """See :meth:`UsageStore.close`."""
-        await self._run(self._db.close)
-
-    async def _run(self, call: Callable[..., T], *args: Any) -> T:
-        def locked() -> T:
-            with self._lock:
-                try:
-                    return call(*args)
-                except sqlite3.Error as exc:
-                    raise UsageError(f"SQLite usage store at {self._path}: {exc}") from exc
-
-        return await asyncio.to_thread(locked)
+        await self._calls.close()
 
 
 def _since(since: datetime | None) -> str | None:

@@ -68,7 +68,7 @@ def recent(d: Dialect, *, since: bool) -> str:
     Parameters: product id[, since], limit.
     """
     return (
-        "SELECT q.at, q.caller, q.engine, q.outcome, q.row_count, q.elapsed_ms "
+        "SELECT q.at, q.caller, q.engine, q.outcome, q.row_count, q.elapsed_ms, q.sql_text "
         f"FROM usage_queries q WHERE {_read_by(d)}{_window(d, since)} "
         f"ORDER BY q.at DESC, q.id DESC LIMIT {d.param}"
     )

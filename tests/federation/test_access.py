@@ -15,6 +15,7 @@ from gateway.errors import Forbidden
 from gateway.federation.catalog import StaticCatalog, build_catalog
 from gateway.federation.planner import plan
 from gateway.federation.planner.access import is_sensitive
+from gateway.federation.reach import Reach
 from gateway.identity import ANONYMOUS, Principal
 
 PRODUCT_ID = "p-vault"
@@ -96,7 +97,10 @@ NORTH_SOUTH_TRINO = (GOLDEN / "north_or_south.trino.sql").read_text(encoding="ut
 
 def trino_catalog() -> StaticCatalog:
     servers = [{"type": "trino", "catalog": "lake", "schema": "bank"}]
-    return build_catalog([(PRODUCT_ID, "bank", "vault", contract(ROLES, servers=servers))])
+    lake = Reach.of(trino_catalogs=["lake"])  # the operator allows this test's catalog
+    return build_catalog(
+        [(PRODUCT_ID, "bank", "vault", contract(ROLES, servers=servers))], reach=lake
+    )
 
 
 def test_an_analyst_reads_sensitive_columns_masked_golden_duckdb() -> None:

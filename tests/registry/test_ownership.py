@@ -25,9 +25,7 @@ async def test_a_case_variant_of_a_domain_is_the_same_key(
     registry: Registry, site: ProductSite, base_url: str
 ) -> None:
     site.products["us"] = FakeProduct(descriptor())
-    site.products["twin"] = FakeProduct(
-        descriptor(id="twin-id", domain="PRECIPITATION")
-    )
+    site.products["twin"] = FakeProduct(descriptor(id="twin-id", domain="PRECIPITATION"))
     await registry.register(f"{base_url}/p/us", actor=OWNER)
     with pytest.raises(RegistryError) as caught:
         await registry.register(f"{base_url}/p/twin", actor=OWNER)

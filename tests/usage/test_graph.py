@@ -17,7 +17,7 @@ SQL = """query($q: String!, $n: Int) {
 USAGE = """query($id: ID!, $since: DateTime) { product(id: $id) { usage(since: $since) {
   queries rowsServed callers lastQueriedAt
   byTable { table queries columns { name queries } }
-  recent(first: 10) { at caller engine outcome rows elapsedMs } } } }"""
+  recent(first: 10) { at caller sql engine outcome rows elapsedMs } } } }"""
 
 JOIN = """SELECT a.company_name, f.flood_type, count(*) AS n
 FROM "physical-risk"."physical-risk".assets a
@@ -79,7 +79,21 @@ async def test_sql_queries_feed_product_usage(usage_mesh: tuple[Mesh, Path]) -> 
     assert [(q["outcome"], q["rows"], q["engine"]) for q in risk["recent"]] == [
         (OK, 5, "duckdb"), (OK, joined["rowCount"], "duckdb"),
     ]  # fmt: skip
-    assert risk["recent"][0]["caller"] == "admin"  # the signed-in subject
+    # Who asked and what: the owner or an admin (this caller) sees them, an analyst not.
+    assert [(q["caller"], q["sql"]) for q in risk["recent"]] == [
+        ("admin", ASSETS), ("admin", JOIN),
+    ]  # fmt: skip
+    assert mesh.issuer is not None
+    analyst = mesh.query(
+        USAGE,
+        {"id": "physical-risk.physical-risk"},
+        headers=mesh.issuer.headers("ana", ["analyst"]),
+    )
+    seen = analyst["data"]["product"]["usage"]["recent"]
+    assert [(q["caller"], q["sql"], q["rows"]) for q in seen] == [
+        (None, None, 5),
+        (None, None, joined["rowCount"]),
+    ]
     assert risk["lastQueriedAt"] == risk["recent"][0]["at"]
 
     flood = usage(mesh, "flood.flood-areas")
@@ -99,6 +113,7 @@ async def test_sql_queries_feed_product_usage(usage_mesh: tuple[Mesh, Path]) -> 
         await store.close()
     assert [(q.outcome, q.sql) for q in logged[:2]] == [(c, s) for s, c in reversed(REFUSED)]
     assert all(q.reads == () and q.rows == 0 for q in logged[:2])
+    assert {q.caller for q in logged} == {"admin"}  # kept, only not shown to others
     assert [q.outcome for q in logged] == [REFUSED[1][1], REFUSED[0][1], OK, OK]
     assert {r.table: set(r.columns) for r in logged[3].reads} == {
         t: cols for t, cols in said.items() if t != "physical-risk.physical-risk.assets"
