@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 # One fetch, connection to last byte, unless the caller says otherwise.
 DEFAULT_TOTAL_TIMEOUT = 5.0
+# How much of an error answer is read, to log its message.
+_ERROR_BODY_BYTES = 16_384
 
 
 class NoDocument(UpstreamUnavailable):
@@ -90,10 +92,6 @@ async def _get(http: httpx.AsyncClient, url: str, max_bytes: int) -> tuple[bytes
         kind = response.headers.get("content-type", "no content type")
         limit = max_bytes if response.status_code == 200 else _ERROR_BODY_BYTES
         return await _read(response, limit), response.status_code, kind
-
-
-# How much of an error answer is read, to log its message.
-_ERROR_BODY_BYTES = 16_384
 
 
 async def _read(response: httpx.Response, limit: int) -> bytes | None:
