@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))  # run as a script: the repo's packages (tests.fix
 from gateway.federation.catalog import StaticCatalog, load_product_folders  # noqa: E402
 from gateway.federation.engines import _duckdb_sources as sources  # noqa: E402
 from gateway.federation.planner import plan  # noqa: E402
+from gateway.federation.reach import Reach  # noqa: E402
 
 TRINO_URL = "http://127.0.0.1:58080"
 MARIADB_DSN = "mysql://meshgate:meshgate@127.0.0.1:53306/"
@@ -87,12 +88,19 @@ def bare_duckdb(catalog: StaticCatalog, root: Path) -> duckdb.DuckDBPyConnection
     """A plain DuckDB connection with the engine's views over the same files, nothing else."""
     con = duckdb.connect(":memory:")
     con.execute("SET TimeZone = 'UTC'")
+    reach = Reach.of(root=root)
+
+    def glob(pattern: str) -> list[str]:
+        return [
+            str(row[0]) for row in con.execute("SELECT file FROM glob(?)", [pattern]).fetchall()
+        ]
+
     made: set[str] = set()
     for table in catalog.tables():
         location = table.locations.get("duckdb")
         if location is None or str(location.source.get("type", "local")) != "local":
             continue
-        relation = sources.file_source(location, root).relation()
+        relation = sources.file_source(location, reach, glob).relation()
         types = {
             str(r[0]): str(r[1])
             for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()

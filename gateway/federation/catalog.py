@@ -19,21 +19,25 @@ Where an engine reads a table comes from the contract's ``servers``:
 Each location is then judged against the operator's :class:`~gateway.federation.reach.Reach`
 (data roots, Trino catalogs, database hosts): one out of reach is dropped, and the table
 keeps the reason in :attr:`CatalogTable.unavailable` so a query naming it is refused with
-``TABLE_UNAVAILABLE`` and the product shows why.
+``TABLE_UNAVAILABLE`` and the product shows why. Then each location in reach goes to one
+product only (:mod:`gateway.federation.location_owner`): a product whose contract points
+at data another product registered earlier claims loses that location the same way.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from contracts import load_contract, load_descriptor
 from contracts.versions import version_key
 from gateway.federation.contract_access import ContractRole, column_masking, table_roles
-from gateway.federation.reach import Reach
+from gateway.federation.location_owner import assign_owners
+from gateway.federation.reach import LocalFiles, Reach
 
 DEFAULT_TRINO_CATALOGS: Mapping[str, str] = {"postgres": "demo_pg", "mysql": "demo_mariadb"}
 DEFAULT_DUCKDB_CATALOGS: Mapping[str, str] = {"postgres": "demo_pg"}
@@ -70,12 +74,14 @@ class PhysicalLocation:
     (``{table}`` filled in) and ``source["table"]`` its physical name. ``logical_columns``
     says the relation already exposes the declared columns under their contract names (the
     views the DuckDB engine creates do); otherwise the planner renames physical columns.
+    ``files`` is what the reach resolved a ``local`` path to (set by :func:`build_catalog`).
     """
 
     engine: str
     parts: tuple[str, ...]
     source: Mapping[str, Any]
     logical_columns: bool = False
+    files: LocalFiles | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -172,21 +178,43 @@ class StaticCatalog:
         return sorted({*plain, *(t.versioned for t in self._tables)})
 
 
+Entry = tuple[str, str, str, Mapping[str, Any]]
+"""``(product_id, domain, slug, contract_raw)`` of one output contract."""
+
+
 def build_catalog(
-    entries: Iterable[tuple[str, str, str, Mapping[str, Any]]],
+    entries: Iterable[Entry],
     *,
     trino_catalogs: Mapping[str, str] = DEFAULT_TRINO_CATALOGS,
     duckdb_catalogs: Mapping[str, str] = DEFAULT_DUCKDB_CATALOGS,
     reach: Reach | None = None,
+    registered: Mapping[str, datetime] | None = None,
+    held: Iterable[Entry] = (),
 ) -> StaticCatalog:
     """A catalog from ``(product_id, domain, slug, contract_raw)`` of OUTPUT contracts only.
 
     ``contract_raw`` is a contract document with its server placeholders resolved
     (``ContractDocument.raw``). ``reach`` is what the operator lets engines read (by
     default the settings' defaults, relative paths under the current directory).
+    ``registered`` maps product ids to their registration time: when two products'
+    locations overlap, the one registered first keeps it (without a time, the product id
+    decides; see :mod:`gateway.federation.location_owner`). ``held`` are contracts of
+    registered products that cannot be read now (their last known copy): they have no
+    tables, but their locations stay theirs, so a product being down hands nothing over.
     """
-    entries = list(entries)
     reach = reach or Reach.of()
+    tables = _tables(list(entries), trino_catalogs, duckdb_catalogs, reach)
+    kept = _tables(list(held), trino_catalogs, duckdb_catalogs, reach)
+    owned = assign_owners([*tables, *kept], registered=registered, trino_catalogs=trino_catalogs)
+    return StaticCatalog(owned[: len(tables)])
+
+
+def _tables(
+    entries: list[Entry],
+    trino_catalogs: Mapping[str, str],
+    duckdb_catalogs: Mapping[str, str],
+    reach: Reach,
+) -> list[CatalogTable]:
     newest: dict[tuple[str, str, str], str] = {}
     for _, domain, slug, raw in entries:
         for obj in _objects(raw):
@@ -213,7 +241,7 @@ def build_catalog(
                     reach,
                 )  # fmt: skip
             )
-    return StaticCatalog(tables)
+    return tables
 
 
 def load_product_folders(
@@ -228,7 +256,7 @@ def load_product_folders(
 
     Only contracts some product version lists under ``out`` count.
     """
-    entries: list[tuple[str, str, str, Mapping[str, Any]]] = []
+    entries: list[Entry] = []
     for folder in folders:
         descriptor = load_descriptor(Path(folder) / "product.yaml")
         outputs = {(ref.contract_id, ref.version) for v in descriptor.versions for ref in v.outputs}
@@ -286,9 +314,9 @@ def _table(
     for location in found:
         if location is None:
             continue
-        reason = reach.judge(location)
+        reason, files = reach.place(location)
         if reason is None:
-            locations[location.engine] = location
+            locations[location.engine] = replace(location, files=files) if files else location
         else:
             unavailable[location.engine] = reason
     return CatalogTable(
@@ -359,6 +387,7 @@ __all__ = [
     "DEFAULT_TRINO_CATALOGS",
     "ENGINES",
     "Catalog",
+    "Entry",
     "CatalogColumn",
     "CatalogTable",
     "PhysicalLocation",

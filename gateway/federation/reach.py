@@ -46,6 +46,17 @@ _DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306}
 LEAVES_ROOTS = "local server path leaves the data roots"
 
 
+@dataclass(frozen=True)
+class LocalFiles:
+    """A local path the reach accepted: ``path`` resolved (a glob: its fixed prefix
+    resolved, the pattern kept), and the paths it names now, resolved (a plain path:
+    itself; a glob: its matches)."""
+
+    path: Path
+    glob: bool
+    matches: tuple[Path, ...]
+
+
 class OutOfReach(ValueError):
     """A contract's server points where the operator did not allow; the message is safe
     to show to callers."""
@@ -101,10 +112,23 @@ class Reach:
 
     def judge(self, location: PhysicalLocation) -> str | None:
         """Why ``location`` is out of reach, or ``None`` when the engine may read it."""
+        return self.place(location)[0]
+
+    def place(self, location: PhysicalLocation) -> tuple[str | None, LocalFiles | None]:
+        """Why ``location`` is out of reach (or ``None``) and, for a ``local`` location in
+        reach, what it resolved to: the catalog keeps it so that deciding which product
+        owns a file (:mod:`gateway.federation.location_owner`) does not resolve again."""
         source = location.source
         kind = str(source.get("type", "local")).lower()
         if kind == "local":
-            return self.local_reason(str(source.get("path", "")))
+            try:
+                return None, self.local_files(str(source.get("path", "")))
+            except OutOfReach as exc:
+                return str(exc), None
+        return self._server_reason(location, kind), None
+
+    def _server_reason(self, location: PhysicalLocation, kind: str) -> str | None:
+        source = location.source
         if kind in _DEFAULT_PORTS and not self.host_allowed(source, kind):
             return f"{kind} server host is not one the operator allows"
         if location.engine == "trino" and location.parts[0].lower() not in self.trino_catalogs:
@@ -130,6 +154,10 @@ class Reach:
         a reader checks its own matches again with :meth:`inside`. Raises
         :class:`OutOfReach`.
         """
+        return self.local_files(raw).path
+
+    def local_files(self, raw: str) -> LocalFiles:
+        """:meth:`local_path` with, for a glob, the files it matches now (resolved)."""
         if not raw or "\0" in raw or "://" in raw or re.match(r"^[A-Za-z][\w+.-]*:", raw):
             raise OutOfReach("local server path is not a file path")
         path = self.root / raw  # an absolute raw stays absolute
@@ -139,15 +167,19 @@ class Reach:
             resolved = Path(os.path.realpath(path))
             if not self.inside(resolved):
                 raise OutOfReach(LEAVES_ROOTS)
-            return resolved
+            return LocalFiles(resolved, False, (resolved,))
         if ".." in parts[first:]:
             raise OutOfReach("local server path climbs with '..' after a glob")
         if not self.inside(Path(*parts[:first])):
             raise OutOfReach(LEAVES_ROOTS)
         pattern = Path(os.path.realpath(Path(*parts[:first]))).joinpath(*parts[first:])
-        if not all(self.inside(Path(m)) for m in glob.iglob(str(pattern), recursive=True)):
-            raise OutOfReach(LEAVES_ROOTS)
-        return pattern
+        matches = []
+        for match in glob.iglob(str(pattern), recursive=True):
+            real = Path(os.path.realpath(match))
+            if not self.inside(real):
+                raise OutOfReach(LEAVES_ROOTS)
+            matches.append(real)
+        return LocalFiles(pattern, True, tuple(matches))
 
     def inside(self, path: Path) -> bool:
         """Whether ``path``, symlinks followed and ``..`` normalised, is in a data root."""
@@ -174,4 +206,4 @@ def _host_key(text: str) -> str:
     return f"{host.strip('[]')}:{port}"
 
 
-__all__ = ["GLOB_CHARS", "LEAVES_ROOTS", "SYSTEM_SCHEMAS", "OutOfReach", "Reach"]
+__all__ = ["GLOB_CHARS", "LEAVES_ROOTS", "SYSTEM_SCHEMAS", "LocalFiles", "OutOfReach", "Reach"]

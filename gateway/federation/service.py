@@ -11,13 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from gateway.errors import BadRequest, EngineUnavailable, GatewayError
-from gateway.federation.catalog import StaticCatalog, build_catalog
+from gateway.federation.catalog import Entry, StaticCatalog, build_catalog
 from gateway.federation.engines import DuckDBEngine, Engine, Result
 from gateway.federation.engines.trino_engine import TrinoEngine, TrinoSettings
 from gateway.federation.paging import (
@@ -108,6 +107,7 @@ class Federation:
         self._lock = asyncio.Lock()
         self._signature: tuple[Any, ...] | None = None
         self._catalog: StaticCatalog | None = None
+        self._seen: dict[tuple[str, str], Entry] = {}  # (product, contract href) -> last read
         self._duckdb: DuckDBEngine | None = None
         self._trino: TrinoEngine | None = None
         self._reach = Reach.from_settings(settings)
@@ -116,26 +116,43 @@ class Federation:
 
     async def catalog(self) -> StaticCatalog:
         """The tables of every registered product's output contracts, as served now."""
-        entries: list[tuple[str, str, str, Mapping[str, Any]]] = []
+        entries: list[Entry] = []
+        held: list[Entry] = []  # the last known contracts of products that are down
+        registered: dict[str, datetime] = {}  # who came first owns a shared location
         for product in await self._registry.list():
+            registered[product.id] = product.registered_at
             outputs = {(r.id, r.version) for v in product.versions for r in v.outputs}
             for link in product.contracts:
                 if (link.id, link.version) not in outputs:
                     continue
+                seen = (product.id, link.href)
                 try:
                     doc = await self._fetcher.get_json(link.href, product_id=product.id)
                 except GatewayError as exc:
                     # A product that is down has no tables for now; say so in the log.
+                    # Its locations stay its own (no other product takes them meanwhile).
                     log.warning("SQL catalog leaves out %s: %s", product.key, exc.message)
+                    if seen in self._seen:
+                        held.append(self._seen[seen])
                     continue
                 if isinstance(doc.data, dict):
                     entries.append((product.id, product.domain, product.slug, doc.data))
+                    self._seen[seen] = entries[-1]
+        self._seen = {k: v for k, v in self._seen.items() if k[0] in registered}
         signature = tuple(
-            sorted((e[0], str(e[3].get("id")), str(e[3].get("version"))) for e in entries)
+            tuple(
+                sorted(
+                    (e[0], str(e[3].get("id")), str(e[3].get("version")), registered[e[0]])
+                    for e in found
+                )
+            )
+            for found in (entries, held)
         )
         async with self._lock:
             if signature != self._signature or self._catalog is None:
-                self._catalog = build_catalog(entries, reach=self._reach)
+                self._catalog = build_catalog(
+                    entries, reach=self._reach, registered=registered, held=held
+                )
                 self._signature = signature
                 if self._duckdb is not None:
                     await self._duckdb.close()

@@ -11,6 +11,7 @@ MODULES = [
     "gateway.federation.catalog",
     "gateway.federation.contract_access",
     "gateway.federation.planner.access",
+    "gateway.federation.location_owner",
     "gateway.federation.reach",
     "gateway.federation.planner.functions",
     "gateway.federation.planner.limits",
