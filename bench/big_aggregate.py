@@ -127,7 +127,9 @@ def big_gateway(root: Path, memory_limit: str = "512MB") -> Iterator[Gateway]:
     env = {**os.environ, "MESHGATE_DATA_ROOT": str(root), "MESHGATE_REGISTRY_URL": "sqlite://:memory:",
            "MESHGATE_LOG_LEVEL": "warning", "MESHGATE_PRODUCT_TOKEN": "bench",
            "MESHGATE_DUCKDB_MEMORY_LIMIT": memory_limit,
-           "MESHGATE_AUTH_ISSUERS_FILE": str(issuer.issuers_file)}  # fmt: skip
+           "MESHGATE_AUTH_ISSUERS_FILE": str(issuer.issuers_file),
+           # Both servers run here: the gateway may call 127.0.0.1, explicitly.
+           "MESHGATE_UPSTREAM_ALLOWED_NETWORKS": "127.0.0.1/32"}  # fmt: skip
     product_port, gateway_port = free_port(), free_port()
     with ExitStack() as stack:
         procs: list[subprocess.Popen[bytes]] = []

@@ -56,6 +56,13 @@ def up(args: argparse.Namespace) -> int:
     exe = str(Path(sys.executable).with_name("meshgate"))
     env = {**os.environ, "MESHGATE_PRODUCT_TOKEN": args.token}
     env.setdefault("MESHGATE_REGISTRY_URL", f"sqlite:///{ROOT / '.run' / 'demo-registry.db'}")
+    # The whole demo mesh runs on this machine: the gateway and the products may call
+    # 127.0.0.1, which they refuse by default (only public addresses). Allowed explicitly.
+    env.setdefault("MESHGATE_UPSTREAM_ALLOWED_NETWORKS", "127.0.0.1/32")
+    env.setdefault("MESHGATE_PRODUCT_ALLOWED_NETWORKS", "127.0.0.1/32")
+    env.setdefault(
+        "MESHGATE_PRODUCT_REGISTRIES", f"http://127.0.0.1:{args.gateway_port}/registry/products"
+    )
     # The demo trusts its own local issuer; its tokens are printed below.
     issuer = LocalIssuer.create(AUTH, name="meshgate-demo")
     env.setdefault("MESHGATE_AUTH_ISSUERS_FILE", str(issuer.issuers_file))

@@ -225,3 +225,16 @@ class QueryTooCostly(GatewayError):
     """A GraphQL operation's computed cost, or its count of ``sql`` fields, is over a cap."""
 
     code = "QUERY_TOO_COSTLY"
+
+
+class UpstreamLinkRefused(UpstreamError):
+    """A link in a product's answer points outside the product's registered base URL."""
+
+    code = "UPSTREAM_LINK_REFUSED"
+
+
+class UpstreamAddressRefused(UpstreamError):
+    """A product URL resolves to an address the operator did not allow (loopback,
+    private, link-local...); nothing was sent."""
+
+    code = "UPSTREAM_ADDRESS_REFUSED"

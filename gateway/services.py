@@ -43,12 +43,15 @@ async def open_services(settings: Settings) -> Services:
         retention_days=settings.audit_retention_days,
         purge_interval_seconds=settings.audit_purge_interval_seconds,
     )
-    registry = Registry(store, http, auditor=audit)
+    registry = Registry(
+        store, http, auditor=audit, total_timeout=settings.upstream_total_timeout
+    )
     fetcher = UpstreamFetcher(
         http,
         cache,
         fresh_ttl=settings.cache_ttl_seconds,
         max_bytes=settings.upstream_max_document_bytes,
+        total_timeout=settings.upstream_total_timeout,
     )
     return Services(
         settings=settings,

@@ -126,6 +126,14 @@ class Settings:
     max_concurrent_requests: int = _setting(
         20, "Requests in flight at once per caller (0: no limit)."
     )
+    upstream_allowed_networks: str = _setting(
+        "",
+        "Comma-separated CIDRs the gateway may call besides public addresses "
+        "(e.g. 127.0.0.1/32 for a local mesh); empty: public addresses only.",
+    )
+    upstream_total_timeout: float = _setting(
+        5.0, "Seconds one fetch from a product gateway may take in all, body included."
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -1,32 +1,48 @@
-"""Reading a product's live documents through the request's loaders."""
+"""Reading a product's live documents through the request's loaders.
+
+Every URL read here comes from a product (its metadata's links, its contract hrefs), so
+each is followed only under that product's registered base URL
+(:func:`gateway.upstream.require_under_base`); the client itself calls only allowed
+addresses.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 
+from contracts.odcs import contract_schema_issues
 from contracts.versions import version_key
-from gateway.errors import ContractNotFound, UpstreamBadResponse
-from gateway.upstream import Fetched
+from gateway.errors import ContractNotFound, InvalidDescriptor, UpstreamBadResponse
+from gateway.upstream import Fetched, require_under_base
 
 if TYPE_CHECKING:
     from gateway.registry import RegisteredProduct
     from resolvers.context import RequestContext
 
 
-async def fetch(ctx: RequestContext, url: str, product_id: str | None) -> Fetched:
-    """The document at ``url``; a stale copy adds a warning to the response."""
-    doc = await ctx.loaders.documents.load((url, product_id))
+async def fetch(
+    ctx: RequestContext, url: str, product: RegisteredProduct, *, what: str = "document"
+) -> Fetched:
+    """The document at ``url`` of ``product``; a stale copy adds a warning to the response.
+
+    Raises ``UpstreamLinkRefused`` when ``url`` is not under the product's base URL.
+    """
+    url = urljoin(product.url, url)
+    require_under_base(url, product.base_url, what=what, product_id=product.id)
+    doc = await ctx.loaders.documents.load((url, product.id))
     if doc.stale and doc.warning:
-        ctx.warn(doc.warning, code="STALE_DATA", product_id=product_id)
+        ctx.warn(doc.warning, code="STALE_DATA", product_id=product.id)
     return doc
 
 
 async def metadata(ctx: RequestContext, product: RegisteredProduct) -> Fetched:
     """The product's ``/discover/metadata`` document."""
-    doc = await fetch(ctx, product.url, product.id)
+    doc = await fetch(ctx, product.url, product, what="metadata")
     if not isinstance(doc.data, dict):
         raise UpstreamBadResponse(
-            f"{product.url} did not answer a JSON object", product_id=product.id
+            "the product's metadata is not a JSON object", product_id=product.id
         )
     return doc
 
@@ -38,7 +54,8 @@ async def linked(
     meta = await metadata(ctx, product)
     links = meta.data.get("links") or {}
     url = links.get(link) if isinstance(links, dict) else None
-    return await fetch(ctx, url or product.base_url.rstrip("/") + default_path, product.id)
+    target = url if isinstance(url, str) and url else product.base_url.rstrip("/") + default_path
+    return await fetch(ctx, target, product, what=f"{link} document")
 
 
 async def find_contract(
@@ -74,4 +91,40 @@ async def contract_document(
                 version=version,
             )
         publisher, href, version = hit
-    return publisher.id, await fetch(ctx, href, publisher.id)
+    what = f"contract {contract_id}" + (f" version {version}" if version else "")
+    doc = await fetch(ctx, href, publisher, what=what)
+    if not _is_contract(doc, contract_id, version):
+        # Never hand back an answer that is not the contract asked for: the link could
+        # lead to any JSON endpoint of the product's host.
+        raise InvalidDescriptor(
+            f"the product's link for {what} does not serve that ODCS contract",
+            product_id=publisher.id,
+            contract_id=contract_id,
+        )
+    return publisher.id, doc
+
+
+# Validating a contract costs milliseconds; a fetched document does not change, so its
+# verdict is kept (by source and fetch time) for the next requests.
+_VERDICTS: OrderedDict[tuple[str, float, str, str | None], bool] = OrderedDict()
+_MAX_VERDICTS = 1024
+
+
+def _is_contract(doc: Fetched, contract_id: str, version: str | None) -> bool:
+    """Whether ``doc`` is a valid ODCS contract with this id (and version, if given)."""
+    key = (doc.source, doc.fetched_at.timestamp(), contract_id, version)
+    verdict = _VERDICTS.get(key)
+    if verdict is None:
+        verdict = _valid_contract(doc.data, contract_id, version)
+        _VERDICTS[key] = verdict
+        if len(_VERDICTS) > _MAX_VERDICTS:
+            _VERDICTS.popitem(last=False)
+    return verdict
+
+
+def _valid_contract(data: Any, contract_id: str, version: str | None) -> bool:
+    if not isinstance(data, dict) or data.get("kind") != "DataContract":
+        return False
+    if data.get("id") != contract_id or (version is not None and data.get("version") != version):
+        return False
+    return not contract_schema_issues(data, "contract")

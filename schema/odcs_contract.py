@@ -186,7 +186,9 @@ class Contract:
     price: Pricing | None
     authoritative_definitions: list[AuthoritativeDefinition]
     custom_properties: list[CustomProperty]
-    raw: JSON = strawberry.field(description="The document exactly as the product serves it.")
+    raw: JSON = strawberry.field(
+        description="The document exactly as the product serves it (only ever a valid contract)."
+    )
     product_id: str | None = strawberry.field(description="ODPS id of the publishing product.")
     source: str = strawberry.field(description="URL the document was read from.")
     fetched_at: datetime

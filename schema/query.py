@@ -140,7 +140,9 @@ async def _score(info: Info, product: Any, terms: list[str]) -> ranking.Scored:
     contracts: list[Any] = []
     for link in product.contracts:
         try:
-            doc = await documents.fetch(info.context, link.href, product.id)
+            doc = await documents.fetch(
+                info.context, link.href, product, what=f"contract {link.id}"
+            )
         except GatewayError as exc:
             # Search still ranks the product on its summary; say what was left out.
             info.context.warn(exc.message, code=exc.code, product_id=product.id)

@@ -98,7 +98,8 @@ async def get_artifact(request: Request) -> Response:
 
 
 async def post_registration(request: Request) -> Response:
-    """Register this product with a registry; relays the registry's answer."""
+    """Register this product with a registry its operator listed; relays the answer."""
+    runtime(request).authorize(request.headers.get("authorization"))
     body = await json_body(request)
     registry = body.get("registry") if isinstance(body, dict) else None
     metadata_url = base_url(request) + "/discover/metadata"
@@ -259,10 +260,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              statuses=(200, 404)),
     Endpoint("/discover/openapi.json", "GET", get_openapi, "discover"),
     Endpoint(
-        "/discover/registration", "POST", post_registration, "discover",
-        body={"type": "object", "required": ["registry"],
+        "/discover/registration", "POST", post_registration, "discover", auth=True,
+        body={"type": "object",
               "properties": {"registry": {"type": "string", "format": "uri"}}},
-        statuses=(201, 400, 502),
+        statuses=(201, 400, 401, 403, 502, 504),
     ),
     Endpoint("/observe/health", "GET", get_health, "observe"),
     Endpoint("/observe/metrics", "GET", get_metrics, "observe"),

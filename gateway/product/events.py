@@ -1,8 +1,10 @@
 """Event subscriptions and their delivery (push observability).
 
 Subscribers register an http(s) endpoint and the event types they want (``*`` for all).
-Each event is POSTed to every matching endpoint in the background, best effort, with a
-short timeout: a slow or dead subscriber never holds up the product. Subscriptions live
+Each event is POSTed to every matching endpoint in the background, best effort, under
+one short total deadline: a slow or dead subscriber never holds up the product.
+Deliveries go only to addresses the product's operator allows (public ones by default,
+see :mod:`gateway.product.outbound`), checked when the connection is made. Subscriptions live
 in memory; a restarted product forgets them (subscribers renew, as with webhooks).
 """
 
@@ -14,12 +16,14 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
+from gateway.errors import UpstreamAddressRefused
 from gateway.product.errors import BadInput
+from gateway.product.outbound import Outbound, http_url
 from gateway.product.timefmt import iso, utcnow
+from gateway.upstream.transport import guarded_client
 
 log = logging.getLogger(__name__)
 
@@ -38,17 +42,7 @@ def check_endpoint(endpoint: Any) -> str:
     >>> check_endpoint("http://127.0.0.1:9/hook")
     'http://127.0.0.1:9/hook'
     """
-    if not isinstance(endpoint, str):
-        raise BadInput("endpoint: expected an http(s) URL", argument="endpoint")
-    problem = BadInput(f"endpoint: {endpoint!r} is not an http(s) URL", argument="endpoint")
-    try:
-        parts = urlsplit(endpoint)
-        _ = parts.port  # raises on a malformed port
-    except ValueError:
-        raise problem from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise problem
-    return endpoint
+    return http_url(endpoint, "endpoint")
 
 
 @dataclass
@@ -83,16 +77,17 @@ class Subscription:
 class EventBus:
     """Subscriptions of one product and delivery of its events."""
 
-    def __init__(self, product_id: str) -> None:
+    def __init__(self, product_id: str, outbound: Outbound | None = None) -> None:
         self.product_id = product_id
+        self._outbound = outbound or Outbound()
         self._subscriptions: dict[str, Subscription] = {}
         self._client: httpx.AsyncClient | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     def open(self) -> None:
         """Create the HTTP client (call inside the server's event loop)."""
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(DELIVERY_TIMEOUT_SECONDS), follow_redirects=False
+        self._client = guarded_client(
+            self._outbound.policy, timeout=httpx.Timeout(DELIVERY_TIMEOUT_SECONDS)
         )
 
     async def close(self) -> None:
@@ -107,7 +102,7 @@ class EventBus:
         self, endpoint: Any, events: Any = None, extra: dict[str, Any] | None = None
     ) -> Subscription:
         """Add a subscriber; ``events`` defaults to every event type."""
-        url = check_endpoint(endpoint)
+        url = self._outbound.check_endpoint(endpoint)
         wanted = ["*"] if events is None else events
         if (
             not isinstance(wanted, list)
@@ -157,14 +152,32 @@ class EventBus:
     async def _deliver(self, sub: Subscription, event: dict[str, Any]) -> None:
         assert self._client is not None
         try:
-            answer = await self._client.post(sub.endpoint, json=event)
-            if answer.status_code >= 400:
+            # One deadline for the whole delivery: a subscriber that answers a byte at a
+            # time is cut like one that does not answer.
+            # Only the status is looked at; the body is never read.
+            async with (
+                asyncio.timeout(DELIVERY_TIMEOUT_SECONDS),
+                self._client.stream("POST", sub.endpoint, json=event) as answer,
+            ):
+                status = answer.status_code
+            if status >= 400:
                 raise httpx.HTTPStatusError(
-                    f"answered {answer.status_code}", request=answer.request, response=answer
+                    f"answered {status}", request=answer.request, response=answer
                 )
             sub.delivered += 1
             sub.last_error = None
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, TimeoutError, UpstreamAddressRefused) as exc:
             sub.failed += 1
-            sub.last_error = f"{type(exc).__name__}: {exc}"
-            log.warning("event %s to %s not delivered: %s", event["type"], sub.endpoint, exc)
+            sub.last_error = _delivery_error(exc)
+            log.warning("event %s to %s not delivered: %r", event["type"], sub.endpoint, exc)
+
+
+def _delivery_error(exc: Exception) -> str:
+    """What a subscription shows of a failed delivery: a kind, never connect errors."""
+    if isinstance(exc, UpstreamAddressRefused):
+        return "address not allowed"
+    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+        return "timeout"
+    # An error status and a refused connection read the same: subscriptions must not
+    # tell which ports of which hosts are open.
+    return "not delivered"

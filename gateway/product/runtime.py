@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import json
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from gateway.errors import UpstreamAddressRefused
 from gateway.product import certify, state
 from gateway.product.auth import check_bearer, resolve_token
 from gateway.product.cache import TimedCache
@@ -35,24 +37,28 @@ from gateway.product.events import (
     CONFIGURED,
     STATE_CHANGED,
     EventBus,
-    check_endpoint,
 )
 from gateway.product.folder import ProductFolder, load_product_folder
 from gateway.product.health import health_document, probe
 from gateway.product.metrics import Metrics
+from gateway.product.outbound import AddressRefused, Outbound, RegistryTimeout
 from gateway.product.results import observe
 from gateway.product.stores import StoreSet, TableStats, choose_server, open_stores
 from gateway.product.subscribers import Subscribers
 from gateway.product.tables import Table, tables_of
 from gateway.product.timefmt import iso, utcnow
 from gateway.settings import Settings
+from gateway.upstream.transport import guarded_client
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
+# The whole relay (connection, the registry's own checks, its answer) runs under this.
 REGISTRATION_TIMEOUT_SECONDS = 10.0
+# A registry's answer is a product summary; anything far larger is refused.
+MAX_REGISTRY_ANSWER_BYTES = 1_048_576
 
 
 def open_product(
@@ -85,6 +91,7 @@ def open_product(
         folder, tables, stores, token=chosen, token_generated=generated,
         probe_ttl=probe_ttl, results_ttl=results_ttl,
         settings=settings or Settings.from_env(dict(environ)),
+        outbound=Outbound.from_env(folder.env),
     )  # fmt: skip
 
 
@@ -106,9 +113,11 @@ class ProductRuntime:
         probe_ttl: float = 5.0,
         results_ttl: float = 30.0,
         settings: Settings | None = None,
+        outbound: Outbound | None = None,
     ) -> None:
         self.settings = settings or Settings()
         self.folder = folder
+        self.outbound = outbound or Outbound()
         self.descriptor = folder.descriptor
         self.tables = tables
         self.stores = stores
@@ -116,7 +125,7 @@ class ProductRuntime:
         self.token_generated = token_generated
         self.state = state.StateMachine()
         self.metrics = Metrics()
-        self.events = EventBus(folder.descriptor.id)
+        self.events = EventBus(folder.descriptor.id, self.outbound)
         self.definition = Definition(folder.descriptor.description, folder.descriptor.tags)
         self._probes = TimedCache(probe_ttl)
         self._results = TimedCache(results_ttl)
@@ -171,18 +180,45 @@ class ProductRuntime:
         raise NotFound(f"this product publishes no contract {contract_id} version {version}")
 
     async def register(self, registry: Any, metadata_url: str) -> tuple[int, Any]:
-        """POST this product's metadata URL to ``registry``; (status, answer) of the registry."""
-        url = check_endpoint(registry)
+        """POST this product's metadata URL to ``registry``; (status, answer) of the registry.
+
+        ``registry`` must be one the operator listed (see :mod:`gateway.product.outbound`),
+        or None when exactly one is listed. Raise ``RegistryNotConfigured``,
+        ``AddressRefused``, ``RegistryTimeout`` or ``RegistryUnreachable``; no message
+        names the registry or the connect error (they go to the log).
+        """
+        url = self.outbound.registry(registry)
+        timeout = httpx.Timeout(REGISTRATION_TIMEOUT_SECONDS)
         try:
-            async with httpx.AsyncClient(timeout=REGISTRATION_TIMEOUT_SECONDS) as client:
-                answer = await client.post(url, json={"url": metadata_url})
+            async with (
+                asyncio.timeout(REGISTRATION_TIMEOUT_SECONDS),
+                guarded_client(self.outbound.policy, timeout=timeout) as client,
+                client.stream(
+                    "POST",
+                    url,
+                    json={"url": metadata_url},
+                    headers=self.outbound.registry_headers(),
+                ) as answer,
+            ):
+                status, raw = answer.status_code, await _read_capped(answer)
+        except UpstreamAddressRefused:
+            log.warning("registration: registry %s has an address not allowed", url)
+            raise AddressRefused(
+                "the registry's address is not one this product may call"
+            ) from None
+        except (TimeoutError, httpx.TimeoutException):
+            log.warning("registration: registry %s did not answer in time", url)
+            raise RegistryTimeout("the registry did not answer in time") from None
         except httpx.HTTPError as exc:
-            raise RegistryUnreachable(f"registry {url} did not answer: {exc}") from None
+            log.warning("registration: registry %s: %r", url, exc)
+            raise RegistryUnreachable("the registry did not answer") from None
+        if raw is None:
+            raise RegistryUnreachable("the registry answered more than the kit reads")
         try:
-            body = answer.json()
+            body = json.loads(raw)
         except ValueError:
-            body = {"text": answer.text}
-        return answer.status_code, body
+            body = {"text": raw.decode("utf-8", "replace")}
+        return status, body
 
     # -- observe -----------------------------------------------------------------------
 
@@ -309,3 +345,15 @@ def _whole(raw: Any, name: str, default: int, low: int, high: int | None) -> int
         bounds = f"from {low} to {high}" if high is not None else f"of at least {low}"
         raise BadInput(f"{name}: expected a whole number {bounds}", argument=name)
     return value
+
+
+async def _read_capped(answer: httpx.Response) -> bytes | None:
+    """The body of ``answer``, or None when it exceeds :data:`MAX_REGISTRY_ANSWER_BYTES`."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in answer.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_REGISTRY_ANSWER_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -30,7 +30,8 @@ from gateway.registry.model import ContractLink, RegisteredProduct
 from gateway.registry.store import RegistryStore
 from gateway.registry.summary import contract_links, summarise
 from gateway.registry.urls import normalise_product_url
-from gateway.upstream.read import fetch_json
+from gateway.upstream.links import require_under_base
+from gateway.upstream.read import DEFAULT_TOTAL_TIMEOUT, NoDocument, fetch_json
 
 # Metadata of a product is a page of JSON; anything far larger is a mistake or an attack.
 DEFAULT_MAX_ANSWER_BYTES = 1_048_576
@@ -48,16 +49,20 @@ class Registry:
         *,
         max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
         max_contract_bytes: int = DEFAULT_MAX_CONTRACT_BYTES,
+        total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         auditor: ChangeAuditor | None = None,
     ) -> None:
-        """``http`` is the app's pooled client; its timeouts bound every check.
-        ``auditor`` gets every register, refresh and unregister, whatever its outcome."""
+        """``http`` is the app's pooled client (it decides which addresses may be called:
+        see :func:`gateway.upstream.create_http_client`); ``total_timeout`` bounds each
+        fetch, connection to last byte. ``auditor`` gets every register, refresh and
+        unregister, whatever its outcome."""
         self.store = store
         self.auditor = auditor
         self._http = http
         self._max_answer_bytes = max_answer_bytes
         self._max_contract_bytes = max_contract_bytes
+        self._total_timeout = total_timeout
         self._clock = clock
 
     @audited("registry.register")
@@ -65,8 +70,10 @@ class Registry:
         """Register (or update) the product whose gateway is at ``url``.
 
         ``url`` is the product's base URL or its ``/discover/metadata`` URL. Raises
-        ``BadRequest`` (not an http(s) URL), ``UpstreamUnavailable`` / ``UpstreamTimeout`` /
+        ``BadRequest`` (not an http(s) URL), ``UpstreamAddressRefused`` (an address the
+        operator did not allow), ``UpstreamUnavailable`` / ``UpstreamTimeout`` /
         ``UpstreamBadResponse`` (the product does not answer well), ``InvalidDescriptor``,
+        ``UpstreamLinkRefused`` (a contract link outside the product's base URL),
         ``ContractNotFound`` (an output contract is not served), ``RegistryError``
         (its ``domain.slug`` belongs to another product) or ``Forbidden``.
 
@@ -99,10 +106,9 @@ class Registry:
             _require_owner(actor, fresh, "refreshing")
         if fresh.id != stored.id:
             raise RegistryError(
-                f"{stored.url} now serves product {fresh.id}, not {stored.id}; unregister "
-                f"{stored.key} and register the new product instead",
+                f"the registered URL of {stored.key} now serves product {fresh.id}, not "
+                f"{stored.id}; unregister {stored.key} and register the new product instead",
                 product_id=stored.id,
-                url=stored.url,
             )
         return await self.store.upsert(fresh)
 
@@ -160,23 +166,29 @@ class Registry:
             what="product gateway",
             max_bytes=self._max_answer_bytes,
             product_id=product_id,
+            deadline=self._total_timeout,
         )
         if not isinstance(answer, Mapping):
             raise UpstreamBadResponse(
-                f"{urls.metadata} answered JSON {type(answer).__name__}, expected an object "
+                f"the product's metadata is JSON {type(answer).__name__}, expected an object "
                 "with the product definition",
                 product_id=product_id,
-                url=urls.metadata,
             )
-        descriptor = _descriptor(answer, urls.metadata, product_id)
+        descriptor = _descriptor(answer, product_id)
         if answer.get("id", descriptor.id) != descriptor.id:
             raise InvalidDescriptor(
-                f"{urls.metadata} says id {answer.get('id')!r} but its descriptor says "
+                f"the product's metadata says id {answer.get('id')!r} but its descriptor says "
                 f"{descriptor.id!r}",
                 product_id=descriptor.id,
-                url=urls.metadata,
             )
         links = contract_links(answer, descriptor, urls.metadata)
+        for link in links:  # refused before anything is fetched
+            require_under_base(
+                link.href,
+                urls.base,
+                what=f"output contract {link.id} version {link.version}",
+                product_id=descriptor.id,
+            )
         await self._check_links(links, descriptor.id)
         return summarise(answer, descriptor, urls, links, self._clock())
 
@@ -198,38 +210,38 @@ class Registry:
                 what=what,
                 max_bytes=self._max_contract_bytes,
                 product_id=product_id,
+                deadline=self._total_timeout,
             )
-        except UpstreamBadResponse as exc:
-            if exc.details.get("status") == 404:
+        except NoDocument as exc:
+            # The link is under the base URL whose metadata just answered: telling a
+            # missing contract from other failures says nothing about other hosts.
+            if exc.status == 404:
                 raise ContractNotFound(
-                    f"{what} is not served at {link.href} (HTTP 404)",
+                    f"{what} is not served where the product's metadata links it (HTTP 404)",
                     product_id=product_id,
-                    url=link.href,
                 ) from None
             raise
         served = (document.get("id"), document.get("version")) if isinstance(document, dict) else ()
         if served != (link.id, link.version):
             raise InvalidDescriptor(
-                f"{link.href} should serve {what} but serves "
+                f"the product's link for {what} serves "
                 + (f"contract {served[0]} version {served[1]}" if served else "no contract"),
                 product_id=product_id,
-                url=link.href,
             )
 
 
-def _descriptor(answer: Mapping[str, Any], url: str, product_id: str | None) -> ProductDescriptor:
+def _descriptor(answer: Mapping[str, Any], product_id: str | None) -> ProductDescriptor:
     """The validated ``descriptor`` of a metadata answer."""
     if not isinstance(answer.get("descriptor"), Mapping):
         found = "no 'descriptor'" if "descriptor" not in answer else "a 'descriptor' that"
         raise InvalidDescriptor(
-            f"the metadata at {url} has {found}"
+            f"the product's metadata has {found}"
             + (" is not an object" if "descriptor" in answer else "")
             + " (expected the product's ODPS descriptor as a JSON object)",
             product_id=product_id,
-            url=url,
         )
     try:
-        return parse_descriptor(answer["descriptor"], source=url)
+        return parse_descriptor(answer["descriptor"], source="descriptor")
     except DocumentInvalid as exc:
         issues = "; ".join(
             f"{issue.path}: {issue.message}"
@@ -237,9 +249,8 @@ def _descriptor(answer: Mapping[str, Any], url: str, product_id: str | None) -> 
             for issue in exc.issues
         )
         raise InvalidDescriptor(
-            f"the descriptor at {url} is invalid: {issues}",
+            f"the product's descriptor is invalid: {issues}",
             product_id=product_id,
-            url=url,
             issues=[
                 {"path": issue.path, "message": issue.message, "expected": issue.expected}
                 for issue in exc.issues

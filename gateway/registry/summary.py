@@ -47,11 +47,10 @@ def contract_links(
         href = urljoin(url, entry["href"]) if entry is not None else None
         if href is None or urlsplit(href).scheme not in ("http", "https"):
             raise InvalidDescriptor(
-                f"the metadata at {url} gives no http(s) link for output contract {ref.id} "
+                f"the product's metadata gives no http(s) link for output contract {ref.id} "
                 f"version {ref.version} (expected an entry of its 'contracts' list with "
                 "this id, version and an href)",
                 product_id=descriptor.id,
-                url=url,
             )
         name = entry.get("name") if entry is not None else None
         links.append(ContractLink(ref.id, ref.version, name if isinstance(name, str) else "", href))

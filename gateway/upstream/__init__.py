@@ -1,18 +1,27 @@
-"""Talking to product gateways: one pooled httpx client, a bounded JSON read that maps
-every failure to a coded error, a breaker, and a cached fetcher that serves a stale copy
-when a product is down."""
+"""Talking to product gateways: one pooled httpx client that calls only allowed
+addresses, a bounded JSON read under one deadline that maps every failure to a coded
+error, links followed only under a product's base URL, a breaker, and a cached fetcher
+that serves a stale copy when a product is down."""
 
 from __future__ import annotations
 
+from gateway.upstream.addresses import AddressPolicy
 from gateway.upstream.breaker import CircuitBreaker
-from gateway.upstream.client import create_http_client
+from gateway.upstream.client import address_policy, create_http_client
 from gateway.upstream.fetcher import Fetched, UpstreamFetcher
+from gateway.upstream.links import is_under_base, require_under_base
 from gateway.upstream.read import fetch_json
+from gateway.upstream.transport import guarded_client
 
 __all__ = [
+    "AddressPolicy",
     "CircuitBreaker",
     "Fetched",
     "UpstreamFetcher",
+    "address_policy",
     "create_http_client",
     "fetch_json",
+    "guarded_client",
+    "is_under_base",
+    "require_under_base",
 ]

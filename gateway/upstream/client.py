@@ -6,10 +6,24 @@ import httpx
 
 from gateway import __version__
 from gateway.settings import Settings
+from gateway.upstream.addresses import AddressPolicy
+from gateway.upstream.transport import guarded_client
+
+
+def address_policy(settings: Settings) -> AddressPolicy:
+    """The addresses the gateway may call, from ``upstream_allowed_networks``."""
+    try:
+        return AddressPolicy.of(settings.upstream_allowed_networks)
+    except ValueError as exc:
+        raise ValueError(f"MESHGATE_UPSTREAM_ALLOWED_NETWORKS: {exc}") from None
 
 
 def create_http_client(settings: Settings) -> httpx.AsyncClient:
-    """A client with explicit timeouts and pool limits, for calls to product gateways."""
+    """A client with explicit timeouts and pool limits, for calls to product gateways.
+
+    It connects only to public addresses and the networks the operator allowed (see
+    :mod:`gateway.upstream.transport`) and never follows redirects.
+    """
     timeout = httpx.Timeout(
         connect=settings.upstream_connect_timeout,
         read=settings.upstream_read_timeout,
@@ -20,9 +34,9 @@ def create_http_client(settings: Settings) -> httpx.AsyncClient:
         max_connections=settings.upstream_max_connections,
         max_keepalive_connections=settings.upstream_max_connections,
     )
-    return httpx.AsyncClient(
+    return guarded_client(
+        address_policy(settings),
         timeout=timeout,
         limits=limits,
         headers={"user-agent": f"meshgate/{__version__}", "accept": "application/json"},
-        follow_redirects=False,
     )

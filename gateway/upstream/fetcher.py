@@ -24,7 +24,7 @@ import httpx
 from gateway.cache import CachedDocument, DocumentCache
 from gateway.errors import UpstreamError, UpstreamUnavailable
 from gateway.upstream.breaker import CircuitBreaker
-from gateway.upstream.read import fetch_json
+from gateway.upstream.read import DEFAULT_TOTAL_TIMEOUT, NoDocument, fetch_json
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +49,16 @@ class UpstreamFetcher:
         fresh_ttl: float,
         breaker: CircuitBreaker | None = None,
         max_bytes: int = 8 * 1024 * 1024,
+        total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """``total_timeout`` bounds each fetch, connection to last byte."""
         self._http = http
         self._cache = cache
         self._fresh_ttl = fresh_ttl
         self._breaker = breaker or CircuitBreaker()
         self._max_bytes = max_bytes
+        self._total_timeout = total_timeout
         self._clock = clock
         self._inflight: dict[str, asyncio.Future[CachedDocument]] = {}
 
@@ -96,10 +99,10 @@ class UpstreamFetcher:
     async def _fetch(self, url: str, product_id: str | None) -> CachedDocument:
         host = urlsplit(url).netloc
         if not self._breaker.allow(host):
+            log.info("breaker open for %s; %s not fetched", host, url)
             raise UpstreamUnavailable(
-                f"product gateway at {url} is failing; not retried for a few seconds",
+                "product gateway is failing; not retried for a few seconds",
                 product_id=product_id,
-                url=url,
             )
         try:
             data = await fetch_json(
@@ -108,11 +111,12 @@ class UpstreamFetcher:
                 what="product gateway",
                 max_bytes=self._max_bytes,
                 product_id=product_id,
+                deadline=self._total_timeout,
             )
         except UpstreamError as exc:
             # A 4xx is the product answering; only silence and 5xx mean it is unwell.
-            status = exc.details.get("status")
-            if isinstance(status, int) and 400 <= status < 500:
+            status = exc.status if isinstance(exc, NoDocument) else None
+            if status is not None and 400 <= status < 500:
                 self._breaker.success(host)
             else:
                 self._breaker.failure(host)

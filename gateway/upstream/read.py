@@ -1,21 +1,47 @@
 """GET a JSON document from a product gateway, translating every failure once, here.
 
 The registry reads only small documents (a product's metadata, the head of a contract),
-so answers are read up to a size limit: a product cannot make the gateway swallow an
-endless body.
+so answers are read up to a size limit, and the whole exchange (connection, headers and
+body) runs under one deadline: a product can make the gateway neither swallow an
+endless body nor wait on one dripped a byte at a time.
+
+What the caller is told is deliberately coarse: a refused connection, an HTTP error
+status, a body too large or not JSON all read "did not answer with its document", with
+one code. Otherwise registering ``http://some-host:port`` would tell a caller which
+ports of which hosts are open (a port-scan oracle). The details (URL, status, the
+connect error) go to the log.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from typing import Any
 
 import httpx
 
-from gateway.errors import UpstreamBadResponse, UpstreamTimeout, UpstreamUnavailable
+from gateway.errors import UpstreamAddressRefused, UpstreamTimeout, UpstreamUnavailable
 
-# How much of an error answer is read to quote its message.
+log = logging.getLogger(__name__)
+
+# One fetch, connection to last byte, unless the caller says otherwise.
+DEFAULT_TOTAL_TIMEOUT = 5.0
+# How much of an error answer is read, to log its message.
 _ERROR_BODY_BYTES = 16_384
+
+
+class NoDocument(UpstreamUnavailable):
+    """The product did not answer with the document asked for.
+
+    ``status`` is the HTTP status when there was an answer (else None). It is kept for
+    the breaker and the registry, and is deliberately not part of ``details``, which
+    callers see.
+    """
+
+    def __init__(self, what: str, *, status: int | None, product_id: str | None) -> None:
+        super().__init__(f"{what} did not answer with its document", product_id=product_id)
+        self.status = status
 
 
 async def fetch_json(
@@ -25,56 +51,47 @@ async def fetch_json(
     what: str,
     max_bytes: int,
     product_id: str | None = None,
+    deadline: float = DEFAULT_TOTAL_TIMEOUT,
 ) -> Any:
     """The decoded JSON answer of ``GET url``; ``what`` names the document in messages.
 
-    Raises :class:`UpstreamTimeout` or :class:`UpstreamUnavailable` when the server does
-    not answer, :class:`UpstreamBadResponse` (with ``status``) for any status but 200, a
-    body over ``max_bytes`` or a body that is not JSON. Timeouts are the client's.
+    Raises :class:`UpstreamTimeout` when the whole exchange takes more than
+    ``deadline`` seconds (or a client timeout fires), :class:`UpstreamAddressRefused`
+    when ``url`` resolves to an address the client may not call, and :class:`NoDocument`
+    (code ``UPSTREAM_UNAVAILABLE``) for anything else: no connection, a status other
+    than 200, a body over ``max_bytes`` or a body that is not JSON. No message carries
+    ``url``.
     """
     try:
-        async with http.stream("GET", url) as response:
-            if response.status_code != 200:
-                quoted = _error_message(await _read(response, _ERROR_BODY_BYTES))
-                raise UpstreamBadResponse(
-                    f"{what} at {url} answered HTTP {response.status_code}"
-                    + (f": {quoted}" if quoted else ""),
-                    product_id=product_id,
-                    url=url,
-                    status=response.status_code,
-                )
-            body = await _read(response, max_bytes)
-            if body is None:
-                raise UpstreamBadResponse(
-                    f"{what} at {url} answered more than {max_bytes} bytes",
-                    product_id=product_id,
-                    url=url,
-                )
-    except httpx.TimeoutException as exc:
-        raise UpstreamTimeout(
-            f"{what} at {url} did not answer in time ({type(exc).__name__})",
-            product_id=product_id,
-            url=url,
-        ) from exc
-    except httpx.TransportError as exc:
-        raise UpstreamUnavailable(
-            f"{what} at {url} is unreachable ({type(exc).__name__}: {exc})",
-            product_id=product_id,
-            url=url,
-        ) from exc
-    except httpx.HTTPError as exc:  # e.g. a body that fails to decompress
-        raise UpstreamBadResponse(
-            f"{what} at {url} answered badly ({type(exc).__name__}: {exc})",
-            product_id=product_id,
-            url=url,
-        ) from exc
+        async with asyncio.timeout(deadline):
+            body, status, kind = await _get(http, url, max_bytes)
+    except (TimeoutError, httpx.TimeoutException) as exc:
+        log.warning("%s at %s: no answer in time (%s)", what, url, type(exc).__name__)
+        raise UpstreamTimeout(f"{what} did not answer in time", product_id=product_id) from None
+    except UpstreamAddressRefused as exc:
+        raise UpstreamAddressRefused(exc.message, product_id=product_id) from None
+    except httpx.HTTPError as exc:  # no connection, a broken answer, a bad encoding...
+        log.warning("%s at %s: %s: %s", what, url, type(exc).__name__, exc)
+        raise NoDocument(what, status=None, product_id=product_id) from None
+    if status != 200:
+        log.warning("%s at %s answered HTTP %s: %s", what, url, status, _error_message(body))
+        raise NoDocument(what, status=status, product_id=product_id)
+    if body is None:
+        log.warning("%s at %s answered more than %s bytes", what, url, max_bytes)
+        raise NoDocument(what, status=status, product_id=product_id)
     try:
         return json.loads(body)
     except ValueError:  # JSONDecodeError and UnicodeDecodeError alike
+        log.warning("%s at %s did not answer JSON (%s)", what, url, kind)
+        raise NoDocument(what, status=status, product_id=product_id) from None
+
+
+async def _get(http: httpx.AsyncClient, url: str, max_bytes: int) -> tuple[bytes | None, int, str]:
+    """(body or None when too long, status, content type) of ``GET url``."""
+    async with http.stream("GET", url) as response:
         kind = response.headers.get("content-type", "no content type")
-        raise UpstreamBadResponse(
-            f"{what} at {url} did not answer JSON ({kind})", product_id=product_id, url=url
-        ) from None
+        limit = max_bytes if response.status_code == 200 else _ERROR_BODY_BYTES
+        return await _read(response, limit), response.status_code, kind
 
 
 async def _read(response: httpx.Response, limit: int) -> bytes | None:

@@ -20,7 +20,7 @@ from gateway.services import Services, close_services, open_services
 from gateway.settings import Settings
 from resolvers.context import new_context
 from schema.build import build_schema
-from tests.fixtures.uvicorn import running
+from tests.fixtures.uvicorn import LOOPBACK_ONLY, running
 from tests.graph.conftest import ROOT, demo_product_dirs
 
 NAMES = ("physical-risk", "flood-areas")
@@ -80,7 +80,9 @@ def products() -> Iterator[dict[str, str]]:
 async def gateway(products: dict[str, str], tmp_path: Path) -> AsyncIterator[Gateway]:
     """Services over a fresh database, both products registered by their owners."""
     db = tmp_path / "registry.db"
-    settings = Settings(registry_url=f"sqlite:///{db}", data_root=str(ROOT))
+    settings = Settings(
+        registry_url=f"sqlite:///{db}", data_root=str(ROOT), upstream_allowed_networks=LOOPBACK_ONLY
+    )
     services = await open_services(settings)
     try:
         owners = {"physical-risk": RISK_OWNER, "flood-areas": FLOOD_OWNER}

@@ -20,7 +20,7 @@ from gateway.http.product_app import create_product_app
 from gateway.identity import Principal
 from gateway.services import Services, close_services, open_services
 from gateway.settings import Settings
-from tests.fixtures.uvicorn import running
+from tests.fixtures.uvicorn import LOOPBACK_ONLY, running
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSETS = '"physical-risk"."physical-risk".assets'
@@ -59,6 +59,7 @@ async def services(
         trino_url=trino_url,
         sql_engine=request.param,
         sql_max_rows=10_000,
+        upstream_allowed_networks=LOOPBACK_ONLY,
     )
     opened = await open_services(settings)
     opened.federation.recorder = Recorder()

@@ -16,7 +16,7 @@ from gateway.http.product_app import create_product_app
 from gateway.settings import Settings
 from schema.asgi import create_app
 from tests.fixtures.identity import TestIssuer
-from tests.fixtures.uvicorn import running
+from tests.fixtures.uvicorn import LOOPBACK_ONLY, running
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo" / "products"
@@ -79,6 +79,7 @@ def start_mesh(tmp: Path, dirs: list[Path], **settings: Any) -> Iterator[Mesh]:
                 running(create_product_app(folder, token="t", env={}))
             )
             stacks[folder.name] = stack
+        settings.setdefault("upstream_allowed_networks", LOOPBACK_ONLY)
         issuer = TestIssuer(tmp / "auth")
         config = Settings(
             registry_url=f"sqlite:///{tmp / 'registry.db'}", **{**issuer.settings(), **settings}

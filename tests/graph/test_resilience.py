@@ -17,7 +17,7 @@ from gateway.http.product_app import create_product_app
 from gateway.settings import Settings
 from schema.asgi import create_app
 from tests.fixtures.identity import TestIssuer
-from tests.fixtures.uvicorn import running
+from tests.fixtures.uvicorn import LOOPBACK_ONLY, running
 from tests.graph.conftest import DEMO, Mesh, demo_product_dirs, start_mesh
 
 TRIO = ["us-precipitation", "france-precipitation", "global-precipitation"]
@@ -106,6 +106,7 @@ def test_slow_product_times_out_and_the_rest_completes(tmp_path: Path) -> None:
             cache_ttl_seconds=0,
             stale_ttl_seconds=0.001,
             upstream_read_timeout=0.5,
+            upstream_allowed_networks=LOOPBACK_ONLY,
             **issuer.settings(),
         )
         gateway = stack.enter_context(running(create_app(settings)))

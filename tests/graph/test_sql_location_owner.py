@@ -26,7 +26,7 @@ from gateway.http.product_app import create_product_app
 from gateway.settings import Settings
 from schema.asgi import create_app
 from tests.fixtures.identity import TestIssuer
-from tests.fixtures.uvicorn import running
+from tests.fixtures.uvicorn import LOOPBACK_ONLY, running
 from tests.graph.conftest import DEMO, ROOT, demo_product_dirs
 
 TAKEN = "its data location belongs to another product"
@@ -98,7 +98,10 @@ def copying_mesh(tmp: Path) -> Iterator[Mesh]:
     hostile_product(tmp / "copy", tmp / "kit" / "kit-data")
     issuer = TestIssuer(tmp / "auth")
     settings = Settings(
-        registry_url=f"sqlite:///{tmp / 'registry.db'}", data_root=str(ROOT), **issuer.settings()
+        registry_url=f"sqlite:///{tmp / 'registry.db'}",
+        data_root=str(ROOT),
+        upstream_allowed_networks=LOOPBACK_ONLY,
+        **issuer.settings(),
     )
     admin = issuer.headers()
     analyst = issuer.headers("ana", ["analyst"])

@@ -26,7 +26,7 @@ from gateway.http.product_app import create_product_app
 from gateway.settings import Settings
 from schema.asgi import create_app
 from tests.fixtures.identity import TestIssuer
-from tests.fixtures.uvicorn import running
+from tests.fixtures.uvicorn import LOOPBACK_ONLY, running
 from tests.graph.conftest import DEMO, ROOT, demo_product_dirs
 
 PASSWD = Path("/etc/passwd").read_text().splitlines()
@@ -121,6 +121,7 @@ def hostile_mesh(tmp: Path) -> Iterator[Mesh]:
         registry_url=f"sqlite:///{tmp / 'registry.db'}",
         data_root=str(root),
         sql_data_roots=f"{root},{ROOT / 'demo' / 'data'}",
+        upstream_allowed_networks=LOOPBACK_ONLY,
         **issuer.settings(),
     )
     admin = issuer.headers()  # the product's owner may register it; an admin may read all

@@ -24,7 +24,7 @@ from gateway.settings import Settings
 from schema.asgi import create_app
 from tests.federation.engines.test_trino_engine import normalised
 from tests.fixtures.identity import TestIssuer
-from tests.fixtures.uvicorn import running
+from tests.fixtures.uvicorn import LOOPBACK_ONLY, running
 from tests.graph.conftest import ROOT, Mesh, demo_product_dirs, start_mesh
 from tests.graph.test_sql import JOIN, run
 
@@ -245,6 +245,7 @@ async def test_the_stream_is_recorded_and_a_departed_client_stops_duckdb(
         registry_url=f"sqlite:///{tmp_path / 'registry.db'}",
         data_root=str(ROOT),
         sql_stream_max_rows=100_000,
+        upstream_allowed_networks=LOOPBACK_ONLY,
         **issuer.settings(),
     )
     app = create_app(config)

@@ -11,7 +11,9 @@ import pytest
 from starlette.applications import Starlette
 
 from gateway.http.product_app import create_product_app
+from gateway.product.outbound import ALLOWED_NETWORKS_ENV
 from tests.fixtures import uvicorn as uvicorn_fixtures
+from tests.fixtures.uvicorn import LOOPBACK_ONLY
 from tests.product.builders import build_product
 
 TOKEN = "test-control-token"
@@ -32,7 +34,8 @@ def make_app() -> Callable[..., Starlette]:
 
     def make(folder: Path, **options: Any) -> Starlette:
         options.setdefault("token", TOKEN)
-        options.setdefault("env", {})
+        # Subscribers and registries of these tests listen on 127.0.0.1: allowed explicitly.
+        options.setdefault("env", {ALLOWED_NETWORKS_ENV: LOOPBACK_ONLY})
         options.setdefault("probe_ttl", 0.0)
         options.setdefault("results_ttl", 0.0)
         return create_product_app(folder, **options)

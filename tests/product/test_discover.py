@@ -16,7 +16,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from contracts import parse_descriptor
+from gateway.product.outbound import ALLOWED_NETWORKS_ENV, REGISTRIES_ENV
+from tests.fixtures.uvicorn import LOOPBACK_ONLY
 from tests.product.builders import CONTRACT, CONTRACT_ID, DESCRIPTOR, PRODUCT_ID, TABLE
+from tests.product.conftest import auth
 
 
 def test_metadata_describes_the_product_with_links_from_the_request(client: httpx.Client) -> None:
@@ -115,8 +118,19 @@ def test_openapi_lists_every_route_of_the_server(
     assert all(op["summary"] for ops in spec["paths"].values() for op in ops.values())
 
 
+def registering_product(
+    product_dir: Path,
+    make_app: Callable[..., Starlette],
+    serve_app: Callable[[Any], str],
+    registries: str,
+) -> httpx.Client:
+    """A client on a product whose operator lists ``registries`` (comma-separated)."""
+    env = {REGISTRIES_ENV: registries, ALLOWED_NETWORKS_ENV: LOOPBACK_ONLY}
+    return httpx.Client(base_url=serve_app(make_app(product_dir, env=env)), timeout=30)
+
+
 def test_registration_posts_the_metadata_url_and_relays_the_answer(
-    client: httpx.Client, serve_app: Callable[[Any], str]
+    product_dir: Path, make_app: Callable[..., Starlette], serve_app: Callable[[Any], str]
 ) -> None:
     received: list[Any] = []
     done = threading.Event()
@@ -129,21 +143,29 @@ def test_registration_posts_the_metadata_url_and_relays_the_answer(
     registry = serve_app(
         Starlette(routes=[Route("/registry/products", register, methods=["POST"])])
     )
-    answer = client.post(
-        "/discover/registration", json={"registry": f"{registry}/registry/products"}
-    )
-    assert answer.status_code == 201
-    assert answer.json() == {"id": PRODUCT_ID, "registered": True}
-    assert received == [{"url": f"{str(client.base_url).rstrip('/')}/discover/metadata"}]
+    listed = f"{registry}/registry/products"
+    with registering_product(product_dir, make_app, serve_app, listed) as client:
+        answer = client.post("/discover/registration", json={"registry": listed}, headers=auth())
+        assert answer.status_code == 201
+        assert answer.json() == {"id": PRODUCT_ID, "registered": True}
+        assert received == [{"url": f"{str(client.base_url).rstrip('/')}/discover/metadata"}]
+        # With one registry listed, the body may leave it out.
+        assert client.post("/discover/registration", headers=auth()).status_code == 201
 
 
 def test_registration_refuses_a_non_http_registry_and_reports_a_dead_one(
-    client: httpx.Client,
+    product_dir: Path, make_app: Callable[..., Starlette], serve_app: Callable[[Any], str]
 ) -> None:
-    bad = client.post("/discover/registration", json={"registry": "file:///etc/passwd"})
-    assert (bad.status_code, bad.json()["error"]["code"]) == (400, "BAD_REQUEST")
-    dead = client.post("/discover/registration", json={"registry": f"{closed_port_url()}/r"})
-    assert (dead.status_code, dead.json()["error"]["code"]) == (502, "UPSTREAM_UNAVAILABLE")
+    dead_url = f"{closed_port_url()}/r"
+    with registering_product(product_dir, make_app, serve_app, dead_url) as client:
+        bad = client.post(
+            "/discover/registration", json={"registry": "file:///etc/passwd"}, headers=auth()
+        )
+        assert (bad.status_code, bad.json()["error"]["code"]) == (400, "BAD_REQUEST")
+        dead = client.post("/discover/registration", json={"registry": dead_url}, headers=auth())
+        assert (dead.status_code, dead.json()["error"]["code"]) == (502, "UPSTREAM_UNAVAILABLE")
+        # Neither the registry's address nor the connect error reach the caller.
+        assert dead.json()["error"]["message"] == "the registry did not answer"
 
 
 def closed_port_url() -> str:

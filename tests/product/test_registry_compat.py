@@ -7,6 +7,9 @@ from pathlib import Path
 import httpx
 
 from gateway.registry import Registry, open_registry
+from gateway.settings import Settings
+from gateway.upstream import create_http_client
+from tests.fixtures.uvicorn import LOOPBACK_ONLY
 from tests.product.builders import CONTRACT_ID, PRODUCT_ID
 from tests.product.conftest import auth
 
@@ -17,7 +20,8 @@ async def test_registry_accepts_the_kit_and_sees_configure(
     base = str(client.base_url).rstrip("/")
     store = await open_registry(f"sqlite:///{tmp_path / 'registry.db'}")
     try:
-        async with httpx.AsyncClient(timeout=10) as http:
+        settings = Settings(upstream_allowed_networks=LOOPBACK_ONLY)
+        async with create_http_client(settings) as http:
             registry = Registry(store, http)
             product = await registry.register(f"{base}/discover/metadata")
             assert (product.id, product.key) == (PRODUCT_ID, "air-quality.nyc-air-quality")

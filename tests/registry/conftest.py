@@ -9,7 +9,9 @@ import httpx
 import pytest
 
 from gateway.registry import Registry, RegistryStore, open_registry
-from tests.fixtures.uvicorn import running
+from gateway.settings import Settings
+from gateway.upstream import create_http_client
+from tests.fixtures.uvicorn import LOOPBACK_ONLY, running
 from tests.registry.product_site import ProductSite, create_app
 
 
@@ -53,7 +55,9 @@ def base_url(site_server: tuple[ProductSite, str]) -> str:
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0)) as client:
+    """The gateway's own client, allowed to call 127.0.0.1 (where the double runs)."""
+    settings = Settings(upstream_allowed_networks=LOOPBACK_ONLY, upstream_read_timeout=5.0)
+    async with create_http_client(settings) as client:
         yield client
 
 

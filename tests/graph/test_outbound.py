@@ -1,0 +1,209 @@
+"""The graph follows a product's links only under its base URL, and shows a contract only
+when the answer is one (issue 6, hole 3).
+
+A hostile product registers honestly, then changes its answers: its health, artifacts
+and contract links point at another server (one the gateway can reach and the caller
+cannot: here a "credentials" service on another port), or its contract link serves that
+kind of JSON itself. The gateway refuses each with a code, the other server counts no
+request, and no byte of the foreign answer reaches the caller.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from gateway.http.product_app import create_product_app
+from gateway.settings import Settings
+from schema.asgi import create_app
+from tests.fixtures.identity import TestIssuer
+from tests.fixtures.uvicorn import LOOPBACK_ONLY, running
+from tests.graph.conftest import DEMO
+
+SECRET = "AKIA-credentials-7d1e"
+
+
+@dataclass
+class Hostile:
+    """A real kit product served through a proxy that rewrites what a test says."""
+
+    kit: str
+    patch_metadata: Callable[[str, dict[str, Any]], None] | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)  # path -> JSON served instead
+
+    def app(self) -> Starlette:
+        async def relay(request: Request) -> Response:
+            path = request.url.path
+            if path in self.overrides:
+                return JSONResponse(self.overrides[path])
+            # The kit builds its links from the Host header: keep the proxy's.
+            async with httpx.AsyncClient() as http:
+                answer = await http.get(
+                    self.kit + path,
+                    params=dict(request.query_params),
+                    headers={"host": request.headers["host"]},
+                )
+            if path == "/discover/metadata" and self.patch_metadata is not None:
+                data = answer.json()
+                self.patch_metadata(str(request.base_url).rstrip("/"), data)
+                return JSONResponse(data)
+            kind = answer.headers.get("content-type", "application/json")
+            return Response(answer.content, status_code=answer.status_code, media_type=kind)
+
+        return Starlette(routes=[Route("/{path:path}", relay)])
+
+
+@dataclass
+class World:
+    gateway: str
+    hostile: Hostile
+    hostile_base: str
+    secret_base: str
+    secret_hits: list[str]
+    contract: tuple[str, str]  # (id, version) of the product's output contract
+
+    def query(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        answer = httpx.post(
+            f"{self.gateway}/graphql", json={"query": query, "variables": variables}, timeout=30
+        )
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        return body
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    hits: list[str] = []
+
+    async def credentials(request: Request) -> Response:
+        hits.append(request.url.path)
+        return JSONResponse({"id": "x", "accessKey": SECRET})
+
+    folder: Path = DEMO / "us-precipitation"
+    tmp = tmp_path_factory.mktemp("outbound")
+    with contextlib.ExitStack() as stack:
+        secret = stack.enter_context(
+            running(Starlette(routes=[Route("/{path:path}", credentials)]), lifespan="off")
+        )
+        kit = stack.enter_context(running(create_product_app(folder, token="t", env={})))
+        hostile = Hostile(kit)
+        hostile_base = stack.enter_context(running(hostile.app(), lifespan="off"))
+        issuer = TestIssuer(tmp / "auth")
+        settings = Settings(
+            registry_url=f"sqlite:///{tmp / 'registry.db'}",
+            cache_ttl_seconds=0,
+            upstream_allowed_networks=LOOPBACK_ONLY,
+            **issuer.settings(),
+        )
+        gateway = stack.enter_context(running(create_app(settings)))
+        answer = httpx.post(
+            f"{gateway}/registry/products",
+            json={"url": hostile_base},
+            headers=issuer.headers(),
+            timeout=30,
+        )
+        assert answer.status_code == 201, answer.text
+        first = httpx.get(f"{hostile_base}/discover/metadata").json()["contracts"][0]
+        yield World(gateway, hostile, hostile_base, secret, hits, (first["id"], first["version"]))
+
+
+@pytest.fixture
+def fresh(world: World) -> Iterator[World]:
+    """The world with the product honest again and the counter at zero after the test."""
+    world.secret_hits.clear()
+    yield world
+    world.hostile.patch_metadata = None
+    world.hostile.overrides.clear()
+
+
+def codes(body: dict[str, Any]) -> set[str]:
+    return {e["extensions"]["code"] for e in body.get("errors", [])}
+
+
+PRODUCT = "query($id: ID!) { product(id: $id) { %s } }"
+
+
+def product_key(world: World) -> str:
+    body = world.query("{ products(first: 5) { edges { node { key } } } }")
+    keys: list[str] = [e["node"]["key"] for e in body["data"]["products"]["edges"]]
+    assert len(keys) == 1
+    return keys[0]
+
+
+def test_the_honest_product_answers(fresh: World) -> None:
+    key = product_key(fresh)
+    body = fresh.query(PRODUCT % "health { status } artifacts { id }", {"id": key})
+    assert "errors" not in body, body
+    assert body["data"]["product"]["health"]["status"]
+    assert fresh.secret_hits == []
+
+
+@pytest.mark.parametrize(("link", "field"), [("health", "health { status }"),
+                                              ("artifacts", "artifacts { id }")])  # fmt: skip
+def test_a_link_to_another_server_is_refused_unfetched(fresh: World, link: str, field: str) -> None:
+    def point_away(base: str, data: dict[str, Any]) -> None:
+        data["links"][link] = f"{fresh.secret_base}/latest/meta-data"
+
+    fresh.hostile.patch_metadata = point_away
+    body = fresh.query(PRODUCT % field, {"id": product_key(fresh)})
+    assert codes(body) == {"UPSTREAM_LINK_REFUSED"}
+    assert fresh.secret_hits == []
+    text = json.dumps(body)
+    assert fresh.secret_base not in text and SECRET not in text
+
+
+def test_a_port_href_to_another_server_is_refused_unfetched(fresh: World) -> None:
+    def point_away(base: str, data: dict[str, Any]) -> None:
+        for version in data["versions"]:
+            for port in version["out"]:
+                port["href"] = f"{fresh.secret_base}/credentials"
+
+    fresh.hostile.patch_metadata = point_away
+    body = fresh.query(
+        PRODUCT % "versions { outputPorts { contract { id raw } } }", {"id": product_key(fresh)}
+    )
+    assert codes(body) == {"UPSTREAM_LINK_REFUSED"}
+    assert fresh.secret_hits == []
+    assert SECRET not in json.dumps(body)
+
+
+def test_contract_raw_is_never_an_answer_that_is_not_the_contract(fresh: World) -> None:
+    """The registered contract link now serves other JSON (with the right id and
+    version, even): no field of the contract, raw or typed, shows any of it."""
+    cid, version = fresh.contract
+    path = f"/discover/contracts/{cid}/{version}"
+    fresh.hostile.overrides[path] = {"id": cid, "version": version, "accessKey": SECRET}
+    body = fresh.query(
+        "query($id: ID!, $v: String) { contract(id: $id, version: $v) { id name raw } }",
+        {"id": cid, "v": version},
+    )
+    assert codes(body) == {"INVALID_DESCRIPTOR"}
+    assert body["data"]["contract"] is None
+    assert SECRET not in json.dumps(body)
+
+
+def test_a_port_href_under_the_base_that_is_not_a_contract_shows_nothing(fresh: World) -> None:
+    fresh.hostile.overrides["/internal/credentials"] = {"kind": "DataContract", "key": SECRET}
+
+    def point_inside(base: str, data: dict[str, Any]) -> None:
+        for version in data["versions"]:
+            for port in version["out"]:
+                port["href"] = f"{base}/internal/credentials"
+
+    fresh.hostile.patch_metadata = point_inside
+    body = fresh.query(
+        PRODUCT % "versions { outputPorts { contract { id raw } } }", {"id": product_key(fresh)}
+    )
+    assert codes(body) == {"INVALID_DESCRIPTOR"}
+    assert SECRET not in json.dumps(body)
