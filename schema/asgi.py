@@ -57,6 +57,25 @@ class MeshGraphQL(GraphQL[RequestContext, None]):
                 body["requestId"] = request_id
             return JSONResponse({"error": body}, status_code=status, headers=headers)
 
+    async def process_result(self, request: Any, result: Any) -> Any:
+        """Every error names the request, also those raised before any extension ran."""
+        answer = await super().process_result(request, result)
+        request_id = request_id_of(request.scope)
+        errors: Any = answer.get("errors") or []
+        for error in errors:
+            extensions = error.setdefault("extensions", {})
+            extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
+            if request_id is not None:
+                extensions.setdefault("requestId", request_id)
+        return answer
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A request body is a JSON object (or a batch list, which Strawberry refuses)."""
+        decoded = super().decode_json(data)
+        if not isinstance(decoded, dict | list):
+            raise HTTPException(400, 'expected a JSON object like {"query": "{ __typename }"}')
+        return decoded
+
     async def render_graphql_ide(self, request: Request) -> Response:
         html = graphiql.localize_graphiql_html(
             self.graphql_ide_html, graphiql.graphiql_assets_dir() is not None

@@ -7,7 +7,7 @@ from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 
 from gateway.settings import Settings
 from schema.errors import MeshSchema, PublicErrors
-from schema.extensions import QuerySizeLimiter, Warnings
+from schema.extensions import KnownFragments, QuerySizeLimiter, Warnings
 from schema.mutation import Mutation
 from schema.operation_limits import CostLimiter, VariablesSizeLimiter
 from schema.query import Query
@@ -22,6 +22,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         # Factories, not instances: an extension holds per-request state.
         extensions=[
             lambda: QuerySizeLimiter(settings.max_query_bytes),
+            KnownFragments,
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             lambda: VariablesSizeLimiter(settings.max_variables_bytes),

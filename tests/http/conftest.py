@@ -13,7 +13,7 @@ from gateway.http.product_app import create_product_app
 from gateway.settings import Settings
 from schema.asgi import create_app
 from tests.fixtures.identity import TestIssuer
-from tests.fixtures.uvicorn import running
+from tests.fixtures.uvicorn import LOOPBACK_ONLY, running
 from tests.graph.conftest import demo_product_dirs
 
 
@@ -43,7 +43,9 @@ def start_gateway(
 
     def start(**settings: Any) -> str:
         config = Settings(
-            registry_url=f"sqlite:///{tmp_path / 'registry.db'}", **issuer.settings(), **settings
+            registry_url=f"sqlite:///{tmp_path / 'registry.db'}",
+            **issuer.settings(),
+            **{"upstream_allowed_networks": LOOPBACK_ONLY, **settings},
         )
         return serve_app(create_app(config))
 
