@@ -136,7 +136,7 @@ def print_tokens(tokens: dict[str, str], graphiql: str) -> None:
         f"\nDemo users (tokens valid {TOKEN_HOURS} h, all in {AUTH / 'tokens.json'}): "
         "anonymous callers may only browse products, contracts, search and health."
     )
-    for user in ("analyst", "precipitation-owner", "admin"):
+    for user in ("analyst", "physical-risk-owner", "admin"):
         print(f"  {user:<20} roles: {', '.join(USERS[user])}")
     headers = json.dumps({"Authorization": f"Bearer {tokens['analyst']}"})
     print(f"In GraphiQL, open Headers (bottom left) and paste, e.g. for the analyst:\n  {headers}")

@@ -24,10 +24,13 @@ USERS: dict[str, tuple[str, ...]] = {
         "climate_analyst",
         "temperature_reader",
         "flood_reader",
-        "risk_analyst",
         "disclosure_reader",
         "air_quality_reader",
     ),
+    # The physical-risk contract's privileged role: its sensitive columns in clear.
+    "risk-analyst": ("risk_analyst",),
+    # That contract's row-filtered role: French assets only.
+    "france-risk-analyst": ("france_risk_analyst",),
     # A reader of precipitation only.
     "rain-reader": ("precipitation_reader",),
     "admin": ("admin",),
