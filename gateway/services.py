@@ -43,9 +43,7 @@ async def open_services(settings: Settings) -> Services:
         retention_days=settings.audit_retention_days,
         purge_interval_seconds=settings.audit_purge_interval_seconds,
     )
-    registry = Registry(
-        store, http, auditor=audit, total_timeout=settings.upstream_total_timeout
-    )
+    registry = Registry(store, http, auditor=audit, total_timeout=settings.upstream_total_timeout)
     fetcher = UpstreamFetcher(
         http,
         cache,

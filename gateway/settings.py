@@ -57,6 +57,9 @@ class Settings:
     auth_leeway_seconds: float = _setting(30.0, "Clock skew allowed on exp/nbf/iat, in seconds.")
     auth_jwks_cache_seconds: float = _setting(300.0, "How long an issuer's JWKS keys are kept.")
     api_keys_file: str = _setting("", "YAML file of API keys (SHA-256 only) for service accounts.")
+    auth_failures_per_minute: int = _setting(
+        30, "Wrong credentials per client address per minute before 429 (0: no limit)."
+    )
     anonymous_access: str = _setting(
         "discovery",
         "What callers without credentials may do: discovery (products, contracts, search, "

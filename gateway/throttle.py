@@ -84,6 +84,22 @@ class CallerLimiter:
         caller.in_flight += 1
         return None
 
+    def spent(self, key: str) -> Refusal | None:
+        """Why ``key`` would be refused now, without spending anything (None: it would not).
+
+        >>> limiter = CallerLimiter(per_minute=1, concurrent=0, clock=lambda: 0.0)
+        >>> limiter.spent("a") is None, limiter.admit("a") is None, limiter.spent("a")
+        (True, True, Refusal(reason='more than 1 requests per minute', retry_after=60))
+        """
+        caller = self._callers.get(key)
+        if caller is None or not self.per_minute:
+            return None
+        self._refill(caller, self._clock())
+        if caller.tokens >= 1.0:
+            return None
+        wait = math.ceil((1.0 - caller.tokens) / self._rate)
+        return Refusal(f"more than {self.per_minute} requests per minute", retry_after=max(wait, 1))
+
     def release(self, key: str) -> None:
         """The end of a request :meth:`admit` let in."""
         caller = self._callers.get(key)

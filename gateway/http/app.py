@@ -80,7 +80,9 @@ def create_http_app(
         *sql_stream_routes(),
         *extra_routes,
     ]
-    middleware: list[Middleware] = [Middleware(AuthMiddleware)]
+    middleware: list[Middleware] = [
+        Middleware(AuthMiddleware, failures_per_minute=settings.auth_failures_per_minute)
+    ]
     # Limits (rate per caller, JSON bodies, body size): after authentication, so the rate
     # limit counts per principal.
     middleware += limit_middlewares(settings)

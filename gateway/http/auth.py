@@ -18,8 +18,9 @@ from typing import Any
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.errors import GatewayError, Unauthenticated
+from gateway.errors import GatewayError, RateLimited, Unauthenticated
 from gateway.identity import bind
+from gateway.throttle import CallerLimiter
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +29,14 @@ _ALWAYS_OPEN = ("/assets/graphiql/",)
 
 
 class AuthMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    """``failures_per_minute`` wrong credentials per client address; past them, requests
+    with credentials from that address answer 429 before any check (guessing keys or
+    replaying stolen tokens is slowed down; the rate limit after this one counts callers
+    only once they are known)."""
+
+    def __init__(self, app: ASGIApp, failures_per_minute: int = 30) -> None:
         self.app = app
+        self.failures = CallerLimiter(per_minute=failures_per_minute, concurrent=0)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -38,6 +45,18 @@ class AuthMiddleware:
         request_id = uuid.uuid4().hex
         services = scope["app"].state.services
         headers = Headers(scope=scope)
+        address = _address(scope)
+        if "authorization" in headers or "x-api-key" in headers:
+            blocked = self.failures.spent(address)
+            if blocked is not None:
+                exc = RateLimited(
+                    f"too many wrong credentials from this address; retry after "
+                    f"{blocked.retry_after} s",
+                    retryAfter=blocked.retry_after,
+                )
+                retry = {"retry-after": str(blocked.retry_after)}
+                await _refuse(exc, request_id, send, status=429, headers=retry)
+                return
         try:
             principal = await services.authenticator.authenticate(headers)
             closed = services.settings.anonymous_access == "none"
@@ -45,6 +64,9 @@ class AuthMiddleware:
                 raise Unauthenticated("credentials needed: a bearer token or an API key")
         except Unauthenticated as exc:
             log.info("request %s refused: %s", request_id, exc.message)
+            if "authorization" in headers or "x-api-key" in headers:
+                self.failures.admit(address)  # spends one of the address's failures
+                self.failures.release(address)
             await _refuse(exc, request_id, send)
             return
         bind(scope, principal, request_id)
@@ -66,19 +88,32 @@ def _open_anonymously(scope: Scope) -> bool:
     return path == "/graphql" and scope["method"] == "GET" and b"query=" not in query_string
 
 
-async def _refuse(exc: GatewayError, request_id: str, send: Send) -> None:
+def _address(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+async def _refuse(
+    exc: GatewayError,
+    request_id: str,
+    send: Send,
+    *,
+    status: int = 401,
+    headers: dict[str, str] | None = None,
+) -> None:
     body: dict[str, Any] = {"error": {"message": exc.message, **exc.extensions}}
     body["error"]["requestId"] = request_id
     payload = json.dumps(body).encode()
+    extra = headers or {"www-authenticate": 'Bearer realm="meshgate"'}
     await send(
         {
             "type": "http.response.start",
-            "status": 401,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(payload)).encode()),
-                (b"www-authenticate", b'Bearer realm="meshgate"'),
                 (b"x-request-id", request_id.encode()),
+                *((k.encode(), v.encode()) for k, v in extra.items()),
             ],
         }
     )

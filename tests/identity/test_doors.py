@@ -146,3 +146,22 @@ def test_private_details_of_errors_are_for_admins(door: Door) -> None:
     assert "url" not in error["extensions"] and "status" not in error["extensions"]
     admin_error = error_of(door.graphql(query, door.issuer.headers()))
     assert admin_error["extensions"]["code"] == error["extensions"]["code"]
+
+
+def test_wrong_credentials_from_one_address_are_slowed_down(tmp_path: Path) -> None:
+    for door in start(tmp_path, auth_failures_per_minute=3):
+        query = "{ domains { name } }"
+        for _ in range(3):
+            assert door.graphql(query, {"Authorization": "Bearer guessed"}).status_code == 401
+        # The address has spent its failures: even a good token waits now...
+        blocked = door.graphql(query, door.issuer.headers())
+        assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) >= 1
+        assert blocked.json()["error"]["code"] == "RATE_LIMITED"
+        # ...while a caller without credentials, and another address, are served.
+        assert door.graphql(query).status_code == 200
+        other = httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2"))
+        with other:
+            answer = other.post(
+                f"{door.base}/graphql", json={"query": query}, headers=door.issuer.headers()
+            )
+        assert answer.status_code == 200
