@@ -21,6 +21,7 @@ import pyarrow.csv as pa_csv
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
+from starlette.types import Send
 
 from gateway.errors import BadRequest, GatewayError, Unauthenticated, error_body
 from gateway.federation.json_values import json_default
@@ -71,7 +72,7 @@ async def stream_sql(request: Request) -> Response:
     except GatewayError as exc:
         return error_response(exc, request)
     encoder = ENCODERS[fmt](stream.schema)
-    return StreamingResponse(
+    return _CuttableResponse(
         _body(stream, encoder),
         media_type=MEDIA_TYPES[fmt],
         headers={"X-Meshgate-Engine": stream.engine, "Cache-Control": "no-store"},
@@ -105,6 +106,21 @@ async def _arguments(request: Request) -> tuple[str, str | None, str]:
         expected = ", ".join(MEDIA_TYPES)
         raise BadRequest(f"format: expected one of {expected}, got {fmt!r}", argument="format")
     return query, engine.lower() if engine else None, str(fmt)
+
+
+class _CuttableResponse(StreamingResponse):
+    """A stream whose body stops short, unterminated, when the query fails mid-way.
+
+    The failure is already logged in one line by :func:`_body`; returning with the body
+    incomplete makes the server close the connection (the client sees a truncated
+    response), without an exception travelling up the server as an application fault.
+    """
+
+    async def stream_response(self, send: Send) -> None:
+        try:
+            await super().stream_response(send)
+        except StreamCut:
+            return
 
 
 class StreamCut(Exception):

@@ -7,6 +7,7 @@ import contextlib
 import csv
 import io
 import json
+import logging
 import threading
 import time
 import uuid
@@ -230,7 +231,7 @@ def test_a_client_leaving_cancels_the_trino_query(stream_mesh: Mesh) -> None:
 
 
 async def test_the_stream_is_recorded_and_a_departed_client_stops_duckdb(
-    tmp_path: Path,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     records: list[QueryRecord] = []
 
@@ -252,6 +253,10 @@ async def test_the_stream_is_recorded_and_a_departed_client_stops_duckdb(
     with start_mesh(tmp_path / "products", dirs, data_root=str(ROOT)) as products:
         product = next(iter(products.products.values()))
         with running(app) as gateway:
+            # uvicorn's own logger (configured as the server starts) does not propagate to
+            # the root: listen to it directly.
+            server_log = logging.getLogger("uvicorn.error")
+            server_log.addHandler(caplog.handler)
             federation = app.state.services.federation
             federation.recorder = Recorder()
             registered = httpx.post(
@@ -276,6 +281,9 @@ async def test_the_stream_is_recorded_and_a_departed_client_stops_duckdb(
             deadline = time.monotonic() + 10
             while len(records) < 3 and time.monotonic() < deadline:
                 time.sleep(0.05)
+    server_log.removeHandler(caplog.handler)
+    # The stream cut past its row cap is a refusal, logged in one line: no traceback.
+    assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records]
     outcomes = [(r.outcome, r.engine) for r in records]
     assert outcomes[0] == ("ok", "duckdb") and records[0].rows == 20
     assert ("SQL_STREAM_TOO_LARGE", "duckdb") in outcomes[1:]
