@@ -16,15 +16,20 @@ class Mutation:
     )
     async def register_product(self, info: Info, url: str) -> Product:
         actor = signed_in(info, "registerProduct")
-        return Product.of(await info.context.services.registry.register(url, actor=actor))
+        registry = info.context.services.registry
+        request_id = info.context.request_id
+        return Product.of(await registry.register(url, actor=actor, request_id=request_id))
 
     @strawberry.mutation(description="Read a product's summary again from its gateway.")
     async def refresh_product(self, info: Info, id: strawberry.ID) -> Product:
         actor = signed_in(info, "refreshProduct")
-        return Product.of(await info.context.services.registry.refresh(str(id), actor=actor))
+        registry = info.context.services.registry
+        request_id = info.context.request_id
+        return Product.of(await registry.refresh(str(id), actor=actor, request_id=request_id))
 
     @strawberry.mutation(description="Remove a product from the registry; returns what it was.")
     async def unregister_product(self, info: Info, id: strawberry.ID) -> Product:
         actor = signed_in(info, "unregisterProduct")
         registry = info.context.services.registry
-        return Product.of(await registry.unregister(str(id), actor=actor))
+        request_id = info.context.request_id
+        return Product.of(await registry.unregister(str(id), actor=actor, request_id=request_id))

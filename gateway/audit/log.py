@@ -73,11 +73,13 @@ class AuditLog:
         product_key: str | None = None,
         outcome: str,
         detail: str = "",
+        request_id: str | None = None,
     ) -> None:
         """The registry's hook: one event per register, refresh or unregister, whatever
         its outcome (``ok`` or the error code). Never raises."""
         event = AuditEvent(
             at=self._clock(),
+            request_id=request_id,
             action=action,
             outcome=outcome,
             actor=Actor.of(actor),

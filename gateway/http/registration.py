@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from gateway.errors import BadRequest, Unauthenticated
-from gateway.identity import Principal, principal_of
+from gateway.identity import Principal, principal_of, request_id_of
 
 
 def summary_json(product: Any) -> dict[str, Any]:
@@ -44,7 +44,8 @@ async def register(request: Request) -> Response:
     url = body.get("url") if isinstance(body, dict) else None
     if not isinstance(url, str):
         raise BadRequest("url: expected a string, the product's discovery URL", argument="url")
-    product = await request.app.state.services.registry.register(url, actor=actor)
+    registry = request.app.state.services.registry
+    product = await registry.register(url, actor=actor, request_id=request_id_of(request.scope))
     return JSONResponse(summary_json(product), status_code=201)
 
 
@@ -56,7 +57,9 @@ async def list_products(request: Request) -> Response:
 async def unregister(request: Request) -> Response:
     actor = _signed_in(request, "unregistering a product")
     registry = request.app.state.services.registry
-    product = await registry.unregister(request.path_params["id"], actor=actor)
+    product = await registry.unregister(
+        request.path_params["id"], actor=actor, request_id=request_id_of(request.scope)
+    )
     return JSONResponse(summary_json(product))
 
 

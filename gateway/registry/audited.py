@@ -33,18 +33,21 @@ class ChangeAuditor(Protocol):
         product_key: str | None = None,
         outcome: str,
         detail: str = "",
+        request_id: str | None = None,
     ) -> None: ...
 
 
 def audited(action: str) -> Callable[[M], M]:
     """Audit each call of a ``Registry`` method ``(self, target, *, actor=None, ...)`` as
-    ``action``; ``target`` (a URL, an id or a key) is the event's detail."""
+    ``action``; ``target`` (a URL, an id or a key) is the event's detail. A keyword
+    ``request_id`` is taken here (the method never sees it) and goes on the event."""
 
     def decorate(method: M) -> M:
         @functools.wraps(method)
         async def run(self: Any, target: str, *args: Any, **kwargs: Any) -> RegisteredProduct:
             auditor: ChangeAuditor | None = self.auditor
             actor: Principal | None = kwargs.get("actor")
+            request_id: str | None = kwargs.pop("request_id", None)
             try:
                 product = await method(self, target, *args, **kwargs)
             except Exception as exc:
@@ -54,13 +57,13 @@ def audited(action: str) -> Callable[[M], M]:
                     pid, key = await _product_of(self, named, target, action)
                     await auditor.record_change(
                         actor, action, product_id=pid, product_key=key, outcome=code,
-                        detail=target,
+                        detail=target, request_id=request_id,
                     )  # fmt: skip
                 raise
             if auditor is not None:
                 await auditor.record_change(
                     actor, action, product_id=product.id, product_key=product.key,
-                    outcome="ok", detail=target,
+                    outcome="ok", detail=target, request_id=request_id,
                 )  # fmt: skip
             return product
 

@@ -99,3 +99,16 @@ async def test_a_refused_takeover_is_in_the_victims_log(gateway: Gateway) -> Non
     assert (attempt.action, attempt.outcome, attempt.actor.subject, attempt.detail) == (
         "registry.unregister", "FORBIDDEN", "fred", RISK_KEY,
     )  # fmt: skip
+
+
+async def test_a_change_carries_the_request_id_it_was_asked_in(gateway: Gateway) -> None:
+    registry = gateway.services.registry
+    product = await registry.require(RISK_KEY)
+    await registry.refresh(RISK_KEY, actor=RISK_OWNER, request_id="req-refresh")
+    with pytest.raises(Forbidden):
+        await registry.unregister(RISK_KEY, actor=FLOOD_OWNER, request_id="req-refused")
+    page = await gateway.services.audit.for_product(product.id)
+    assert [(e.action, e.outcome, e.request_id) for e in page.events[:2]] == [
+        ("registry.unregister", "FORBIDDEN", "req-refused"),
+        ("registry.refresh", "ok", "req-refresh"),
+    ]
