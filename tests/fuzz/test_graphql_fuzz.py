@@ -37,9 +37,16 @@ CALLERS = ["admin", "admin", "admin", "analyst", "anonymous", "forged"]
 def fuzz_mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
     """The demo mesh with the embedded DuckDB over the checkout's demo data."""
     tmp: Path = tmp_path_factory.mktemp("fuzz-mesh")
-    # Thousands of requests from one address in the long run: the per-caller rate limit
-    # (tests/http/test_rate_limit.py) is not what this suite is about.
-    with start_mesh(tmp, demo_product_dirs(), data_root=str(ROOT), rate_limit_per_minute=0) as mesh:
+    # Thousands of requests (forged tokens among them) from one address in the long run:
+    # the rate limits (tests/http/test_rate_limit.py, tests/identity/test_doors.py) are
+    # not what this suite is about, and would hide the paths behind them.
+    with start_mesh(
+        tmp,
+        demo_product_dirs(),
+        data_root=str(ROOT),
+        rate_limit_per_minute=0,
+        auth_failures_per_minute=0,
+    ) as mesh:
         yield mesh
 
 
