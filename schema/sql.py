@@ -10,7 +10,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from gateway.federation.json_values import to_json
-from gateway.federation.service import Answer, Page
+from gateway.federation.records import Answer, Page
 from gateway.identity import Principal
 from resolvers.access import signed_in
 

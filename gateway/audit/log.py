@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from gateway.audit.model import Actor, AuditEvent, AuditProduct, clip, event_of_query
 from gateway.audit.store import AuditPage, AuditStore, open_audit_store
-from gateway.federation.service import QueryRecord
+from gateway.federation.records import QueryRecord
 from gateway.identity import Principal
 
 log = logging.getLogger(__name__)

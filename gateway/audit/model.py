@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from gateway.federation.service import QueryRecord
+from gateway.federation.records import QueryRecord
 from gateway.identity import Principal
 
 OK = "ok"

@@ -11,13 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from gateway.errors import BadRequest, EngineUnavailable, GatewayError
 from gateway.federation.catalog import Entry, StaticCatalog, build_catalog
-from gateway.federation.engines import DuckDBEngine, Engine, Result
+from gateway.federation.engines import DuckDBEngine, Engine
 from gateway.federation.engines.trino_engine import TrinoEngine, TrinoSettings
 from gateway.federation.paging import (
     decode_cursor,
@@ -29,6 +28,13 @@ from gateway.federation.paging import (
 from gateway.federation.planner import Plan, PlannerLimits
 from gateway.federation.planning import Planner
 from gateway.federation.reach import Reach
+from gateway.federation.records import (
+    Answer,
+    Page,
+    QueryAuditor,
+    QueryRecord,
+    UsageRecorder,
+)
 from gateway.federation.streaming import ResultStream, start_stream
 from gateway.identity import Principal
 from gateway.registry import Registry
@@ -38,56 +44,6 @@ from gateway.upstream import UpstreamFetcher
 log = logging.getLogger(__name__)
 
 ENGINES = ("duckdb", "trino")
-
-
-@dataclass(frozen=True)
-class Answer:
-    plan: Plan
-    result: Result
-    engine: str
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a result: ``answer`` holds its rows; ``end_cursor`` continues after them.
-
-    ``ordered`` is false when the query has no outermost ORDER BY: pages re-run the query,
-    so without one the engine may hand rows in another order each time.
-    """
-
-    answer: Answer
-    offset: int
-    has_next: bool
-    end_cursor: str | None
-    ordered: bool
-
-
-@dataclass(frozen=True)
-class QueryRecord:
-    """What one SQL query did, for usage figures and the audit trail."""
-
-    caller: str | None
-    sql: str
-    engine: str
-    outcome: str  # "ok" or the error code
-    rows: int
-    elapsed_ms: float
-    plan: Plan | None  # None when the planner refused the statement
-    at: datetime
-    principal: Principal | None = None  # who asked (None: an internal caller)
-    request_id: str | None = None
-    action: str = "sql.query"  # sql.query, sql.stream or sql.explain (the audit's action)
-    error_product_id: str | None = None  # the product a refusal named, if any
-
-
-class UsageRecorder(Protocol):
-    async def record(self, entry: QueryRecord) -> None: ...
-
-
-class QueryAuditor(Protocol):
-    """Where every query, answered or refused, is written for the audit log."""
-
-    async def record_query(self, entry: QueryRecord) -> None: ...
 
 
 class Federation:

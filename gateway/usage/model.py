@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from gateway.federation.service import QueryRecord
+from gateway.federation.records import QueryRecord
 
 OK = "ok"
 """The outcome of an answered query; any other outcome is an error code."""

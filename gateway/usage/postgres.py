@@ -15,7 +15,7 @@ from typing import Any
 
 from psycopg.rows import TupleRow
 
-from gateway.federation.service import QueryRecord
+from gateway.federation.records import QueryRecord
 from gateway.migrations import open_postgres
 from gateway.registry.postgres import describe
 from gateway.stores import Connection, PostgresCalls, utc

@@ -17,7 +17,7 @@ from datetime import datetime
 from os import PathLike
 from typing import Any
 
-from gateway.federation.service import QueryRecord
+from gateway.federation.records import QueryRecord
 from gateway.migrations import open_sqlite
 from gateway.stores import SqliteCalls, stamp
 from gateway.usage import statements

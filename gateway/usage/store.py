@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from gateway.errors import BadRequest, GatewayError
-from gateway.federation.service import QueryRecord
+from gateway.federation.records import QueryRecord
 from gateway.registry.store import parse_registry_url
 from gateway.usage.model import (
     ColumnUsage,

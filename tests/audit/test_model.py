@@ -10,7 +10,7 @@ import pytest
 
 from gateway.audit import DETAIL_LIMIT, event_of_query
 from gateway.federation import plan
-from gateway.federation.service import QueryRecord
+from gateway.federation.records import QueryRecord
 from gateway.identity import Principal
 from tests.federation.demo_catalog import demo_catalog
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from gateway.errors import Forbidden
-from gateway.federation.service import QueryRecord
+from gateway.federation.records import QueryRecord
 from gateway.http.product_app import create_product_app
 from gateway.identity import Principal
 from gateway.services import Services, close_services, open_services

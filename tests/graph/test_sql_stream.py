@@ -20,7 +20,7 @@ import pyarrow as pa
 import pytest
 import trino
 
-from gateway.federation.service import QueryRecord
+from gateway.federation.records import QueryRecord
 from gateway.settings import Settings
 from schema.asgi import create_app
 from tests.federation.engines.test_trino_engine import normalised

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gateway.federation import plan
-from gateway.federation.service import QueryRecord
+from gateway.federation.records import QueryRecord
 from gateway.usage import UsageStore, open_usage
 from tests.federation.demo_catalog import demo_catalog
 
