@@ -15,7 +15,7 @@ import logging
 import uuid
 from typing import Any
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.errors import GatewayError, RateLimited, Unauthenticated
@@ -83,9 +83,10 @@ def _open_anonymously(scope: Scope) -> bool:
     path: str = scope.get("path", "")
     if path in ("/", "/healthz") or path.startswith(_ALWAYS_OPEN):
         return True
-    # The GraphiQL page itself (a GET without a query); never a GraphQL operation.
-    query_string: bytes = scope.get("query_string", b"")
-    return path == "/graphql" and scope["method"] == "GET" and b"query=" not in query_string
+    # The GraphiQL page itself: a GET without a `query` parameter, decoded as the view
+    # decodes it (a percent-encoded name is still `query`); never a GraphQL operation.
+    params = QueryParams(scope.get("query_string", b""))
+    return path == "/graphql" and scope["method"] == "GET" and "query" not in params
 
 
 def _address(scope: Scope) -> str:

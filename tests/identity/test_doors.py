@@ -116,6 +116,11 @@ def test_anonymous_access_none_closes_everything_but_health_and_the_page(
         f"{closed_door.base}/graphql", params={"query": "{ domains { name } }"}
     )
     assert query_by_get.status_code == 401
+    # The parameter's name percent-encoded is still `query` to the GraphQL view.
+    encoded = httpx.get(
+        f"{closed_door.base}/graphql?%71uery=%7B%20domains%20%7B%20name%20%7D%20%7D"
+    )
+    assert encoded.status_code == 401, encoded.text
     listing = httpx.get(f"{closed_door.base}/registry/products")
     assert listing.status_code == 401
     answer = closed_door.graphql("{ products { totalCount } }", closed_door.issuer.headers())
