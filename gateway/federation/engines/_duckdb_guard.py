@@ -97,9 +97,15 @@ def first_line(error: BaseException) -> str:
     return next((line.strip() for line in str(error).splitlines() if line.strip()), repr(error))
 
 
-def translate(error: duckdb.Error, *, timed_out: bool, timeout_s: float | None) -> SqlEngineError:
+def translate(
+    error: duckdb.Error | OSError, *, timed_out: bool, timeout_s: float | None
+) -> SqlEngineError:
     """The gateway error for a DuckDB exception (the only place they are mapped); its
-    message is the engine's first line without values or paths (``public_message``)."""
+    message is the engine's first line without values or paths (``public_message``).
+
+    Results read as Arrow batches report DuckDB's errors through pyarrow, as ``OSError``
+    ("INTERRUPT Error: Interrupted!" when the timer fired mid-batch).
+    """
     if isinstance(error, duckdb.InterruptException) or timed_out:
         limit = "its time limit" if timeout_s is None else f"{timeout_s:g} s"
         return SqlTimeout(

@@ -258,7 +258,7 @@ class DuckDBEngine:
                 check_statement(cursor, plan.sql, self._relations)
                 reader = cursor.execute(plan.sql).to_arrow_reader(batch_rows)
                 yield from reader
-            except duckdb.Error as exc:
+            except (duckdb.Error, OSError) as exc:
                 raise translate(
                     exc, timed_out=alarm is not None and alarm.fired, timeout_s=timeout_s
                 ) from None
@@ -349,7 +349,7 @@ class DuckDBEngine:
         try:
             check_statement(cursor, sql, self._relations)
             return work(cursor, sql, started, *args)
-        except duckdb.Error as exc:
+        except (duckdb.Error, OSError) as exc:
             fired = alarm is not None and alarm.fired
             raise translate(exc, timed_out=fired, timeout_s=timeout_s) from None
         finally:

@@ -108,3 +108,21 @@ async def test_time_spent_waiting_for_a_worker_counts(
             await slow
     finally:
         await engine.close()
+
+
+def test_a_stream_interrupted_between_batches_is_a_timeout(
+    engine: DuckDBEngine, file_catalog: StaticCatalog
+) -> None:
+    # Billions of rows: the first batches come at once, then the timer fires while the
+    # Arrow reader is mid-way (pyarrow reports that interrupt as an OSError).
+    plan = plan_for(
+        file_catalog,
+        "SELECT a.station_id FROM {us_daily_precipitation} a, {us_daily_precipitation} b, "
+        "{us_daily_precipitation} c",
+        "precipitation.us-precipitation.us_daily_precipitation",
+    )
+    batches = 0
+    with pytest.raises(SqlTimeout):
+        for _ in engine.stream_batches(plan, 10_000, timeout_s=0.5):
+            batches += 1
+    assert batches > 0  # it was cut while streaming, not before the first batch
