@@ -18,12 +18,12 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
-from gateway.errors import GatewayError, error_body
+from gateway.errors import GatewayError
 from gateway.http.auth import AuthMiddleware
 from gateway.http.limits import limit_middlewares
+from gateway.http.refusal import refusal
 from gateway.http.registration import registration_routes
 from gateway.http.sql_stream import sql_stream_routes
-from gateway.identity import principal_of, request_id_of
 from gateway.services import Services, close_services, open_services
 from gateway.settings import Settings
 
@@ -34,21 +34,10 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-# HTTP status of a refusal by code; any other code of ours is the caller's fault (400).
-ERROR_STATUS = {
-    "UNAUTHENTICATED": 401,
-    "FORBIDDEN": 403,
-    "PRODUCT_NOT_FOUND": 404,
-    "INTERNAL_ERROR": 500,
-}
-
-
 async def gateway_error(request: Request, exc: Exception) -> Response:
     """A GatewayError raised by a route: its code, status and the request id."""
     assert isinstance(exc, GatewayError)
-    scope = request.scope
-    body = error_body(exc, request_id=request_id_of(scope), admin=principal_of(scope).is_admin)
-    return JSONResponse(body, status_code=ERROR_STATUS.get(exc.code, 400))
+    return refusal(exc, None, request.scope)
 
 
 def create_http_app(

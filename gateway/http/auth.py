@@ -10,15 +10,14 @@ door but the health check and the GraphiQL page) and by each field.
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
-from typing import Any
 
 from starlette.datastructures import Headers, MutableHeaders, QueryParams
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.errors import GatewayError, RateLimited, Unauthenticated
+from gateway.errors import GatewayError, RateLimited, Unauthenticated, error_body
 from gateway.identity import bind
 from gateway.throttle import CallerLimiter
 
@@ -55,7 +54,7 @@ class AuthMiddleware:
                     retryAfter=blocked.retry_after,
                 )
                 retry = {"retry-after": str(blocked.retry_after)}
-                await _refuse(exc, request_id, send, status=429, headers=retry)
+                await _refuse(exc, request_id, scope, receive, send, status=429, headers=retry)
                 return
         try:
             principal = await services.authenticator.authenticate(headers)
@@ -67,7 +66,7 @@ class AuthMiddleware:
             if "authorization" in headers or "x-api-key" in headers:
                 self.failures.admit(address)  # spends one of the address's failures
                 self.failures.release(address)
-            await _refuse(exc, request_id, send)
+            await _refuse(exc, request_id, scope, receive, send)
             return
         bind(scope, principal, request_id)
 
@@ -97,25 +96,18 @@ def _address(scope: Scope) -> str:
 async def _refuse(
     exc: GatewayError,
     request_id: str,
+    scope: Scope,
+    receive: Receive,
     send: Send,
     *,
     status: int = 401,
     headers: dict[str, str] | None = None,
 ) -> None:
-    body: dict[str, Any] = {"error": {"message": exc.message, **exc.extensions}}
-    body["error"]["requestId"] = request_id
-    payload = json.dumps(body).encode()
+    # The caller is not known yet: the body is a non-admin's (gateway.errors.error_body).
     extra = headers or {"www-authenticate": 'Bearer realm="meshgate"'}
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-                (b"x-request-id", request_id.encode()),
-                *((k.encode(), v.encode()) for k, v in extra.items()),
-            ],
-        }
+    response = JSONResponse(
+        error_body(exc, request_id=request_id),
+        status_code=status,
+        headers={"x-request-id": request_id, **extra},
     )
-    await send({"type": "http.response.body", "body": payload})
+    await response(scope, receive, send)

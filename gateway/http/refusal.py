@@ -15,18 +15,43 @@ from starlette.types import Scope
 from gateway.errors import GatewayError, error_body
 from gateway.identity import principal_of, request_id_of
 
+# HTTP status of a refusal by code; any other code of ours is the caller's fault (400).
+STATUS_BY_CODE = {
+    "UNAUTHENTICATED": 401,
+    "FORBIDDEN": 403,
+    "PRODUCT_NOT_FOUND": 404,
+    "SQL_ENGINE_ERROR": 422,
+    "SQL_MEMORY_LIMIT": 422,
+    "SQL_RESULT_TOO_LARGE": 422,
+    "INTERNAL_ERROR": 500,
+    "ENGINE_UNAVAILABLE": 503,
+    "SQL_TIMEOUT": 504,
+}
+
+
+def status_of(exc: GatewayError) -> int:
+    """The HTTP status that refuses with ``exc``.
+
+    >>> from gateway.errors import Forbidden
+    >>> status_of(Forbidden("no"))
+    403
+    """
+    return STATUS_BY_CODE.get(exc.code, 400)
+
 
 def refusal(
     exc: GatewayError,
-    status_code: int,
+    status_code: int | None,
     scope: Scope,
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
-    """The response refusing the request of ``scope`` with ``exc``'s message and code.
+    """The response refusing the request of ``scope`` with ``exc``'s message and code
+    (``status_code`` None: :func:`status_of` the error).
 
     >>> from gateway.errors import BodyTooLarge
     >>> refusal(BodyTooLarge("too big"), 413, {}).body
     b'{"error":{"message":"too big","code":"BODY_TOO_LARGE"}}'
     """
     body = error_body(exc, request_id=request_id_of(scope), admin=principal_of(scope).is_admin)
-    return JSONResponse(body, status_code=status_code, headers=dict(headers or {}))
+    status = status_of(exc) if status_code is None else status_code
+    return JSONResponse(body, status_code=status, headers=dict(headers or {}))

@@ -19,13 +19,14 @@ from collections.abc import AsyncIterator, Callable
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 from starlette.types import Send
 
-from gateway.errors import BadRequest, GatewayError, Unauthenticated, error_body
+from gateway.errors import BadRequest, GatewayError, Unauthenticated
 from gateway.federation.json_values import json_default
 from gateway.federation.streaming import ResultStream
+from gateway.http.refusal import refusal
 from gateway.identity import principal_of, request_id_of
 
 log = logging.getLogger(__name__)
@@ -34,18 +35,6 @@ MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "jsonl": "application/x-ndjson",
     "arrow": "application/vnd.apache.arrow.stream",
-}
-
-# Status of a refusal by error code; any other code of ours is the caller's fault (400).
-_STATUS = {
-    "ENGINE_UNAVAILABLE": 503,
-    "SQL_TIMEOUT": 504,
-    "SQL_ENGINE_ERROR": 422,
-    "SQL_MEMORY_LIMIT": 422,
-    "SQL_RESULT_TOO_LARGE": 422,
-    "INTERNAL_ERROR": 500,
-    "UNAUTHENTICATED": 401,
-    "FORBIDDEN": 403,
 }
 
 
@@ -70,21 +59,13 @@ async def stream_sql(request: Request) -> Response:
             request_id=request_id_of(request.scope),
         )
     except GatewayError as exc:
-        return error_response(exc, request)
+        return refusal(exc, None, request.scope)
     encoder = ENCODERS[fmt](stream.schema)
     return _CuttableResponse(
         _body(stream, encoder),
         media_type=MEDIA_TYPES[fmt],
         headers={"X-Meshgate-Engine": stream.engine, "Cache-Control": "no-store"},
     )
-
-
-def error_response(exc: GatewayError, request: Request | None = None) -> JSONResponse:
-    """The JSON error body and status of a refusal before any byte was sent."""
-    scope = request.scope if request is not None else None
-    admin = principal_of(scope).is_admin
-    body = error_body(exc, request_id=request_id_of(scope), admin=admin)
-    return JSONResponse(body, status_code=_STATUS.get(exc.code, 400))
 
 
 async def _arguments(request: Request) -> tuple[str, str | None, str]:
