@@ -1,6 +1,10 @@
-"""Opening the gateway's own databases (registry, usage) on SQLite and PostgreSQL, and
-migrating their tables: an ordered list of ``(version, statements)`` applied once each,
-with the version kept in a one-row table. A database newer than the code is refused.
+"""Opening the gateway's own databases (registry, usage, audit) on SQLite and PostgreSQL,
+and migrating their tables: an ordered list of ``(version, statements)`` applied once
+each, with the version kept in a one-row table. A database newer than the code is refused.
+
+Every SQLite connection has foreign keys on (SQLite's default is off, which makes an
+``ON DELETE CASCADE`` do nothing). On PostgreSQL a store is served by a bounded pool of
+connections, opened once its tables are migrated.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import AsyncConnectionPool
 
 from gateway.errors import GatewayError
 
@@ -109,6 +115,8 @@ def open_sqlite(
     try:
         if row_factory is not None:
             db.row_factory = row_factory
+        # Per connection, and only outside a transaction: before anything else runs.
+        db.execute("PRAGMA foreign_keys=ON")
         for pragma in pragmas:
             db.execute(f"PRAGMA {pragma}")
         migrate_sqlite(db, migrations, table=table, what=what, where=path, error=error)
@@ -121,13 +129,40 @@ def open_sqlite(
     return db
 
 
+CONNECT_TIMEOUT = 10
+"""Seconds to open one PostgreSQL connection; also how long a call waits for a free one."""
+
+
+def describe(dsn: str) -> str:
+    """``host:port/dbname`` of ``dsn``, never its password, for messages.
+
+    >>> describe("postgresql://mesh:secret@127.0.0.1:55432/registry")
+    '127.0.0.1:55432/registry'
+    """
+    try:
+        info = conninfo_to_dict(dsn)
+    except psycopg.Error:
+        return "<unparsable PostgreSQL DSN>"
+    return f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
+
+
+def _options(what: str, row_factory: Any) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "autocommit": True,
+        "connect_timeout": CONNECT_TIMEOUT,
+        # pg_stat_activity tells the gateway's stores apart (an operator counting them).
+        "application_name": f"meshgate {what}",
+    }
+    if row_factory is not None:
+        options["row_factory"] = row_factory
+    return options
+
+
 async def connect_postgres(
     dsn: str, *, what: str, where: str, error: type[GatewayError], row_factory: Any = None
 ) -> Any:
     """An autocommit ``psycopg.AsyncConnection``; a failure is ``error`` naming ``where``."""
-    options: dict[str, Any] = {"autocommit": True, "connect_timeout": 10}
-    if row_factory is not None:
-        options["row_factory"] = row_factory
+    options = _options(what, row_factory)
     try:
         return await psycopg.AsyncConnection.connect(dsn, **options)
     except psycopg.Error as exc:
@@ -158,3 +193,42 @@ async def open_postgres(
         await conn.close()
         raise
     return conn
+
+
+async def open_postgres_pool(
+    dsn: str,
+    migrations: Migrations,
+    *,
+    table: str,
+    what: str,
+    error: type[GatewayError],
+    lock_key: int,
+    size: int,
+    row_factory: Any = None,
+) -> AsyncConnectionPool[Any]:
+    """A pool of at most ``size`` connections to ``dsn``, once its tables are up to date.
+
+    The migration runs on a connection of its own, so an unreachable server fails here at
+    once (``cannot connect``) instead of after the pool's retries. Each connection handed
+    out is checked first: one the server dropped (restart, idle timeout) is replaced.
+    """
+    if size < 1:
+        raise error(f"the {what} needs a pool of at least 1 connection, got {size}")
+    where = describe(dsn)
+    conn = await open_postgres(
+        dsn, migrations, table=table, what=what, where=where, error=error, lock_key=lock_key,
+        row_factory=row_factory,
+    )  # fmt: skip
+    await conn.close()
+    pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+        dsn,
+        kwargs=_options(what, row_factory),
+        min_size=1,
+        max_size=size,
+        open=False,
+        check=AsyncConnectionPool.check_connection,
+        timeout=CONNECT_TIMEOUT,
+        name=what,
+    )
+    await pool.open()
+    return pool

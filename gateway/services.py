@@ -1,8 +1,14 @@
-"""The long-lived collaborators of a running gateway, opened and closed together."""
+"""The long-lived collaborators of a running gateway, opened and closed together.
+
+Each one opened is put on an ``AsyncExitStack`` at once: a start that fails half-way (a
+registry database that does not answer, a bad setting) closes what it had opened, in
+reverse, before the error goes up; a clean stop closes everything in the same order.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -11,6 +17,7 @@ from gateway.cache import DocumentCache, create_cache
 from gateway.federation.service import Federation
 from gateway.identity.authenticate import Authenticator, create_authenticator
 from gateway.registry import Registry, RegistryStore, open_registry
+from gateway.retention import Retention
 from gateway.settings import Settings
 from gateway.upstream import UpstreamFetcher, create_http_client
 from gateway.usage import UsageStore, open_usage
@@ -28,48 +35,69 @@ class Services:
     usage: UsageStore
     audit: AuditLog
     authenticator: Authenticator
+    usage_retention: Retention
+    closer: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack, repr=False)
 
 
 async def open_services(settings: Settings) -> Services:
-    """Open the pooled client, the cache and the registry store named by ``settings``."""
-    # First: a bad issuers or keys file stops the start before anything is opened.
-    authenticator = create_authenticator(settings)
-    http = create_http_client(settings)
-    cache = create_cache(settings)
-    store = await open_registry(settings.registry_url)
-    usage = await open_usage(settings.registry_url)  # same database, tables of its own
-    audit = await AuditLog.open(
-        settings.registry_url,  # same database, tables of its own
-        retention_days=settings.audit_retention_days,
-        purge_interval_seconds=settings.audit_purge_interval_seconds,
-    )
-    registry = Registry(store, http, auditor=audit, total_timeout=settings.upstream_total_timeout)
-    fetcher = UpstreamFetcher(
-        http,
-        cache,
-        fresh_ttl=settings.cache_ttl_seconds,
-        max_bytes=settings.upstream_max_document_bytes,
-        total_timeout=settings.upstream_total_timeout,
-    )
-    return Services(
-        settings=settings,
-        http=http,
-        cache=cache,
-        store=store,
-        registry=registry,
-        fetcher=fetcher,
-        federation=Federation(settings, registry, fetcher, recorder=usage, auditor=audit),
-        usage=usage,
-        audit=audit,
-        authenticator=authenticator,
-    )
+    """Open the pooled client, the cache, the stores and the federation of ``settings``;
+    if any step fails, what the earlier steps opened is closed before the error is raised."""
+    async with contextlib.AsyncExitStack() as stack:
+        # First: a bad issuers or keys file stops the start before anything is opened.
+        authenticator = create_authenticator(settings)
+        stack.push_async_callback(authenticator.close)
+        http = create_http_client(settings)
+        stack.push_async_callback(http.aclose)
+        cache = create_cache(settings)
+        stack.push_async_callback(cache.close)
+        pool_size = settings.store_pool_size
+        store = await open_registry(settings.registry_url, pool_size=pool_size)
+        stack.push_async_callback(store.close)
+        # The same database, tables of their own.
+        usage = await open_usage(settings.registry_url, pool_size=pool_size)
+        stack.push_async_callback(usage.close)
+        usage_retention = Retention(
+            "usage", usage.purge, days=settings.usage_retention_days,
+            interval_seconds=settings.usage_purge_interval_seconds,
+        )  # fmt: skip
+        stack.push_async_callback(usage_retention.close)
+        await usage_retention.start()
+        audit = await AuditLog.open(
+            settings.registry_url,
+            retention_days=settings.audit_retention_days,
+            purge_interval_seconds=settings.audit_purge_interval_seconds,
+            pool_size=pool_size,
+        )
+        stack.push_async_callback(audit.close)
+        registry = Registry(
+            store, http, auditor=audit, total_timeout=settings.upstream_total_timeout
+        )
+        fetcher = UpstreamFetcher(
+            http,
+            cache,
+            fresh_ttl=settings.cache_ttl_seconds,
+            max_bytes=settings.upstream_max_document_bytes,
+            total_timeout=settings.upstream_total_timeout,
+        )
+        federation = Federation(settings, registry, fetcher, recorder=usage, auditor=audit)
+        stack.push_async_callback(federation.close)
+        return Services(
+            settings=settings,
+            http=http,
+            cache=cache,
+            store=store,
+            registry=registry,
+            fetcher=fetcher,
+            federation=federation,
+            usage=usage,
+            audit=audit,
+            authenticator=authenticator,
+            usage_retention=usage_retention,
+            closer=stack.pop_all(),  # from here on, close_services closes them
+        )
+    raise AssertionError("unreachable")  # the stack never swallows an error
 
 
 async def close_services(services: Services) -> None:
-    await services.authenticator.close()
-    await services.federation.close()
-    await services.http.aclose()
-    await services.cache.close()
-    await services.store.close()
-    await services.usage.close()
-    await services.audit.close()
+    """Close everything :func:`open_services` opened, the last opened first."""
+    await services.closer.aclose()

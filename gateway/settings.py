@@ -138,6 +138,17 @@ class Settings:
         5.0, "Seconds one fetch from a product gateway may take in all, body included."
     )
 
+    # -- the gateway's own stores (issue 7): pooled PostgreSQL, usage retention.
+    store_pool_size: int = _setting(
+        4, "Most PostgreSQL connections each own store (registry, usage, audit) holds."
+    )
+    usage_retention_days: int = _setting(
+        365, "Days recorded SQL queries (usage) are kept; older ones are purged (0: keep all)."
+    )
+    usage_purge_interval_seconds: float = _setting(
+        3600.0, "How often queries past the usage retention are purged (also at start)."
+    )
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
         """Build settings from ``MESHGATE_<FIELD>`` variables, then ``overrides``.

@@ -1,11 +1,11 @@
-"""What the gateway's own stores (usage, audit) share: one call at a time on one
-connection per backend, foreign errors translated once, and how times are kept.
+"""What the gateway's own stores (registry, usage, audit) share: how calls reach each
+backend, foreign errors translated once, and how times are kept.
 
 SQLite's stdlib driver blocks, so :class:`SqliteCalls` runs each call in a worker thread
-behind a lock. :class:`PostgresCalls` serves one psycopg ``AsyncConnection`` behind an
-``asyncio.Lock``; a connection found broken (server restart, idle timeout) is replaced and
-the call tried once more. Times are kept in UTC; on SQLite as fixed-width text, so that
-comparing text orders them.
+behind a lock (SQLite has one writer anyway). :class:`PostgresCalls` serves calls from a
+bounded pool of psycopg connections (``psycopg_pool``), so one slow call does not hold up
+the others; a connection found broken (server restart, idle timeout) is replaced. Times
+are kept in UTC; on SQLite as fixed-width text, so that comparing text orders them.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg.rows import TupleRow
+from psycopg_pool import AsyncConnectionPool
 
 from gateway.errors import GatewayError
-from gateway.migrations import connect_postgres
-from gateway.registry.postgres import describe
+from gateway.migrations import Migrations, describe, open_postgres_pool
 
 T = TypeVar("T")
 Connection = psycopg.AsyncConnection[TupleRow]
@@ -89,46 +89,77 @@ class SqliteCalls:
 
 
 class PostgresCalls:
-    """Run calls on one PostgreSQL connection, one at a time, reconnecting once."""
+    """Run calls on a bounded pool of PostgreSQL connections, several at once.
 
-    def __init__(self, conn: Connection, dsn: str, *, what: str, error: type[GatewayError]) -> None:
-        self._conn = conn
-        self._dsn = dsn
+    A call takes a connection for its statement (or transaction) and gives it back; calls
+    beyond the pool's size wait for a free one, up to the connect timeout. A connection
+    that dies under a call is dropped by the pool and the call tried once more on another.
+    """
+
+    def __init__(
+        self,
+        pool: AsyncConnectionPool[Any],
+        *,
+        what: str,
+        where: str,
+        error: type[GatewayError],
+        passthrough: tuple[type[Exception], ...] = (),
+    ) -> None:
+        self.pool = pool
         self._what = what
-        self._where = describe(dsn)
+        self._where = where
         self._error = error
-        self._lock = asyncio.Lock()
+        self._passthrough = passthrough
         self._closed = False
 
-    async def run(self, call: Callable[[Connection], Awaitable[T]]) -> T:
-        """``call(connection)``; a psycopg error becomes the store's error."""
-        async with self._lock:
-            if self._closed:
-                raise self._error(f"the {self._what} at {self._where} is closed")
-            for attempt in (1, 2):
-                if self._conn.closed or self._conn.broken:
-                    # The server dropped us (restart, idle timeout): take a fresh connection.
-                    await self._conn.close()
-                    self._conn = await connect_postgres(
-                        self._dsn, what=self._what, where=self._where, error=self._error
-                    )
-                try:
-                    return await call(self._conn)
-                except psycopg.OperationalError as exc:
-                    # Every call is one statement; cut off by a dead connection it has
-                    # almost surely not committed, and a rare duplicate row is a smaller
-                    # harm than a lost one.
-                    if attempt == 1 and self._conn.broken:
-                        continue
-                    raise self._error(f"PostgreSQL {self._what} at {self._where}: {exc}") from exc
-                except psycopg.Error as exc:
-                    raise self._error(f"PostgreSQL {self._what} at {self._where}: {exc}") from exc
-            raise AssertionError("unreachable")
+    @classmethod
+    async def open(
+        cls,
+        dsn: str,
+        migrations: Migrations,
+        *,
+        table: str,
+        what: str,
+        error: type[GatewayError],
+        lock_key: int,
+        pool_size: int,
+        row_factory: Any = None,
+        passthrough: tuple[type[Exception], ...] = (),
+    ) -> PostgresCalls:
+        """Migrate the tables at ``dsn``, then serve calls from a pool of ``pool_size``."""
+        pool = await open_postgres_pool(
+            dsn, migrations, table=table, what=what, error=error, lock_key=lock_key,
+            size=pool_size, row_factory=row_factory,
+        )  # fmt: skip
+        return cls(pool, what=what, where=describe(dsn), error=error, passthrough=passthrough)
 
-    async def select(self, sql: str, args: builtins.list[Any]) -> builtins.list[TupleRow]:
+    async def run(self, call: Callable[[Any], Awaitable[T]]) -> T:
+        """``call(connection)``; a psycopg error becomes the store's error."""
+        if self._closed:
+            raise self._error(f"the {self._what} at {self._where} is closed")
+        for attempt in (1, 2):
+            used: Any = None
+            try:
+                async with self.pool.connection() as conn:
+                    used = conn
+                    return await call(conn)
+            except self._passthrough:
+                raise
+            except psycopg.OperationalError as exc:
+                # Every call is one statement or one transaction: cut off by a dead
+                # connection it has not committed (a rare duplicate row is a smaller harm
+                # than a lost one), so it is tried once more on a live one.
+                if attempt == 1 and used is not None and used.broken and not self._closed:
+                    continue
+                raise self._failed(exc) from exc
+            except psycopg.Error as exc:
+                raise self._failed(exc) from exc
+        raise AssertionError("unreachable")
+
+    async def select(self, sql: str, args: builtins.list[Any]) -> builtins.list[Any]:
         """The rows of one statement."""
 
-        async def select(conn: Connection) -> builtins.list[TupleRow]:
+        async def select(conn: Connection) -> builtins.list[Any]:
             return await (await conn.execute(sql, args)).fetchall()
 
         return await self.run(select)
@@ -142,6 +173,11 @@ class PostgresCalls:
         return await self.run(execute)
 
     async def close(self) -> None:
-        async with self._lock:
-            self._closed = True
-            await self._conn.close()
+        """Refuse new calls and close the pool (connections in use close when given back)."""
+        self._closed = True
+        await self.pool.close()
+
+    def _failed(self, exc: psycopg.Error) -> GatewayError:
+        if self._closed:
+            return self._error(f"the {self._what} at {self._where} is closed")
+        return self._error(f"PostgreSQL {self._what} at {self._where}: {exc}")

@@ -5,21 +5,20 @@ Writing never fails the action being audited: a write that fails is logged at er
 (an operator watching the error log sees that an event was lost) and the action goes on.
 Retention (``MESHGATE_AUDIT_RETENTION_DAYS``) is applied when the log opens and then every
 ``MESHGATE_AUDIT_PURGE_INTERVAL_SECONDS``: one indexed ``DELETE`` of the events older
-than that many days.
+than that many days (:class:`~gateway.retention.Retention`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from gateway.audit.model import Actor, AuditEvent, AuditProduct, clip, event_of_query
 from gateway.audit.store import AuditPage, AuditStore, open_audit_store
 from gateway.federation.records import QueryRecord
 from gateway.identity import Principal
+from gateway.retention import Retention
 
 log = logging.getLogger(__name__)
 
@@ -37,23 +36,32 @@ class AuditLog:
     ) -> None:
         self.store = store
         self.retention_days = retention_days
-        self._interval = purge_interval_seconds
         self._clock = clock
-        self._purger: asyncio.Task[None] | None = None
+        self._retention = Retention(
+            "audit log", store.purge, days=retention_days,
+            interval_seconds=purge_interval_seconds, clock=clock,
+        )  # fmt: skip
 
     @classmethod
     async def open(
-        cls, url: str, *, retention_days: int = 365, purge_interval_seconds: float = 3600.0
+        cls,
+        url: str,
+        *,
+        retention_days: int = 365,
+        purge_interval_seconds: float = 3600.0,
+        pool_size: int = 4,
     ) -> AuditLog:
-        """The log in the database at ``url``: purged once now, then on a timer."""
+        """The log in the database at ``url``: purged once now, then on a timer.
+        ``pool_size``: most connections to a PostgreSQL database."""
+        store = await open_audit_store(url, pool_size=pool_size)
         audit = cls(
-            await open_audit_store(url),
-            retention_days=retention_days,
-            purge_interval_seconds=purge_interval_seconds,
+            store, retention_days=retention_days, purge_interval_seconds=purge_interval_seconds
         )
-        await audit.purge()
-        if retention_days > 0 and purge_interval_seconds > 0:
-            audit._purger = asyncio.create_task(audit._purge_forever(), name="audit-purge")
+        try:
+            await audit._retention.start()
+        except BaseException:
+            await store.close()
+            raise
         return audit
 
     async def record(self, event: AuditEvent) -> int:
@@ -102,22 +110,14 @@ class AuditLog:
     async def purge(self, older_than: datetime | None = None) -> int:
         """Delete events before ``older_than`` (default: the retention's start); how many.
         With no ``older_than`` and a retention of 0 days, nothing is deleted."""
-        if older_than is None:
-            if self.retention_days <= 0:
-                return 0
-            older_than = self._clock() - timedelta(days=self.retention_days)
-        gone = await self.store.purge(older_than)
-        if gone:
-            log.info("audit log: %d events older than %s purged", gone, older_than.isoformat())
-        return gone
+        return await self._retention.purge(older_than)
 
     async def close(self) -> None:
         """Stop the purge timer and release the store."""
-        if self._purger is not None:
-            self._purger.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._purger
-        await self.store.close()
+        try:
+            await self._retention.close()
+        finally:
+            await self.store.close()
 
     async def _write(self, event: AuditEvent) -> None:
         try:
@@ -127,11 +127,3 @@ class AuditLog:
                 "audit event lost: %s %s by %s (%s)",
                 event.action, event.outcome, event.actor.subject, ",".join(event.product_ids),
             )  # fmt: skip
-
-    async def _purge_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            try:
-                await self.purge()
-            except Exception:  # the next round tries again
-                log.exception("audit log: purging old events failed")

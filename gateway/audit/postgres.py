@@ -1,6 +1,6 @@
 """The PostgreSQL audit store: the registry's database, tables of its own.
 
-One connection, one call at a time, reconnecting once (:class:`~gateway.stores.PostgresCalls`).
+A bounded pool of connections, reconnecting once (:class:`~gateway.stores.PostgresCalls`).
 Recording an event is one statement (one round trip): the event row and its product rows
 go in together through data-modifying ``WITH`` clauses.
 """
@@ -13,9 +13,7 @@ from datetime import datetime
 from gateway.audit import statements
 from gateway.audit.model import AuditEvent
 from gateway.audit.store import AuditError, AuditPage, check_page, decode_cursor, page_of
-from gateway.migrations import open_postgres
-from gateway.registry.postgres import describe
-from gateway.stores import Connection, PostgresCalls, utc
+from gateway.stores import PostgresCalls, utc
 
 _P = "%s"
 
@@ -75,18 +73,18 @@ SELECT id FROM e
 class PostgresAuditStore:
     """An :class:`~gateway.audit.store.AuditStore` in a PostgreSQL database."""
 
-    def __init__(self, connection: Connection, dsn: str) -> None:
-        """Wrap an open, migrated connection; use :meth:`open` instead."""
-        self._calls = PostgresCalls(connection, dsn, what="audit store", error=AuditError)
+    def __init__(self, calls: PostgresCalls) -> None:
+        """Wrap the calls on an open, migrated database; use :meth:`open` instead."""
+        self._calls = calls
 
     @classmethod
-    async def open(cls, dsn: str) -> PostgresAuditStore:
-        """Connect to the database at ``dsn`` and bring the audit tables up to date."""
-        conn = await open_postgres(
-            dsn, MIGRATIONS, table="audit_schema", what="audit store", where=describe(dsn),
-            error=AuditError, lock_key=_MIGRATION_LOCK,
+    async def open(cls, dsn: str, *, pool_size: int = 4) -> PostgresAuditStore:
+        """Bring the audit tables at ``dsn`` up to date and pool connections to it."""
+        calls = await PostgresCalls.open(
+            dsn, MIGRATIONS, table="audit_schema", what="audit store", error=AuditError,
+            lock_key=_MIGRATION_LOCK, pool_size=pool_size,
         )  # fmt: skip
-        return cls(conn, dsn)
+        return cls(calls)
 
     async def record(self, event: AuditEvent) -> int:
         """See :meth:`AuditStore.record`."""

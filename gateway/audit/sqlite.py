@@ -1,8 +1,8 @@
 """The SQLite audit store: the registry's file, tables of its own.
 
 Calls run in a worker thread behind one lock (:class:`~gateway.stores.SqliteCalls`).
-Times are fixed-width UTC text. Foreign keys are on for this connection, so purging an
-event takes its product rows with it.
+Times are fixed-width UTC text. Foreign keys are on (``open_sqlite`` turns them on for
+every connection), so purging an event takes its product rows with it.
 """
 
 from __future__ import annotations
@@ -81,8 +81,7 @@ class SqliteAuditStore:
         # connections. synchronous=FULL: an audit event survives a power cut too.
         db = open_sqlite(
             path, MIGRATIONS, table="audit_schema", what="audit store", error=AuditError,
-            pragmas=("journal_mode=WAL", "synchronous=FULL", "busy_timeout=5000",
-                     "foreign_keys=ON"),
+            pragmas=("journal_mode=WAL", "synchronous=FULL", "busy_timeout=5000"),
         )  # fmt: skip
         return cls(SqliteCalls(db, what="audit store", path=path, error=AuditError))
 

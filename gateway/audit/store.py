@@ -68,9 +68,10 @@ class AuditStore(Protocol):
         ...
 
 
-async def open_audit_store(url: str) -> AuditStore:
+async def open_audit_store(url: str, *, pool_size: int = 4) -> AuditStore:
     """Open (creating its tables if needed) the audit store in the database at ``url``,
-    a registry URL: ``sqlite:///path.db``, ``sqlite://:memory:`` or ``postgresql://...``."""
+    a registry URL: ``sqlite:///path.db``, ``sqlite://:memory:`` or ``postgresql://...``;
+    on PostgreSQL with a pool of at most ``pool_size`` connections."""
     location = parse_registry_url(url)
     if location.backend == "sqlite":
         from gateway.audit.sqlite import SqliteAuditStore
@@ -78,7 +79,7 @@ async def open_audit_store(url: str) -> AuditStore:
         return await SqliteAuditStore.open(location.target)
     from gateway.audit.postgres import PostgresAuditStore
 
-    return await PostgresAuditStore.open(location.target)
+    return await PostgresAuditStore.open(location.target, pool_size=pool_size)
 
 
 def check_page(first: int) -> None:

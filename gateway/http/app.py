@@ -51,12 +51,14 @@ def create_http_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        # open_services closes what it opened if it fails; from here on, whatever fails
+        # (on_ready included) or however the server stops, the services are closed.
         services = await open_services(settings)
-        app.state.services = services
-        if on_ready is not None:
-            on_ready(services)
-        log.info("meshgate ready: http://%s:%s/graphql", settings.host, settings.port)
         try:
+            app.state.services = services
+            if on_ready is not None:
+                on_ready(services)
+            log.info("meshgate ready: http://%s:%s/graphql", settings.host, settings.port)
             yield {}
         finally:
             await close_services(services)

@@ -60,15 +60,14 @@ def create_product_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await product.open()
-        task = asyncio.create_task(_certify_periodically(product, certify_interval))
-        try:
+        # The product's stores are open already: closed however the start or the server
+        # ends, the certification timer first.
+        async with contextlib.AsyncExitStack() as stack:
+            stack.push_async_callback(product.close)
+            await product.open()
+            task = asyncio.create_task(_certify_periodically(product, certify_interval))
+            stack.push_async_callback(_stop, task)
             yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            await product.close()
 
     app = Starlette(
         routes=[_route(ep) for ep in ENDPOINTS],
@@ -141,6 +140,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _internal_error(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return JSONResponse(error_body("INTERNAL_ERROR", "internal error"), status_code=500)
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _certify_periodically(product: ProductRuntime, interval: float) -> None:

@@ -85,14 +85,20 @@ def open_product(
     tables = tables_of(newest_first)
     server_name = choose_server(folder.outputs, server)
     stores = open_stores(tables, server_name, root or Path.cwd(), folder.env)
-    environ = os.environ if env is None else env
-    chosen, generated = resolve_token(token, environ)
-    return ProductRuntime(
-        folder, tables, stores, token=chosen, token_generated=generated,
-        probe_ttl=probe_ttl, results_ttl=results_ttl,
-        settings=settings or Settings.from_env(dict(environ)),
-        outbound=Outbound.from_env(folder.env),
-    )  # fmt: skip
+    try:
+        environ = os.environ if env is None else env
+        chosen, generated = resolve_token(token, environ)
+        return ProductRuntime(
+            folder, tables, stores, token=chosen, token_generated=generated,
+            probe_ttl=probe_ttl, results_ttl=results_ttl,
+            settings=settings or Settings.from_env(dict(environ)),
+            outbound=Outbound.from_env(folder.env),
+        )  # fmt: skip
+    except BaseException:
+        # A bad setting or outbound policy after the stores opened: close them (a local
+        # product holds a DuckDB database open) before the error goes up.
+        stores.close()
+        raise
 
 
 def _outputs(folder: ProductFolder, version: Any) -> list[Any]:
@@ -145,10 +151,14 @@ class ProductRuntime:
         self.events.open()
 
     async def close(self) -> None:
-        """Finish deliveries, close stores and threads."""
-        await self.events.close()
-        await self._run(self.stores.close)
-        self._pool.shutdown(wait=True)
+        """Finish deliveries, close stores and threads (each even if an earlier one fails)."""
+        try:
+            await self.events.close()
+        finally:
+            try:
+                await self._run(self.stores.close)
+            finally:
+                self._pool.shutdown(wait=True)
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)

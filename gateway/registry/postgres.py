@@ -1,28 +1,28 @@
 """The PostgreSQL registry: for several gateway replicas sharing one phone book.
 
-One psycopg 3 ``AsyncConnection`` serves the store, one call at a time (an
-``asyncio.Lock``): registry traffic is light, and the gateway caches what it reads. A
-connection found broken (server restarted) is replaced and the call tried once more.
+A bounded pool of psycopg 3 connections serves the store
+(:class:`~gateway.stores.PostgresCalls`), so a call waiting on a row lock another gateway
+holds does not hold up the reads behind it. A connection found broken (server restarted)
+is replaced and the call tried once more.
 """
 
 from __future__ import annotations
 
-import asyncio
 import builtins
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import psycopg
-from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
 
 from gateway.errors import RegistryError
-from gateway.migrations import connect_postgres, open_postgres
+from gateway.migrations import describe
 from gateway.registry.model import RegisteredProduct
 from gateway.registry.rows import COLUMNS, fold, from_row, to_values
 from gateway.registry.store import check_page, key_taken
+from gateway.stores import PostgresCalls
 
-T = TypeVar("T")
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "PostgresRegistryStore", "describe"]
+
 Connection = psycopg.AsyncConnection[DictRow]
 
 # Each entry moves the schema one version up; never edit a released entry, add one.
@@ -81,22 +81,21 @@ _HOLDER = (
 class PostgresRegistryStore:
     """A :class:`~gateway.registry.store.RegistryStore` in a PostgreSQL database."""
 
-    def __init__(self, connection: Connection, dsn: str) -> None:
-        """Wrap an open, migrated connection; use :meth:`open` instead."""
-        self._conn = connection
-        self._dsn = dsn
-        self._where = describe(dsn)
-        self._lock = asyncio.Lock()
-        self._closed = False
+    def __init__(self, calls: PostgresCalls) -> None:
+        """Wrap the calls on an open, migrated database; use :meth:`open` instead."""
+        self._calls = calls
+        self._run = calls.run
 
     @classmethod
-    async def open(cls, dsn: str) -> PostgresRegistryStore:
-        """Connect to the database at ``dsn`` and bring its schema up to date."""
-        conn = await open_postgres(
-            dsn, MIGRATIONS, table="registry_schema", what="registry", where=describe(dsn),
-            error=RegistryError, lock_key=_MIGRATION_LOCK, row_factory=dict_row,
+    async def open(cls, dsn: str, *, pool_size: int = 4) -> PostgresRegistryStore:
+        """Bring the schema of the database at ``dsn`` up to date and pool connections."""
+        calls = await PostgresCalls.open(
+            dsn, MIGRATIONS, table="registry_schema", what="registry", error=RegistryError,
+            lock_key=_MIGRATION_LOCK, pool_size=pool_size, row_factory=dict_row,
+            # upsert turns it into a clear RegistryError
+            passthrough=(psycopg.errors.UniqueViolation,),
         )  # fmt: skip
-        return cls(conn, dsn)
+        return cls(calls)
 
     async def upsert(self, product: RegisteredProduct) -> RegisteredProduct:
         """See :meth:`RegistryStore.upsert`."""
@@ -187,52 +186,7 @@ class PostgresRegistryStore:
 
     async def close(self) -> None:
         """See :meth:`RegistryStore.close`."""
-        async with self._lock:
-            self._closed = True
-            await self._conn.close()
-
-    async def _run(self, call: Callable[[Connection], Awaitable[T]]) -> T:
-        async with self._lock:
-            if self._closed:
-                raise RegistryError(f"the registry at {self._where} is closed")
-            for attempt in (1, 2):
-                if self._conn.closed or self._conn.broken:
-                    # The server dropped us (restart, idle timeout): take a fresh connection.
-                    await self._conn.close()
-                    self._conn = await _connect(self._dsn)
-                try:
-                    return await call(self._conn)
-                except psycopg.errors.UniqueViolation:
-                    raise  # upsert turns it into a clear RegistryError
-                except psycopg.OperationalError as exc:
-                    # A connection found dead on use is retried once on a new one; every
-                    # call is a single statement or a transaction the server rolled back.
-                    if attempt == 1 and self._conn.broken:
-                        continue
-                    raise RegistryError(f"PostgreSQL registry at {self._where}: {exc}") from exc
-                except psycopg.Error as exc:
-                    raise RegistryError(f"PostgreSQL registry at {self._where}: {exc}") from exc
-            raise AssertionError("unreachable")
-
-
-def describe(dsn: str) -> str:
-    """``host:port/dbname`` of ``dsn``, never its password, for messages.
-
-    >>> describe("postgresql://mesh:secret@127.0.0.1:55432/registry")
-    '127.0.0.1:55432/registry'
-    """
-    try:
-        info = conninfo_to_dict(dsn)
-    except psycopg.Error:
-        return "<unparsable PostgreSQL DSN>"
-    return f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
-
-
-async def _connect(dsn: str) -> Connection:
-    conn: Connection = await connect_postgres(
-        dsn, what="registry", where=describe(dsn), error=RegistryError, row_factory=dict_row
-    )
-    return conn
+        await self._calls.close()
 
 
 async def _fetchone(conn: Connection, sql: str, args: Any) -> DictRow | None:

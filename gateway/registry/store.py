@@ -100,8 +100,9 @@ def parse_registry_url(url: str) -> RegistryLocation:
     )
 
 
-async def open_registry(url: str) -> RegistryStore:
-    """Open (creating if needed) the registry at ``url``; see :data:`ACCEPTED_URLS`."""
+async def open_registry(url: str, *, pool_size: int = 4) -> RegistryStore:
+    """Open (creating if needed) the registry at ``url``; see :data:`ACCEPTED_URLS`.
+    On PostgreSQL, calls share a pool of at most ``pool_size`` connections."""
     location = parse_registry_url(url)
     # Imported here so that a SQLite-only gateway never loads the PostgreSQL driver.
     if location.backend == "sqlite":
@@ -110,7 +111,7 @@ async def open_registry(url: str) -> RegistryStore:
         return await SqliteRegistryStore.open(location.target)
     from gateway.registry.postgres import PostgresRegistryStore
 
-    return await PostgresRegistryStore.open(location.target)
+    return await PostgresRegistryStore.open(location.target, pool_size=pool_size)
 
 
 def check_page(limit: int | None, offset: int) -> None:

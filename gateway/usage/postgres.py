@@ -1,8 +1,8 @@
 """The PostgreSQL usage store: the registry's database, tables of its own.
 
-One psycopg 3 ``AsyncConnection`` serves the store, one call at a time (an
-``asyncio.Lock``), as in the registry; a connection found broken is replaced and the call
-tried once more. Recording a query is one statement (one round trip): the query row and
+A bounded pool of psycopg 3 connections serves the store, as in the registry
+(:class:`~gateway.stores.PostgresCalls`); a connection found broken is replaced and the
+call tried once more. Recording a query is one statement (one round trip): the query row and
 its table reads go in together through a data-modifying ``WITH``.
 """
 
@@ -16,8 +16,6 @@ from typing import Any
 from psycopg.rows import TupleRow
 
 from gateway.federation.records import QueryRecord
-from gateway.migrations import open_postgres
-from gateway.registry.postgres import describe
 from gateway.stores import Connection, PostgresCalls, utc
 from gateway.usage import statements
 from gateway.usage.model import (
@@ -93,18 +91,18 @@ FROM q, jsonb_to_recordset(%s::jsonb) AS x(
 class PostgresUsageStore:
     """A :class:`~gateway.usage.store.UsageStore` in a PostgreSQL database."""
 
-    def __init__(self, connection: Connection, dsn: str) -> None:
-        """Wrap an open, migrated connection; use :meth:`open` instead."""
-        self._calls = PostgresCalls(connection, dsn, what="usage store", error=UsageError)
+    def __init__(self, calls: PostgresCalls) -> None:
+        """Wrap the calls on an open, migrated database; use :meth:`open` instead."""
+        self._calls = calls
 
     @classmethod
-    async def open(cls, dsn: str) -> PostgresUsageStore:
-        """Connect to the database at ``dsn`` and bring the usage tables up to date."""
-        conn = await open_postgres(
-            dsn, MIGRATIONS, table="usage_schema", what="usage store", where=describe(dsn),
-            error=UsageError, lock_key=_MIGRATION_LOCK,
+    async def open(cls, dsn: str, *, pool_size: int = 4) -> PostgresUsageStore:
+        """Bring the usage tables at ``dsn`` up to date and pool connections to it."""
+        calls = await PostgresCalls.open(
+            dsn, MIGRATIONS, table="usage_schema", what="usage store", error=UsageError,
+            lock_key=_MIGRATION_LOCK, pool_size=pool_size,
         )  # fmt: skip
-        return cls(conn, dsn)
+        return cls(calls)
 
     async def record(self, entry: QueryRecord) -> None:
         """See :meth:`UsageStore.record`."""
@@ -171,6 +169,10 @@ class PostgresUsageStore:
             )
             for h in heads
         ]  # fmt: skip
+
+    async def purge(self, older_than: datetime) -> int:
+        """See :meth:`UsageStore.purge`."""
+        return await self._calls.execute(statements.purge(_D), (utc(older_than),))
 
     async def close(self) -> None:
         """See :meth:`UsageStore.close`."""

@@ -4,7 +4,8 @@ As in the registry, the stdlib driver is blocking, so each call runs in a worker
 behind one lock. Times are stored as fixed-width UTC text so that comparing text orders
 them. ``synchronous=NORMAL`` under WAL: a commit does not wait for the disk, and a
 crashed or restarted gateway still loses nothing (only a power cut may drop the last
-commits) — usage must not slow queries down.
+commits) — usage must not slow queries down. Foreign keys are on (as on every SQLite
+connection of the gateway), so purging a query takes its table reads with it.
 """
 
 from __future__ import annotations
@@ -198,6 +199,12 @@ class SqliteUsageStore:
             )
             for h in heads
         ]  # fmt: skip
+
+    async def purge(self, older_than: datetime) -> int:
+        """See :meth:`UsageStore.purge`."""
+        sql = statements.purge(_D)
+        cursor = await self._calls.run(self._db.execute, sql, (stamp(older_than),))
+        return int(cursor.rowcount)
 
     async def close(self) -> None:
         """See :meth:`UsageStore.close`."""

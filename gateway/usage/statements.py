@@ -94,3 +94,9 @@ def reads_of(d: Dialect, count: int) -> str:
         f"r.columns FROM usage_reads r WHERE r.query_id IN ({ids}) "
         "ORDER BY r.query_id"
     )
+
+
+def purge(d: Dialect) -> str:
+    """Delete the queries older than a time; their table reads go with them (the foreign
+    key cascades). Parameter: time."""
+    return f"DELETE FROM usage_queries WHERE at < {d.param}"

@@ -64,16 +64,20 @@ class UsageStore(Protocol):
         """The latest ``limit`` queries of the mesh, refused ones included, newest first."""
         ...
 
+    async def purge(self, older_than: datetime) -> int:
+        """Delete the queries before ``older_than`` and their table reads; how many went."""
+        ...
+
     async def close(self) -> None:
         """Release the connection; the data stays."""
         ...
 
 
-async def open_usage(url: str) -> UsageStore:
+async def open_usage(url: str, *, pool_size: int = 4) -> UsageStore:
     """Open (creating its tables if needed) the usage store in the database at ``url``.
 
     ``url`` is a registry URL: ``sqlite:///path.db``, ``sqlite://:memory:`` or
-    ``postgresql://...``.
+    ``postgresql://...`` (served by a pool of at most ``pool_size`` connections).
     """
     location = parse_registry_url(url)
     # Imported here so that a SQLite-only gateway never loads the PostgreSQL driver.
@@ -83,7 +87,7 @@ async def open_usage(url: str) -> UsageStore:
         return await SqliteUsageStore.open(location.target)
     from gateway.usage.postgres import PostgresUsageStore
 
-    return await PostgresUsageStore.open(location.target)
+    return await PostgresUsageStore.open(location.target, pool_size=pool_size)
 
 
 def check_first(first: int, argument: str = "first") -> None:
