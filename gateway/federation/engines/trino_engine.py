@@ -6,6 +6,10 @@ timeout passes or the caller goes away, so no query outlives its request. A quer
 for a caller runs as that caller: Trino's ``user`` is the caller's subject and its client
 tags say ``meshgate``, so Trino's own logs, ``system.runtime.queries`` and access control
 see who asked (internal queries run as the configured service user).
+
+Each query leases an HTTP session from :class:`TrinoSessions` (kept per Trino user, so
+one caller's session never serves another, and bounded) and gives it back when it ends,
+however it ends; a query stopped before its last page is cancelled on the server then.
 """
 
 from __future__ import annotations
@@ -14,11 +18,12 @@ import asyncio
 import contextlib
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import pyarrow as pa
@@ -26,11 +31,13 @@ import trino
 from trino.exceptions import HttpError, TrinoConnectionError, TrinoQueryError
 
 from gateway.errors import EngineUnavailable, GatewayError, SqlEngineError, SqlInvalid, SqlTimeout
+from gateway.federation.engines._trino_sessions import TrinoSessions
 from gateway.federation.engines.base import Result
 from gateway.federation.engines.messages import public_message
 from gateway.federation.result_size import ResultBudget, fetch_within
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Trino error names that mean "the query ran out of time".
 _TIMEOUT_ERRORS = frozenset({"EXCEEDED_TIME_LIMIT", "EXCEEDED_CPU_LIMIT", "USER_CANCELED"})
@@ -58,6 +65,7 @@ class TrinoSettings:
     user: str = "meshgate"
     source: str = "meshgate"
     max_workers: int = 4  # concurrent Trino queries from one gateway
+    idle_sessions: int = 4  # HTTP sessions kept between queries (each: its keep-alive sockets)
 
 
 def translate_trino_error(exc: BaseException) -> GatewayError:
@@ -99,41 +107,57 @@ class TrinoEngine:
         self._scheme = url.scheme or "http"
         self._pool = ThreadPoolExecutor(self.settings.max_workers, thread_name_prefix="trino")
         self._clock = clock
+        self.sessions = TrinoSessions(max_idle=self.settings.idle_sessions)
 
-    def _cursor(self, timeout_s: float, plan: Any = None) -> Any:
+    def _open_cursor(self, timeout_s: float, plan: Any) -> tuple[Any, Callable[[], None]]:
+        """A cursor on a leased session, and what ends it: cancel the query on the server
+        if it has not finished (a truncated or abandoned read), give the session back."""
         user = trino_user(getattr(plan, "user", None), self.settings.user)
-        connection = trino.dbapi.connect(  # type: ignore[no-untyped-call]
-            host=self._host,
-            port=self._port,
-            http_scheme=self._scheme,
-            user=user,
-            source=self.settings.source,
-            client_tags=[self.settings.source],
-            session_properties={"query_max_execution_time": f"{max(1, int(timeout_s))}s"},
-            request_timeout=timeout_s + 5,
-        )
-        return connection.cursor()
+        session = self.sessions.acquire(user)
+        try:
+            connection = trino.dbapi.connect(  # type: ignore[no-untyped-call]
+                host=self._host,
+                port=self._port,
+                http_scheme=self._scheme,
+                user=user,
+                source=self.settings.source,
+                client_tags=[self.settings.source],
+                session_properties={"query_max_execution_time": f"{max(1, int(timeout_s))}s"},
+                request_timeout=timeout_s + 5,
+                http_session=session,
+            )
+            cursor = connection.cursor()
+        except BaseException:
+            self.sessions.release(user, session)
+            raise
+        ended = threading.Event()
+
+        def end() -> None:
+            if ended.is_set():
+                return
+            ended.set()
+            try:
+                with contextlib.suppress(Exception):  # finished already: nothing to stop
+                    cursor.cancel()
+            finally:
+                self.sessions.release(user, session)
+
+        return cursor, end
 
     async def execute(
         self, plan: Any, *, timeout_s: float, max_rows: int, max_bytes: int | None = None
     ) -> Result:
         """Run ``plan.sql``; at most ``max_rows`` rows come back, ``truncated`` says if more;
         ``SQL_RESULT_TOO_LARGE`` (and the query cancelled) once they pass ``max_bytes``."""
-        cursor = self._cursor(timeout_s, plan)
         started = self._clock()
 
-        def run() -> tuple[list[tuple[str, str]], list[tuple[Any, ...]]]:
+        def run(cursor: Any) -> tuple[list[tuple[str, str]], list[tuple[Any, ...]]]:
             cursor.execute(plan.sql)
-            try:
-                rows = fetch_within(cursor, max_rows, ResultBudget(max_bytes))
-            except GatewayError:
-                with contextlib.suppress(Exception):  # stop reading: end it on the server
-                    cursor.cancel()
-                raise
+            rows = fetch_within(cursor, max_rows, ResultBudget(max_bytes))
             columns = [(d.name, d.type_code) for d in cursor.description or []]
             return columns, rows
 
-        columns, rows = await self._run(cursor, run, timeout_s)
+        columns, rows = await self._run(plan, run, timeout_s)
         return Result(
             columns=tuple(columns),
             rows=rows[:max_rows],
@@ -142,20 +166,25 @@ class TrinoEngine:
         )
 
     async def explain(self, plan: Any, *, timeout_s: float = 30.0) -> str:
-        cursor = self._cursor(timeout_s, plan)
-
-        def run() -> str:
+        def run(cursor: Any) -> str:
             cursor.execute(f"EXPLAIN {plan.sql}")
             return "\n".join(str(r[0]) for r in cursor.fetchall())
 
-        text: str = await self._run(cursor, run, timeout_s)
+        text: str = await self._run(plan, run, timeout_s)
         return text
 
-    async def _run(self, cursor: Any, work: Callable[[], Any], timeout_s: float) -> Any:
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._pool, work)
+    async def _run(self, plan: Any, work: Callable[[Any], T], timeout_s: float) -> T:
+        cursor, end = self._open_cursor(timeout_s, plan)
         try:
-            return await asyncio.wait_for(asyncio.shield(future), timeout_s)
+            future: Future[T] = self._pool.submit(work, cursor)
+        except BaseException:  # the pool is shut down: nothing will run
+            end()
+            raise
+        # Ended when the work ends, or when it is dropped before it starts (shutdown).
+        future.add_done_callback(lambda _: end())
+        loop = asyncio.get_running_loop()
+        try:
+            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), timeout_s)
         except TimeoutError:
             await loop.run_in_executor(None, cursor.cancel)
             raise SqlTimeout(
@@ -174,7 +203,7 @@ class TrinoEngine:
         Iterate the returned :class:`TrinoStream` in :attr:`executor` (it blocks);
         Trino stops the query itself after ``timeout_s`` (``query_max_execution_time``).
         """
-        return TrinoStream(self._cursor(timeout_s, plan), plan.sql, batch_rows)
+        return TrinoStream(lambda: self._open_cursor(timeout_s, plan), plan.sql, batch_rows)
 
     @property
     def executor(self) -> ThreadPoolExecutor:
@@ -182,7 +211,10 @@ class TrinoEngine:
         return self._pool
 
     async def close(self) -> None:
+        """Stop taking queries and close the idle sessions (a running query's session
+        closes when the query ends)."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self.sessions.close()
 
 
 def arrow_type(type_name: str) -> pa.DataType:
@@ -224,38 +256,52 @@ class TrinoStream:
     """One Trino query read in batches: iterate it in a worker thread, ``cancel()`` anywhere.
 
     Only ``batch_rows`` rows are held at a time: the client fetches Trino's result pages
-    as the iteration asks for them.
+    as the iteration asks for them. The cursor (and its leased session) is opened when the
+    iteration starts and ended when it stops, whether read to the end, failed or closed.
     """
 
-    def __init__(self, cursor: Any, sql: str, batch_rows: int) -> None:
-        self._cursor = cursor
+    def __init__(
+        self, open_cursor: Callable[[], tuple[Any, Callable[[], None]]], sql: str, batch_rows: int
+    ) -> None:
+        self._open_cursor = open_cursor
+        self._cursor: Any = None
         self._sql = sql
         self._batch_rows = batch_rows
         self.cancelled = False
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
+        if self.cancelled:  # given up before it started
+            return
         try:
-            self._cursor.execute(self._sql)
-            rows = self._cursor.fetchmany(self._batch_rows)
+            cursor, end = self._open_cursor()
+        except Exception as exc:
+            raise translate_trino_error(exc) from exc
+        self._cursor = cursor
+        try:
+            cursor.execute(self._sql)
+            rows = cursor.fetchmany(self._batch_rows)
             schema = pa.schema(
-                [(d.name, arrow_type(str(d.type_code))) for d in self._cursor.description or []]
+                [(d.name, arrow_type(str(d.type_code))) for d in cursor.description or []]
             )
             # An empty result still says its columns: one batch of no rows.
             yield _batch(schema, rows)
             while rows and not self.cancelled:
-                rows = self._cursor.fetchmany(self._batch_rows)
+                rows = cursor.fetchmany(self._batch_rows)
                 if rows:
                     yield _batch(schema, rows)
         except Exception as exc:
             if self.cancelled:
                 return
             raise translate_trino_error(exc) from exc
+        finally:
+            end()  # stops the query if it has not finished, gives the session back
 
     def cancel(self) -> None:
         """Stop the query on the server (the caller went away)."""
         self.cancelled = True
-        with contextlib.suppress(Exception):  # already finished: nothing to stop
-            self._cursor.cancel()
+        if self._cursor is not None:
+            with contextlib.suppress(Exception):  # already finished: nothing to stop
+                self._cursor.cancel()
 
 
 def _batch(schema: pa.Schema, rows: list[Any]) -> pa.RecordBatch:
