@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import httpx
 import psycopg
 import pytest
@@ -185,5 +186,5 @@ def test_a_bad_setting_after_the_stores_opened_closes_them(
         open_product(folder, env={"MESHGATE_PRODUCT_MAX_SUBSCRIPTIONS": "many"}, root=tmp_path)
     [opened_stores] = stores
     for store in opened_stores.stores:
-        with pytest.raises(Exception, match="(?i)closed"):
+        with pytest.raises(duckdb.ConnectionException, match="closed"):
             store._db.execute("SELECT 1")  # type: ignore[attr-defined]
