@@ -1,4 +1,5 @@
-"""Every docstring example in the project's packages runs, and none is left out.
+"""Every docstring example in the project's packages (and test helpers) runs, and none
+is left out.
 
 One test for all of them: a module whose source holds ``>>>`` must yield examples to
 :class:`doctest.DocTestFinder` (an example the finder cannot see, e.g. in a nested
@@ -11,6 +12,7 @@ from __future__ import annotations
 import doctest
 import importlib
 import pkgutil
+import re
 from pathlib import Path
 from types import ModuleType
 
@@ -19,9 +21,20 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("gateway", "schema", "resolvers", "contracts", "demo")
 OPTIONS = doctest.ELLIPSIS
+PROMPT = re.compile(r"^\s*>>> ", re.MULTILINE)
+
+
+def _files_with_prompts(folder: Path) -> set[Path]:
+    return {
+        path.resolve()
+        for path in folder.rglob("*.py")
+        if PROMPT.search(path.read_text(encoding="utf-8")) and path.name != "__main__.py"
+    }
 
 
 def _module_names() -> list[str]:
+    """Every module of the packages (each is imported: one that cannot be is an error
+    here), and the test helpers with examples (test modules are pytest's to import)."""
     names = []
     for package in PACKAGES:
         module = importlib.import_module(package)
@@ -30,6 +43,8 @@ def _module_names() -> list[str]:
             # ``__main__`` modules run a command line when imported.
             if not info.name.endswith(".__main__"):
                 names.append(info.name)
+    for path in _files_with_prompts(ROOT / "tests"):
+        names.append(".".join(path.relative_to(ROOT).with_suffix("").parts))
     return sorted(names)
 
 
@@ -45,22 +60,15 @@ def _examples(module: ModuleType) -> list[doctest.DocTest]:
     return [t for t in doctest.DocTestFinder().find(module) if t.examples]
 
 
-def _files_with_prompts() -> set[Path]:
-    return {
-        path.resolve()
-        for package in PACKAGES
-        for path in (ROOT / package).rglob("*.py")
-        if ">>>" in path.read_text(encoding="utf-8") and path.name != "__main__.py"
-    }
-
-
 def test_every_file_with_examples_is_a_module_whose_examples_are_found() -> None:
     found = {
         _source_file(module)
         for module in map(importlib.import_module, MODULES)
         if _examples(module)
     }
-    assert found == _files_with_prompts()
+    assert found == {
+        f for folder in (*PACKAGES, "tests") for f in _files_with_prompts(ROOT / folder)
+    }
     # A floor against a walk that silently finds nothing (75 modules had examples).
     assert len(found) >= 70
 

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import duckdb
@@ -193,7 +194,10 @@ CASES = cases()
 
 def _value(value: Any) -> Any:
     """One comparable form for both sides: floats to 6 places (sums in another order
-    differ in the last bits), a midnight timestamp or a timestamp as its date/UTC time."""
+    differ in the last bits; an exact decimal too), a midnight timestamp as its date, a
+    zoned one as its instant."""
+    if isinstance(value, Decimal):
+        value = float(value)
     if isinstance(value, float):
         return None if math.isnan(value) else round(value, 6)
     if isinstance(value, datetime):
