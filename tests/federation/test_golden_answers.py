@@ -199,7 +199,7 @@ def _value(value: Any) -> Any:
     if isinstance(value, Decimal):
         value = float(value)
     if isinstance(value, float):
-        return None if math.isnan(value) else round(value, 6)
+        return "NaN" if math.isnan(value) else round(value, 6)  # NaN == NaN here, not NULL
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             return value.timestamp()
