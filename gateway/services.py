@@ -44,13 +44,7 @@ async def open_services(settings: Settings) -> Services:
         purge_interval_seconds=settings.audit_purge_interval_seconds,
     )
     registry = Registry(store, http, auditor=audit, total_timeout=settings.upstream_total_timeout)
-    fetcher = UpstreamFetcher(
-        http,
-        cache,
-        fresh_ttl=settings.cache_ttl_seconds,
-        max_bytes=settings.upstream_max_document_bytes,
-        total_timeout=settings.upstream_total_timeout,
-    )
+    fetcher = UpstreamFetcher.from_settings(http, cache, settings)
     return Services(
         settings=settings,
         http=http,
