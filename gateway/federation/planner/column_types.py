@@ -32,6 +32,9 @@ _LOGICAL = {
     "date": "DATE",
 }
 
+# The nodes whose meaning the rewrites decide from their operands' types.
+_TYPED_OPERATORS = (exp.Div, exp.Interval, exp.DateAdd, exp.DateSub)
+
 
 def logical_sql_type(column: CatalogColumn) -> str:
     """The SQL type ``column`` has for the planner (``UNKNOWN`` when the contract says
@@ -53,7 +56,14 @@ def logical_sql_type(column: CatalogColumn) -> str:
 
 
 def annotate_logical_types(tree: exp.Expr, tables: Mapping[TableKey, CatalogTable]) -> exp.Expr:
-    """``tree`` (columns qualified, logical table names) with every node's type set."""
+    """``tree`` (columns qualified, logical table names) with every node's type set.
+
+    Annotating costs about a millisecond per statement: a statement without any operator
+    whose meaning the rewrites decide from types (a division, an interval, ``date_add``)
+    is returned as it is.
+    """
+    if tree.find(*_TYPED_OPERATORS) is None:
+        return tree
     nested: dict[str, dict[str, dict[str, dict[str, str]]]] = {}
     for (domain, product, name), table in tables.items():
         columns = {c.name: logical_sql_type(c) for c in table.columns}
