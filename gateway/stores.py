@@ -34,7 +34,8 @@ def utc(moment: datetime) -> datetime:
     """``moment`` in UTC; a naive time (a ``since`` without an offset, say) is refused
     with ``BAD_REQUEST``, its zone being a guess (:mod:`gateway.values.moments`).
 
-    >>> utc(datetime(2026, 1, 2, 3, 4, tzinfo=UTC)).isoformat()
+    >>> from datetime import timedelta, timezone
+    >>> utc(datetime(2026, 1, 2, 4, 4, tzinfo=timezone(timedelta(hours=1)))).isoformat()
     '2026-01-02T03:04:00+00:00'
     """
     return given_utc(moment, "a time")
