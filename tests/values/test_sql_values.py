@@ -122,3 +122,17 @@ def test_arrow_keeps_decimal128_with_its_scale(values_mesh: Mesh, engine: str) -
     row = table.to_pylist()[0]
     assert [str(row[n]) for n in NAMES[:4]] == EXPECTED[:4]
     assert math.isnan(row["nan"]) and row["inf"] == math.inf and row["ninf"] == -math.inf
+
+
+@pytest.mark.parametrize(
+    "field", ["usage(since: $since) { queries }", "audit(since: $since) { edges { cursor } }"]
+)
+def test_a_since_without_a_zone_is_refused_not_guessed(values_mesh: Mesh, field: str) -> None:
+    # SQLite read it as UTC, PostgreSQL in its session zone: one answer per store.
+    query = f'query($since: DateTime) {{ product(id: "flood.flood-areas") {{ {field} }} }}'
+    body = values_mesh.query(query, {"since": "2026-01-01T00:00:00"})
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "BAD_REQUEST", error
+    assert "timezone-aware" in error["message"]
+    aware = values_mesh.query(query, {"since": "2026-01-01T00:00:00+01:00"})
+    assert "errors" not in aware, aware
