@@ -186,3 +186,23 @@ def test_a_page_has_exact_decimals_and_is_strict_json(
 
     page = json.loads(answer.text, parse_constant=refuse)
     assert [row[2] for row in page["rows"]] == values
+
+
+def test_a_rule_that_measures_nan_answers_strict_json(
+    tmp_path: Path, make_app: Callable[..., Starlette], serve_app: Callable[[Any], str]
+) -> None:
+    contract = variant(CONTRACT)
+    contract["schema"][0]["quality"].append(
+        {"type": "sql", "query": "SELECT SUM(data_value) FROM air_quality", "mustBe": 0}
+    )
+    rows = [{**ROWS[0], "data_value": float("nan")}, *ROWS[1:]]
+    base = serve_app(make_app(build_product(tmp_path, rows=rows, contract=contract)))
+    answer = httpx.get(f"{base}/observe/results", timeout=30)
+    assert answer.status_code == 200, answer.text
+
+    def refuse(word: str) -> Any:
+        raise ValueError(f"not JSON: {word}")
+
+    results = json.loads(answer.text, parse_constant=refuse)["results"]
+    (measured,) = [r for r in results if r["property"] == "sql"]
+    assert (measured["value"], measured["passed"]) == ("NaN", False)
