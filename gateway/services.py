@@ -72,13 +72,7 @@ async def open_services(settings: Settings) -> Services:
         registry = Registry(
             store, http, auditor=audit, total_timeout=settings.upstream_total_timeout
         )
-        fetcher = UpstreamFetcher(
-            http,
-            cache,
-            fresh_ttl=settings.cache_ttl_seconds,
-            max_bytes=settings.upstream_max_document_bytes,
-            total_timeout=settings.upstream_total_timeout,
-        )
+        fetcher = UpstreamFetcher.from_settings(http, cache, settings)
         federation = Federation(settings, registry, fetcher, recorder=usage, auditor=audit)
         stack.push_async_callback(federation.close)
         return Services(

@@ -1,18 +1,32 @@
 """One frozen settings object, read from ``MESHGATE_*`` environment variables.
 
 Every limit has a safe default; each field carries one line of help (``help_text``).
+Every value is checked when the object is built (so at start-up), against what its help
+says, and a wrong one stops the start with an :class:`InvalidSetting` naming the
+variable and what was expected:
+
+- a number is finite and not negative;
+- a time (a name ending in ``_seconds``, ``_timeout`` or ``_days``) is greater than 0
+  unless its help says what 0 means, as ``(0: ...)``; so is a count marked
+  ``positive`` (a cache bound, a breaker threshold).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 
-def _setting(default: Any, help: str) -> Any:
-    return field(default=default, metadata={"help": help})
+def _setting(default: Any, help: str, *, positive: bool = False) -> Any:
+    return field(default=default, metadata={"help": help, "positive": positive})
+
+
+class InvalidSetting(ValueError):
+    """A setting's value is not one its help allows; the message names the variable."""
 
 
 @dataclass(frozen=True)
@@ -25,9 +39,13 @@ class Settings:
     )
     cache_backend: str = _setting("memory", "Cache of product documents: memory or redis.")
     redis_url: str = _setting("redis://127.0.0.1:56379/0", "Redis URL when cache_backend=redis.")
-    cache_ttl_seconds: float = _setting(15.0, "How long a product document is served fresh.")
+    cache_ttl_seconds: float = _setting(
+        15.0, "Seconds a product document is served fresh (0: every read asks the product)."
+    )
     stale_ttl_seconds: float = _setting(
-        3600.0, "How long a stale copy is kept to answer when a product is down."
+        3600.0,
+        "Seconds after its fetch a copy may answer for a product that is down "
+        "(0: no stale copies).",
     )
     upstream_connect_timeout: float = _setting(1.0, "Seconds to connect to a product gateway.")
     upstream_read_timeout: float = _setting(3.0, "Seconds to wait for a product's answer.")
@@ -54,7 +72,9 @@ class Settings:
         "", "YAML file of trusted JWT issuers (issuer, audience, algorithms, key); empty: none."
     )
     auth_audience: str = _setting("meshgate", "Audience a token must name, unless its issuer says.")
-    auth_leeway_seconds: float = _setting(30.0, "Clock skew allowed on exp/nbf/iat, in seconds.")
+    auth_leeway_seconds: float = _setting(
+        30.0, "Clock skew allowed on exp/nbf/iat, in seconds (0: none)."
+    )
     auth_jwks_cache_seconds: float = _setting(300.0, "How long an issuer's JWKS keys are kept.")
     api_keys_file: str = _setting("", "YAML file of API keys (SHA-256 only) for service accounts.")
     auth_failures_per_minute: int = _setting(
@@ -88,7 +108,9 @@ class Settings:
         365, "Days audit events are kept; older ones are purged (0: keep them all)."
     )
     audit_purge_interval_seconds: float = _setting(
-        3600.0, "How often events past the audit retention are purged (also at start)."
+        3600.0,
+        "Seconds between purges of events past the audit retention, also done at start "
+        "(0: only at start).",
     )
     sql_max_bytes: int = _setting(256 * 1024, "Largest SQL statement accepted, in bytes.")
     sql_max_depth: int = _setting(32, "Deepest nesting of parentheses and CASE in a SQL statement.")
@@ -137,10 +159,29 @@ class Settings:
     upstream_total_timeout: float = _setting(
         5.0, "Seconds one fetch from a product gateway may take in all, body included."
     )
+    upstream_breaker_threshold: int = _setting(
+        3,
+        "Failures in a row of a product host before it is not called for the cooldown.",
+        positive=True,
+    )
+    upstream_breaker_cooldown_seconds: float = _setting(
+        5.0, "Seconds a failing product host is not called; then one trial call goes out."
+    )
+    cache_max_bytes: int = _setting(
+        64 * 1024 * 1024,
+        "Most bytes of product documents (as received) the memory cache keeps; "
+        "least recently used go first.",
+        positive=True,
+    )
+    cache_max_entries: int = _setting(
+        10_000, "Most product documents the memory cache keeps.", positive=True
+    )
 
     # -- the gateway's own stores (issue 7): pooled PostgreSQL, usage retention.
     store_pool_size: int = _setting(
-        4, "Most PostgreSQL connections each own store (registry, usage, audit) holds."
+        4,
+        "Most PostgreSQL connections each own store (registry, usage, audit) holds.",
+        positive=True,
     )
     usage_retention_days: int = _setting(
         365, "Days recorded SQL queries (usage) are kept; older ones are purged (0: keep all)."
@@ -148,6 +189,10 @@ class Settings:
     usage_purge_interval_seconds: float = _setting(
         3600.0, "How often queries past the usage retention are purged (also at start)."
     )
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            _check(f, getattr(self, f.name))
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -186,3 +231,41 @@ def _parse(name: str, raw: str, kind: type) -> Any:
         return kind(raw)
     except ValueError:
         raise ValueError(f"MESHGATE_{name.upper()}={raw!r}: expected a {kind.__name__}") from None
+
+
+_TIME_UNITS = {"_seconds": "seconds", "_timeout": "seconds", "_days": "days"}
+_ZERO_MEANS = re.compile(r"\(0: [^)]+\)")
+
+
+def _check(f: dataclasses.Field[Any], value: Any) -> None:
+    """Raise :class:`InvalidSetting` unless ``value`` is one ``f``'s help allows.
+
+    >>> Settings(stale_ttl_seconds=0).stale_ttl_seconds  # its help says what 0 means
+    0
+    >>> try:
+    ...     Settings(upstream_total_timeout=0)
+    ... except InvalidSetting as exc:
+    ...     print(exc)
+    MESHGATE_UPSTREAM_TOTAL_TIMEOUT=0: expected a number of seconds greater than 0
+    """
+    kind = type(f.default)
+    if kind not in (int, float):  # text and switches are checked where they are used
+        return
+    unit = next((u for suffix, u in _TIME_UNITS.items() if f.name.endswith(suffix)), None)
+    zero = _ZERO_MEANS.search(f.metadata["help"])
+    positive = (unit is not None or f.metadata.get("positive", False)) and zero is None
+    what = "an integer" if kind is int else "a number"
+    if unit is not None:
+        what = f"{what} of {unit}"
+    expected = f"{what} greater than 0" if positive else f"{what}, 0 or more"
+    if zero is not None:
+        expected = f"{expected} {zero.group(0)}"
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if (
+        not number
+        or (kind is int and not isinstance(value, int))
+        or not math.isfinite(value)
+        or value < 0
+        or (positive and value == 0)
+    ):
+        raise InvalidSetting(f"MESHGATE_{f.name.upper()}={value!r}: expected {expected}")

@@ -15,7 +15,7 @@ import builtins
 import sqlite3
 import threading
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 import psycopg
@@ -24,20 +24,21 @@ from psycopg_pool import AsyncConnectionPool
 
 from gateway.errors import GatewayError
 from gateway.migrations import Migrations, describe, open_postgres_pool
+from gateway.values.moments import given_utc
 
 T = TypeVar("T")
 Connection = psycopg.AsyncConnection[TupleRow]
 
 
 def utc(moment: datetime) -> datetime:
-    """``moment`` in UTC; a naive time is taken to be UTC already.
+    """``moment`` in UTC; a naive time (a ``since`` without an offset, say) is refused
+    with ``BAD_REQUEST``, its zone being a guess (:mod:`gateway.values.moments`).
 
-    >>> utc(datetime(2026, 1, 2, 3, 4)).isoformat()
+    >>> from datetime import timedelta, timezone
+    >>> utc(datetime(2026, 1, 2, 4, 4, tzinfo=timezone(timedelta(hours=1)))).isoformat()
     '2026-01-02T03:04:00+00:00'
     """
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    return given_utc(moment, "a time")
 
 
 def stamp(moment: datetime) -> str:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -20,6 +21,7 @@ from gateway.http import graphiql
 from gateway.http.app import create_http_app
 from gateway.identity import request_id_of
 from gateway.settings import Settings
+from gateway.values import to_json
 from resolvers.context import RequestContext, new_context
 from schema.build import build_schema
 
@@ -68,6 +70,15 @@ class MeshGraphQL(GraphQL[RequestContext, None]):
             if request_id is not None:
                 extensions.setdefault("requestId", request_id)
         return answer
+
+    def encode_json(self, data: object) -> str | bytes:
+        """Strict JSON: a NaN or an infinity anywhere in the answer (a product's page parsed
+        from a lenient upstream, say) becomes ``"NaN"`` / ``"Infinity"``, never a bare word
+        that strict parsers refuse (``docs/values.md``)."""
+        try:
+            return json.dumps(data, separators=(",", ":"), allow_nan=False)
+        except ValueError:
+            return json.dumps(to_json(data), separators=(",", ":"), allow_nan=False)
 
     def decode_json(self, data: str | bytes) -> object:
         """A request body is a JSON object (or a batch list, which Strawberry refuses)."""

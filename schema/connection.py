@@ -14,7 +14,9 @@ _PREFIX = "offset:"
 
 
 def encode_cursor(offset: int) -> str:
-    """>>> encode_cursor(3)
+    """The opaque cursor of ``offset``: base64 so clients treat it as a token, not a number.
+
+    >>> encode_cursor(3)
     'b2Zmc2V0OjM='
     """
     return base64.b64encode(f"{_PREFIX}{offset}".encode()).decode()

@@ -9,9 +9,9 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from gateway.federation.json_values import to_json
 from gateway.federation.records import Answer, Page
 from gateway.identity import Principal
+from gateway.values import to_json
 from resolvers.access import signed_in
 
 
@@ -48,7 +48,10 @@ class SqlPageInfo:
 @strawberry.type
 class SqlResult:
     columns: list[SqlColumn]
-    rows: JSON = strawberry.field(description="Rows as lists, in column order.")
+    rows: JSON = strawberry.field(
+        description="Rows as lists, in column order; decimals as strings of their exact "
+        'digits, NaN and infinities as "NaN", "Infinity", "-Infinity" (docs/values.md).'
+    )
     row_count: int
     truncated: bool = strawberry.field(description="True when more rows than maxRows matched.")
     elapsed_ms: float

@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.services",
     "tests.fixtures.uvicorn",
     "tests.fixtures.trino",
+    "tests.fixtures.markers",
 ]

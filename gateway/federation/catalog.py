@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from contracts import load_contract, load_descriptor
-from contracts.versions import version_key
+from contracts.versions import major, version_key
 from gateway.federation.contract_access import ContractRole, column_masking, table_roles
 from gateway.federation.location_owner import assign_owners
 from gateway.federation.reach import LocalFiles, Reach
@@ -150,6 +150,9 @@ class StaticCatalog:
     def get(self, logical: str) -> CatalogTable | None:
         """The table named ``logical``, ``logical@1.2.3`` or ``logical@1`` (newest of major 1).
 
+        "Newest" is :func:`contracts.versions.version_key`'s: the newest release, a
+        pre-release only when its major (or the table) has no release.
+
         >>> StaticCatalog([]).get("a.b.c") is None
         True
         """
@@ -159,7 +162,7 @@ class StaticCatalog:
             return found[0] if found else None
         for table in found:
             version = table.contract_version.lower()
-            if version == wanted or version.split(".")[0] == wanted:
+            if version == wanted or (wanted.isdigit() and major(version) == int(wanted)):
                 return table
         return None
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import abc
 import io
-import json
 import logging
 from collections.abc import AsyncIterator, Callable
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -24,10 +24,10 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Send
 
 from gateway.errors import BadRequest, GatewayError, Unauthenticated
-from gateway.federation.json_values import json_default
 from gateway.federation.streaming import ResultStream
 from gateway.http.refusal import refusal
 from gateway.identity import principal_of, request_id_of
+from gateway.values import json_form
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,12 @@ class _Encoder(abc.ABC):
 
 
 class CsvEncoder(_Encoder):
-    """RFC 4180 CSV with a header row; NULL is an empty field."""
+    """RFC 4180 CSV with a header row; NULL is an empty field.
+
+    Decimals are written with their exact digits (Arrow's decimal128 keeps them); a
+    non-finite float is ``NaN``, ``Infinity`` or ``-Infinity``, the words of the JSON
+    formats (``docs/values.md``), not Arrow's ``nan`` / ``inf``.
+    """
 
     def start(self) -> bytes:
         sink = io.BytesIO()
@@ -156,16 +161,41 @@ class CsvEncoder(_Encoder):
 
     def batch(self, batch: pa.RecordBatch) -> bytes:
         sink = io.BytesIO()
-        table = pa.Table.from_batches([batch], schema=self.schema)
+        table = pa.Table.from_batches([_finite_words(batch)])
         pa_csv.write_csv(table, sink, pa_csv.WriteOptions(include_header=False))
         return sink.getvalue()
 
 
+_WORDS = (
+    (r"^nan$", json_form.NAN),
+    (r"^inf$", json_form.INFINITY),
+    (r"^-inf$", json_form.MINUS_INFINITY),
+)
+
+
+def _finite_words(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """``batch`` with each float column holding a NaN or an infinity as text in our words
+    (only those columns, only when they do: other batches are written as they come)."""
+    columns = list(batch.columns)
+    changed = False
+    for i, column in enumerate(columns):
+        if not pa.types.is_floating(column.type) or column.null_count == len(column):
+            continue
+        if pc.all(pc.is_finite(column), skip_nulls=True).as_py():
+            continue
+        text = pc.cast(column, pa.string())
+        for pattern, word in _WORDS:
+            text = pc.replace_substring_regex(text, pattern=pattern, replacement=word)
+        columns[i], changed = text, True
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names) if changed else batch
+
+
 class JsonLinesEncoder(_Encoder):
-    """One JSON object per row, keyed by column name, dates as ISO text."""
+    """One strict JSON object per row, keyed by column name, values in the JSON form of
+    :mod:`gateway.values.json_form` (exact decimals as strings, no bare NaN)."""
 
     def batch(self, batch: pa.RecordBatch) -> bytes:
-        lines = [json.dumps(row, default=json_default) for row in batch.to_pylist()]
+        lines = [json_form.dumps(row) for row in batch.to_pylist()]
         return ("\n".join(lines) + "\n").encode() if lines else b""
 
 

@@ -7,7 +7,6 @@ whichever host name or port (or proxy prefix) a client used to reach the product
 from __future__ import annotations
 
 import base64
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,6 +17,7 @@ from uuid import UUID
 
 from contracts import ContractDocument, ProductDescriptor
 from gateway.product.tables import Table
+from gateway.values import json_form
 
 LINKS = {
     "self": "/discover/metadata",
@@ -181,17 +181,18 @@ def _purpose(description: Any) -> str | None:
 
 
 def jsonable(value: Any) -> Any:
-    """A value read from a store as JSON: times in ISO 8601, decimals as numbers.
+    """A value read from a store as JSON: times in ISO 8601; decimals and non-finite
+    floats as the gateway writes them (:mod:`gateway.values.json_form`, docs/values.md).
 
     >>> jsonable(Decimal("1.50")), jsonable(date(2024, 1, 2)), jsonable(float("nan"))
-    (1.5, '2024-01-02', None)
+    ('1.50', '2024-01-02', 'NaN')
     """
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
-        return value if math.isfinite(value) else None
+        return json_form.float_value(value)
     if isinstance(value, Decimal):
-        return float(value) if value.is_finite() else None
+        return json_form.decimal_text(value)
     if isinstance(value, datetime):
         # Keep the precision and the naivety of stored values; aware ones are shown in UTC.
         if value.tzinfo is None:

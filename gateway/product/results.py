@@ -19,6 +19,7 @@ from gateway.product.sqlrules import RuleRefused
 from gateway.product.stores.base import Store, TableStats
 from gateway.product.tables import Table
 from gateway.product.timefmt import iso
+from gateway.values import json_form
 
 API_VERSION = "1.0.0"
 EMITTER = "meshgate.product"
@@ -60,7 +61,8 @@ def document(
         "emitter": f"{EMITTER}.{prop[:1].upper()}{prop[1:]}",
         "criteria": criteria,
         "property": prop,
-        "value": value,
+        # A rule can measure NaN (an AVG over a NaN): JSON has no such number.
+        "value": json_form.json_value(value),
         "unit": unit,
         "element": element,
         "passed": passed,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from gateway.values.moments import as_utc
+
 
 def utcnow() -> datetime:
     """The current time, aware, in UTC."""
@@ -11,11 +13,11 @@ def utcnow() -> datetime:
 
 
 def iso(moment: datetime) -> str:
-    """``moment`` as ``2026-11-23T20:36:16Z`` (naive times are taken as UTC).
+    """``moment`` as ``2026-11-23T20:36:16Z`` (a naive time is UTC: it has no source
+    zone, see :mod:`gateway.values.moments`).
 
     >>> from datetime import datetime
     >>> iso(datetime(2026, 11, 23, 20, 36, 16, 500))
     '2026-11-23T20:36:16Z'
     """
-    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return aware.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")

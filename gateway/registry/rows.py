@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from gateway.registry.model import ContractLink, ContractRef, RegisteredProduct, VersionSummary
+from gateway.values.moments import as_utc, given_utc
 
 # Order of the columns in every SELECT / INSERT; both backends share it.
 COLUMNS = (
@@ -54,10 +55,9 @@ def fold(text: str) -> str:
 
 
 def to_utc(moment: datetime) -> datetime:
-    """``moment`` in UTC; naive datetimes are refused because their zone is a guess."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"registry times must be timezone-aware, got {moment!r}")
-    return moment.astimezone(UTC)
+    """``moment`` in UTC; naive datetimes are refused because their zone is a guess
+    (:mod:`gateway.values.moments`)."""
+    return given_utc(moment, "registry times")
 
 
 def to_values(product: RegisteredProduct) -> dict[str, Any]:
@@ -136,4 +136,4 @@ def _json(value: Any) -> Any:
 def _time(value: Any) -> datetime:
     # SQLite stores ISO text; PostgreSQL's timestamptz comes back in the session's zone.
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return to_utc(moment)
+    return as_utc(moment)

@@ -6,8 +6,9 @@ body) runs under one deadline: a product can make the gateway neither swallow an
 endless body nor wait on one dripped a byte at a time.
 
 What the caller is told is deliberately coarse: a refused connection, an HTTP error
-status, a body too large or not JSON all read "did not answer with its document", with
-one code. Otherwise registering ``http://some-host:port`` would tell a caller which
+status, a body too large, not JSON or nested too deeply (see
+:mod:`gateway.upstream.jsondoc`) all read "did not answer with its document", with one
+code. Otherwise registering ``http://some-host:port`` would tell a caller which
 ports of which hosts are open (a port-scan oracle). The details (URL, status, the
 connect error) go to the log.
 """
@@ -15,13 +16,13 @@ connect error) go to the log.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
 from gateway.errors import UpstreamAddressRefused, UpstreamTimeout, UpstreamUnavailable
+from gateway.upstream.jsondoc import MAX_DEPTH, NotJson, decode
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,13 @@ class NoDocument(UpstreamUnavailable):
         self.status = status
 
 
+class Answer(NamedTuple):
+    """A decoded JSON answer and the size of the body it came from (what a cache counts)."""
+
+    data: Any
+    size: int
+
+
 async def fetch_json(
     http: httpx.AsyncClient,
     url: str,
@@ -59,9 +67,27 @@ async def fetch_json(
     ``deadline`` seconds (or a client timeout fires), :class:`UpstreamAddressRefused`
     when ``url`` resolves to an address the client may not call, and :class:`NoDocument`
     (code ``UPSTREAM_UNAVAILABLE``) for anything else: no connection, a status other
-    than 200, a body over ``max_bytes`` or a body that is not JSON. No message carries
-    ``url``.
+    than 200, a body over ``max_bytes``, a body that is not UTF-8 JSON or one nested
+    deeper than :data:`~gateway.upstream.jsondoc.MAX_DEPTH` levels. No message carries
+    ``url``; nothing else escapes.
     """
+    answer = await fetch_document(
+        http, url, what=what, max_bytes=max_bytes, product_id=product_id, deadline=deadline
+    )
+    return answer.data
+
+
+async def fetch_document(
+    http: httpx.AsyncClient,
+    url: str,
+    *,
+    what: str,
+    max_bytes: int,
+    product_id: str | None = None,
+    deadline: float = DEFAULT_TOTAL_TIMEOUT,
+    max_depth: int = MAX_DEPTH,
+) -> Answer:
+    """:func:`fetch_json`, with the body's size in bytes."""
     try:
         async with asyncio.timeout(deadline):
             body, status, kind = await _get(http, url, max_bytes)
@@ -80,9 +106,9 @@ async def fetch_json(
         log.warning("%s at %s answered more than %s bytes", what, url, max_bytes)
         raise NoDocument(what, status=status, product_id=product_id)
     try:
-        return json.loads(body)
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError alike
-        log.warning("%s at %s did not answer JSON (%s)", what, url, kind)
+        return Answer(decode(body, max_depth=max_depth), len(body))
+    except NotJson as exc:
+        log.warning("%s at %s did not answer JSON (%s): %s", what, url, kind, exc.reason)
         raise NoDocument(what, status=status, product_id=product_id) from None
 
 
@@ -111,8 +137,8 @@ def _error_message(body: bytes | None) -> str:
     if not body:
         return ""
     try:
-        data = json.loads(body)
-    except ValueError:
+        data = decode(body)
+    except NotJson:
         return ""
     error = data.get("error") if isinstance(data, dict) else None
     message = error.get("message") if isinstance(error, dict) else None

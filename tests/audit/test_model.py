@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import doctest
-import importlib
 from datetime import UTC, datetime
-
-import pytest
 
 from gateway.audit import DETAIL_LIMIT, event_of_query
 from gateway.federation import plan
@@ -53,10 +49,3 @@ def test_an_internal_query_has_an_unknown_actor_and_a_clipped_detail() -> None:
     event = event_of_query(record(long_sql, plan=None, principal=None))
     assert (event.actor.subject, event.actor.kind) == ("unknown", "unknown")
     assert len(event.detail) == DETAIL_LIMIT
-
-
-@pytest.mark.parametrize("name", ["gateway.audit.model", "gateway.audit.store", "gateway.stores"])
-def test_doctests(name: str) -> None:
-    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0
-    assert result.failed == 0

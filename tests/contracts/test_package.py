@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import doctest
 import importlib
 import pkgutil
 from pathlib import Path
@@ -33,17 +32,6 @@ def test_imports_nothing_from_the_other_packages(name: str) -> None:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             imported.add(node.module.split(".")[0])
     assert not imported & {"gateway", "schema", "resolvers"}
-
-
-@pytest.mark.parametrize("name", ["contracts", *MODULES])
-def test_docstring_examples(name: str) -> None:
-    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
-    if name in WITH_EXAMPLES:
-        assert result.attempted > 0
-
-
-WITH_EXAMPLES = {"contracts._issues", "contracts._placeholders", "contracts.odcs", "contracts.oors"}
 
 
 def test_public_api_names() -> None:

@@ -1,4 +1,8 @@
-"""Golden rewrites: each fixture's input planned for each engine equals its expected SQL."""
+"""Golden rewrites: each fixture's input planned for each engine equals its expected SQL.
+
+This only notices a change; what each expected statement must return is checked apart
+from the planner in ``test_golden_answers.py``.
+"""
 
 from __future__ import annotations
 

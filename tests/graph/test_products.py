@@ -57,6 +57,7 @@ def test_product_by_odps_id_and_by_key(mesh: Mesh) -> None:
     query = "query($id: ID!) { product(id: $id) { id key name } }"
     by_id = mesh.query(query, {"id": descriptor["id"]})["data"]["product"]
     by_key = mesh.query(query, {"id": by_id["key"]})["data"]["product"]
+    assert by_id["key"] == f"{descriptor['domain']}.{descriptor['slug']}"
     assert by_id == by_key and by_id["name"] == descriptor["name"]
     assert mesh.query(query, {"id": "no.such-product"})["data"]["product"] is None
 
@@ -75,8 +76,10 @@ def test_pagination_walks_every_product_once(mesh: Mesh) -> None:
         if not page["pageInfo"]["hasNextPage"]:
             break
         after = page["pageInfo"]["endCursor"]
-    assert len(seen) == len(set(seen)) == page["totalCount"]
-    assert pages == -(-page["totalCount"] // 3)
+    expected = {d["id"] for d in descriptors().values()}
+    assert len(seen) == len(set(seen)) == page["totalCount"] == len(expected)
+    assert set(seen) == expected
+    assert pages == -(-len(expected) // 3)
 
 
 def test_bad_cursor_and_page_size_are_coded_errors(mesh: Mesh) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,8 +39,8 @@ class Receiver:
             return list(self.events)
 
 
-@pytest.fixture
-def receiver(serve_app: Callable[[Any], str]) -> Iterator[Receiver]:
+def start_receiver(serve_app: Callable[[Any], str]) -> Receiver:
+    """A webhook server of its own, listening on 127.0.0.1."""
     holder: list[Receiver] = []
 
     async def hook(request: Request) -> Response:
@@ -53,7 +53,12 @@ def receiver(serve_app: Callable[[Any], str]) -> Iterator[Receiver]:
 
     base = serve_app(Starlette(routes=[Route("/hook", hook, methods=["POST"])]))
     holder.append(Receiver(f"{base}/hook"))
-    yield holder[0]
+    return holder[0]
+
+
+@pytest.fixture
+def receiver(serve_app: Callable[[Any], str]) -> Receiver:
+    return start_receiver(serve_app)
 
 
 def test_state_changes_reach_subscribers(client: httpx.Client, receiver: Receiver) -> None:
@@ -72,12 +77,13 @@ def test_state_changes_reach_subscribers(client: httpx.Client, receiver: Receive
         ("product.stateChanged", "paused", "running"),
     ]
     assert all(e["productId"] == PRODUCT_ID for e in events)
-    time.sleep(0.2)
-    assert len(receiver.events) == 2
+    # A later event is the sign that everything published before it has been sent: had
+    # the repeated pause published an event, it would show up before this one.
+    client.post("/control/pause", headers=auth())
+    assert [e["data"]["to"] for e in receiver.wait_for(3)] == ["paused", "running", "paused"]
     listed = client.get("/observe/events/subscriptions", headers=auth(sub["secret"]))
-    assert [(s["id"], s["delivered"], s["failed"]) for s in listed.json()["subscriptions"]] == [
-        (sub["id"], 2, 0)
-    ]
+    assert [(s["id"], s["failed"]) for s in listed.json()["subscriptions"]] == [(sub["id"], 0)]
+    assert len(receiver.events) == 3
 
 
 def test_subscribers_get_only_the_types_they_asked_for(
@@ -90,21 +96,33 @@ def test_subscribers_get_only_the_types_they_asked_for(
     client.post("/control/pause", headers=auth())
     client.post("/control/configure", json={"tags": ["x"]}, headers=auth())
     events = receiver.wait_for(1)
-    time.sleep(0.2)
-    assert [e["type"] for e in receiver.events] == ["product.configured"]
+    # A second configured event fences the first: the pause published before either
+    # would have arrived by then.
+    client.post("/control/configure", json={"tags": ["y"]}, headers=auth())
+    receiver.wait_for(2)
+    assert [(e["type"], e["data"]["tags"]) for e in receiver.events] == [
+        ("product.configured", ["x"]),
+        ("product.configured", ["y"]),
+    ]
     description = client.get("/discover/metadata").json()["description"]
     assert events[0]["data"] == {"description": description, "tags": ["x"]}
 
 
-def test_unsubscribe_stops_delivery(client: httpx.Client, receiver: Receiver) -> None:
+def test_unsubscribe_stops_delivery(
+    client: httpx.Client, receiver: Receiver, serve_app: Callable[[Any], str]
+) -> None:
     sub = client.post("/observe/events/subscriptions", json={"endpoint": receiver.url}).json()
     path = f"/observe/events/subscriptions/{sub['id']}"
     assert client.delete(path, headers=auth(sub["secret"])).status_code == 200
     # The secret of a deleted subscription opens nothing any more.
     assert client.delete(path, headers=auth(sub["secret"])).status_code == 403
     assert client.delete(path, headers=auth()).status_code == 404
+    # A subscriber made after the deleted one hears the pause: its delivery is the sign
+    # that the deleted one's, published first, would have been sent too.
+    still = start_receiver(serve_app)
+    client.post("/observe/events/subscriptions", json={"endpoint": still.url})
     client.post("/control/pause", headers=auth())
-    time.sleep(0.3)
+    assert [e["data"]["to"] for e in still.wait_for(1)] == ["paused"]
     assert receiver.events == []
 
 

@@ -50,7 +50,12 @@ def test_health_is_cached_for_the_probe_ttl(
 ) -> None:
     base = serve_app(make_app(product_dir, probe_ttl=60.0))
     first = httpx.get(f"{base}/observe/health").json()
+    assert first["tables"][0]["rowCount"] == len(ROWS)
     write_parquet(product_dir.parent / "data" / "air_quality.parquet", ROWS[:2])
+    # The change is there to see (an uncached probe sees it); the cached answer keeps
+    # what it saw.
+    uncached = serve_app(make_app(product_dir, probe_ttl=0.0))
+    assert httpx.get(f"{uncached}/observe/health").json()["tables"][0]["rowCount"] == 2
     assert httpx.get(f"{base}/observe/health").json() == first
 
 

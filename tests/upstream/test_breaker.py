@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from gateway.upstream import CircuitBreaker
 
 
@@ -46,3 +50,66 @@ def test_hosts_are_independent() -> None:
     breaker.failure("a")
     assert not breaker.allow("a")
     assert breaker.allow("b")
+
+
+def test_an_attempt_that_ends_normally_closes_the_host() -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(threshold=1, cooldown=5.0, clock=clock)
+    breaker.failure("h")
+    clock.now = 5.0
+    attempt = breaker.attempt("h")
+    assert attempt is not None and attempt.trial
+    with attempt:
+        assert breaker.attempt("h") is None  # one trial at a time
+    assert not breaker.is_open("h")
+
+
+def test_an_unexpected_exception_in_a_trial_is_a_failure() -> None:
+    # Before: only an UpstreamError was reported; any other exception (RecursionError
+    # from the JSON parser) left the trial running for ever.
+    clock = Clock()
+    breaker = CircuitBreaker(threshold=1, cooldown=5.0, clock=clock)
+    breaker.failure("h")
+    clock.now = 5.0
+    attempt = breaker.attempt("h")
+    assert attempt is not None
+    with pytest.raises(RecursionError), attempt:
+        raise RecursionError
+    assert breaker.attempt("h") is None  # open again, for a full cooldown
+    clock.now = 10.0
+    assert breaker.attempt("h") is not None
+
+
+def test_a_cancelled_trial_hands_its_place_to_the_next_caller() -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(threshold=1, cooldown=5.0, clock=clock)
+    breaker.failure("h")
+    clock.now = 5.0
+    attempt = breaker.attempt("h")
+    assert attempt is not None
+    with pytest.raises(asyncio.CancelledError), attempt:
+        raise asyncio.CancelledError
+    assert breaker.is_open("h")  # no verdict on the host...
+    assert breaker.attempt("h") is not None  # ...but the next caller may try at once
+
+
+def test_a_cancelled_call_that_was_not_the_trial_leaves_the_trial_alone() -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(threshold=1, cooldown=5.0, clock=clock)
+    early = breaker.attempt("h")  # goes out while the host is closed
+    breaker.failure("h")
+    clock.now = 5.0
+    assert early is not None and breaker.attempt("h") is not None  # the trial
+    with pytest.raises(asyncio.CancelledError), early:
+        raise asyncio.CancelledError
+    assert breaker.attempt("h") is None  # the trial still holds the host
+
+
+def test_a_settled_attempt_keeps_its_verdict() -> None:
+    breaker = CircuitBreaker(threshold=1)
+    attempt = breaker.attempt("h")
+    assert attempt is not None
+    with pytest.raises(LookupError), attempt:
+        attempt.succeeded()  # e.g. a 404: the host answered
+        raise LookupError
+    assert not breaker.is_open("h")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from gateway.cache import create_cache
 from gateway.errors import UpstreamTimeout, UpstreamUnavailable
 from gateway.settings import Settings
 from gateway.upstream import CircuitBreaker, UpstreamFetcher, create_http_client
+from gateway.upstream.fetcher import Fetched
 from tests.fixtures.uvicorn import LOOPBACK_ONLY
 
 
@@ -31,6 +33,13 @@ class Product:
         self.hits += 1
         if self.mode == "slow":
             await asyncio.sleep(1.0)
+        if self.mode == "slow-ok":
+            await asyncio.sleep(0.2)
+        if self.mode == "deep":  # 100,000 levels: far past Python's recursion limit
+            return Response(b"[" * 100_000 + b"]" * 100_000, media_type="application/json")
+        if self.mode == "slow-error":
+            await asyncio.sleep(0.2)
+            return JSONResponse({"error": "boom"}, status_code=500)
         if self.mode == "error":
             return JSONResponse({"error": "boom"}, status_code=500)
         if self.mode == "text":
@@ -145,3 +154,125 @@ async def test_oversized_document_is_refused(product, http) -> None:
     fetcher = make_fetcher(http, Clock(), max_bytes=5)
     with pytest.raises(UpstreamUnavailable, match="did not answer with its document"):
         await fetcher.get_json(url, product_id="p")
+
+
+async def test_deeply_nested_answer_is_a_coded_error(product, http) -> None:
+    # Before: json.loads raised RecursionError, which escaped as an internal error.
+    double, url = product
+    double.mode = "deep"
+    with pytest.raises(UpstreamUnavailable, match="did not answer with its document") as raised:
+        await make_fetcher(http, Clock()).get_json(url, product_id="p")
+    assert raised.value.extensions == {"code": "UPSTREAM_UNAVAILABLE", "productId": "p"}
+
+
+async def test_deeply_nested_answer_to_a_trial_does_not_block_the_host(product, http) -> None:
+    # Before: the RecursionError skipped success() and failure(), the trial stayed
+    # "running" and the host was refused until restart, even once it answered again.
+    double, url = product
+    fetcher = make_fetcher(http, Clock(), breaker=CircuitBreaker(threshold=1, cooldown=0.2))
+    double.mode = "error"
+    with pytest.raises(UpstreamUnavailable, match="did not answer"):
+        await fetcher.get_json(url)
+    await asyncio.sleep(0.25)
+    double.mode = "deep"
+    with pytest.raises(UpstreamUnavailable, match="did not answer"):  # the trial, failed
+        await fetcher.get_json(url)
+    with pytest.raises(UpstreamUnavailable, match="not retried"):  # open again
+        await fetcher.get_json(url)
+    double.mode = "ok"
+    await asyncio.sleep(0.25)
+    assert (await fetcher.get_json(url)).data == {"hit": 3}
+
+
+async def test_cancelled_trial_lets_the_next_caller_try(product, http) -> None:
+    # Before: a trial whose caller went away left trial_running=True for ever.
+    double, url = product
+    fetcher = make_fetcher(http, Clock(), breaker=CircuitBreaker(threshold=1, cooldown=0.2))
+    double.mode = "error"
+    with pytest.raises(UpstreamUnavailable):
+        await fetcher.get_json(url)
+    await asyncio.sleep(0.25)
+    double.mode = "slow-ok"
+    trial = asyncio.create_task(fetcher.get_json(url))
+    await _until(lambda: double.hits == 2)  # the trial has reached the product
+    trial.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await trial
+    double.mode = "ok"
+    assert (await fetcher.get_json(url)).data == {"hit": 3}
+
+
+async def test_a_cancelled_caller_does_not_cancel_the_others(product, http) -> None:
+    # Before: the first caller ran the shared request itself, and its cancellation was
+    # set on the future every other caller of the same URL awaited.
+    double, url = product
+    double.mode = "slow-ok"
+    fetcher = make_fetcher(http, Clock())
+    first = asyncio.create_task(fetcher.get_json(url))
+    await _until(lambda: double.hits == 1)
+    others = [asyncio.create_task(fetcher.get_json(url)) for _ in range(3)]
+    await asyncio.sleep(0.05)
+    first.cancel()
+    results = await asyncio.gather(*others)
+    assert [r.data for r in results] == [{"hit": 1}] * 3
+    assert first.cancelled() and double.hits == 1
+
+
+async def test_a_shared_failure_reaches_every_waiter_and_nothing_is_left_unread(
+    product, http, caplog: pytest.LogCaptureFixture
+) -> None:
+    double, url = product
+    double.mode = "slow-error"
+    fetcher = make_fetcher(http, Clock())
+    first = asyncio.create_task(fetcher.get_json(url))
+    await _until(lambda: double.hits == 1)
+    second = asyncio.create_task(fetcher.get_json(url))
+    await asyncio.sleep(0.05)
+    first.cancel()
+    with pytest.raises(UpstreamUnavailable):
+        await second
+    # The only caller of another URL leaves: the shared request is cancelled, unread.
+    lonely = asyncio.create_task(fetcher.get_json(url + "?other"))
+    await _until(lambda: double.hits == 2)
+    lonely.cancel()
+    await asyncio.gather(first, lonely, return_exceptions=True)
+    await asyncio.sleep(0.1)
+    gc.collect()
+    await asyncio.sleep(0)
+    unread = [r for r in caplog.records if "never retrieved" in r.getMessage()]
+    assert not unread
+    assert first.cancelled() and lonely.cancelled() and double.hits == 2
+
+
+async def test_no_stale_copy_when_the_stale_time_is_zero(product, http) -> None:
+    # Before: a stale TTL of 0 reached aiocache as "no expiry": documents were kept, and
+    # served as stale copies, for ever.
+    double, url = product
+    cache = create_cache(Settings(cache_ttl_seconds=0, stale_ttl_seconds=0))
+    fetcher = UpstreamFetcher(http, cache, fresh_ttl=0)
+    assert (await fetcher.get_json(url)).data == {"hit": 1}
+    double.mode = "error"
+    with pytest.raises(UpstreamUnavailable):
+        await fetcher.get_json(url)
+
+
+async def test_a_copy_older_than_the_stale_time_is_not_served(product, http) -> None:
+    double, url = product
+    clock = Clock()
+    settings = Settings(cache_ttl_seconds=5, stale_ttl_seconds=30)
+    fetcher = UpstreamFetcher.from_settings(http, create_cache(settings), settings)
+    fetcher._clock = clock
+    await fetcher.get_json(url)
+    double.mode = "error"
+    clock.now += 29
+    stale: Fetched = await fetcher.get_json(url)
+    assert stale.stale and stale.data == {"hit": 1}
+    clock.now += 2
+    with pytest.raises(UpstreamUnavailable):
+        await fetcher.get_json(url)
+
+
+async def _until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)

@@ -2,8 +2,11 @@
 (one module per rule) and rewritten to an engine's physical names and dialect.
 
 Order: size limits on the text (limits), exactly one read-only query (statement), table
-names (tables), functions (functions), columns (columns), physical names (tables), the row
-cap (rowcap), the engine's dialect (transpile).
+names (tables), functions (functions), columns (columns), the contracts' access rules
+(access), operators typed as the mesh's dialect types them (column_types, then
+integer_division and date_arithmetic), physical names with each stored column read as its
+logical type (tables, logical_types), the row cap (rowcap), the engine's dialect
+(transpile).
 """
 
 from __future__ import annotations

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from gateway.errors import GatewayError, SqlInvalid, SqlNotAllowed, SqlTooLarge
 from gateway.federation.catalog import Catalog, CatalogTable
 from gateway.federation.planner.access import apply_access
+from gateway.federation.planner.column_types import annotate_logical_types, clear_types
 from gateway.federation.planner.columns import qualify_columns
+from gateway.federation.planner.date_arithmetic import date_arithmetic
 from gateway.federation.planner.dialect import ENGINE_DIALECTS, READ
 from gateway.federation.planner.functions import check_functions
+from gateway.federation.planner.integer_division import integer_division
 from gateway.federation.planner.limits import (
     PlannerLimits,
     check_output,
@@ -119,6 +122,11 @@ def _plan(
     tree, used = qualify_columns(tree, tables)
     logical_sql = tree.sql(dialect=READ)
     tree, access = apply_access(tree, tables, principal, engine, used)
+    # One answer on both engines: operators typed as the mesh's dialect types them.
+    tree = annotate_logical_types(tree, tables)
+    tree = integer_division(tree, engine)
+    tree = date_arithmetic(tree, engine)
+    tree = clear_types(tree)
     tree = physical_tables(tree, tables, engine)
     tree = apply_row_cap(tree, max_rows)
     return Plan(

@@ -17,6 +17,7 @@ from sqlglot import exp
 from gateway.errors import SqlNotAllowed, TableNotFound, TableUnavailable
 from gateway.federation.catalog import Catalog, CatalogTable
 from gateway.federation.planner.ctes import check_recursive, visible_ctes
+from gateway.federation.planner.logical_types import read_stored
 
 TableKey = tuple[str, str, str]
 """(domain, product, table as written, with ``@version`` if any), lower-case."""
@@ -85,7 +86,8 @@ def physical_tables(
     selects the declared columns (and only them) under their logical names: an
     undeclared physical column is then out of reach of the engine's own name resolution
     (Trino binds an unqualified name in HAVING or ORDER BY to the physical table) even if
-    a check of the planner missed a reference.
+    a check of the planner missed a reference. Each column is read as its logical type
+    there (:mod:`~gateway.federation.planner.logical_types`).
     """
     for node in list(tree.find_all(exp.Table)):
         key = table_key(node)
@@ -107,8 +109,7 @@ def physical_tables(
             node.replace(exp.alias_(physical, alias, table=True, quoted=True))
             continue
         projection = [
-            exp.alias_(exp.column(c.physical_name, quoted=True), c.name, quoted=True)
-            for c in table.columns
+            exp.alias_(read_stored(c, engine), c.name, quoted=True) for c in table.columns
         ]
         renamed = exp.select(*projection).from_(physical)
         node.replace(exp.alias_(renamed.subquery(), alias, table=True, quoted=True))

@@ -12,12 +12,13 @@ from __future__ import annotations
 import abc
 import threading
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, tzinfo
 from typing import Any, Protocol
 
 from sqlglot import exp
 
 from gateway.product.tables import Column, Table
+from gateway.values.moments import as_utc, date_as_utc
 
 Rows = list[tuple[Any, ...]]
 
@@ -76,19 +77,24 @@ def _aliased(relation: exp.Expr) -> exp.Expr:
     return exp.alias_(relation, "t", table=True)
 
 
-def as_datetime(value: Any) -> datetime | None:
-    """A column's maximum as an aware UTC datetime (naive values are taken as UTC).
+def as_datetime(value: Any, zone: tzinfo | None = None) -> datetime | None:
+    """A column's maximum as an aware UTC datetime; a value without a zone is a wall-clock
+    time in ``zone``, the store's session zone (UTC when it has none): the one rule of
+    :mod:`gateway.values.moments`.
 
     >>> as_datetime(date(2024, 5, 1)).isoformat()
     '2024-05-01T00:00:00+00:00'
+    >>> from datetime import timedelta, timezone
+    >>> as_datetime("2024-05-01 12:00:00", timezone(timedelta(hours=2))).isoformat()
+    '2024-05-01T10:00:00+00:00'
     """
     if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return as_utc(value, zone)
     if isinstance(value, date):
-        return datetime.combine(value, time(), tzinfo=UTC)
+        return date_as_utc(value, zone)
     if isinstance(value, str):
         try:
-            return as_datetime(datetime.fromisoformat(value.replace("Z", "+00:00")))
+            return as_datetime(datetime.fromisoformat(value.replace("Z", "+00:00")), zone)
         except ValueError:
             return None
     return None
@@ -120,6 +126,11 @@ class SqlStore(abc.ABC):
         _, rows = self.execute(query.sql(dialect=self.dialect))
         return rows[0][0] if rows else None
 
+    def time_zone(self) -> tzinfo | None:
+        """The zone of the session the last query ran in (what a naive time means), or
+        ``None`` when the store has no zone (its naive times are UTC)."""
+        return None
+
     @abc.abstractmethod
     def rule_scalar(self, query: exp.Query, timeout: float) -> Any:
         """The first value of ``query`` run read-only and cancelled after ``timeout`` s."""
@@ -134,7 +145,7 @@ class SqlStore(abc.ABC):
         query = exp.select(*values).from_(_aliased(relation))
         _, rows = self.execute(query.sql(dialect=self.dialect))
         row_count = int(rows[0][0])
-        updated = as_datetime(rows[0][1]) if column is not None else None
+        updated = as_datetime(rows[0][1], self.time_zone()) if column is not None else None
         if updated is None:
             updated = self.modified_at(table)
         return TableStats(row_count, updated, self.size_of(table))

@@ -1,8 +1,14 @@
-"""Tables in a MySQL / MariaDB database, read with PyMySQL over one read-only connection."""
+"""Tables in a MySQL / MariaDB database, read with PyMySQL over one read-only connection.
+
+``DATETIME`` columns have no zone: what they mean is the session's ``time_zone`` (the
+server's unless ``MYSQL_TIME_ZONE`` sets it), read once per connection; see
+:mod:`gateway.values.moments`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta, timezone, tzinfo
 from typing import Any
 
 import pymysql
@@ -11,6 +17,7 @@ from sqlglot import exp
 from gateway.product.errors import RuleTimedOut, StoreUnavailable
 from gateway.product.stores.base import Rows, SqlStore
 from gateway.product.tables import Table
+from gateway.values.moments import zone_named
 
 CONNECT_TIMEOUT_SECONDS = 3
 READ_TIMEOUT_SECONDS = 30
@@ -21,7 +28,9 @@ _TIMED_OUT = frozenset({1969, 3024})
 class MySQLStore(SqlStore):
     """A ``mysql`` server: ``host``, ``port``, ``database``.
 
-    Credentials come from ``MYSQL_USER`` / ``MYSQL_PASSWORD`` in the product's environment.
+    Credentials come from ``MYSQL_USER`` / ``MYSQL_PASSWORD`` in the product's environment;
+    ``MYSQL_TIME_ZONE`` (``+02:00``, or a name the server knows) sets the session's zone
+    when the applications writing ``DATETIME`` values use another zone than the server.
     """
 
     dialect = "mysql"
@@ -41,7 +50,9 @@ class MySQLStore(SqlStore):
             # The kit only reads.
             "init_command": "SET SESSION TRANSACTION READ ONLY",
         }
+        self._session_zone = env.get("MYSQL_TIME_ZONE") or None
         self._conn: pymysql.connections.Connection[Any] | None = None
+        self._zone: tzinfo | None = None
 
     def relation(self, table: Table) -> exp.Expr:
         """```database`.`table```."""
@@ -49,8 +60,18 @@ class MySQLStore(SqlStore):
 
     def _connection(self) -> pymysql.connections.Connection[Any]:
         if self._conn is None or not self._conn.open:
-            self._conn = pymysql.connect(**self._params)
+            conn = pymysql.connect(**self._params)
+            try:
+                self._zone = _session_zone(conn, self._session_zone)
+            except BaseException:
+                conn.close()
+                raise
+            self._conn = conn
         return self._conn
+
+    def time_zone(self) -> tzinfo | None:
+        """The session's ``time_zone``, read when the connection opened."""
+        return self._zone
 
     def rule_scalar(self, query: exp.Query, timeout: float) -> Any:
         """Run a SQL rule in a read-only transaction under a statement time limit.
@@ -127,3 +148,18 @@ class MySQLStore(SqlStore):
                 pass
             finally:
                 self._conn = None
+
+
+def _session_zone(conn: pymysql.connections.Connection[Any], wanted: str | None) -> tzinfo:
+    """The zone of ``conn``'s session (set to ``wanted`` first when given).
+
+    A named or offset zone is taken as named; ``SYSTEM`` (the server's operating-system
+    zone, whose name MariaDB only gives as an abbreviation) is its offset now.
+    """
+    with conn.cursor() as cur:
+        if wanted:
+            cur.execute("SET time_zone = %s", (wanted,))
+        cur.execute("SELECT @@session.time_zone, TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), NOW())")
+        name, seconds = cur.fetchone() or (None, 0)
+    named = None if str(name).upper() == "SYSTEM" else zone_named(str(name))
+    return named or timezone(timedelta(minutes=round(int(seconds or 0) / 60)))

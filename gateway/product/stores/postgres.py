@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import tzinfo
 from typing import Any
 
 import psycopg
@@ -52,6 +53,11 @@ class PostgresStore(SqlStore):
             params_ = {k: v for k, v in self._params.items() if v is not None}
             self._conn = psycopg.connect(**params_)
         return self._conn
+
+    def time_zone(self) -> tzinfo | None:
+        """The session's ``TimeZone``: what a ``timestamp`` (without zone) value means."""
+        conn = self._conn
+        return conn.info.timezone if conn is not None and not conn.closed else None
 
     def rule_scalar(self, query: exp.Query, timeout: float) -> Any:
         """Run a SQL rule in a read-only transaction with ``SET LOCAL statement_timeout``."""

@@ -22,11 +22,10 @@ AIR = '"air-quality"."nyc-air-quality"'
 
 @dataclass(frozen=True)
 class Statement:
-    """One corpus entry; ``xfail`` names a known engine difference (the test is strict)."""
+    """One corpus entry: every entry must give the same answer on both engines."""
 
     id: str
     sql: str
-    xfail: str | None = None
 
 
 STATEMENTS: tuple[Statement, ...] = (
@@ -89,19 +88,13 @@ STATEMENTS: tuple[Statement, ...] = (
             ORDER BY country, h3_cell""",
     ),
     Statement(
-        "union-all-char-column-from-postgres",
+        "union-all-char-column-from-postgres",  # fr char(8): read unpadded
         f"""SELECT 'US' AS country, station_id, round(sum(precipitation_in * 25.4), 3) AS total_mm
             FROM {US}.us_daily_precipitation GROUP BY station_id
             UNION ALL
             SELECT 'FR', station_id, round(sum(precipitation_mm), 3)
             FROM {FR}.fr_daily_precipitation GROUP BY station_id
             ORDER BY country, station_id""",
-        xfail=(
-            "store type: fr station_id is char(8) in PostgreSQL; Trino unifies it with the US"
-            " varchar(11) as char(11) and pads '06088001' to '06088001   ' (DuckDB reads the"
-            " file's VARCHAR). Fix: the planner casts columns whose contract logicalType is"
-            " string to VARCHAR on Trino, or the loader creates varchar columns"
-        ),
     ),
     Statement(
         "global-v2-reported-units-vs-mm",
@@ -258,17 +251,11 @@ STATEMENTS: tuple[Statement, ...] = (
             ORDER BY y, q, m""",
     ),
     Statement(
-        "date-plus-interval-stays-a-date",
+        "date-plus-interval-stays-a-date",  # a DATE on both
         f"""SELECT station_id, min(observation_date + INTERVAL '7' DAY) AS first_plus_week
             FROM {US}.us_daily_precipitation
             GROUP BY station_id
             ORDER BY station_id""",
-        xfail=(
-            "transpile: DATE + INTERVAL '7' DAY is a DATE on Trino but the DuckDB SQL keeps"
-            " `observation_date + INTERVAL '7' DAY`, a TIMESTAMP in DuckDB (2025-12-01 vs"
-            " 2025-12-01T00:00:00). Fix in the planner: cast back to DATE (or use"
-            " date_add) when the operand is a DATE"
-        ),
     ),
     Statement(
         "date-trunc-week-fr",
@@ -280,17 +267,11 @@ STATEMENTS: tuple[Statement, ...] = (
             ORDER BY week""",
     ),
     Statement(
-        "integer-division-and-modulo",
+        "integer-division-and-modulo",  # truncates on both
         f"""SELECT year_built / 10 * 10 AS decade, year_built % 10 AS digit, count(*) AS n
             FROM {RISK}.assets
             GROUP BY 1, 2
             ORDER BY decade, digit""",
-        xfail=(
-            "transpile: integer / integer truncates on Trino (1901 / 10 * 10 = 1900) but the"
-            " DuckDB SQL keeps `/`, DuckDB's float division (1901.0). Fix in the planner:"
-            " integer division written in the Trino dialect becomes `//` (sqlglot"
-            " exp.Div typed=True / IntDiv) for DuckDB"
-        ),
     ),
     Statement(
         "string-functions-air-quality",
@@ -310,18 +291,11 @@ STATEMENTS: tuple[Statement, ...] = (
             ORDER BY f.flood_type, a.asset_id""",
     ),
     Statement(
-        "boolean-column-from-mariadb",
+        "boolean-column-from-mariadb",  # MariaDB tinyint(1)
         f"""SELECT metropolitan_area, count_if(hot_day) AS hot_days, count(*) AS days
             FROM {METRO}.metropolitan_daily_temperatures
             GROUP BY metropolitan_area
             ORDER BY metropolitan_area""",
-        xfail=(
-            "store type: hot_day (contract logicalType boolean) is tinyint(1) in MariaDB and"
-            " Trino's MySQL connector reads it as TINYINT, so count_if(hot_day) fails on"
-            " Trino (FUNCTION_NOT_FOUND). Fix: the planner casts boolean columns read through"
-            " a mysql-backed location to BOOLEAN on Trino (or the MariaDB catalog maps"
-            " tinyint(1) to boolean)"
-        ),
     ),
     Statement(
         "integer-modulo-and-whole-decades",
@@ -373,17 +347,10 @@ STATEMENTS: tuple[Statement, ...] = (
             ORDER BY hour""",
     ),
     Statement(
-        "timestamp-trunc-hour-from-mariadb",
+        "timestamp-trunc-hour-from-mariadb",  # zoneless: UTC
         f"""SELECT date_trunc('hour', ingested_at) AS hour, count(*) AS n
             FROM {US}.us_daily_precipitation
             GROUP BY 1
             ORDER BY hour""",
-        xfail=(
-            "store type: us ingested_at is timestamp(6) WITHOUT time zone in MariaDB (MariaDB"
-            " has no zoned type), so Trino answers 2025-11-25T04:00:00 where DuckDB reads the"
-            " file's TIMESTAMP WITH TIME ZONE, 2025-11-25T04:00:00+00:00. Fix: the planner"
-            " casts a contract timestamp read through a mysql-backed location to"
-            " TIMESTAMP WITH TIME ZONE (UTC) on Trino"
-        ),
     ),
 )

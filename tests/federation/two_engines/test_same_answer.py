@@ -12,12 +12,7 @@ from tests.federation.two_engines.compare import normalised
 from tests.federation.two_engines.corpus import STATEMENTS, Statement
 
 MAX_ROWS = 20_000
-CASES = [
-    pytest.param(
-        s, id=s.id, marks=[pytest.mark.xfail(strict=True, reason=s.xfail)] if s.xfail else []
-    )
-    for s in STATEMENTS
-]
+CASES = [pytest.param(s, id=s.id) for s in STATEMENTS]
 
 
 @pytest.mark.parametrize("statement", CASES)

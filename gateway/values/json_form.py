@@ -1,0 +1,97 @@
+"""Engine values as JSON, the same in every JSON the gateway or the kit writes.
+
+JSON numbers are read as IEEE doubles by most clients (JavaScript, and Python's ``json``
+for anything with a fraction), so a decimal written as a number loses digits past the
+15th: ``12345678901234567.89`` comes back as ``12345678901234568``. A decimal is
+therefore a JSON **string** of its exact digits, with its scale (``"1.50"``), never in
+exponent form. JSON has no NaN or infinity (``json.dumps`` writes the bare words
+``NaN`` / ``Infinity``, which strict parsers refuse), so a non-finite float or decimal is
+the string ``"NaN"``, ``"Infinity"`` or ``"-Infinity"``: the spelling of Trino's client
+protocol, and of ``float("...")`` in Python and ``Number("...")`` in JavaScript.
+Dates and times are ISO 8601, bytes base64, anything else its text.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import decimal
+import json
+import math
+from typing import Any
+
+NAN, INFINITY, MINUS_INFINITY = "NaN", "Infinity", "-Infinity"
+
+
+def decimal_text(value: decimal.Decimal) -> str:
+    """The exact digits of ``value``, scale kept, no exponent; non-finite as its word.
+
+    >>> big = decimal.Decimal("12345678901234567.89")
+    >>> decimal_text(big), float(big), decimal_text(decimal.Decimal("1.50"))
+    ('12345678901234567.89', 1.2345678901234568e+16, '1.50')
+    >>> decimal_text(decimal.Decimal("1E+3")), decimal_text(decimal.Decimal("-0.00"))
+    ('1000', '-0.00')
+    >>> decimal_text(decimal.Decimal("-Infinity")), decimal_text(decimal.Decimal("NaN"))
+    ('-Infinity', 'NaN')
+    """
+    if value.is_nan():
+        return NAN
+    if value.is_infinite():
+        return MINUS_INFINITY if value.is_signed() else INFINITY
+    return format(value, "f")
+
+
+def float_value(value: float) -> float | str:
+    """``value`` itself when JSON can hold it, else ``"NaN"``, ``"Infinity"``, ``"-Infinity"``.
+
+    >>> float_value(0.1), float_value(float("nan")), float_value(float("-inf"))
+    (0.1, 'NaN', '-Infinity')
+    """
+    if math.isfinite(value):
+        return value
+    if math.isnan(value):
+        return NAN
+    return INFINITY if value > 0 else MINUS_INFINITY
+
+
+def json_value(value: Any) -> Any:
+    """The JSON form of one scalar value (``None``, booleans, ints, text as they are).
+
+    >>> json_value(dt.date(2026, 11, 23)), json_value(decimal.Decimal("0.30"))
+    ('2026-11-23', '0.30')
+    >>> json_value(b"hi"), json_value(float("inf")), json_value(True)
+    ('aGk=', 'Infinity', True)
+    """
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return float_value(value)
+    if isinstance(value, decimal.Decimal):
+        return decimal_text(value)
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(bytes(value)).decode()
+    return str(value)
+
+
+def to_json(value: Any) -> Any:
+    """``value`` with every nested value in its JSON form (lists, tuples, dicts walked).
+
+    >>> to_json([dt.date(2026, 1, 2), {"a": (1, None, float("nan"))}])
+    ['2026-01-02', {'a': [1, None, 'NaN']}]
+    """
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    return json_value(value)
+
+
+def dumps(value: Any, **options: Any) -> str:
+    """Strict JSON text of ``value`` after :func:`to_json`: never ``NaN`` or ``Infinity``.
+
+    >>> dumps({"x": float("nan"), "d": decimal.Decimal("0.1")})
+    '{"x": "NaN", "d": "0.1"}'
+    """
+    return json.dumps(to_json(value), allow_nan=False, **options)
