@@ -148,8 +148,7 @@ EXPECTED: dict[str, Expected] = {
         f"SELECT s.station_name, (SELECT max(d.precipitation_mm) FROM {FR_DAILY} d"
         f" WHERE d.station_id = s.station_id) FROM {FR_STATIONS} s",
     ),
-    # Column names of a bare VALUES are the engine's own (col0 on DuckDB): not checked.
-    "09_values": Expected((), lambda: [(1, "a"), (2, "b")]),
+    "09_values": Expected(("_col_0", "_col_1"), lambda: [(1, "a"), (2, "b")]),
     "10_user_limit_over_cap": Expected(
         ("city_name",), f"SELECT city_name FROM {CITIES}", limit=101
     ),

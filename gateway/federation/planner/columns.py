@@ -41,6 +41,7 @@ def qualify_columns(
         assert isinstance(products, dict)
         products.setdefault(product, {})[name] = columns
     schema = MappingSchema(mapping, dialect=READ)
+    tree = _name_bare_values(tree)
     _check_joins(tree)
     _check_qualified(tree, tables, before=True)
     try:
@@ -225,6 +226,24 @@ def _check_joins(tree: exp.Expr) -> None:
         natural = str(join.args.get("method") or "").upper() == "NATURAL"
         if natural and (join.args.get("using") or join.args.get("on")):
             raise SqlInvalid("a NATURAL join cannot also have USING or ON")
+
+
+def _name_bare_values(tree: exp.Expr) -> exp.Expr:
+    """A statement that is a bare ``VALUES`` read as ``SELECT * FROM (VALUES ...)``, so its
+    columns get the planner's ``_col_0``, ``_col_1`` names (the engines name them
+    ``col0`` on DuckDB and ``_col0`` on Trino).
+
+    >>> import sqlglot
+    >>> _name_bare_values(sqlglot.parse_one("VALUES (1, 2)", read="trino")).sql()
+    'SELECT * FROM (VALUES (1, 2)) AS "values"("_col_0", "_col_1")'
+    """
+    if not isinstance(tree, exp.Values) or not tree.expressions:
+        return tree
+    first = tree.expressions[0]
+    width = len(first.expressions) if isinstance(first, exp.Tuple) else 1
+    names = [exp.to_identifier(f"_col_{i}", quoted=True) for i in range(width)]
+    tree.set("alias", exp.TableAlias(this=exp.to_identifier("values", quoted=True), columns=names))
+    return exp.select(exp.Star()).from_(tree)
 
 
 def _check_stars(tree: exp.Expr) -> None:

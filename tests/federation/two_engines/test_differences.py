@@ -188,3 +188,20 @@ async def test_a_zoneless_mariadb_timestamp_is_the_utc_instant(
         assert rows == expected, engine
         assert all(row[2].utcoffset() == dt.timedelta(0) for row in rows), engine
         assert all(row[3].utcoffset() == dt.timedelta(0) for row in rows), engine
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["VALUES (1, 'a'), (2, 'b')", "SELECT 1 + 0, lower('a') UNION ALL SELECT 2, 'b'"],
+    ids=["bare-values", "union"],
+)
+async def test_unnamed_columns_have_the_planners_names_on_both_engines(
+    sql: str, trino_engine: TrinoEngine, duckdb_engine: DuckDBEngine
+) -> None:
+    # docs/sql.md: an expression without a name is _col_0, _col_1, ... on both engines
+    # (left alone, DuckDB names a bare VALUES col0 and Trino _col0).
+    for engine in (trino_engine, duckdb_engine):
+        checked = plan(sql, demo_catalog(), engine.name, max_rows=MAX_ROWS)
+        result = await engine.execute(checked, timeout_s=60, max_rows=MAX_ROWS)
+        assert [name for name, _ in result.columns] == ["_col_0", "_col_1"], engine.name
+        assert sorted(tuple(row) for row in result.rows) == [(1, "a"), (2, "b")]
