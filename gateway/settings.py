@@ -137,6 +137,9 @@ class Settings:
     upstream_total_timeout: float = _setting(
         5.0, "Seconds one fetch from a product gateway may take in all, body included."
     )
+    sql_catalog_deadline_seconds: float = _setting(
+        2.0, "Seconds the SQL catalog waits for all contracts; a product slower is unavailable."
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

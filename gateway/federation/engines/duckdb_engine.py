@@ -268,7 +268,13 @@ class DuckDBEngine:
             cursor.close()
 
     async def close(self) -> None:
-        """Stop the workers and close the database."""
+        """Stop the workers and close the database, in a thread: the pool waits for the
+        queries still finishing, and that wait must not stall the event loop."""
+        await asyncio.to_thread(self.shutdown)
+
+    def shutdown(self) -> None:
+        """:meth:`close`, blocking: wait for the running queries, then close the database
+        (never while a cursor of it runs; a query still queued is dropped)."""
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._watchdog.close()
         self._con.close()
