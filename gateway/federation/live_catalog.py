@@ -228,6 +228,7 @@ class LiveCatalog:
     def _late_done(self, task: asyncio.Task[_Read]) -> None:
         self._late.discard(task)
         if not task.cancelled():
+            task.exception()  # read, so asyncio does not report it as lost
             self._refreshed_at = float("-inf")  # the next query refreshes (background)
 
     async def _read(self, product: RegisteredProduct, hrefs: list[str]) -> _Read:
@@ -239,6 +240,10 @@ class LiveCatalog:
         for href, doc in zip(hrefs, fetched, strict=True):
             if isinstance(doc, GatewayError):
                 read.failure = read.failure or doc.message
+                continue
+            if isinstance(doc, Exception):  # a bug below: this product only is down
+                log.error("reading a contract of %s failed", product.key, exc_info=doc)
+                read.failure = read.failure or "its contract could not be read"
                 continue
             if isinstance(doc, BaseException):
                 raise doc
