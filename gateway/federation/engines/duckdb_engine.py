@@ -120,6 +120,7 @@ class DuckDBEngine:
             raise
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="duckdb")
         self._watchdog = Watchdog()
+        self.closed = False  # set once closed: workers stopped, database closed
 
     # -- set-up ----------------------------------------------------------------------
 
@@ -278,6 +279,7 @@ class DuckDBEngine:
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._watchdog.close()
         self._con.close()
+        self.closed = True
 
     def _check_tables(self, plan: Plan) -> None:
         for use in plan.tables:

@@ -44,17 +44,23 @@ def file_rows(relative: str) -> int:
 
 class Switch:
     """An ASGI wrapper: ``mode`` "up" passes requests on, "down" answers 503 to all,
-    "slow" sleeps ``slow_s`` before serving a contract (as a product under load)."""
+    "slow" sleeps ``slow_s`` before serving a contract (as a product under load).
+    ``serve`` (when not None) is how many more requests are passed on before "down"."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.mode = "up"
         self.slow_s = 3.0
+        self.serve: int | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if self.serve is not None:
+            if self.serve <= 0:
+                self.mode = "down"
+            self.serve -= 1
         if self.mode == "down":
             body = b'{"error": "down for maintenance"}'
             await send({"type": "http.response.start", "status": 503,
@@ -89,10 +95,10 @@ def products() -> Iterator[dict[str, Product]]:
 def all_up(products: dict[str, Product]) -> Iterator[None]:
     """Every product starts each test up (a module shares the servers)."""
     for product in products.values():
-        product.switch.mode = "up"
+        product.switch.mode, product.switch.serve = "up", None
     yield
     for product in products.values():
-        product.switch.mode = "up"
+        product.switch.mode, product.switch.serve = "up", None
 
 
 class Builds:

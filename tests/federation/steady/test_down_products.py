@@ -60,9 +60,10 @@ async def test_a_down_product_never_read_is_named_too(
     products: dict[str, Product], tmp_path: Path
 ) -> None:
     async with opened(tmp_path) as services:
-        # Down right after it registered: the federation never read its contract.
+        # Down right after it registered (its metadata and its one contract served, then
+        # 503): the federation never read its contract.
+        products["physical-risk"].switch.serve = 2
         product = await services.registry.register(products["physical-risk"].url)
-        products["physical-risk"].switch.mode = "down"
         error = await refusal(services, SQL)
         assert error.code == "PRODUCT_UNAVAILABLE", error.message
         assert error.product_id == product.id
