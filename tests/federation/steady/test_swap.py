@@ -237,8 +237,8 @@ async def test_a_stream_in_flight_survives_an_engine_swap(
         assert builds.count == 2
         first = builds.engines[0]
         # The stream's engine is still open: the stream finishes on it.
-        assert not first.closed
         assert (await first.run_sql("SELECT 1", timeout_s=5, max_rows=1)).rows == [(1,)]
+        assert not first.closed
         async for batch in batches:
             rows += batch.num_rows
         await stream.aclose()
