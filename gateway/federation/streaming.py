@@ -28,7 +28,7 @@ from gateway.federation.engines.trino_engine import TrinoEngine, arrow_type
 from gateway.federation.paging import window
 from gateway.federation.planner import Plan
 from gateway.federation.result_size import check_batch_rows
-from gateway.federation.stream_workers import STREAM_WORKERS, StreamWorkers
+from gateway.federation.stream_workers import StreamWorkers
 
 log = logging.getLogger(__name__)
 
@@ -199,19 +199,19 @@ async def start_stream(
     timeout_s: float,
     batch_rows: int,
     on_end: OnEnd,
+    workers: StreamWorkers,
     max_row_bytes: int | None = None,
-    workers: StreamWorkers | None = None,
     on_idle: Callable[[], None] | None = None,
 ) -> ResultStream:
     """Start ``checked`` on ``runner`` and wait for its first batch (or its failure).
 
-    ``workers`` read DuckDB streams (by default a pool of this module's own);
+    ``workers`` read DuckDB streams (the federation owns and closes them);
     ``on_idle`` is called once, on the loop, when the stream no longer uses ``runner``.
     """
     try:
         pump = _open(
             runner, checked, timeout_s=timeout_s, batch_rows=batch_rows,
-            workers=workers or _default_workers(), on_idle=on_idle,
+            workers=workers, on_idle=on_idle,
         )  # fmt: skip
     except BaseException:
         if on_idle is not None:
@@ -273,16 +273,6 @@ def _open(
         pump._done.add_done_callback(lambda _: idle())
         return pump
     raise SqlEngineError(f"engine {runner.name} cannot stream", engine=runner.name)
-
-
-_default: list[StreamWorkers] = []
-
-
-def _default_workers() -> StreamWorkers:
-    # For callers without a federation (tools, tests): a pool that lives with the process.
-    if not _default:
-        _default.append(StreamWorkers(STREAM_WORKERS))
-    return _default[0]
 
 
 class _Ended(_Pump):
