@@ -163,6 +163,14 @@ class TableUnavailable(GatewayError):
     code = "TABLE_UNAVAILABLE"
 
 
+class ProductUnavailable(GatewayError):
+    """A SQL statement names a table of a registered product whose contract cannot be read
+    now (the product is down or missed the catalog's deadline): it is not queried on a
+    copy that may be out of date, and the caller learns which product is at fault."""
+
+    code = "PRODUCT_UNAVAILABLE"
+
+
 class ColumnNotFound(GatewayError):
     """A SQL statement names a column the table's contract does not declare."""
 

@@ -190,6 +190,10 @@ class Settings:
         3600.0, "How often queries past the usage retention are purged (also at start)."
     )
 
+    sql_catalog_deadline_seconds: float = _setting(
+        2.0, "Seconds the SQL catalog waits for all contracts; a product slower is unavailable."
+    )
+
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             _check(f, getattr(self, f.name))

@@ -1,23 +1,30 @@
-"""The federation service: the mesh's catalog read live, a plan, an engine, an answer.
+"""The federation service: the mesh's catalog kept live, a plan, an engine, an answer.
 
 The catalog is built from the output contracts the registered products serve (through
 the same cached fetcher as the graph), so a table exists for SQL exactly when its
-product is registered and its contract declares it. The embedded DuckDB engine is
-rebuilt only when the catalog changes; Trino is used when ``MESHGATE_TRINO_URL`` is set.
+product is registered and its contract declares it; it is state that follows registry
+events and contract expiry (:mod:`gateway.federation.live_catalog`), not a fetch per
+query. The embedded DuckDB engine is rebuilt only when the catalog's tables change, and
+swapped without blocking: queries in flight finish on the old engine, which closes off
+the event loop after them (:mod:`gateway.federation.engine_slot`). Trino is used when
+``MESHGATE_TRINO_URL`` is set.
 """
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
+import functools
 import logging
 import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from gateway.errors import BadRequest, EngineUnavailable, GatewayError
-from gateway.federation.catalog import Entry, StaticCatalog, build_catalog
+from gateway.federation.engine_slot import EngineSlot
 from gateway.federation.engines import DuckDBEngine, Engine
 from gateway.federation.engines.trino_engine import TrinoEngine, TrinoSettings
+from gateway.federation.live_catalog import CatalogView, LiveCatalog
 from gateway.federation.paging import (
     decode_cursor,
     encode_cursor,
@@ -35,6 +42,7 @@ from gateway.federation.records import (
     QueryRecord,
     UsageRecorder,
 )
+from gateway.federation.stream_workers import StreamWorkers
 from gateway.federation.streaming import ResultStream, start_stream
 from gateway.identity import Principal
 from gateway.registry import Registry
@@ -44,6 +52,20 @@ from gateway.upstream import UpstreamFetcher
 log = logging.getLogger(__name__)
 
 ENGINES = ("duckdb", "trino")
+
+
+@dataclass(frozen=True)
+class Use:
+    """An engine taken for one query until ``release()``; ``hold()`` keeps it open for a
+    later holder (a stream's worker) and returns that holder's release."""
+
+    engine: Engine
+    hold: Callable[[], Callable[[], None]]
+    release: Callable[[], None]
+
+
+def _nothing() -> None:
+    """The release of an engine that is never swapped (Trino)."""
 
 
 class Federation:
@@ -61,13 +83,18 @@ class Federation:
         self.auditor = auditor
         self._registry = registry
         self._fetcher = fetcher
-        self._lock = asyncio.Lock()
-        self._signature: tuple[Any, ...] | None = None
-        self._catalog: StaticCatalog | None = None
-        self._seen: dict[tuple[str, str], Entry] = {}  # (product, contract href) -> last read
-        self._duckdb: DuckDBEngine | None = None
         self._trino: TrinoEngine | None = None
         self._reach = Reach.from_settings(settings)
+        self.live = LiveCatalog(
+            registry,
+            fetcher,
+            reach=self._reach,
+            deadline_s=settings.sql_catalog_deadline_seconds,
+            fresh_s=settings.cache_ttl_seconds,
+        )
+        registry.subscribe(self.live.changed)
+        self.engines = EngineSlot()
+        self._stream_workers = StreamWorkers()
         self._planner = Planner(
             PlannerLimits.from_settings(settings),
             workers=settings.sql_plan_workers,
@@ -76,68 +103,38 @@ class Federation:
         if settings.trino_url:
             self._trino = TrinoEngine(TrinoSettings(url=settings.trino_url))
 
-    async def catalog(self) -> StaticCatalog:
-        """The tables of every registered product's output contracts, as served now."""
-        entries: list[Entry] = []
-        held: list[Entry] = []  # the last known contracts of products that are down
-        registered: dict[str, datetime] = {}  # who came first owns a shared location
-        for product in await self._registry.list():
-            registered[product.id] = product.registered_at
-            outputs = {(r.id, r.version) for v in product.versions for r in v.outputs}
-            for link in product.contracts:
-                if (link.id, link.version) not in outputs:
-                    continue
-                seen = (product.id, link.href)
-                try:
-                    doc = await self._fetcher.get_json(link.href, product_id=product.id)
-                except GatewayError as exc:
-                    # A product that is down has no tables for now; say so in the log.
-                    # Its locations stay its own (no other product takes them meanwhile).
-                    log.warning("SQL catalog leaves out %s: %s", product.key, exc.message)
-                    if seen in self._seen:
-                        held.append(self._seen[seen])
-                    continue
-                if isinstance(doc.data, dict):
-                    entries.append((product.id, product.domain, product.slug, doc.data))
-                    self._seen[seen] = entries[-1]
-        self._seen = {k: v for k, v in self._seen.items() if k[0] in registered}
-        signature = tuple(
-            tuple(
-                sorted(
-                    (e[0], str(e[3].get("id")), str(e[3].get("version")), registered[e[0]])
-                    for e in found
-                )
-            )
-            for found in (entries, held)
-        )
-        async with self._lock:
-            if signature != self._signature or self._catalog is None:
-                self._catalog = build_catalog(
-                    entries, reach=self._reach, registered=registered, held=held
-                )
-                self._signature = signature
-                if self._duckdb is not None:
-                    await self._duckdb.close()
-                    self._duckdb = None
-            return self._catalog
+    async def catalog(self) -> CatalogView:
+        """The tables of every registered product's output contracts, as last read (see
+        :mod:`gateway.federation.live_catalog`: no network wait when the state is fresh)."""
+        return await self.live.current()
 
-    async def _engine(self, name: str, catalog: StaticCatalog) -> Engine:
+    async def _engine(self, name: str, catalog: CatalogView) -> Use:
+        """The engine to run a plan of ``catalog`` on, until ``release()``: the DuckDB
+        engine of that catalog generation stays open until then (and for any holder)."""
         if name == "trino":
             if self._trino is None:
                 raise EngineUnavailable(
                     "engine TRINO is not configured: set MESHGATE_TRINO_URL", engine="trino"
                 )
-            return self._trino
-        async with self._lock:
-            if self._duckdb is None:
-                self._duckdb = await asyncio.to_thread(
-                    DuckDBEngine,
-                    catalog.tables(),
-                    root=self._reach.root,
-                    memory_limit=self._settings.duckdb_memory_limit,
-                    reach=self._reach,
-                )
-            return self._duckdb
+            return Use(self._trino, lambda: _nothing, _nothing)
+        build = functools.partial(
+            DuckDBEngine,
+            catalog.tables(),
+            root=self._reach.root,
+            memory_limit=self._settings.duckdb_memory_limit,
+            reach=self._reach,
+        )
+        lease = await self.engines.lease(catalog.generation, build)
+        return Use(lease.engine, lease.hold, lease.release)
+
+    @contextlib.asynccontextmanager
+    async def _using(self, name: str, catalog: CatalogView) -> AsyncIterator[Use]:
+        """:meth:`_engine` for the length of the block."""
+        use = await self._engine(name, catalog)
+        try:
+            yield use
+        finally:
+            use.release()
 
     def _engine_name(self, engine: str | None) -> str:
         name = (engine or self._settings.sql_engine).lower()
@@ -156,7 +153,7 @@ class Federation:
     async def _plan(
         self,
         sql: str,
-        catalog: StaticCatalog,
+        catalog: CatalogView,
         engine: str,
         *,
         max_rows: int | None,
@@ -214,13 +211,13 @@ class Federation:
                 checked = window(whole, cap + 1, offset)
             else:
                 checked = await self._plan(sql, catalog, name, max_rows=cap, principal=principal)
-            runner = await self._engine(name, catalog)
-            result = await runner.execute(
-                checked,
-                timeout_s=self._settings.sql_timeout_seconds,
-                max_rows=cap,
-                max_bytes=self._settings.sql_max_result_bytes,
-            )
+            async with self._using(name, catalog) as use:
+                result = await use.engine.execute(
+                    checked,
+                    timeout_s=self._settings.sql_timeout_seconds,
+                    max_rows=cap,
+                    max_bytes=self._settings.sql_max_result_bytes,
+                )
         except GatewayError as exc:
             await self._record(
                 caller, sql, name, exc.code, 0, started, checked, principal, request_id,
@@ -362,16 +359,19 @@ class Federation:
             name = self._engine_name(engine)
             catalog = await self.catalog()
             checked = await self._plan(sql, catalog, name, max_rows=limit, principal=principal)
-            runner = await self._engine(name, catalog)
-            return await start_stream(
-                runner,
-                checked,
-                max_rows=limit,
-                timeout_s=self._settings.sql_timeout_seconds,
-                batch_rows=batch_rows,
-                max_row_bytes=self._settings.sql_max_result_bytes,
-                on_end=finished,
-            )
+            async with self._using(name, catalog) as use:
+                return await start_stream(
+                    use.engine,
+                    checked,
+                    max_rows=limit,
+                    timeout_s=self._settings.sql_timeout_seconds,
+                    batch_rows=batch_rows,
+                    max_row_bytes=self._settings.sql_max_result_bytes,
+                    on_end=finished,
+                    workers=self._stream_workers,
+                    # Its worker keeps the engine open past this block, until it is done.
+                    on_idle=use.hold(),
+                )
         except GatewayError as exc:
             await finished(exc.code, 0, exc.product_id)
             raise
@@ -396,7 +396,8 @@ class Federation:
             checked = await self._plan(
                 sql, catalog, name, max_rows=self._settings.sql_max_rows, principal=principal
             )
-            text = await (await self._engine(name, catalog)).explain(checked)
+            async with self._using(name, catalog) as use:
+                text = await use.engine.explain(checked)
         except GatewayError as exc:
             await self._record(
                 caller, sql, name, exc.code, 0, started, checked, principal, request_id,
@@ -410,8 +411,11 @@ class Federation:
         return text
 
     async def close(self) -> None:
+        """Stop refreshing, stop the streams still running, close every engine (off the
+        event loop)."""
         self._planner.close()
-        if self._duckdb is not None:
-            await self._duckdb.close()
+        await self.live.close()
+        await self._stream_workers.close()
+        await self.engines.close()
         if self._trino is not None:
             await self._trino.close()

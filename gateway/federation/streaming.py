@@ -4,6 +4,10 @@ The engine is read in a worker thread (DuckDB's ``stream_batches``, Trino's ``fe
 loop in the Trino pool) that hands batches to the event loop through a buffer of
 :data:`BUFFERED_BATCHES` slots: when the reader of the stream is slow, the worker waits,
 so at most that many batches (plus the one being written) are held at once.
+
+DuckDB streams read in the federation's :class:`~gateway.federation.stream_workers.
+StreamWorkers`; ``on_idle`` tells the federation when a stream's worker has let go of the
+engine's cursor, so a retired engine is closed only after its last stream is done.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from typing import Any
 
 import pyarrow as pa
@@ -24,11 +28,11 @@ from gateway.federation.engines.trino_engine import TrinoEngine, arrow_type
 from gateway.federation.paging import window
 from gateway.federation.planner import Plan
 from gateway.federation.result_size import check_batch_rows
+from gateway.federation.stream_workers import StreamWorkers
 
 log = logging.getLogger(__name__)
 
 BUFFERED_BATCHES = 2
-STREAM_WORKERS = 4  # concurrent DuckDB streams; more wait for a worker (Trino: its pool)
 # Recording tasks outlive a cancelled request: keep them referenced until they finish.
 _pending: set[asyncio.Task[None]] = set()
 
@@ -115,6 +119,7 @@ class _Pump:
         source: Iterable[pa.RecordBatch],
         cancel: Callable[[], None],
         executor: Executor | None,
+        on_idle: Callable[[], None] | None = None,
     ) -> None:
         self._loop = asyncio.get_running_loop()
         self._queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
@@ -122,6 +127,8 @@ class _Pump:
         self._stopped = threading.Event()
         self._cancel = cancel
         self._done = self._loop.run_in_executor(executor, self._produce, source)
+        if on_idle is not None:  # the worker ended (or never started): the engine is free
+            self._done.add_done_callback(lambda _: on_idle())
 
     def _produce(self, source: Iterable[pa.RecordBatch]) -> None:
         if self._stopped.is_set():  # given up while waiting for a worker: never start
@@ -192,10 +199,24 @@ async def start_stream(
     timeout_s: float,
     batch_rows: int,
     on_end: OnEnd,
+    workers: StreamWorkers,
     max_row_bytes: int | None = None,
+    on_idle: Callable[[], None] | None = None,
 ) -> ResultStream:
-    """Start ``checked`` on ``runner`` and wait for its first batch (or its failure)."""
-    pump = _open(runner, checked, timeout_s=timeout_s, batch_rows=batch_rows)
+    """Start ``checked`` on ``runner`` and wait for its first batch (or its failure).
+
+    ``workers`` read DuckDB streams (the federation owns and closes them);
+    ``on_idle`` is called once, on the loop, when the stream no longer uses ``runner``.
+    """
+    try:
+        pump = _open(
+            runner, checked, timeout_s=timeout_s, batch_rows=batch_rows,
+            workers=workers, on_idle=on_idle,
+        )  # fmt: skip
+    except BaseException:
+        if on_idle is not None:
+            on_idle()
+        raise
     try:
         try:
             kind, item = await asyncio.wait_for(pump.next_item(), timeout_s)
@@ -223,27 +244,35 @@ async def start_stream(
     )
 
 
-def _open(runner: Engine, checked: Plan, *, timeout_s: float, batch_rows: int) -> _Pump:
+def _open(
+    runner: Engine,
+    checked: Plan,
+    *,
+    timeout_s: float,
+    batch_rows: int,
+    workers: StreamWorkers,
+    on_idle: Callable[[], None] | None,
+) -> _Pump:
     if isinstance(runner, TrinoEngine):
         stream = runner.stream(checked, timeout_s=timeout_s, batch_rows=batch_rows)
-        return _Pump(stream, stream.cancel, runner.executor)
+        return _Pump(stream, stream.cancel, runner.executor, on_idle)
     if isinstance(runner, DuckDBEngine):
         # DuckDB's generator ends its query when closed; the worker closes it at the next
         # batch once stopped, and the per-query deadline interrupts a long first batch.
         source = runner.stream_batches(checked, batch_rows, timeout_s=timeout_s)
-        return _Pump(source, lambda: None, _duckdb_pool())
+        executor = workers.executor()
+        holder: list[Callable[[], None]] = []
+
+        def idle() -> None:
+            holder[0]()  # forgotten by the workers: nothing to stop any more
+            if on_idle is not None:
+                on_idle()
+
+        pump = _Pump(source, lambda: None, executor, None)
+        holder.append(workers.track(pump.stop))
+        pump._done.add_done_callback(lambda _: idle())
+        return pump
     raise SqlEngineError(f"engine {runner.name} cannot stream", engine=runner.name)
-
-
-_pools: list[ThreadPoolExecutor] = []
-
-
-def _duckdb_pool() -> ThreadPoolExecutor:
-    # Their own workers: a stream holds one as long as its client reads, and must not
-    # starve the loop's default executor (asyncio.to_thread) of threads.
-    if not _pools:
-        _pools.append(ThreadPoolExecutor(STREAM_WORKERS, thread_name_prefix="duckdb-stream"))
-    return _pools[0]
 
 
 class _Ended(_Pump):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +33,8 @@ from gateway.registry.summary import contract_links, summarise
 from gateway.registry.urls import normalise_product_url
 from gateway.upstream.links import require_under_base
 from gateway.upstream.read import DEFAULT_TOTAL_TIMEOUT, NoDocument, fetch_json
+
+log = logging.getLogger(__name__)
 
 # Metadata of a product is a page of JSON; anything far larger is a mistake or an attack.
 DEFAULT_MAX_ANSWER_BYTES = 1_048_576
@@ -64,6 +67,21 @@ class Registry:
         self._max_contract_bytes = max_contract_bytes
         self._total_timeout = total_timeout
         self._clock = clock
+        self._listeners: builtins.list[Callable[[str], None]] = []
+
+    def subscribe(self, listener: Callable[[str], None]) -> None:
+        """Call ``listener(product_id)`` after each change this registry makes (register,
+        refresh, unregister), so state kept from it (the SQL catalog) follows at once.
+        A listener must not block; one that raises is logged and the change stands."""
+        self._listeners.append(listener)
+
+    def _changed(self, product: RegisteredProduct) -> RegisteredProduct:
+        for listener in self._listeners:
+            try:
+                listener(product.id)
+            except Exception:  # a listener's bug must not undo or fail the change
+                log.exception("a registry listener failed")
+        return product
 
     @audited("registry.register")
     async def register(self, url: str, *, actor: Principal | None = None) -> RegisteredProduct:
@@ -93,7 +111,7 @@ class Registry:
             existing = await self.store.get(product.id)
             if existing is not None and existing.domain != product.domain:
                 _require_owner(actor, existing, "moving")
-        return await self.store.upsert(product)
+        return self._changed(await self.store.upsert(product))
 
     @audited("registry.refresh")
     async def refresh(self, id_or_key: str, *, actor: Principal | None = None) -> RegisteredProduct:
@@ -110,7 +128,7 @@ class Registry:
                 f"{stored.id}; unregister {stored.key} and register the new product instead",
                 product_id=stored.id,
             )
-        return await self.store.upsert(fresh)
+        return self._changed(await self.store.upsert(fresh))
 
     @audited("registry.unregister")
     async def unregister(
@@ -122,7 +140,7 @@ class Registry:
             _require_owner(actor, stored, "unregistering")
         if not await self.store.remove(stored.id):
             raise _not_found(id_or_key)  # removed by someone else meanwhile
-        return stored
+        return self._changed(stored)
 
     async def get(self, id_or_key: str) -> RegisteredProduct | None:
         """The product with this ODPS id or ``domain.slug``, or None."""

@@ -120,6 +120,7 @@ class DuckDBEngine:
             raise
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="duckdb")
         self._watchdog = Watchdog()
+        self.closed = False  # set once closed: workers stopped, database closed
 
     # -- set-up ----------------------------------------------------------------------
 
@@ -268,10 +269,17 @@ class DuckDBEngine:
             cursor.close()
 
     async def close(self) -> None:
-        """Stop the workers and close the database."""
+        """Stop the workers and close the database, in a thread: the pool waits for the
+        queries still finishing, and that wait must not stall the event loop."""
+        await asyncio.to_thread(self.shutdown)
+
+    def shutdown(self) -> None:
+        """:meth:`close`, blocking: wait for the running queries, then close the database
+        (never while a cursor of it runs; a query still queued is dropped)."""
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._watchdog.close()
         self._con.close()
+        self.closed = True
 
     def _check_tables(self, plan: Plan) -> None:
         for use in plan.tables:
