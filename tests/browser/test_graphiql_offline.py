@@ -82,14 +82,18 @@ def browser(chromium: Path, tmp_path: Path) -> Iterator[BrowserContext]:
 
 
 def run_query(page: Page, query: str, wait_for: str = '"__typename"') -> str:
-    """Type ``query`` into GraphiQL's editor, run it, return the result pane's text."""
+    """Put ``query`` in GraphiQL's editor, run it, return the result pane's text.
+
+    The text is set through the editor's own API: typing it key by key raced GraphiQL's
+    auto-closed brackets and its restoring of the last query on a loaded machine.
+    """
     editor = page.locator(".graphiql-query-editor .CodeMirror")
     editor.wait_for(state="visible", timeout=30_000)
     editor.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.press("Delete")
-    page.keyboard.type(query)
-    page.keyboard.press("Escape")  # close the completion list, if one is open
+    page.evaluate(
+        "q => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(q)",
+        query,
+    )
     typed = page.evaluate(
         "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.getValue()"
     )
