@@ -26,6 +26,11 @@ class StoreSet:
     stores: tuple[Store, ...]
     by_table: Mapping[str, Store]
 
+    @property
+    def concurrency(self) -> int:
+        """How many calls the stores run at once, all together (their pools' sizes)."""
+        return sum(store.concurrency for store in self.stores)
+
     def close(self) -> None:
         """Close every store."""
         for store in self.stores:
