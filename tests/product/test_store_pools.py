@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import dataclasses
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta, timezone
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,7 +26,10 @@ import pymysql
 import pytest
 
 from gateway.product.errors import ProductConfigError, StoreUnavailable
-from gateway.product.stores import MySQLStore, PostgresStore, SqlStore
+from gateway.product.folder import load_product_folder
+from gateway.product.stores import MySQLStore, PostgresStore, SqlStore, factory, open_stores
+from gateway.product.tables import Table, tables_of
+from tests.product.builders import build_product
 from tests.product.test_discover import closed_port_url
 
 pytestmark = pytest.mark.services
@@ -250,3 +256,33 @@ def test_a_pool_size_out_of_range_is_refused_at_start(value: str) -> None:
         PostgresStore("pg", place, {"PG_POOL_SIZE": value})
     with pytest.raises(ProductConfigError, match="MYSQL_POOL_SIZE"):
         MySQLStore("maria", place, {"MYSQL_POOL_SIZE": value})
+
+
+def test_a_store_that_cannot_open_closes_the_pools_opened_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (table,) = tables_of(load_product_folder(build_product(tmp_path)).outputs)
+
+    def on(name: str, server: dict[str, Any]) -> Table:
+        raw = {**table.contract.raw, "servers": [{"server": "db", **server}]}
+        contract = dataclasses.replace(table.contract, raw=raw, source=f"{name}.yaml")
+        return dataclasses.replace(table, name=name, contract=contract)
+
+    opened_stores: list[PostgresStore] = []
+
+    class Kept(PostgresStore):
+        """Kept referenced, so only an explicit close (not garbage collection) stops its
+        pool's threads."""
+
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            opened_stores.append(self)
+
+    monkeypatch.setattr(factory, "PostgresStore", Kept)
+    first = on("first", {"type": "postgres", "host": "127.0.0.1", "port": 1, "database": "a"})
+    second = on("second", {"type": "oracle", "host": "127.0.0.1", "port": 2})
+    with pytest.raises(ProductConfigError, match="oracle"):
+        open_stores([first, second], "db", tmp_path, {})
+    assert len(opened_stores) == 1
+    # The first store's pool threads (named after the store) have stopped.
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("db:127.0.0.1:1/")]
