@@ -21,20 +21,23 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import psycopg
 import pymysql
 import pytest
+from starlette.applications import Starlette
 
 from gateway.product.errors import ProductConfigError, StoreUnavailable
 from gateway.product.folder import load_product_folder
 from gateway.product.stores import MySQLStore, PostgresStore, SqlStore, factory, open_stores
 from gateway.product.tables import Table, tables_of
-from tests.product.builders import build_product
+from tests.product.builders import CONTRACT, ROWS, TABLE, build_product, variant
 from tests.product.test_discover import closed_port_url
 
 pytestmark = pytest.mark.services
 
 SLEEP = 1.0  # seconds each slow statement takes
+COLUMNS = ("unique_id", "name", "data_value", "borough", "observed_at")
 
 
 @dataclass
@@ -286,3 +289,47 @@ def test_a_store_that_cannot_open_closes_the_pools_opened_before_it(
     assert len(opened_stores) == 1
     # The first store's pool threads (named after the store) have stopped.
     assert not [t.name for t in threading.enumerate() if t.name.startswith("db:127.0.0.1:1/")]
+
+
+def test_slow_pages_of_a_served_product_do_not_wait_for_each_other(
+    tmp_path: Path,
+    fresh_postgres_dsn: str,
+    make_app: Callable[..., Starlette],
+    serve_app: Callable[[Any], str],
+) -> None:
+    # Every query of this table takes `slow` seconds: six consumers at once on a pool of
+    # eight (the product's own checks, one at a time in the background, may hold one)
+    # get their pages in about one `slow` (one connection: six times that; the four
+    # store threads of old: twice).
+    slow = 1.5
+    url = urlsplit(fresh_postgres_dsn)
+    with psycopg.connect(fresh_postgres_dsn, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(
+            "CREATE TABLE air_base (unique_id bigint PRIMARY KEY, name text, "
+            "data_value double precision, borough text, observed_at timestamptz)"
+        )
+        cur.executemany(
+            "INSERT INTO air_base VALUES (%s, %s, %s, %s, %s)",
+            [tuple(row[c] for c in COLUMNS) for row in ROWS],
+        )
+        cur.execute(
+            f"CREATE VIEW air_quality AS SELECT * FROM air_base "
+            f"WHERE (SELECT true FROM pg_sleep({slow}))"
+        )
+    contract = variant(CONTRACT)
+    contract["servers"].append(
+        {"server": "pg", "type": "postgres", "host": str(url.hostname), "port": url.port,
+         "database": url.path.lstrip("/"), "schema": "public"}
+    )  # fmt: skip
+    folder = build_product(tmp_path, contract=contract)
+    env = {"PGUSER": str(url.username), "PG_POOL_SIZE": "8"}
+    base = serve_app(make_app(folder, server="pg", env=env))
+
+    def page() -> int:
+        answer = httpx.get(f"{base}/consume/{TABLE}", params={"limit": 2}, timeout=30)
+        assert answer.status_code == 200, answer.text
+        return len(answer.json()["rows"])
+
+    took, pages = side_by_side([page] * 6)
+    assert pages == [2] * 6
+    assert slow <= took < 1.7 * slow, took
