@@ -135,7 +135,10 @@ class ProductRuntime:
         self.definition = Definition(folder.descriptor.description, folder.descriptor.tags)
         self._probes = TimedCache(probe_ttl)
         self._results = TimedCache(results_ttl)
-        self._pool = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="product-store")
+        # A thread for each connection the stores may use at once, so their pools are used.
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            max(4, stores.concurrency), thread_name_prefix="product-store"
+        )
         self.certification_watch = CertificationWatch(self.events)
         self.subscribers = Subscribers(
             self.events,

@@ -4,13 +4,13 @@ A :class:`Store` answers a few questions about a :class:`~gateway.product.tables
 is it there, how many rows, how fresh, a page of rows, and one number for a quality
 rule. Queries are sqlglot trees rendered in the store's dialect; every identifier is
 quoted and every value a literal, so no text from a contract or a request is pasted in.
-Stores are synchronous (their drivers are); the runtime calls them in a thread pool.
+Stores are synchronous (their drivers are); the runtime calls them in a thread pool, and
+the database stores run those calls on bounded pools of connections, several at once.
 """
 
 from __future__ import annotations
 
 import abc
-import threading
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any, Protocol
@@ -37,6 +37,7 @@ class Store(Protocol):
 
     name: str
     dialect: str  # the sqlglot dialect its queries are rendered in
+    concurrency: int  # how many calls it runs at once (its pool's size)
 
     def ping(self) -> None:
         """Raise :class:`~gateway.product.errors.StoreUnavailable` unless the store answers."""
@@ -100,18 +101,34 @@ def as_datetime(value: Any, zone: tzinfo | None = None) -> datetime | None:
     return None
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What a statement returned, and the time zone of the session it ran in (what a
+    value without a zone means there; ``None`` when the store has none: UTC)."""
+
+    names: list[str]
+    rows: Rows
+    zone: tzinfo | None = None
+
+
 class SqlStore(abc.ABC):
-    """A store reached through SQL over one DB-API connection, used by one thread at a time."""
+    """A store reached through SQL; its methods may be called from several threads."""
 
     dialect: str = ""
+    concurrency: int = 1
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self._lock = threading.Lock()
 
     @abc.abstractmethod
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[list[str], Rows]:
         """Run ``sql`` and return column names and rows; raise ``StoreUnavailable``."""
+
+    def answer(self, sql: str, params: tuple[Any, ...] = ()) -> Answer:
+        """:meth:`execute`, with the zone of the session ``sql`` ran in: each pooled
+        connection is a session of its own, so the zone goes with the rows."""
+        names, rows = self.execute(sql, params)
+        return Answer(names, rows)
 
     @abc.abstractmethod
     def relation(self, table: Table) -> exp.Expr:
@@ -126,11 +143,6 @@ class SqlStore(abc.ABC):
         _, rows = self.execute(query.sql(dialect=self.dialect))
         return rows[0][0] if rows else None
 
-    def time_zone(self) -> tzinfo | None:
-        """The zone of the session the last query ran in (what a naive time means), or
-        ``None`` when the store has no zone (its naive times are UTC)."""
-        return None
-
     @abc.abstractmethod
     def rule_scalar(self, query: exp.Query, timeout: float) -> Any:
         """The first value of ``query`` run read-only and cancelled after ``timeout`` s."""
@@ -143,9 +155,9 @@ class SqlStore(abc.ABC):
         if column is not None:
             values.append(exp.Max(this=column_ref(column)))
         query = exp.select(*values).from_(_aliased(relation))
-        _, rows = self.execute(query.sql(dialect=self.dialect))
-        row_count = int(rows[0][0])
-        updated = as_datetime(rows[0][1], self.time_zone()) if column is not None else None
+        found = self.answer(query.sql(dialect=self.dialect))
+        row_count = int(found.rows[0][0])
+        updated = as_datetime(found.rows[0][1], found.zone) if column is not None else None
         if updated is None:
             updated = self.modified_at(table)
         return TableStats(row_count, updated, self.size_of(table))

@@ -26,6 +26,11 @@ class StoreSet:
     stores: tuple[Store, ...]
     by_table: Mapping[str, Store]
 
+    @property
+    def concurrency(self) -> int:
+        """How many calls the stores run at once, all together (their pools' sizes)."""
+        return sum(store.concurrency for store in self.stores)
+
     def close(self) -> None:
         """Close every store."""
         for store in self.stores:
@@ -63,8 +68,25 @@ def open_stores(
     tables: Sequence[Table], server_name: str, root: Path, env: Mapping[str, str]
 ) -> StoreSet:
     """Open the stores holding ``tables`` on the server called ``server_name``."""
-    locations: dict[str, FileLocation] = {}
     databases: dict[tuple[Any, ...], Store] = {}
+    try:
+        return _open(tables, server_name, root, env, databases)
+    except BaseException:
+        # A later store that cannot open (a bad server, a bad pool size) must not leave
+        # the pools of the earlier ones open.
+        for store in databases.values():
+            store.close()
+        raise
+
+
+def _open(
+    tables: Sequence[Table],
+    server_name: str,
+    root: Path,
+    env: Mapping[str, str],
+    databases: dict[tuple[Any, ...], Store],
+) -> StoreSet:
+    locations: dict[str, FileLocation] = {}
     by_table: dict[str, Store] = {}
     per_contract: dict[str, int] = {}
     for table in tables:

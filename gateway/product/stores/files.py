@@ -107,6 +107,7 @@ class FileStore(SqlStore):
     """Tables as files, queried with DuckDB in this process."""
 
     dialect = "duckdb"
+    concurrency = 4  # a cursor per call; DuckDB runs them side by side
 
     def __init__(self, name: str, locations: Mapping[str, FileLocation]) -> None:
         super().__init__(name)

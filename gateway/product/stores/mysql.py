@@ -1,13 +1,16 @@
-"""Tables in a MySQL / MariaDB database, read with PyMySQL over one read-only connection.
+"""Tables in a MySQL / MariaDB database, read with PyMySQL over a bounded pool of
+read-only connections (:mod:`gateway.product.stores.pool`; ``MYSQL_POOL_SIZE``, default 4).
 
 ``DATETIME`` columns have no zone: what they mean is the session's ``time_zone`` (the
-server's unless ``MYSQL_TIME_ZONE`` sets it), read once per connection; see
-:mod:`gateway.values.moments`.
+server's unless ``MYSQL_TIME_ZONE`` sets it), set and read on every connection the pool
+opens; see :mod:`gateway.values.moments`.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta, timezone, tzinfo
 from typing import Any
 
@@ -15,14 +18,25 @@ import pymysql
 from sqlglot import exp
 
 from gateway.product.errors import RuleTimedOut, StoreUnavailable
-from gateway.product.stores.base import Rows, SqlStore
+from gateway.product.stores.base import Answer, Rows, SqlStore
+from gateway.product.stores.pool import BoundedPool, pool_size
 from gateway.product.tables import Table
 from gateway.values.moments import zone_named
 
 CONNECT_TIMEOUT_SECONDS = 3
 READ_TIMEOUT_SECONDS = 30
+# A call waits this long for a free connection: the longest a statement may hold one.
+POOL_WAIT_SECONDS = READ_TIMEOUT_SECONDS + CONNECT_TIMEOUT_SECONDS
 # Server errors of a statement stopped by its time limit: MariaDB, MySQL.
 _TIMED_OUT = frozenset({1969, 3024})
+
+
+@dataclass(frozen=True)
+class Session:
+    """One pooled connection and its session's time zone."""
+
+    conn: pymysql.connections.Connection[Any]
+    zone: tzinfo
 
 
 class MySQLStore(SqlStore):
@@ -38,6 +52,7 @@ class MySQLStore(SqlStore):
     def __init__(self, name: str, server: Mapping[str, Any], env: Mapping[str, str]) -> None:
         super().__init__(name)
         self.database = str(server.get("database") or "")
+        self.concurrency = pool_size(env.get("MYSQL_POOL_SIZE"), "MYSQL_POOL_SIZE")
         self._params: dict[str, Any] = {
             "host": server.get("host"),
             "port": int(server.get("port") or 3306),
@@ -51,27 +66,33 @@ class MySQLStore(SqlStore):
             "init_command": "SET SESSION TRANSACTION READ ONLY",
         }
         self._session_zone = env.get("MYSQL_TIME_ZONE") or None
-        self._conn: pymysql.connections.Connection[Any] | None = None
-        self._zone: tzinfo | None = None
+        self._pool: BoundedPool[Session] = BoundedPool(
+            name,
+            self.concurrency,
+            connect=self._connect,
+            healthy=_healthy,
+            disconnect=_disconnect,
+            wait=POOL_WAIT_SECONDS,
+        )
 
     def relation(self, table: Table) -> exp.Expr:
         """```database`.`table```."""
         return exp.table_(table.physical_name, db=self.database, quoted=True)
 
-    def _connection(self) -> pymysql.connections.Connection[Any]:
-        if self._conn is None or not self._conn.open:
+    def _connect(self) -> Session:
+        """A new connection, its session zone set (``MYSQL_TIME_ZONE``) and read."""
+        try:
             conn = pymysql.connect(**self._params)
-            try:
-                self._zone = _session_zone(conn, self._session_zone)
-            except BaseException:
+        except pymysql.MySQLError as exc:
+            raise self._unavailable(exc) from None
+        try:
+            return Session(conn, _session_zone(conn, self._session_zone))
+        except BaseException as exc:
+            with contextlib.suppress(pymysql.MySQLError, OSError):
                 conn.close()
-                raise
-            self._conn = conn
-        return self._conn
-
-    def time_zone(self) -> tzinfo | None:
-        """The session's ``time_zone``, read when the connection opened."""
-        return self._zone
+            if isinstance(exc, pymysql.MySQLError):
+                raise self._unavailable(exc) from None
+            raise
 
     def rule_scalar(self, query: exp.Query, timeout: float) -> Any:
         """Run a SQL rule in a read-only transaction under a statement time limit.
@@ -80,9 +101,9 @@ class MySQLStore(SqlStore):
         session's ``max_execution_time`` (milliseconds, for SELECTs), reset afterwards.
         """
         sql = query.sql(dialect=self.dialect)
-        with self._lock:
+        with self._pool.connection() as session:
+            conn = session.conn
             try:
-                conn = self._connection()
                 mariadb = "mariadb" in conn.get_server_info().lower()
                 limit = f"max_execution_time = {max(1, int(timeout * 1000))}"
                 if mariadb:
@@ -102,29 +123,24 @@ class MySQLStore(SqlStore):
             except pymysql.MySQLError as exc:
                 if exc.args and exc.args[0] in _TIMED_OUT:
                     raise RuleTimedOut(f"the SQL rule ran past {timeout:g} s") from None
-                if isinstance(exc, pymysql.err.OperationalError):
-                    self._drop()
-                raise StoreUnavailable(
-                    f"{self.name}: {exc.args[-1] if exc.args else exc}"
-                ) from None
+                raise self._unavailable(exc) from None
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[list[str], Rows]:
-        """Run ``sql``; a broken connection is dropped and opened again next time."""
-        with self._lock:
+        """Run ``sql`` on a pooled connection."""
+        found = self.answer(sql, params)
+        return found.names, found.rows
+
+    def answer(self, sql: str, params: tuple[Any, ...] = ()) -> Answer:
+        """Run ``sql``; the zone is the connection's session ``time_zone``. A connection
+        broken under it is found out and replaced when next handed out."""
+        with self._pool.connection() as session:
             try:
-                with self._connection().cursor() as cur:
+                with session.conn.cursor() as cur:
                     cur.execute(sql, params or None)
                     names = [d[0] for d in cur.description or []]
-                    return names, list(cur.fetchall())
-            except pymysql.err.OperationalError as exc:
-                self._drop()
-                raise StoreUnavailable(
-                    f"{self.name}: {exc.args[-1] if exc.args else exc}"
-                ) from None
+                    return Answer(names, list(cur.fetchall()), session.zone)
             except pymysql.MySQLError as exc:
-                raise StoreUnavailable(
-                    f"{self.name}: {exc.args[-1] if exc.args else exc}"
-                ) from None
+                raise self._unavailable(exc) from None
 
     def size_of(self, table: Table) -> int | None:
         """Data and index length from ``information_schema`` (an estimate for InnoDB)."""
@@ -136,18 +152,28 @@ class MySQLStore(SqlStore):
         return int(rows[0][0]) if rows and rows[0][0] is not None else None
 
     def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
-            self._drop()
+        """Close the pool: idle connections now, those in use when their call ends."""
+        self._pool.close()
 
-    def _drop(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            except pymysql.MySQLError:
-                pass
-            finally:
-                self._conn = None
+    def _unavailable(self, exc: pymysql.MySQLError) -> StoreUnavailable:
+        return StoreUnavailable(f"{self.name}: {exc.args[-1] if exc.args else exc}")
+
+
+def _healthy(session: Session) -> bool:
+    """Whether the connection still reaches its server (a ping, never reconnecting: a new
+    connection would lose the session's zone and read-only mode)."""
+    if not session.conn.open:
+        return False
+    try:
+        session.conn.ping(reconnect=False)
+    except (pymysql.MySQLError, OSError):
+        return False
+    return True
+
+
+def _disconnect(session: Session) -> None:
+    with contextlib.suppress(pymysql.MySQLError, OSError):
+        session.conn.close()
 
 
 def _session_zone(conn: pymysql.connections.Connection[Any], wanted: str | None) -> tzinfo:
