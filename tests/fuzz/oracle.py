@@ -43,6 +43,10 @@ MASK_FUNCTIONS = frozenset({"sha2", "timezone", "at_timezone", "encode", "lower_
 # UTC with Trino's ``with_timezone``). A caller cannot write them either (not in the
 # allow-list); the planner writes them into any plan that reads such a column.
 STORE_READ_FUNCTIONS = frozenset({"with_timezone"})
+# The planner's division-by-zero guard (``planner/division_by_zero.py``) writes DuckDB's
+# ``error('Division by zero')``; a caller cannot write ``error`` (not in the allow-list),
+# and the guard's call is accepted with exactly that message only.
+GUARD_ERROR = "Division by zero"
 
 _QUERY_ROOTS = (exp.Select, exp.SetOperation, exp.Values, exp.Subquery)
 
@@ -90,12 +94,26 @@ def violations(sql: str, engine: str, catalog: Catalog, *, masks: bool = False) 
         elif isinstance(node, exp.Func):
             name = _function_name(node)
             planned = name in ALLOWED_FUNCTIONS or name in STORE_READ_FUNCTIONS
+            planned = planned or _is_division_guard(node, name)
             if not planned and not (masks and name in MASK_FUNCTIONS):
                 found.append(f"function {name}")
         elif isinstance(node, exp.Table):
             found.extend(_table_problem(node, relations))
     found.extend(_column_problems(tree, relations))
     return found
+
+
+def _is_division_guard(node: exp.Func, name: str) -> bool:
+    """Whether ``node`` is the planner's ``error('Division by zero')`` in a CASE branch."""
+    arguments = node.expressions
+    return (
+        name == "error"
+        and len(arguments) == 1
+        and isinstance(arguments[0], exp.Literal)
+        and arguments[0].is_string
+        and arguments[0].this == GUARD_ERROR
+        and isinstance(node.parent, exp.If)
+    )
 
 
 def _function_name(node: exp.Func) -> str:

@@ -36,6 +36,18 @@ def _backends(dsn: str, application: str) -> int:
         return int(row[0])
 
 
+def _lock_waits(dsn: str, application: str) -> int:
+    """Backends of ``application`` the server shows waiting for a lock."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND application_name = %s AND wait_event_type = 'Lock'",
+            (application,),
+        ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+
 async def _until(check: Callable[[], bool], seconds: float = 5.0) -> bool:
     """Whether ``check()`` holds within ``seconds`` (a backend exits a moment after its
     client hung up)."""
@@ -117,7 +129,8 @@ async def test_a_write_waiting_on_a_lock_does_not_hold_up_reads(fresh_postgres_d
         await store.upsert(MESH[1])
         await blocker.execute("SELECT id FROM products WHERE id = %s FOR UPDATE", (MESH[0].id,))
         write = asyncio.create_task(store.upsert(MESH[0]))
-        await asyncio.sleep(0.3)
+        # The server itself says the write is blocked on the row lock (not merely slow).
+        assert await _until(lambda: _lock_waits(fresh_postgres_dsn, "meshgate registry") == 1)
         assert not write.done(), "the write waits for the other transaction"
         assert await asyncio.wait_for(store.count(), 5) == 2
         assert await asyncio.wait_for(store.get(MESH[1].id), 5) == MESH[1]

@@ -211,7 +211,7 @@ async def test_a_cancelled_caller_does_not_cancel_the_others(product, http) -> N
     first = asyncio.create_task(fetcher.get_json(url))
     await _until(lambda: double.hits == 1)
     others = [asyncio.create_task(fetcher.get_json(url)) for _ in range(3)]
-    await asyncio.sleep(0.05)
+    await _until(lambda: _waiters(fetcher, url) == 4)  # all four share the one request
     first.cancel()
     results = await asyncio.gather(*others)
     assert [r.data for r in results] == [{"hit": 1}] * 3
@@ -227,7 +227,7 @@ async def test_a_shared_failure_reaches_every_waiter_and_nothing_is_left_unread(
     first = asyncio.create_task(fetcher.get_json(url))
     await _until(lambda: double.hits == 1)
     second = asyncio.create_task(fetcher.get_json(url))
-    await asyncio.sleep(0.05)
+    await _until(lambda: _waiters(fetcher, url) == 2)  # the second shares the request
     first.cancel()
     with pytest.raises(UpstreamUnavailable):
         await second
@@ -236,7 +236,7 @@ async def test_a_shared_failure_reaches_every_waiter_and_nothing_is_left_unread(
     await _until(lambda: double.hits == 2)
     lonely.cancel()
     await asyncio.gather(first, lonely, return_exceptions=True)
-    await asyncio.sleep(0.1)
+    await _until(lambda: not fetcher._inflight)  # every shared request has ended
     gc.collect()
     await asyncio.sleep(0)
     unread = [r for r in caplog.records if "never retrieved" in r.getMessage()]
@@ -270,6 +270,12 @@ async def test_a_copy_older_than_the_stale_time_is_not_served(product, http) -> 
     clock.now += 2
     with pytest.raises(UpstreamUnavailable):
         await fetcher.get_json(url)
+
+
+def _waiters(fetcher: UpstreamFetcher, url: str) -> int:
+    """How many callers await the shared request for ``url`` (the fetcher's own count)."""
+    shared = fetcher._inflight.get(url)
+    return 0 if shared is None else shared.waiters
 
 
 async def _until(condition: Callable[[], bool], timeout: float = 5.0) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -121,6 +122,13 @@ class DuckDBEngine:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="duckdb")
         self._watchdog = Watchdog()
         self.closed = False  # set once closed: workers stopped, database closed
+        self._running = 0  # queries a worker is executing (tests wait on it, not on sleeps)
+        self._running_lock = threading.Lock()
+
+    @property
+    def running(self) -> int:
+        """How many queries a worker is executing now (taken from the queue, not done)."""
+        return self._running
 
     # -- set-up ----------------------------------------------------------------------
 
@@ -354,6 +362,8 @@ class DuckDBEngine:
         cursor = self._cursor()
         holder["cursor"] = cursor
         alarm = self._arm(cursor, remaining)
+        with self._running_lock:
+            self._running += 1
         try:
             check_statement(cursor, sql, self._relations)
             return work(cursor, sql, started, *args)
@@ -364,6 +374,8 @@ class DuckDBEngine:
             if alarm is not None:
                 alarm.cancel()
             cursor.close()
+            with self._running_lock:
+                self._running -= 1
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         # The search path is per connection: each query's cursor starts on the empty one.

@@ -15,8 +15,10 @@ engine SQL is rendered from the tree as written, and only the rewrites change it
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.schema import MappingSchema
 
@@ -33,7 +35,7 @@ _LOGICAL = {
 }
 
 # The nodes whose meaning the rewrites decide from their operands' types.
-_TYPED_OPERATORS = (exp.Div, exp.Interval, exp.DateAdd, exp.DateSub)
+_TYPED_OPERATORS = (exp.Div, exp.Mod, exp.Interval, exp.DateAdd, exp.DateSub)
 
 
 def logical_sql_type(column: CatalogColumn) -> str:
@@ -69,7 +71,28 @@ def annotate_logical_types(tree: exp.Expr, tables: Mapping[TableKey, CatalogTabl
         columns = {c.name: logical_sql_type(c) for c in table.columns}
         nested.setdefault(domain, {}).setdefault(product, {})[name] = columns
     mapping: dict[str, object] = dict(nested)
-    return annotate_types(tree, schema=MappingSchema(mapping, dialect=READ), dialect=READ)
+    return annotate_types(
+        tree,
+        schema=MappingSchema(mapping, dialect=READ),
+        expression_metadata=_METADATA,
+        dialect=READ,
+    )
+
+
+def _annotate_literal(annotator: Any, literal: exp.Literal) -> exp.Literal:
+    """sqlglot types ``7.5`` as ``DOUBLE``; in Trino it is a ``DECIMAL`` (``7.5e0`` is the
+    ``DOUBLE``), and a decimal divided by zero fails where a double gives Infinity."""
+    annotator._annotate_literal(literal)
+    text = literal.this if isinstance(literal.this, str) else ""
+    if literal.is_number and "." in text and "e" not in text.lower():
+        literal.type = exp.DataType.build("DECIMAL")
+    return literal
+
+
+_METADATA = {
+    **Dialect.get_or_raise(READ).EXPRESSION_METADATA,
+    exp.Literal: {"annotator": _annotate_literal},
+}
 
 
 def clear_types(tree: exp.Expr) -> exp.Expr:

@@ -12,6 +12,7 @@ from gateway.federation.planner.column_types import annotate_logical_types, clea
 from gateway.federation.planner.columns import qualify_columns
 from gateway.federation.planner.date_arithmetic import date_arithmetic
 from gateway.federation.planner.dialect import ENGINE_DIALECTS, READ
+from gateway.federation.planner.division_by_zero import division_by_zero
 from gateway.federation.planner.functions import check_functions
 from gateway.federation.planner.integer_division import integer_division
 from gateway.federation.planner.limits import (
@@ -125,6 +126,7 @@ def _plan(
     # One answer on both engines: operators typed as the mesh's dialect types them.
     tree = annotate_logical_types(tree, tables)
     tree = integer_division(tree, engine)
+    tree = division_by_zero(tree, engine, max_added_nodes=limits.max_nodes)
     tree = date_arithmetic(tree, engine)
     tree = clear_types(tree)
     tree = physical_tables(tree, tables, engine)

@@ -11,6 +11,7 @@ import pytest
 from gateway.errors import SqlMemoryLimit, SqlTimeout
 from gateway.federation.catalog import StaticCatalog
 from gateway.federation.engines import DuckDBEngine
+from tests.fixtures.waiting import until
 
 from .conftest import plan_for
 
@@ -69,11 +70,12 @@ async def test_memory_limit_fails_the_query_cleanly(
 
 async def test_cancelled_caller_interrupts_its_query(engine: DuckDBEngine) -> None:
     task = asyncio.create_task(engine.run_sql(SLOW_SQL, timeout_s=600, max_rows=1))
-    await asyncio.sleep(0.3)
+    await until(lambda: engine.running == 1, "the slow query to run")
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    # The worker was freed: every worker answers a quick query at once.
+    # Interrupted, not left to run for its 600 s: the worker is freed at once.
+    await until(lambda: engine.running == 0, "the interrupted query to end", timeout=5)
     started = time.perf_counter()
     quick = [engine.run_sql("SELECT 1", timeout_s=5, max_rows=1) for _ in range(4)]
     assert [r.rows for r in await asyncio.gather(*quick)] == [[(1,)]] * 4
@@ -81,12 +83,13 @@ async def test_cancelled_caller_interrupts_its_query(engine: DuckDBEngine) -> No
 
 
 async def test_a_slow_query_does_not_hold_up_the_others(engine: DuckDBEngine) -> None:
-    slow = asyncio.create_task(engine.run_sql(SLOW_SQL, timeout_s=1.5, max_rows=1))
-    await asyncio.sleep(0.1)
+    slow = asyncio.create_task(engine.run_sql(SLOW_SQL, timeout_s=3, max_rows=1))
+    await until(lambda: engine.running == 1, "the slow query to run")
     started = time.perf_counter()
     fast = await engine.run_sql("SELECT 2", timeout_s=5, max_rows=1)
     assert fast.rows == [(2,)]
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 1.5
+    assert not slow.done()  # the fast one did not wait for the slow one to end
     with pytest.raises(SqlTimeout):
         await slow
 
@@ -96,14 +99,17 @@ async def test_time_spent_waiting_for_a_worker_counts(
 ) -> None:
     engine = DuckDBEngine([], root=demo_root, workers=1)
     try:
-        slow = asyncio.create_task(engine.run_sql(SLOW_SQL, timeout_s=0.8, max_rows=1))
-        await asyncio.sleep(0.05)
+        slow_started = time.perf_counter()
+        slow = asyncio.create_task(engine.run_sql(SLOW_SQL, timeout_s=3, max_rows=1))
+        await until(lambda: engine.running == 1, "the slow query to take the only worker")
         # Queued behind the slow one for longer than its own limit: never starts, and
-        # its caller hears so at its own deadline, not when a worker frees up.
+        # its caller hears so at its own deadline, not when the worker frees up.
         started = time.perf_counter()
         with pytest.raises(SqlTimeout):
             await engine.run_sql("SELECT 1", timeout_s=0.2, max_rows=1)
-        assert 0.2 <= time.perf_counter() - started < 0.75  # the slow one ends at 0.8 s
+        assert time.perf_counter() - started >= 0.2
+        assert not slow.done() and engine.running == 1  # the worker is still taken
+        assert time.perf_counter() - slow_started < 2.5  # well before the slow one ends
         with pytest.raises(SqlTimeout):
             await slow
     finally:

@@ -12,12 +12,14 @@ integer or a datetime for a date fails.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
 
+from gateway.errors import SqlEngineError
 from gateway.federation.engines import DuckDBEngine
 from gateway.federation.engines.trino_engine import TrinoEngine
 from gateway.federation.planner import plan
@@ -205,3 +207,72 @@ async def test_unnamed_columns_have_the_planners_names_on_both_engines(
         result = await engine.execute(checked, timeout_s=60, max_rows=MAX_ROWS)
         assert [name for name, _ in result.columns] == ["_col_0", "_col_1"], engine.name
         assert sorted(tuple(row) for row in result.rows) == [(1, "a"), (2, "b")]
+
+
+async def fails_on_both(
+    sql: str, trino_engine: TrinoEngine, duckdb_engine: DuckDBEngine
+) -> dict[str, SqlEngineError]:
+    """The error each engine raises for ``sql``, by engine name (the test fails if one answers)."""
+    errors = {}
+    for engine in (trino_engine, duckdb_engine):
+        checked = plan(sql, demo_catalog(), engine.name, max_rows=MAX_ROWS)
+        with pytest.raises(SqlEngineError) as caught:
+            await engine.execute(checked, timeout_s=120, max_rows=MAX_ROWS)
+        errors[engine.name] = caught.value
+    return errors
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "7 / 0", "7 % 0", "mod(7, 0)", "CAST(7 AS BIGINT) / CAST(0 AS TINYINT)",
+        "CAST(7 AS DECIMAL(5, 2)) / 0", "CAST(7 AS DECIMAL(5, 2)) % 0", "7.5 / 0", "7 / 0.0",
+        "7 / CAST(0 AS DECIMAL(3, 1))",
+    ],
+)  # fmt: skip
+async def test_an_exact_division_by_zero_fails_on_both_engines(
+    expression: str, trino_engine: TrinoEngine, duckdb_engine: DuckDBEngine
+) -> None:
+    # Trino's dialect: an integer or decimal divided by zero is an error (DuckDB said NULL
+    # for integers and Infinity for decimals).
+    errors = await fails_on_both(f"SELECT {expression}", trino_engine, duckdb_engine)
+    for engine, error in errors.items():
+        assert error.code == "SQL_ENGINE_ERROR", engine
+        assert "division by zero" in error.message.lower(), engine
+
+
+async def test_a_zero_divisor_in_a_column_fails_only_for_its_rows(
+    trino_engine: TrinoEngine, duckdb_engine: DuckDBEngine
+) -> None:
+    assets = sorted(file_rows("physical-risk/assets", "asset_id", "year_built"))
+    first = assets[0][1]
+    division = f"year_built / (year_built - {first}), year_built % (year_built - {first})"
+    others = f"SELECT asset_id, {division} FROM {RISK}.assets WHERE year_built <> {first}"
+    expected = [
+        (a, truncated_quotient(y, y - first), y - truncated_quotient(y, y - first) * (y - first))
+        for a, y in assets
+        if y != first
+    ]
+    assert expected and len(expected) < len(assets)
+    for engine, rows in (await on_both(f"{others} ORDER BY asset_id", trino_engine,
+                                       duckdb_engine)).items():  # fmt: skip
+        assert rows == expected, engine
+    every = f"SELECT asset_id, year_built / (year_built - {first}) FROM {RISK}.assets"
+    for engine, error in (await fails_on_both(every, trino_engine, duckdb_engine)).items():
+        assert "division by zero" in error.message.lower(), engine
+
+
+async def test_a_null_divided_by_zero_is_null_and_a_double_one_is_infinite(
+    trino_engine: TrinoEngine, duckdb_engine: DuckDBEngine
+) -> None:
+    sql = (
+        "SELECT CAST(NULL AS BIGINT) / 0, CAST(NULL AS DECIMAL(5, 2)) % 0,"
+        " CAST(7 AS DOUBLE) / 0, -7 / CAST(0 AS DOUBLE), 7.5e0 / 0,"
+        " CAST(0 AS DOUBLE) / 0, CAST(7 AS DOUBLE) % 0"
+    )
+    for engine, rows in (await on_both(sql, trino_engine, duckdb_engine)).items():
+        assert len(rows) == 1, engine
+        null_int, null_dec, plus, minus, literal, zero, rest = rows[0]
+        assert null_int is None and null_dec is None, engine
+        assert (plus, minus, literal) == (math.inf, -math.inf, math.inf), engine
+        assert math.isnan(zero) and math.isnan(rest), engine
