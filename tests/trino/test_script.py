@@ -53,7 +53,9 @@ def test_up_when_running_is_fast_and_keeps_the_server(trino_url: str) -> None:
     elapsed = time.monotonic() - started
     assert done.returncode == 0, done.stderr
     assert trino_url in done.stdout
-    assert elapsed < 2, f"`up` with Trino running took {elapsed:.1f}s"
+    # Starting Trino takes tens of seconds; finding it running, a fraction of one (2.9 s
+    # was seen once right after the fuzz suite had kept Trino busy on a loaded machine).
+    assert elapsed < 6, f"`up` with Trino running took {elapsed:.1f}s"
     assert "starting" not in done.stderr
     assert still_listed(trino_url, query_id), "`up` restarted a running Trino"
 
