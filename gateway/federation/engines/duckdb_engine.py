@@ -313,7 +313,7 @@ class DuckDBEngine:
 
     async def _submit(self, work: Any, sql: str, timeout_s: float, *args: Any) -> Any:
         deadline = time.monotonic() + timeout_s
-        holder: dict[str, duckdb.DuckDBPyConnection] = {}
+        holder: dict[str, Any] = {}  # "cursor" once a worker runs it; "cancelled"
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(
             self._pool, self._guarded, work, sql, deadline, timeout_s, holder, *args
@@ -337,6 +337,9 @@ class DuckDBEngine:
                     duckdb.InterruptException("queued"), timed_out=True, timeout_s=timeout_s
                 ) from None
             # The caller went away (client disconnect): stop the query, free the worker.
+            # DuckDB forgets an interrupt that comes before its query starts, so the
+            # worker also looks at the flag just before it runs the query.
+            holder["cancelled"] = True
             cursor = holder.get("cursor")
             if cursor is not None:
                 cursor.interrupt()
@@ -350,7 +353,7 @@ class DuckDBEngine:
         sql: str,
         deadline: float,
         timeout_s: float,
-        holder: dict[str, duckdb.DuckDBPyConnection],
+        holder: dict[str, Any],
         *args: Any,
     ) -> Any:
         started = time.perf_counter()
@@ -366,6 +369,8 @@ class DuckDBEngine:
             self._running += 1
         try:
             check_statement(cursor, sql, self._relations)
+            if holder.get("cancelled"):  # the caller left before the query started
+                raise duckdb.InterruptException("cancelled before it started")
             return work(cursor, sql, started, *args)
         except (duckdb.Error, OSError) as exc:
             fired = alarm is not None and alarm.fired

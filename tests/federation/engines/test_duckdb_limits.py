@@ -82,6 +82,34 @@ async def test_cancelled_caller_interrupts_its_query(engine: DuckDBEngine) -> No
     assert time.perf_counter() - started < 2.0
 
 
+def test_duckdb_forgets_an_interrupt_that_comes_before_the_query() -> None:
+    # Why the engine keeps its own flag: a cursor interrupted before it runs anything
+    # runs its next query in full.
+    import duckdb
+
+    cursor = duckdb.connect().cursor()
+    cursor.interrupt()
+    assert cursor.execute("SELECT 42").fetchall() == [(42,)]
+
+
+async def test_a_caller_gone_before_its_query_starts_does_not_run_it(
+    engine: DuckDBEngine,
+) -> None:
+    # The caller left after a worker took the query but before the query started (a
+    # window too short to hit on purpose): the worker sees the flag and runs nothing.
+    ran: list[str] = []
+
+    def work(cursor: object, sql: str, started: float) -> None:
+        ran.append(sql)
+
+    holder = {"cancelled": True}
+    with pytest.raises(SqlTimeout):
+        await asyncio.to_thread(engine._guarded, work, SLOW_SQL, time.monotonic() + 5, 5.0, holder)
+    assert ran == []
+    assert engine.running == 0
+    assert (await engine.run_sql("SELECT 1", timeout_s=5, max_rows=1)).rows == [(1,)]
+
+
 async def test_a_slow_query_does_not_hold_up_the_others(engine: DuckDBEngine) -> None:
     slow = asyncio.create_task(engine.run_sql(SLOW_SQL, timeout_s=3, max_rows=1))
     await until(lambda: engine.running == 1, "the slow query to run")
