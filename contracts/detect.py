@@ -4,49 +4,98 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from contracts._issues import DocumentInvalid, DocumentIssue
 from contracts._reader import read_document
-from contracts.odcs import parse_contract
+from contracts.odcs import SUPPORTED_API_VERSIONS, parse_contract
 from contracts.odps import parse_descriptor
+from contracts.odps_standard import (
+    EARLY_FORM,
+    parse_product,
+    product_form,
+    standard_name,
+    unknown_version_issue,
+)
 from contracts.oors import parse_result
+
+
+def _product(doc: dict[str, Any], source: str, env: Mapping[str, str]) -> object:
+    """Bitol ODPS against its own version's schema, or meshgate's early descriptor."""
+    form = product_form(doc)
+    if form is None:
+        raise DocumentInvalid([unknown_version_issue(doc, source)])
+    if form != EARLY_FORM:
+        return parse_product(doc, source)
+    return parse_descriptor(doc, source)
+
 
 #: What each ``kind`` is checked with: the same parsers that load documents, so
 #: ``validate_file`` accepts exactly what the loaders accept.
 _CHECKS: dict[str, Callable[[dict[str, Any], str, Mapping[str, str]], object]] = {
     "DataContract": lambda doc, src, env: parse_contract(doc, src, env),
-    "DataProduct": lambda doc, src, env: parse_descriptor(doc, src),
+    "DataProduct": _product,
     "ObservabilityResult": lambda doc, src, env: parse_result(doc, src),
 }
 
 KINDS: tuple[str, ...] = tuple(_CHECKS)
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """The issues of one document (empty if valid) and the standard it was checked
+    against (e.g. ``ODPS v1.0.0 (Bitol schema)``), None when it could not be told."""
+
+    issues: list[DocumentIssue]
+    standard: str | None
+
+
 def validate_file(path: str | Path, env: Mapping[str, str] | None = None) -> list[DocumentIssue]:
     """Every issue of the document at ``path`` (empty if valid), whatever its ``kind``.
 
     The document's ``kind`` picks the check: ``DataContract`` (ODCS, against its own
-    apiVersion's schema), ``DataProduct`` (product descriptor) or ``ObservabilityResult``.
-    An unreadable file is reported as an issue too, not raised.
+    apiVersion's schema), ``DataProduct`` (Bitol ODPS against its own apiVersion's schema,
+    or meshgate's early descriptor) or ``ObservabilityResult``. An unreadable file is
+    reported as an issue too, not raised.
     """
+    return check_file(path, env).issues
+
+
+def check_file(path: str | Path, env: Mapping[str, str] | None = None) -> Verdict:
+    """Like :func:`validate_file`, also saying which standard and version a valid
+    document was checked against."""
     source = str(path)
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        return [DocumentIssue(source, "$", f"cannot read the file: {exc.strerror or exc}")]
+        issue = DocumentIssue(source, "$", f"cannot read the file: {exc.strerror or exc}")
+        return Verdict([issue], None)
     try:
         doc = read_document(data, source)
     except DocumentInvalid as exc:
-        return exc.issues
+        return Verdict(exc.issues, None)
     kind = doc.get("kind")
     check = _CHECKS.get(kind) if isinstance(kind, str) else None
     if check is None:
         message = "kind is missing" if kind is None else f"unknown document kind {kind!r}"
-        return [DocumentIssue(source, "kind", message, "one of " + ", ".join(KINDS))]
+        return Verdict([DocumentIssue(source, "kind", message, "one of " + ", ".join(KINDS))], None)
+    standard = _standard_of(kind, doc)
     try:
         check(doc, source, os.environ if env is None else env)
     except DocumentInvalid as exc:
-        return exc.issues
-    return []
+        return Verdict(exc.issues, standard)
+    return Verdict([], standard)
+
+
+def _standard_of(kind: str, doc: dict[str, Any]) -> str | None:
+    """The standard and version a document of ``kind`` is judged by, None if unknown."""
+    api_version = doc.get("apiVersion")
+    if kind == "DataContract":
+        known = isinstance(api_version, str) and api_version in SUPPORTED_API_VERSIONS
+        return f"ODCS {api_version}" if known else None
+    if kind == "DataProduct":
+        form = product_form(doc)
+        return standard_name(form) if form else None
+    return "meshgate observability result"

@@ -1,4 +1,8 @@
-"""ODPS product descriptors (``product.yaml``): a product's definition and its versions."""
+"""meshgate's early product descriptors (``product.yaml``): a product and its versions.
+
+The early form (``versions[].in/out``) predates Bitol's ODPS v1.0.0, which
+``contracts.odps_standard`` validates; ``product_form`` tells them apart.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from contracts._issues import DocumentInvalid, DocumentIssue, finalize, format_p
 from contracts._reader import read_document
 from contracts._schemas import DESCRIPTOR_SCHEMA, validator_for
 from contracts._validator import schema_issues
+from contracts.odps_standard import EARLY_FORM, product_form, standard_name, unknown_version_issue
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,9 @@ def parse_descriptor(
 ) -> ProductDescriptor:
     """Validate a descriptor given as YAML/JSON text or an already parsed mapping."""
     raw = read_document(data, source)
+    form = product_form(raw)
+    if form != EARLY_FORM:
+        raise DocumentInvalid([_not_early(raw, form, source)])
     issues = descriptor_issues(raw, source)
     if issues:
         raise DocumentInvalid(issues)
@@ -103,6 +111,16 @@ def descriptor_issues(raw: dict[str, Any], source: str) -> list[DocumentIssue]:
     if not found and not default_slug(raw["name"]) and "slug" not in raw:
         found.append(DocumentIssue(source, "slug", "the name gives no slug", "a slug"))
     return finalize(found)
+
+
+def _not_early(raw: dict[str, Any], form: str | None, source: str) -> DocumentIssue:
+    """Why a product that is not in the early form cannot be loaded as a descriptor."""
+    if form is None:
+        return unknown_version_issue(raw, source)
+    # Until the kit and the registry read standard products, say so rather than list
+    # every standard field as unknown to the early form.
+    message = f"{standard_name(form)} products are not yet loaded as product descriptors"
+    return DocumentIssue(source, "apiVersion", message, "the early form (versions[].in/out)")
 
 
 def _refs(items: list[dict[str, str]]) -> Iterator[ContractRef]:

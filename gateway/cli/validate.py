@@ -1,8 +1,11 @@
 """``meshgate validate PATH...``: check contracts, product descriptors and results.
 
 Each file (or every ``*.yaml`` / ``*.yml`` / ``*.json`` under a folder) is checked by its
-``kind``; every issue is printed on its own line, then a summary. Exit status: 0 when all
-documents are valid, 1 when any is invalid, 2 when a path does not exist.
+``kind`` (a product by its ``apiVersion``: Bitol ODPS v0.9.0/v1.0.0 against Bitol's schema
+of that version, or meshgate's early descriptor); every issue is printed on its own line,
+then a summary; ``--verbose`` also names each document and the standard it was checked
+against. Exit status: 0 when all documents are valid, 1 when any is invalid, 2 when a path
+does not exist.
 
 A contract in a product folder (``DIR/contracts/x.yaml``) has its ``${VAR}`` placeholders
 filled as the product kit fills them: from ``DIR/product.env`` overlaid by the environment.
@@ -15,7 +18,8 @@ import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from contracts import DocumentInvalid, DocumentIssue, validate_file
+from contracts import DocumentInvalid, DocumentIssue
+from contracts.detect import check_file
 from gateway.product.folder import CONTRACTS_DIR, ENV_FILE, product_env
 
 _SUFFIXES = (".yaml", ".yml", ".json")
@@ -29,6 +33,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="a file or a folder")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also name each valid document and the standard and version it was checked against",
+    )
     parser.set_defaults(func=run)
 
 
@@ -43,7 +53,11 @@ def run(args: argparse.Namespace) -> int:
     for file in _documents(paths):
         total += 1
         env, issues = _env_for(file)
-        issues += validate_file(file, env=env)
+        verdict = check_file(file, env=env)
+        issues += verdict.issues
+        if args.verbose:
+            state = "invalid" if issues else "valid"
+            print(f"{file}: {state} against {verdict.standard or 'no known standard'}")
         if issues:
             invalid += 1
             for issue in issues:

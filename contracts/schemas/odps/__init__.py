@@ -1,0 +1,1 @@
+"""Data: the official ODPS JSON Schemas, one per apiVersion (see ../NOTICE)."""
