@@ -105,3 +105,37 @@ def test_product_folder_env_file_fills_placeholders(
     (tmp_path / "product.env").write_text("not a line\n", encoding="utf-8")
     assert main(["validate", str(contract)]) == 1
     assert "product.env: line 1: not a KEY=VALUE line" in capsys.readouterr().out
+
+
+def test_verbose_names_the_standard_of_each_document(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    simple = CORPUS / "bitol-odps" / "simple-data-product.odps.yaml"
+    product = tmp_path / "product.odps.yaml"
+    product.write_text(
+        simple.read_text(encoding="utf-8").replace("apiVersion: v0.9.0", "apiVersion: v1.0.0"),
+        encoding="utf-8",
+    )
+    (tmp_path / "contract.yaml").write_text(VALID, encoding="utf-8")
+    assert main(["validate", "--verbose", str(tmp_path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"{tmp_path / 'contract.yaml'}: valid against ODCS v3.1.0",
+        f"{product}: valid against ODPS v1.0.0 (Bitol schema)",
+        "2 documents, 0 invalid",
+    ]
+
+
+def test_v1_0_0_product_is_accepted_and_unknown_version_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (CORPUS / "bitol-odps" / "customer-data-product.odps.yaml").read_text(encoding="utf-8")
+    product = tmp_path / "product.yaml"
+    product.write_text(text.replace("apiVersion: v0.9.0", "apiVersion: v1.0.0"), encoding="utf-8")
+    assert main(["validate", str(product)]) == 0
+    assert capsys.readouterr().out == "1 documents, 0 invalid\n"
+    product.write_text(text.replace("apiVersion: v0.9.0", "apiVersion: v1.1.0"), encoding="utf-8")
+    assert main(["validate", str(product)]) == 1
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith(f"{product}: apiVersion: unknown ODPS apiVersion 'v1.1.0'")
+    assert "v0.9.0, v1.0.0 (Bitol ODPS)" in first
