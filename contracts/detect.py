@@ -81,7 +81,7 @@ def check_file(path: str | Path, env: Mapping[str, str] | None = None) -> Verdic
     if check is None:
         message = "kind is missing" if kind is None else f"unknown document kind {kind!r}"
         return Verdict([DocumentIssue(source, "kind", message, "one of " + ", ".join(KINDS))], None)
-    standard = _standard_of(kind, doc)
+    standard = _standard_of(str(kind), doc)
     try:
         check(doc, source, os.environ if env is None else env)
     except DocumentInvalid as exc:
