@@ -1,4 +1,5 @@
-"""Data contracts (ODCS v3), product descriptors (ODPS) and observability results.
+"""Data contracts (ODCS v3), data products (Bitol ODPS, and meshgate's early descriptor)
+and observability results.
 
 Load a document, check it strictly, get a frozen object back, or a
 :class:`DocumentInvalid` listing every :class:`DocumentIssue` (file, path inside the
@@ -9,7 +10,7 @@ gateway.
 from __future__ import annotations
 
 from contracts._issues import DocumentInvalid, DocumentIssue
-from contracts.detect import KINDS, validate_file
+from contracts.detect import KINDS, Verdict, check_file, validate_file
 from contracts.odcs import (
     SUPPORTED_API_VERSIONS,
     ContractDocument,
@@ -24,6 +25,7 @@ from contracts.odps import (
     load_descriptor,
     parse_descriptor,
 )
+from contracts.odps_standard import StandardProduct, parse_product
 from contracts.oors import ObservabilityResult, parse_result
 from contracts.versions import version_key
 
@@ -45,4 +47,8 @@ __all__ = [
     "parse_descriptor",
     "parse_result",
     "validate_file",
+    "check_file",
+    "Verdict",
+    "StandardProduct",
+    "parse_product",
 ]

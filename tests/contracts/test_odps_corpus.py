@@ -21,12 +21,14 @@ from contracts.odps_standard import parse_product
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "bitol-odps"
 SCHEMAS = Path(__file__).resolve().parents[2] / "contracts" / "schemas" / "odps"
-EXAMPLES = sorted(CORPUS.glob("*.odps.yaml"))
+WRITTEN = CORPUS.parent / "odps-v1"
+EXAMPLES = sorted([*CORPUS.glob("*.odps.yaml"), *WRITTEN.glob("*.odps.yaml")])
 
-#: The verdicts written in tests/corpus/bitol-odps/README.md (own-version schema).
+#: The verdicts written in the corpus folders' README.md (own-version schema).
 EXPECTED = {
     "simple-data-product.odps.yaml": True,
     "customer-data-product.odps.yaml": False,
+    "precipitation.odps.yaml": True,
 }
 
 
