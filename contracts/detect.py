@@ -15,17 +15,37 @@ from contracts.oors import parse_result
 
 #: What each ``kind`` is checked with: the same parsers that load documents, so
 #: ``validate_file`` accepts exactly what the loaders accept.
-_CHECKS: dict[str, Callable[[dict[str, Any], str, Mapping[str, str]], object]] = {
-    "DataContract": lambda doc, src, env: parse_contract(doc, src, env),
-    "DataProduct": lambda doc, src, env: parse_descriptor(doc, src),
-    "ObservabilityResult": lambda doc, src, env: parse_result(doc, src),
+#: Each returns the warnings of a valid document (findings the standard does not forbid).
+
+
+def _contract(doc: dict[str, Any], source: str, env: Mapping[str, str]) -> list[DocumentIssue]:
+    return list(parse_contract(doc, source, env).warnings)
+
+
+def _descriptor(doc: dict[str, Any], source: str, env: Mapping[str, str]) -> list[DocumentIssue]:
+    parse_descriptor(doc, source)
+    return []
+
+
+def _result(doc: dict[str, Any], source: str, env: Mapping[str, str]) -> list[DocumentIssue]:
+    parse_result(doc, source)
+    return []
+
+
+_CHECKS: dict[str, Callable[[dict[str, Any], str, Mapping[str, str]], list[DocumentIssue]]] = {
+    "DataContract": _contract,
+    "DataProduct": _descriptor,
+    "ObservabilityResult": _result,
 }
 
 KINDS: tuple[str, ...] = tuple(_CHECKS)
 
 
 def validate_file(path: str | Path, env: Mapping[str, str] | None = None) -> list[DocumentIssue]:
-    """Every issue of the document at ``path`` (empty if valid), whatever its ``kind``.
+    """Every issue of the document at ``path`` (empty if clean), whatever its ``kind``.
+
+    Warnings (``issue.is_error`` false) do not make the document invalid: a valid
+    document may still return its warnings.
 
     The document's ``kind`` picks the check: ``DataContract`` (ODCS, against its own
     apiVersion's schema), ``DataProduct`` (product descriptor) or ``ObservabilityResult``.
@@ -46,7 +66,6 @@ def validate_file(path: str | Path, env: Mapping[str, str] | None = None) -> lis
         message = "kind is missing" if kind is None else f"unknown document kind {kind!r}"
         return [DocumentIssue(source, "kind", message, "one of " + ", ".join(KINDS))]
     try:
-        check(doc, source, os.environ if env is None else env)
+        return check(doc, source, os.environ if env is None else env)
     except DocumentInvalid as exc:
         return exc.issues
-    return []
