@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,22 @@ def test_cli_exits_one_when_an_error_is_among_warnings(
     out = capsys.readouterr().out
     assert "warning:" in out
     assert out.endswith("2 documents, 1 invalid, 1 with warnings\n")
+
+
+WARNINGS = sorted((CORPUS / "warnings").glob("*.yaml"))
+_WARN = re.compile(r"^# warn: (\S+) (.+)$")
+
+
+def test_warnings_corpus_is_there() -> None:
+    assert WARNINGS
+
+
+@pytest.mark.parametrize("path", WARNINGS, ids=[p.name for p in WARNINGS])
+def test_warnings_corpus_loads_with_its_warnings(path: Path) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    expected = [m.groups() for m in map(_WARN.match, lines) if m]
+    assert expected, f"{path.name} has no '# warn:' line"
+    issues = validate_file(path, env={})
+    assert issues and not any(i.is_error for i in issues)
+    for where, fragment in expected:
+        assert any(i.path == where and fragment in i.message for i in issues), issues
