@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from contracts import DocumentInvalid, parse_contract
-from contracts import _bounded
+from contracts import DocumentInvalid, _bounded, parse_contract
 from contracts._bounded import BUDGET_CODE, fast_validator_for, has_unresolved
 from contracts._placeholders import plain, resolve_servers
 from contracts._reader import read_document
