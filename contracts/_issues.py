@@ -12,6 +12,11 @@ _PLAIN_KEY = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$-]*$")
 #: The path of the whole document (an issue about the document as a whole).
 ROOT = "$"
 
+#: Severity of an issue that refuses the document (what the standard forbids).
+ERROR = "error"
+#: Severity of a finding the standard does not forbid: reported, the document still loads.
+WARNING = "warning"
+
 
 @dataclass(frozen=True, order=True)
 class DocumentIssue:
@@ -20,6 +25,9 @@ class DocumentIssue:
     ``path`` points inside the document the way a reader finds it, e.g.
     ``schema[0].properties[3].logicalType`` (``$`` for the document as a whole);
     ``expected`` says what would have been accepted, when that can be said briefly.
+    ``severity`` is :data:`ERROR` (the document is refused) or :data:`WARNING` (the
+    standard does not forbid it: reported, the document still loads); ``code`` is a
+    stable name for issues a program may want to tell apart (e.g. the time budget).
 
     >>> str(DocumentIssue("c.yaml", "schema[0].name", "1 is not of type 'string'", "string"))
     "c.yaml: schema[0].name: 1 is not of type 'string' (expected string)"
@@ -29,10 +37,18 @@ class DocumentIssue:
     path: str
     message: str
     expected: str | None = None
+    severity: str = ERROR
+    code: str | None = None
 
     def __str__(self) -> str:
         tail = f" (expected {self.expected})" if self.expected else ""
-        return f"{self.file}: {self.path}: {self.message}{tail}"
+        head = "warning: " if self.severity == WARNING else ""
+        return f"{self.file}: {self.path}: {head}{self.message}{tail}"
+
+    @property
+    def is_error(self) -> bool:
+        """True when this issue refuses the document."""
+        return self.severity != WARNING
 
 
 class DocumentInvalid(Exception):
@@ -43,6 +59,16 @@ class DocumentInvalid(Exception):
         first = str(self.issues[0]) if self.issues else "invalid document"
         more = len(self.issues) - 1
         super().__init__(first + (f" (and {more} more issues)" if more > 0 else ""))
+
+
+def errors_of(issues: Iterable[DocumentIssue]) -> list[DocumentIssue]:
+    """The issues that refuse a document (warnings left out)."""
+    return [issue for issue in issues if issue.is_error]
+
+
+def warnings_of(issues: Iterable[DocumentIssue]) -> list[DocumentIssue]:
+    """The findings the standard does not forbid."""
+    return [issue for issue in issues if not issue.is_error]
 
 
 def format_path(segments: Iterable[str | int]) -> str:

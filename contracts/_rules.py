@@ -6,14 +6,18 @@ rule below is one such case; keep the list short and each rule obvious:
 * two schema objects, or two properties of one object, with the same ``name``
   (a table with two columns of one name cannot exist);
 * two ``servers`` entries with the same ``server`` name (servers are chosen by name);
-* ``primaryKeyPosition`` set (>= 1) on a property that is not ``primaryKey: true``, and
-  two key columns of one object at the same position;
+* two key columns of one object at the same ``primaryKeyPosition``;
 * a quality rule key that looks like a comparison operator but is none
   (``mustBeGreaterThanOrEqualTo``): v3.0.x schemas accept any key in a rule, so the rule
   would silently check nothing;
 * a quality rule whose bounds leave no value possible: ``mustBeGreaterThan`` (or
   ``...OrEqualTo``) above ``mustBeLessThan`` (or ``...OrEqualTo``), or ``mustBeBetween``
   / ``mustNotBeBetween`` with the larger number first.
+
+One finding is a *warning* (reported, the contract still loads) because the standard does
+not forbid it: ``primaryKeyPosition`` set (>= 1) on a property that is not
+``primaryKey: true`` (the standard describes the position of key columns but says nothing
+of other columns; a tool may keep a position while the key is switched off).
 
 The rules only look at values of the right type: a wrongly typed value is already
 reported by the JSON Schema, once.
@@ -25,23 +29,28 @@ import difflib
 from collections.abc import Iterator
 from typing import Any, TypeGuard
 
-from contracts._issues import DocumentIssue, format_path
+from contracts._issues import ERROR, WARNING, DocumentIssue, format_path
 
 Path = list[str | int]
+#: A finding: where, what, and its severity when not an error.
+Finding = tuple[Path, str] | tuple[Path, str, str]
 
 
 def contract_issues(doc: dict[str, Any], source: str) -> list[DocumentIssue]:
     """Issues the schema misses in an ODCS contract ``doc`` (already a plain dict)."""
-    found = [
+    found: list[Finding] = [
         *_duplicate_names(doc.get("schema"), ["schema"], "name", "schema object"),
         *_duplicate_names(doc.get("servers"), ["servers"], "server", "server"),
     ]
     for index, obj in _dicts(doc.get("schema")):
         found.extend(_object_issues(obj, ["schema", index]))
-    return [DocumentIssue(source, format_path(path), message) for path, message in found]
+    return [
+        DocumentIssue(source, format_path(f[0]), f[1], severity=f[2] if len(f) == 3 else ERROR)
+        for f in found
+    ]
 
 
-def _object_issues(obj: dict[str, Any], path: Path) -> Iterator[tuple[Path, str]]:
+def _object_issues(obj: dict[str, Any], path: Path) -> Iterator[Finding]:
     yield from _quality_issues(obj.get("quality"), [*path, "quality"])
     props = obj.get("properties")
     yield from _duplicate_names(props, [*path, "properties"], "name", "property")
@@ -54,6 +63,7 @@ def _object_issues(obj: dict[str, Any], path: Path) -> Iterator[tuple[Path, str]
                 yield (
                     [*here, "primaryKeyPosition"],
                     f"primaryKeyPosition {position} is set but primaryKey is not true",
+                    WARNING,
                 )
             elif position in positions:
                 yield (

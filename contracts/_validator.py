@@ -12,9 +12,12 @@ Two things differ from plain ``jsonschema``:
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from jsonschema import Draft201909Validator, FormatChecker, ValidationError, validators
@@ -54,10 +57,41 @@ def _defer_placeholders(keyword: KeywordFn) -> KeywordFn:
     return check
 
 
+class BudgetExceeded(Exception):
+    """Validation went past the deadline set with :func:`deadline`."""
+
+
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("deadline", default=None)
+
+
+@contextmanager
+def deadline(at: float) -> Iterator[None]:
+    """Make every keyword evaluated in this block raise :class:`BudgetExceeded` after ``at``
+    (a ``time.monotonic()`` value): this bounds a validation that would take minutes."""
+    token = _deadline.set(at)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _bounded(keyword: KeywordFn) -> KeywordFn:
+    def check(
+        validator: Validator, value: Any, instance: Any, schema: Mapping[str, Any]
+    ) -> Iterator[ValidationError]:
+        at = _deadline.get()
+        if at is not None and time.monotonic() > at:
+            raise BudgetExceeded
+        return iter(keyword(validator, value, instance, schema) or ())
+
+    return check
+
+
 _base_keywords: Mapping[str, KeywordFn] = Draft201909Validator.VALIDATORS
+_keywords = dict(_base_keywords)
+_keywords.update({name: _defer_placeholders(_base_keywords[name]) for name in _VALUE_KEYWORDS})
 _Validator = validators.extend(
-    Draft201909Validator,
-    {name: _defer_placeholders(_base_keywords[name]) for name in _VALUE_KEYWORDS},
+    Draft201909Validator, {name: _bounded(fn) for name, fn in _keywords.items()}
 )
 
 _formats = FormatChecker(formats=())
@@ -83,6 +117,24 @@ def _is_uri(value: object) -> bool:
 _formats.checkers["date"] = (_is_date, ValueError)
 _formats.checkers["date-time"] = (_is_datetime, ValueError)
 _formats.checkers["uri"] = (_is_uri, ())
+
+
+def _never_raises(check: Callable[[object], bool]) -> Callable[[object], bool]:
+    def safe(value: object) -> bool:
+        try:
+            return check(value)
+        except ValueError:
+            return False
+
+    return safe
+
+
+#: The same formats for the Rust validator (``contracts._bounded``), as plain predicates.
+FORMATS: Mapping[str, Callable[[object], bool]] = {
+    "date": _never_raises(_is_date),
+    "date-time": _never_raises(_is_datetime),
+    "uri": _is_uri,
+}
 
 
 def make_validator(schema: Mapping[str, Any]) -> Validator:

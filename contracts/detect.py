@@ -21,23 +21,36 @@ from contracts.odps_standard import (
 )
 from contracts.oors import parse_result
 
+#: What each ``kind`` is checked with: the same parsers that load documents, so
+#: ``validate_file`` accepts exactly what the loaders accept.
+#: Each returns the warnings of a valid document (findings the standard does not forbid).
 
-def _product(doc: dict[str, Any], source: str, env: Mapping[str, str]) -> object:
+
+def _contract(doc: dict[str, Any], source: str, env: Mapping[str, str]) -> list[DocumentIssue]:
+    return list(parse_contract(doc, source, env).warnings)
+
+
+def _product(doc: dict[str, Any], source: str, env: Mapping[str, str]) -> list[DocumentIssue]:
     """Bitol ODPS against its own version's schema, or meshgate's early descriptor."""
     form = product_form(doc)
     if form is None:
         raise DocumentInvalid([unknown_version_issue(doc, source)])
     if form != EARLY_FORM:
-        return parse_product(doc, source)
-    return parse_descriptor(doc, source)
+        parse_product(doc, source)
+    else:
+        parse_descriptor(doc, source)
+    return []
 
 
-#: What each ``kind`` is checked with: the same parsers that load documents, so
-#: ``validate_file`` accepts exactly what the loaders accept.
-_CHECKS: dict[str, Callable[[dict[str, Any], str, Mapping[str, str]], object]] = {
-    "DataContract": lambda doc, src, env: parse_contract(doc, src, env),
+def _result(doc: dict[str, Any], source: str, env: Mapping[str, str]) -> list[DocumentIssue]:
+    parse_result(doc, source)
+    return []
+
+
+_CHECKS: dict[str, Callable[[dict[str, Any], str, Mapping[str, str]], list[DocumentIssue]]] = {
+    "DataContract": _contract,
     "DataProduct": _product,
-    "ObservabilityResult": lambda doc, src, env: parse_result(doc, src),
+    "ObservabilityResult": _result,
 }
 
 KINDS: tuple[str, ...] = tuple(_CHECKS)
@@ -53,7 +66,10 @@ class Verdict:
 
 
 def validate_file(path: str | Path, env: Mapping[str, str] | None = None) -> list[DocumentIssue]:
-    """Every issue of the document at ``path`` (empty if valid), whatever its ``kind``.
+    """Every issue of the document at ``path`` (empty if clean), whatever its ``kind``.
+
+    Warnings (``issue.is_error`` false) do not make the document invalid: a valid
+    document may still return its warnings.
 
     The document's ``kind`` picks the check: ``DataContract`` (ODCS, against its own
     apiVersion's schema), ``DataProduct`` (Bitol ODPS against its own apiVersion's schema,
@@ -83,10 +99,9 @@ def check_file(path: str | Path, env: Mapping[str, str] | None = None) -> Verdic
         return Verdict([DocumentIssue(source, "kind", message, "one of " + ", ".join(KINDS))], None)
     standard = _standard_of(str(kind), doc)
     try:
-        check(doc, source, os.environ if env is None else env)
+        return Verdict(check(doc, source, os.environ if env is None else env), standard)
     except DocumentInvalid as exc:
         return Verdict(exc.issues, standard)
-    return Verdict([], standard)
 
 
 def _standard_of(kind: str, doc: dict[str, Any]) -> str | None:

@@ -11,12 +11,19 @@ from typing import Any
 import pydantic
 from open_data_contract_standard.model import OpenDataContractStandard
 
-from contracts._issues import DocumentInvalid, DocumentIssue, finalize, format_path
+from contracts._bounded import bounded_schema_issues
+from contracts._issues import (
+    DocumentInvalid,
+    DocumentIssue,
+    errors_of,
+    finalize,
+    format_path,
+    warnings_of,
+)
 from contracts._placeholders import plain, resolve_servers
 from contracts._reader import read_document
 from contracts._rules import contract_issues
-from contracts._schemas import ODCS_SCHEMAS, odcs_validator
-from contracts._validator import schema_issues
+from contracts._schemas import ODCS_SCHEMAS
 
 SUPPORTED_API_VERSIONS: tuple[str, ...] = tuple(ODCS_SCHEMAS)
 
@@ -27,7 +34,9 @@ class ContractDocument:
 
     ``raw`` is the document as JSON-ready data, as its author wrote it (YAML dates kept
     as the strings written, server placeholders resolved); ``model`` is the official
-    package's pydantic model of it.
+    package's pydantic model of it. ``warnings`` are the findings the standard does not
+    forbid (e.g. ``primaryKeyPosition`` on a column outside the key): the contract loads,
+    and whoever shows it can show them.
     """
 
     raw: dict[str, Any]
@@ -39,6 +48,7 @@ class ContractDocument:
     status: str | None
     domain: str | None
     source: str
+    warnings: tuple[DocumentIssue, ...] = ()
 
 
 def load_contract(path: str | Path, env: Mapping[str, str] | None = None) -> ContractDocument:
@@ -65,7 +75,7 @@ def parse_contract(
     document = read_document(data, source)
     resolved = resolve_servers(document, os.environ if env is None else env)
     issues = contract_schema_issues(resolved, source)
-    if issues:
+    if errors_of(issues):
         raise DocumentInvalid(issues)
     raw: dict[str, Any] = plain(resolved)
     try:
@@ -84,14 +94,19 @@ def parse_contract(
         status=raw.get("status"),
         domain=raw.get("domain"),
         source=source,
+        warnings=tuple(warnings_of(issues)),
     )
 
 
 def contract_schema_issues(doc: dict[str, Any], source: str) -> list[DocumentIssue]:
-    """All issues of contract ``doc``: its apiVersion, its own version's schema, our rules."""
+    """All issues of contract ``doc``: its apiVersion, its own version's schema, our rules.
+
+    Warnings are included (see :attr:`DocumentIssue.severity`): use
+    :func:`contracts._issues.errors_of` to decide whether the contract is refused.
+    """
     api_version = doc.get("apiVersion")
-    validator = odcs_validator(api_version) if isinstance(api_version, str) else None
-    if validator is None:
+    schema = ODCS_SCHEMAS.get(api_version) if isinstance(api_version, str) else None
+    if schema is None:
         supported = ", ".join(SUPPORTED_API_VERSIONS)
         message = (
             "apiVersion is missing"
@@ -99,7 +114,7 @@ def contract_schema_issues(doc: dict[str, Any], source: str) -> list[DocumentIss
             else f"unsupported ODCS apiVersion {api_version!r}"
         )
         return [DocumentIssue(source, "apiVersion", message, f"one of {supported}")]
-    found = schema_issues(validator, doc, source)
+    found = bounded_schema_issues(schema, doc, source)
     # Where the schema already reported a place, our own rules add nothing there.
     reported = {issue.path for issue in found}
     found.extend(i for i in contract_issues(doc, source) if i.path not in reported)

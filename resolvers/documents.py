@@ -127,4 +127,4 @@ def _valid_contract(data: Any, contract_id: str, version: str | None) -> bool:
         return False
     if data.get("id") != contract_id or (version is not None and data.get("version") != version):
         return False
-    return not contract_schema_issues(data, "contract")
+    return not any(issue.is_error for issue in contract_schema_issues(data, "contract"))

@@ -2,10 +2,11 @@
 
 Each file (or every ``*.yaml`` / ``*.yml`` / ``*.json`` under a folder) is checked by its
 ``kind`` (a product by its ``apiVersion``: Bitol ODPS v0.9.0/v1.0.0 against Bitol's schema
-of that version, or meshgate's early descriptor); every issue is printed on its own line,
-then a summary; ``--verbose`` also names each document and the standard it was checked
-against. Exit status: 0 when all documents are valid, 1 when any is invalid, 2 when a path
-does not exist.
+of that version, or meshgate's early descriptor); every issue is printed on its own line
+(warnings marked ``warning:``), then a summary; ``--verbose`` also names each document and
+the standard it was checked against. Exit status: 0 when all documents are valid (warnings
+alone do not fail a document: the standard does not forbid what they report), 1 when any
+is invalid, 2 when a path does not exist.
 
 A contract in a product folder (``DIR/contracts/x.yaml``) has its ``${VAR}`` placeholders
 filled as the product kit fills them: from ``DIR/product.env`` overlaid by the environment.
@@ -49,20 +50,24 @@ def run(args: argparse.Namespace) -> int:
         for path in missing:
             print(f"meshgate validate: {path}: no such file or folder", file=sys.stderr)
         return 2
-    total = invalid = 0
+    total = invalid = warned = 0
     for file in _documents(paths):
         total += 1
         env, issues = _env_for(file)
         verdict = check_file(file, env=env)
         issues += verdict.issues
+        failed = any(issue.is_error for issue in issues)
         if args.verbose:
-            state = "invalid" if issues else "valid"
+            state = "invalid" if failed else "valid"
             print(f"{file}: {state} against {verdict.standard or 'no known standard'}")
-        if issues:
+        if failed:
             invalid += 1
-            for issue in issues:
-                print(issue)
-    print(f"{total} documents, {invalid} invalid")
+        elif issues:
+            warned += 1
+        for issue in issues:
+            print(issue)
+    tail = f", {warned} with warnings" if warned else ""
+    print(f"{total} documents, {invalid} invalid{tail}")
     return 1 if invalid else 0
 
 
