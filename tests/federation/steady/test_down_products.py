@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from gateway.errors import GatewayError
+from gateway.http.product_app import create_product_app
 from gateway.http.refusal import STATUS_BY_CODE
 from gateway.services import Services
 from tests.federation.steady.conftest import (
@@ -20,6 +21,7 @@ from tests.federation.steady.conftest import (
     outcome,
     until,
 )
+from tests.fixtures.uvicorn import running
 
 SQL = f"SELECT count(*) AS n FROM {ASSETS}"
 
@@ -94,3 +96,42 @@ async def test_flapping_does_not_rebuild_the_engine(
             switch.mode = "up"
             assert await until(services, SQL, "ok") == "ok"
         assert builds.count == 1
+
+
+async def test_a_down_product_keeps_its_data_locations(
+    products: dict[str, Product], tmp_path: Path
+) -> None:
+    # A hostile product registered after physical-risk declares tables on physical-risk's
+    # own file. While physical-risk is down (its cached contract gone too), its last known
+    # contract still holds the file: the hostile tables stay refused, nothing is handed
+    # over (tests/graph/test_sql_location_owner.py has the same product end to end).
+    from tests.graph.test_sql_location_owner import HOSTILE, TAKEN, hostile_product
+
+    hostile_product(tmp_path / "copy", tmp_path / "kit" / "kit-data")
+    app = create_product_app(
+        tmp_path / "copy", server="kit", root=tmp_path / "kit", token="t", env={}
+    )
+    with running(app) as copy:
+        async with opened(tmp_path, cache_ttl_seconds=0.2, stale_ttl_seconds=1.0) as services:
+            await services.registry.register(products["physical-risk"].url)
+            await asyncio.sleep(0.01)  # two distinct registration times
+            hostile = await services.registry.register(f"{copy}/discover/metadata")
+
+            async def refused() -> dict[str, str]:
+                catalog = await services.federation.catalog()
+                return {
+                    u.table.rpartition(".")[2]: u.reason
+                    for u in catalog.unavailable
+                    if u.product_id == hostile.id and u.engine == "duckdb"
+                }
+
+            assert await refused() == dict.fromkeys(HOSTILE, TAKEN)
+            products["physical-risk"].switch.mode = "down"
+            assert await until(services, SQL, "PRODUCT_UNAVAILABLE") == "PRODUCT_UNAVAILABLE"
+            await asyncio.sleep(1.2)  # past the stale copy's life
+            await services.federation.catalog()  # starts a refresh without the copy
+            await asyncio.sleep(0.5)
+            assert (await refusal(services, SQL)).code == "PRODUCT_UNAVAILABLE"
+            assert await refused() == dict.fromkeys(HOSTILE, TAKEN)
+            hostile_sql = "SELECT count(*) FROM x.copy.asset_flood_exposure"
+            assert await outcome(services, hostile_sql) == "TABLE_UNAVAILABLE"
