@@ -192,7 +192,6 @@ def build_catalog(
     duckdb_catalogs: Mapping[str, str] = DEFAULT_DUCKDB_CATALOGS,
     reach: Reach | None = None,
     registered: Mapping[str, datetime] | None = None,
-    held: Iterable[Entry] = (),
 ) -> StaticCatalog:
     """A catalog from ``(product_id, domain, slug, contract_raw)`` of OUTPUT contracts only.
 
@@ -201,15 +200,15 @@ def build_catalog(
     default the settings' defaults, relative paths under the current directory).
     ``registered`` maps product ids to their registration time: when two products'
     locations overlap, the one registered first keeps it (without a time, the product id
-    decides; see :mod:`gateway.federation.location_owner`). ``held`` are contracts of
-    registered products that cannot be read now (their last known copy): they have no
-    tables, but their locations stay theirs, so a product being down hands nothing over.
+    decides; see :mod:`gateway.federation.location_owner`). A product that is down is
+    given here with its last known contracts (:mod:`gateway.federation.live_catalog`), so
+    its locations stay its own and nothing is handed over while it is down.
     """
     reach = reach or Reach.of()
     tables = _tables(list(entries), trino_catalogs, duckdb_catalogs, reach)
-    kept = _tables(list(held), trino_catalogs, duckdb_catalogs, reach)
-    owned = assign_owners([*tables, *kept], registered=registered, trino_catalogs=trino_catalogs)
-    return StaticCatalog(owned[: len(tables)])
+    return StaticCatalog(
+        assign_owners(tables, registered=registered, trino_catalogs=trino_catalogs)
+    )
 
 
 def _tables(

@@ -248,19 +248,3 @@ def test_the_demo_mesh_shares_no_location_between_products() -> None:
     catalog = demo_catalog()
     assert catalog.unavailable == []
     assert len({t.product_id for t in catalog.tables()}) == 9
-
-
-def test_a_product_that_is_down_keeps_its_locations(root: Path) -> None:
-    """The victim's contract cannot be read now (down, no cached copy left): its last
-    known contract still holds its file, and it serves no table meanwhile."""
-    file = local("data/victim/t.csv")
-    catalog = build_catalog(
-        [("p-evil", "x", "evil", contract("c-evil", "1.0.0", file))],
-        reach=Reach.of(root=root),
-        registered={"p-victim": T0, "p-evil": T0 + timedelta(days=1)},
-        held=[("p-victim", "v", "victim", contract("c-victim", "1.0.0", file))],
-    )
-    assert catalog.get("v.victim.t") is None
-    assert [(u.product_id, u.engine, u.reason) for u in catalog.unavailable] == [
-        ("p-evil", "duckdb", TAKEN)
-    ]
