@@ -176,7 +176,8 @@ class LiveCatalog:
         covered = self._changes
         self.refreshes += 1
         products = await self._registry.list()
-        reads = {p.id: asyncio.ensure_future(self._read(p, _outputs(p))) for p in products}
+        hrefs = {p.id: _outputs(p) for p in products}
+        reads = {p.id: asyncio.ensure_future(self._read(p, hrefs[p.id])) for p in products}
         if reads:
             await asyncio.wait(reads.values(), timeout=self._deadline_s)
         registered: dict[str, datetime] = {}
@@ -192,7 +193,7 @@ class LiveCatalog:
                 self._late.add(task)
                 task.add_done_callback(self._late_done)
                 late = f"it did not answer within {self._deadline_s:g}s"
-                read = _Read(_outputs(product), [], [], late)
+                read = _Read(hrefs[product.id], [], [], late)
             for href, entry in (*read.entries, *read.stale):
                 self._seen[(product.id, href)] = entry
             keys = [(product.id, href) for href in read.hrefs]
