@@ -40,6 +40,7 @@ COPY gateway ./gateway
 COPY schema ./schema
 COPY resolvers ./resolvers
 COPY contracts ./contracts
+COPY productkit ./productkit
 RUN pip install . && rm -rf build *.egg-info
 
 COPY --from=graphiql-assets /assets/node_modules /app/node_modules

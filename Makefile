@@ -47,10 +47,10 @@ fuzz: install $(DEMO_DATA)
 	HYPOTHESIS_PROFILE=long MESHGATE_FUZZ_COLLECT=1 $(PY) -m pytest tests/fuzz -k "not regression" $(PYTEST_ARGS)
 
 lint:
-	$(VENV)/bin/ruff check gateway schema resolvers contracts tests demo bench
+	$(VENV)/bin/ruff check gateway schema resolvers contracts productkit tests demo bench
 
 typecheck:
-	$(VENV)/bin/mypy gateway schema resolvers contracts
+	$(VENV)/bin/mypy gateway schema resolvers contracts productkit
 
 clean:
 	rm -rf $(VENV) node_modules .run demo/data

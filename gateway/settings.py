@@ -85,15 +85,6 @@ class Settings:
         "What callers without credentials may do: discovery (products, contracts, search, "
         "health) or none.",
     )
-    product_max_subscriptions: int = _setting(
-        100, "Most event subscriptions one product kit keeps (409 beyond)."
-    )
-    product_subscriptions_per_minute: int = _setting(
-        10, "Subscriptions one client address may create per minute on a product kit (429)."
-    )
-    product_sql_rule_timeout_seconds: float = _setting(
-        5.0, "A product kit's SQL quality rule running longer is cancelled (and fails)."
-    )
     sql_data_roots: str = _setting(
         "", "Comma-separated folders local contract paths must stay inside (empty: data_root)."
     )

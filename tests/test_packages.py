@@ -1,4 +1,4 @@
-"""The four import packages must come from this repository, not from PyPI namesakes."""
+"""The five import packages must come from this repository, not from PyPI namesakes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("name", ["gateway", "schema", "resolvers", "contracts"])
+@pytest.mark.parametrize("name", ["gateway", "schema", "resolvers", "contracts", "productkit"])
 def test_package_is_ours(name: str) -> None:
     module = importlib.import_module(name)
     assert module.__file__ is not None

@@ -10,9 +10,14 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 
 # Modules of this package that each add one sub-command.
-COMMANDS = ("serve", "validate", "product", "apikey")
+COMMANDS = ("serve", "validate", "apikey")
+
+# Other applications add theirs through this entry-point group (the product kit adds
+# ``meshgate product``), so the gateway never imports them.
+PLUGIN_GROUP = "meshgate.commands"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in COMMANDS:
         importlib.import_module(f"{__name__}.{name}").register(subparsers)
+    for plugin in sorted(entry_points(group=PLUGIN_GROUP), key=lambda p: p.name):
+        plugin.load()(subparsers)
     return parser
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from contracts import DocumentInvalid, DocumentIssue
 from contracts.detect import check_file
-from gateway.product.folder import CONTRACTS_DIR, ENV_FILE, product_env
+from contracts.folder import CONTRACTS_DIR, ENV_FILE, product_env
 
 _SUFFIXES = (".yaml", ".yml", ".json")
 

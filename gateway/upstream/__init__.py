@@ -5,13 +5,13 @@ that serves a stale copy when a product is down."""
 
 from __future__ import annotations
 
-from gateway.upstream.addresses import AddressPolicy
+from gateway.net.addresses import AddressPolicy
+from gateway.net.transport import guarded_client
 from gateway.upstream.breaker import CircuitBreaker
 from gateway.upstream.client import address_policy, create_http_client
 from gateway.upstream.fetcher import Fetched, UpstreamFetcher
 from gateway.upstream.links import is_under_base, require_under_base
 from gateway.upstream.read import fetch_json
-from gateway.upstream.transport import guarded_client
 
 __all__ = [
     "AddressPolicy",

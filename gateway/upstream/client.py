@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 
 from gateway import __version__
+from gateway.net.addresses import AddressPolicy
+from gateway.net.transport import guarded_client
 from gateway.settings import Settings
-from gateway.upstream.addresses import AddressPolicy
-from gateway.upstream.transport import guarded_client
 
 
 def address_policy(settings: Settings) -> AddressPolicy:
@@ -22,7 +22,7 @@ def create_http_client(settings: Settings) -> httpx.AsyncClient:
     """A client with explicit timeouts and pool limits, for calls to product gateways.
 
     It connects only to public addresses and the networks the operator allowed (see
-    :mod:`gateway.upstream.transport`) and never follows redirects.
+    :mod:`gateway.net.transport`) and never follows redirects.
     """
     timeout = httpx.Timeout(
         connect=settings.upstream_connect_timeout,

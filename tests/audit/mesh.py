@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from gateway.http.product_app import create_product_app
 from gateway.identity import PRINCIPAL_KEY, REQUEST_ID_KEY, Principal
 from gateway.services import Services, close_services, open_services
 from gateway.settings import Settings
+from productkit.http.app import create_product_app
 from resolvers.context import new_context
 from schema.build import build_schema
 from tests.fixtures.uvicorn import LOOPBACK_ONLY, running

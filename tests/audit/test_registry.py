@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.errors import Forbidden, ProductNotFound, UpstreamError
-from gateway.http.product_app import create_product_app
+from productkit.http.app import create_product_app
 from tests.audit.mesh import ADMIN, ANALYST, FLOOD_OWNER, RISK_KEY, RISK_OWNER, Gateway
 from tests.fixtures.uvicorn import running
 from tests.graph.conftest import demo_product_dirs

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gateway.http.product_app import create_product_app
+from productkit.http.app import create_product_app
 from tests.demo.documents import PRODUCTS, products
 from tests.fixtures.uvicorn import running
 

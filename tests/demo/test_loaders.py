@@ -20,7 +20,7 @@ import pytest
 from demo.datagen import load_mariadb, load_postgres
 from demo.datagen.catalog import published_tables
 from demo.datagen.loaders import mariadb_connect
-from gateway.http.product_app import create_product_app
+from productkit.http.app import create_product_app
 from tests.demo.documents import PRODUCTS
 from tests.fixtures.uvicorn import running
 

@@ -16,10 +16,10 @@ import pytest
 
 from gateway.errors import Forbidden
 from gateway.federation.records import QueryRecord
-from gateway.http.product_app import create_product_app
 from gateway.identity import Principal
 from gateway.services import Services, close_services, open_services
 from gateway.settings import Settings
+from productkit.http.app import create_product_app
 from tests.fixtures.uvicorn import LOOPBACK_ONLY, running
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.http.product_app import create_product_app
 from gateway.settings import Settings
+from productkit.http.app import create_product_app
 from schema.asgi import create_app
 from tests.fixtures.identity import TestIssuer
 from tests.fixtures.uvicorn import LOOPBACK_ONLY, running

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from gateway.http.product_app import create_product_app
 from gateway.settings import Settings
+from productkit.http.app import create_product_app
 from schema.asgi import create_app
 from tests.fixtures.identity import TestIssuer
 from tests.fixtures.uvicorn import LOOPBACK_ONLY, running

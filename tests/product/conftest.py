@@ -10,8 +10,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from gateway.http.product_app import create_product_app
-from gateway.product.outbound import ALLOWED_NETWORKS_ENV
+from productkit.http.app import create_product_app
+from productkit.outbound import ALLOWED_NETWORKS_ENV
 from tests.fixtures import uvicorn as uvicorn_fixtures
 from tests.fixtures.uvicorn import LOOPBACK_ONLY
 from tests.product.builders import build_product

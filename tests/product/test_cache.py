@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from gateway.product.cache import TimedCache
+from productkit.cache import TimedCache
 
 
 async def test_concurrent_misses_share_one_computation() -> None:

@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from contracts import parse_descriptor
-from gateway.product.outbound import ALLOWED_NETWORKS_ENV, REGISTRIES_ENV
+from productkit.outbound import ALLOWED_NETWORKS_ENV, REGISTRIES_ENV
 from tests.fixtures.uvicorn import LOOPBACK_ONLY
 from tests.product.builders import CONTRACT, CONTRACT_ID, DESCRIPTOR, PRODUCT_ID, TABLE
 from tests.product.conftest import auth

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from contracts import parse_contract
-from gateway.product.errors import ProductConfigError, StoreUnavailable
-from gateway.product.quality import checks_of, measure, passes
-from gateway.product.stores import FileStore, open_stores
-from gateway.product.stores.files import locate
-from gateway.product.tables import Table, tables_of
+from productkit.errors import ProductConfigError, StoreUnavailable
+from productkit.quality import checks_of, measure, passes
+from productkit.stores import FileStore, open_stores
+from productkit.stores.files import locate
+from productkit.tables import Table, tables_of
 
 
 def _contract(tables: dict[str, list[dict[str, Any]]], server: dict[str, Any]) -> Any:

@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from contracts import DocumentInvalid
+from contracts.folder import load_product_folder, read_env_file
 from gateway.cli import main
-from gateway.http.product_app import create_product_app
-from gateway.product.errors import ProductConfigError
-from gateway.product.folder import load_product_folder, read_env_file
+from productkit.errors import ProductConfigError
+from productkit.http.app import create_product_app
 from tests.product.builders import CONTRACT, CONTRACT_ID, DESCRIPTOR, build_product, variant
 
 

@@ -24,9 +24,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.product import events, runtime
-from gateway.product.outbound import ALLOWED_NETWORKS_ENV, REGISTRIES_ENV, REGISTRY_TOKEN_ENV
 from gateway.settings import Settings
+from productkit import events, runtime
+from productkit.outbound import ALLOWED_NETWORKS_ENV, REGISTRIES_ENV, REGISTRY_TOKEN_ENV
 from schema.asgi import create_app
 from tests.fixtures.identity import TestIssuer
 from tests.fixtures.uvicorn import LOOPBACK_ONLY

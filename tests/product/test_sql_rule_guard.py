@@ -19,11 +19,11 @@ import pytest
 from starlette.applications import Starlette
 
 from contracts import parse_contract
-from gateway.product.sqlrules import RuleRefused, prepare
-from gateway.product.stores import open_stores
-from gateway.product.stores.files import FileStore
-from gateway.product.tables import Table, tables_of
-from gateway.settings import Settings
+from productkit.settings import KitSettings
+from productkit.sqlrules import RuleRefused, prepare
+from productkit.stores import open_stores
+from productkit.stores.files import FileStore
+from productkit.tables import Table, tables_of
 from tests.product.builders import CONTRACT, TABLE, build_product, variant
 from tests.product.test_sql_stores import Database, mariadb_database, postgres_database
 
@@ -105,7 +105,7 @@ def test_hostile_and_slow_rules_fail_with_their_reason_on_every_store(
     serve_app: Callable[[Any], str],
 ) -> None:
     folder, options = store_folder
-    settings = Settings(product_sql_rule_timeout_seconds=RULE_TIMEOUT)
+    settings = KitSettings(sql_rule_timeout_seconds=RULE_TIMEOUT)
     base = serve_app(make_app(folder, settings=settings, **options))
     started = time.monotonic()
     results = httpx.get(f"{base}/observe/results", timeout=60).json()["results"]
@@ -230,8 +230,8 @@ def test_the_checker_accepts_ordinary_rules(
 def test_a_rule_reads_only_its_own_contracts_tables(
     duck: tuple[dict[str, Table], FileStore],
 ) -> None:
-    from gateway.product.results import observe
-    from gateway.product.timefmt import utcnow
+    from productkit.results import observe
+    from productkit.timefmt import utcnow
 
     tables, store = duck
     rule = {"type": "sql", "name": "peek", "query": "SELECT COUNT(*) FROM secrets", "mustBe": 0}
@@ -267,7 +267,7 @@ GUIDE_FUNCTIONS = [
 def test_the_guides_functions_are_allowed(dialect: str) -> None:
     import sqlglot
 
-    from gateway.product.sqlallow import refusal
+    from productkit.sqlallow import refusal
 
     refused = {}
     for text in GUIDE_FUNCTIONS:

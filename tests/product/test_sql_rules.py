@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from contracts import parse_contract
-from gateway.product.quality import checks_of, measure, passes
-from gateway.product.results import observe
-from gateway.product.sqlrules import RuleRefused, prepare
-from gateway.product.stores import StoreSet, open_stores
-from gateway.product.tables import Table, tables_of
-from gateway.product.timefmt import utcnow
+from productkit.quality import checks_of, measure, passes
+from productkit.results import observe
+from productkit.sqlrules import RuleRefused, prepare
+from productkit.stores import StoreSet, open_stores
+from productkit.tables import Table, tables_of
+from productkit.timefmt import utcnow
 
 STATIONS = [
     {"name": "station_id", "logicalType": "string", "primaryKey": True},

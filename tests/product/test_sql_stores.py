@@ -16,7 +16,7 @@ import pymysql
 import pytest
 from starlette.applications import Starlette
 
-from gateway.product.errors import StoreUnavailable
+from productkit.errors import StoreUnavailable
 from tests.product.builders import CONTRACT, ROWS, TABLE, build_product, variant
 from tests.product.test_discover import closed_port_url
 

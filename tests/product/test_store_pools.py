@@ -27,10 +27,10 @@ import pymysql
 import pytest
 from starlette.applications import Starlette
 
-from gateway.product.errors import ProductConfigError, StoreUnavailable
-from gateway.product.folder import load_product_folder
-from gateway.product.stores import MySQLStore, PostgresStore, SqlStore, factory, open_stores
-from gateway.product.tables import Table, tables_of
+from contracts.folder import load_product_folder
+from productkit.errors import ProductConfigError, StoreUnavailable
+from productkit.stores import MySQLStore, PostgresStore, SqlStore, factory, open_stores
+from productkit.tables import Table, tables_of
 from tests.product.builders import CONTRACT, ROWS, TABLE, build_product, variant
 from tests.product.test_discover import closed_port_url
 

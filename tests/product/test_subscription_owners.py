@@ -16,7 +16,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from gateway.settings import Settings
+from productkit.settings import KitSettings
 from tests.product.conftest import auth
 
 SUBSCRIPTIONS = "/observe/events/subscriptions"
@@ -30,7 +30,7 @@ def kit(
     clients: list[httpx.Client] = []
 
     def start(**settings: Any) -> httpx.Client:
-        app = make_app(product_dir, settings=Settings(**settings))
+        app = make_app(product_dir, settings=KitSettings(**settings))
         http = httpx.Client(base_url=serve_app(app), timeout=10)
         clients.append(http)
         return http
@@ -124,7 +124,7 @@ def test_the_owner_lists_and_deletes_every_subscription(
 
 @pytest.mark.parametrize("path", [SUBSCRIPTIONS, "/certify/subscribe"])
 def test_the_product_keeps_at_most_its_cap(kit: Callable[..., httpx.Client], path: str) -> None:
-    http = kit(product_max_subscriptions=3, product_subscriptions_per_minute=100)
+    http = kit(max_subscriptions=3, subscriptions_per_minute=100)
     for n in range(3):
         assert http.post(path, json={"endpoint": f"http://h.example/{n}"}).status_code == 201
     full = http.post(path, json={"endpoint": "http://h.example/4"})
@@ -139,7 +139,7 @@ def test_the_product_keeps_at_most_its_cap(kit: Callable[..., httpx.Client], pat
 def test_one_address_creates_a_few_subscriptions_per_minute(
     kit: Callable[..., httpx.Client],
 ) -> None:
-    http = kit(product_subscriptions_per_minute=2)
+    http = kit(subscriptions_per_minute=2)
     for n in range(2):
         assert (
             http.post(SUBSCRIPTIONS, json={"endpoint": f"http://h.example/{n}"}).status_code == 201

@@ -18,17 +18,17 @@ import psycopg
 import pytest
 from starlette.types import Receive, Scope, Send
 
-import gateway.product.runtime as product_runtime
 import gateway.services as services_module
+import productkit.runtime as product_runtime
 from gateway.audit import AuditError
 from gateway.errors import RegistryError
 from gateway.http.app import create_http_app
-from gateway.product import open_product
-from gateway.product.stores import StoreSet
 from gateway.registry import RegistryStore, open_registry
 from gateway.services import Services, open_services
 from gateway.settings import Settings
 from gateway.usage import UsageError, UsageStore, open_usage
+from productkit import open_product
+from productkit.stores import StoreSet
 from tests.product.builders import build_product
 
 Opened = dict[str, Any]

@@ -19,9 +19,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 import gateway.federation.service as service_module
 from gateway.errors import GatewayError
 from gateway.federation.engines import DuckDBEngine
-from gateway.http.product_app import create_product_app
 from gateway.services import Services, close_services, open_services
 from gateway.settings import Settings
+from productkit.http.app import create_product_app
 from tests.fixtures.uvicorn import LOOPBACK_ONLY, running
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from gateway.errors import GatewayError
-from gateway.http.product_app import create_product_app
 from gateway.http.refusal import STATUS_BY_CODE
 from gateway.services import Services
+from productkit.http.app import create_product_app
 from tests.federation.steady.conftest import (
     ASSETS,
     US_DAILY,

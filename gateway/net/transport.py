@@ -1,0 +1,160 @@
+"""An httpx transport that connects only to addresses an :class:`AddressPolicy` allows.
+
+The check sits in the network backend, the one place where a host name becomes a socket:
+the name is resolved once, *every* address it resolves to must be allowed, and the
+socket is opened to one of those checked addresses. Nothing resolves the name again,
+so a DNS answer that changes between the check and the connection (DNS rebinding)
+cannot swap in another address. The URL is untouched, so the ``Host`` header, TLS SNI
+and certificate checks still use the host name.
+
+Proxies from the environment are ignored (``trust_env=False``): through a proxy the
+checked address would be the proxy's, not the product's.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import typing
+from collections.abc import Awaitable, Callable
+
+import anyio
+import httpcore
+import httpx
+
+from gateway.errors import UpstreamAddressRefused
+from gateway.net.addresses import AddressPolicy
+
+log = logging.getLogger(__name__)
+
+# (host, port) -> the addresses to check and connect to; the system resolver by default.
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+REFUSED_MESSAGE = (
+    "the product gateway's address is not one this gateway may call "
+    "(public addresses only, unless the operator allows more)"
+)
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """A network backend that resolves, checks, then connects to the checked address."""
+
+    def __init__(
+        self,
+        policy: AddressPolicy,
+        inner: httpcore.AsyncNetworkBackend | None = None,
+        resolver: Resolver | None = None,
+    ) -> None:
+        self.policy = policy
+        self._inner = inner or httpcore.AnyIOBackend()
+        self._resolver = resolver or system_resolver
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = await self._resolve(host, port, timeout)
+        refused = [a for a in addresses if not self.policy.allows(a)]
+        if refused:
+            # All of them must pass: a name that also resolves to an internal address is
+            # refused, whichever address a connection would have picked.
+            log.warning("refused to connect to %s:%s (resolves to %s)", host, port, refused)
+            raise UpstreamAddressRefused(REFUSED_MESSAGE)
+        last: Exception | None = None
+        for address in addresses:
+            try:
+                return await self._inner.connect_tcp(
+                    address,
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last = exc
+        assert last is not None
+        raise last
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise UpstreamAddressRefused(REFUSED_MESSAGE)  # never used for product gateways
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+    async def _resolve(self, host: str, port: int, timeout: float | None) -> list[str]:
+        try:
+            with anyio.fail_after(timeout):
+                addresses = await self._resolver(host, port)
+        except TimeoutError:
+            raise httpcore.ConnectTimeout(f"resolving {host} timed out") from None
+        except OSError as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from None
+        if not addresses:
+            raise httpcore.ConnectError(f"{host} resolves to no address")
+        return addresses
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    """Every address of ``host`` from the system resolver, in its order, each once."""
+    infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses: list[str] = []
+    for _family, _type, _proto, _name, sockaddr in infos:
+        address = str(sockaddr[0]).split("%", 1)[0]
+        if address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
+class GuardedTransport(httpx.AsyncHTTPTransport):
+    """``httpx.AsyncHTTPTransport`` whose connections go through :class:`GuardedBackend`."""
+
+    def __init__(
+        self,
+        policy: AddressPolicy,
+        *,
+        limits: httpx.Limits | None = None,
+        resolver: Resolver | None = None,
+    ) -> None:
+        limits = limits or httpx.Limits()
+        super().__init__(limits=limits, trust_env=False)
+        # httpx builds its pool without a way to pass a network backend; build the same
+        # pool (TLS verified with the default CA bundle, HTTP/1.1) with ours.
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            http1=True,
+            http2=False,
+            network_backend=GuardedBackend(policy, resolver=resolver),
+        )
+
+
+def guarded_client(
+    policy: AddressPolicy,
+    *,
+    timeout: httpx.Timeout,
+    limits: httpx.Limits | None = None,
+    headers: dict[str, str] | None = None,
+    resolver: Resolver | None = None,
+) -> httpx.AsyncClient:
+    """An ``httpx.AsyncClient`` that calls only addresses ``policy`` allows, no redirects.
+
+    ``resolver`` replaces the system's (tests use it to play a DNS server).
+    """
+    return httpx.AsyncClient(
+        transport=GuardedTransport(policy, limits=limits, resolver=resolver),
+        timeout=timeout,
+        headers=headers,
+        follow_redirects=False,
+        trust_env=False,
+    )

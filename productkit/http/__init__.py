@@ -1,0 +1,1 @@
+"""HTTP on the product kit: the Starlette app and routes of one product gateway."""
