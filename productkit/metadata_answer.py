@@ -1,11 +1,11 @@
 """The shape of ``/discover/metadata``: the product definition with its links.
 
-Kept apart from :mod:`productkit.answers` because this answer follows the product
-descriptor's standard: the model lists the kit's own keys, and ``descriptor`` is the
-document itself, described by its standard's vendored schema (:mod:`productkit.standards`).
-:func:`metadata_schema` is the one place the OpenAPI document takes this answer's schema
-from; when the answer becomes a Bitol ODPS v1.0.0 product plus links, that function
-returns :func:`productkit.standards.odps_product_schema` with the links' schemas.
+Kept apart from :mod:`productkit.answers` because this answer carries the product's own
+document: the model lists the kit's keys (a summary, links, warnings), and
+``descriptor`` is the product document itself, described by the vendored schemas of the
+forms it may take (:mod:`productkit.standards`): Bitol ODPS v1.0.0 or v0.9.0 as written,
+or meshgate's early descriptor. :func:`metadata_schema` is the one place the OpenAPI
+document takes this answer's schema from.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Annotated, Any, NotRequired, TypedDict
 
 from productkit.answers import RunState, Uri
 from productkit.schemagen import schema_of
-from productkit.standards import descriptor_schema
+from productkit.standards import descriptor_schema, odps_schemas
 
 
 class PortRef(TypedDict):
@@ -53,6 +53,16 @@ class MetadataLinks(TypedDict):
     report: Uri
 
 
+class MetadataWarning(TypedDict):
+    """A finding in the product's folder that the standard does not forbid."""
+
+    document: Annotated[str, "the file, relative to the product folder"]
+    path: str
+    message: str
+    expected: str | None
+    code: str | None
+
+
 class Metadata(TypedDict):
     """The product definition, with links to its contracts and endpoints."""
 
@@ -70,11 +80,17 @@ class Metadata(TypedDict):
     versions: list[MetadataVersion]
     contracts: list[ContractLink]
     links: MetadataLinks
-    descriptor: dict[str, Any]  # replaced by the standard's schema in metadata_schema
+    descriptor: dict[str, Any]  # replaced by the standards' schemas in metadata_schema
+    descriptorForm: NotRequired[Annotated[str, "the form product.yaml was written in"]]
+    warnings: NotRequired[list[MetadataWarning]]
 
 
 def metadata_schema(defs: dict[str, Any]) -> dict[str, Any]:
     """The schema of ``/discover/metadata``; named parts go to ``defs``."""
     ref = schema_of(Metadata, defs)
-    defs["Metadata"]["properties"]["descriptor"] = descriptor_schema(defs)
+    defs["Metadata"]["properties"]["descriptor"] = {
+        "description": "The product document: Bitol ODPS as written, or meshgate's early "
+        "descriptor",
+        "anyOf": [*odps_schemas(defs), descriptor_schema(defs)],
+    }
     return ref

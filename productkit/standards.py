@@ -23,7 +23,7 @@ from productkit.schemagen import REF_PREFIX
 
 #: The component names of the standards' root schemas.
 DESCRIPTOR = "ProductDescriptor"
-ODPS_V1 = "OdpsProductV1_0_0"
+ODPS_V1 = "OdpsProductV1_0_0"  # = odps_name("v1.0.0")
 
 
 def odcs_name(api_version: str) -> str:
@@ -83,6 +83,23 @@ def contract_schema(api_versions: Iterable[str], defs: dict[str, Any]) -> dict[s
 def descriptor_schema(defs: dict[str, Any]) -> dict[str, Any]:
     """meshgate's early product descriptor (``versions[].in/out``)."""
     return embed(DESCRIPTOR, load_schema(DESCRIPTOR_SCHEMA), defs)
+
+
+def odps_name(api_version: str) -> str:
+    """The component name of a Bitol ODPS version's schema.
+
+    >>> odps_name("v1.0.0")
+    'OdpsProductV1_0_0'
+    """
+    return "OdpsProduct" + api_version.upper().replace(".", "_")
+
+
+def odps_schemas(defs: dict[str, Any]) -> list[dict[str, Any]]:
+    """A ``$ref`` to each vendored Bitol ODPS version's schema, newest first."""
+    return [
+        embed(odps_name(version), load_schema(file), defs)
+        for version, file in reversed(ODPS_SCHEMAS.items())
+    ]
 
 
 def odps_product_schema(defs: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

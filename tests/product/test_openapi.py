@@ -104,7 +104,10 @@ def _validator(doc: dict[str, Any], pointer: str) -> jsonschema.protocols.Valida
         "urn:openapi", resource
     )
     cls = jsonschema.Draft202012Validator
-    return cls({"$ref": "urn:openapi#" + pointer}, registry=registry)
+    # Formats are checked where jsonschema has the checker (date-time: rfc3339-validator).
+    return cls(
+        {"$ref": "urn:openapi#" + pointer}, registry=registry, format_checker=cls.FORMAT_CHECKER
+    )
 
 
 def _pointer(*parts: str) -> str:
@@ -277,6 +280,7 @@ def test_an_answer_outside_its_model_is_caught(client: httpx.Client) -> None:
     assert not validator.is_valid({**health, "colour": "green"})  # a key no model has
     assert not validator.is_valid({k: v for k, v in health.items() if k != "checkedAt"})
     assert not validator.is_valid({**health, "status": "GREEN"})
+    assert not validator.is_valid({**health, "checkedAt": "yesterday"})
     error = response_validator(doc, "/consume/{table}", "GET", 404, "application/json")
     assert error.is_valid({"error": {"code": "NOT_FOUND", "message": "no table"}})
     assert not error.is_valid({"detail": "Not Found"})
