@@ -9,6 +9,7 @@ answers the one :class:`productkit.answers.Error` shape.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -72,13 +73,11 @@ def openapi_document(
     """Every endpoint as an OpenAPI operation; the summary is its handler's docstring.
 
     ``contract_versions`` are the ODCS versions of the contracts the product serves: the
-    contract route is described by those versions' schemas.
+    contract route is described by those versions' schemas. ``paths`` and ``components``
+    are shared between calls with the same routes and versions: read them, do not change
+    them.
     """
-    defs: dict[str, Any] = {}
-    schema_of(answers.Error, defs)
-    paths: dict[str, dict[str, Any]] = {}
-    for ep in endpoints:
-        paths.setdefault(ep.path, {})[ep.method.lower()] = _operation(ep, defs, contract_versions)
+    paths, defs = _described(tuple(endpoints), tuple(sorted(set(contract_versions))))
     return {
         "openapi": "3.1.0",
         "info": {
@@ -91,9 +90,23 @@ def openapi_document(
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": dict(sorted(defs.items())),
+            "schemas": defs,
         },
     }
+
+
+@functools.lru_cache(maxsize=8)
+def _described(
+    endpoints: tuple[Endpoint, ...], versions: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The paths and the named schemas, built once per route table and ODCS versions
+    (why: the standards' schemas make this ~100 KB, and anyone may ask for it)."""
+    defs: dict[str, Any] = {}
+    schema_of(answers.Error, defs)
+    paths: dict[str, dict[str, Any]] = {}
+    for ep in endpoints:
+        paths.setdefault(ep.path, {})[ep.method.lower()] = _operation(ep, defs, versions)
+    return paths, dict(sorted(defs.items()))
 
 
 def _operation(ep: Endpoint, defs: dict[str, Any], versions: Sequence[str]) -> dict[str, Any]:
