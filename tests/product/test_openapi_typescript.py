@@ -4,7 +4,7 @@
 ``/discover/openapi.json`` into TypeScript, and the TypeScript compiler then checks that
 each route's answers are typed (neither ``unknown`` nor ``any``) and that a wrong value
 is refused: ``GREEN`` is no health status. Before the answers had schemas, every answer
-was ``Record<string, never>``-like ``object`` and these checks fail.
+was a bare ``{"type": "object"}`` (no fields to type) and these checks fail.
 """
 
 from __future__ import annotations
