@@ -12,15 +12,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from contracts import ContractDocument, ProductDescriptor
 from contracts.sensitivity import looks_sensitive
+from productkit.answers import (
+    CertificationReport,
+    CertificationStatus,
+    ObservabilityResult,
+    PolicyVerdict,
+)
 from productkit.tables import Column, Table, sla_property
 from productkit.timefmt import iso
 
-OK = "OK"
-NOT_COMPLIANT = "NOT COMPLIANT"
+OK: Final = "OK"
+NOT_COMPLIANT: Final = "NOT COMPLIANT"
 
 
 @dataclass(frozen=True)
@@ -30,7 +36,7 @@ class Evidence:
     descriptor: ProductDescriptor
     contracts: Sequence[ContractDocument]
     tables: Sequence[Table]
-    results: Sequence[Mapping[str, Any]]
+    results: Sequence[ObservabilityResult]
 
 
 @dataclass(frozen=True)
@@ -138,9 +144,9 @@ POLICIES: tuple[Policy, ...] = (
 )  # fmt: skip
 
 
-def report(evidence: Evidence, now: datetime) -> dict[str, Any]:
+def report(evidence: Evidence, now: datetime) -> CertificationReport:
     """The certification report: ``status``, ``checkedAt`` and one entry per policy."""
-    policies = []
+    policies: list[PolicyVerdict] = []
     for policy in POLICIES:
         certified, text = policy.check(evidence)
         policies.append(
@@ -152,7 +158,7 @@ def report(evidence: Evidence, now: datetime) -> dict[str, Any]:
                 "evidence": text,
             }
         )
-    status = OK if all(p["certified"] for p in policies) else NOT_COMPLIANT
+    status: CertificationStatus = OK if all(p["certified"] for p in policies) else NOT_COMPLIANT
     return {
         "status": status,
         "checkedAt": iso(now),

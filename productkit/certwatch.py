@@ -7,13 +7,15 @@ Plain event subscribers of ``certification.changed`` hear every change of status
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from productkit.answers import CertificationReport
 from productkit.errors import BadInput
 from productkit.events import CERTIFICATION_CHANGED, EventBus, Subscription
 
 
-def score(report: dict[str, Any]) -> float:
+def score(report: Mapping[str, Any]) -> float:
     """The share of certified policies in ``report``.
 
     >>> score({"policies": [{"certified": True}, {"certified": False}]})
@@ -28,7 +30,7 @@ class CertificationWatch:
 
     def __init__(self, events: EventBus) -> None:
         self.events = events
-        self.last: dict[str, Any] | None = None
+        self.last: CertificationReport | None = None
 
     def subscribe(self, endpoint: Any, threshold: Any) -> Subscription:
         """Notify ``endpoint`` when the share of certified policies crosses ``threshold``."""
@@ -44,7 +46,7 @@ class CertificationWatch:
             endpoint, [CERTIFICATION_CHANGED], extra={"threshold": float(threshold)}
         )
 
-    def observe(self, report: dict[str, Any]) -> None:
+    def observe(self, report: CertificationReport) -> None:
         """Record ``report``; notify whoever its difference from the last one concerns."""
         before, self.last = self.last, report
         if before is None:

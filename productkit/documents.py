@@ -17,6 +17,7 @@ from uuid import UUID
 
 from contracts import ContractDocument, ProductDescriptor
 from gateway.values import json_form
+from productkit.answers import Artifact
 from productkit.tables import Table
 
 LINKS = {
@@ -111,9 +112,9 @@ def artifacts(
     descriptor: ProductDescriptor,
     outputs: Sequence[ContractDocument],
     tables: Sequence[Table],
-) -> list[dict[str, Any]]:
+) -> list[Artifact]:
     """Every artifact: each table, each output contract, and the descriptor."""
-    items: list[dict[str, Any]] = []
+    items: list[Artifact] = []
     for table in tables:
         aid = f"table:{table.name}"
         data = f"{base}/consume/{quote(table.name, safe='')}"

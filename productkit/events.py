@@ -15,12 +15,13 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
 from gateway.errors import UpstreamAddressRefused
 from gateway.net.transport import guarded_client
+from productkit import answers
 from productkit.errors import BadInput
 from productkit.outbound import Outbound, http_url
 from productkit.timefmt import iso, utcnow
@@ -61,9 +62,9 @@ class Subscription:
         """Whether this subscriber asked for ``event_type``."""
         return "*" in self.events or event_type in self.events
 
-    def as_json(self) -> dict[str, Any]:
-        """The subscription as the API shows it."""
-        return {
+    def as_json(self) -> answers.Subscription:
+        """The subscription as the API shows it (``extra`` keys are those it lists)."""
+        shown: dict[str, Any] = {
             "id": self.id,
             "endpoint": self.endpoint,
             "events": list(self.events),
@@ -72,6 +73,7 @@ class Subscription:
             "failed": self.failed,
             "lastError": self.last_error,
         }
+        return cast(answers.Subscription, shown)
 
 
 class EventBus:

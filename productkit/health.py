@@ -8,27 +8,40 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Final
 
 from productkit import state
+from productkit.answers import (
+    CheckStatus,
+    Health,
+    HealthCheck,
+    HealthStatus,
+    RunState,
+    TableHealth,
+)
 from productkit.errors import StoreUnavailable
 from productkit.stores import StoreSet, TableStats
 from productkit.tables import Table
 from productkit.timefmt import iso
 
-UP, DEGRADED, DOWN, PAUSED, STOPPED = "UP", "DEGRADED", "DOWN", "PAUSED", "STOPPED"
+UP: Final = "UP"
+DEGRADED: Final = "DEGRADED"
+DOWN: Final = "DOWN"
+PAUSED: Final = "PAUSED"
+STOPPED: Final = "STOPPED"
 
 Stats = Mapping[str, TableStats | StoreUnavailable]
 
 
 def probe(
     stores: StoreSet, tables: Sequence[Table]
-) -> tuple[list[dict[str, Any]], dict[str, TableStats | StoreUnavailable]]:
+) -> tuple[list[HealthCheck], dict[str, TableStats | StoreUnavailable]]:
     """Ping every store and read every table's stats (blocking)."""
-    checks = []
+    checks: list[HealthCheck] = []
     for store in stores.stores:
         started = time.perf_counter()
         message = None
+        status: CheckStatus
         try:
             store.ping()
             status = UP
@@ -51,14 +64,15 @@ def probe(
     return checks, stats
 
 
-def freshness_checks(tables: Sequence[Table], stats: Stats, now: datetime) -> list[dict[str, Any]]:
+def freshness_checks(tables: Sequence[Table], stats: Stats, now: datetime) -> list[HealthCheck]:
     """One check per table with a latency SLA: UP while its newest row is young enough."""
-    checks = []
+    checks: list[HealthCheck] = []
     for table in tables:
         found = stats.get(table.name)
         if table.latency is None or not isinstance(found, TableStats):
             continue
         message: str | None
+        status: CheckStatus
         if found.last_updated is None:
             status, message = DEGRADED, "no time column or file date tells when it was updated"
         else:
@@ -77,15 +91,15 @@ def freshness_checks(tables: Sequence[Table], stats: Stats, now: datetime) -> li
 
 
 def health_document(
-    run_state: str,
+    run_state: RunState,
     tables: Sequence[Table],
-    store_checks: Sequence[Mapping[str, Any]],
+    store_checks: Sequence[HealthCheck],
     stats: Stats,
     now: datetime,
-) -> dict[str, Any]:
+) -> Health:
     """The ``/observe/health`` answer."""
     checks = [*store_checks, *freshness_checks(tables, stats, now)]
-    table_docs = []
+    table_docs: list[TableHealth] = []
     for table in tables:
         found = stats.get(table.name)
         if isinstance(found, TableStats):
@@ -109,10 +123,10 @@ def health_document(
 
 def _status(
     run_state: str,
-    store_checks: Sequence[Mapping[str, Any]],
-    checks: Sequence[Mapping[str, Any]],
-    tables: Sequence[Mapping[str, Any]],
-) -> str:
+    store_checks: Sequence[HealthCheck],
+    checks: Sequence[HealthCheck],
+    tables: Sequence[TableHealth],
+) -> HealthStatus:
     if run_state == state.PAUSED:
         return PAUSED
     if run_state == state.STOPPED:

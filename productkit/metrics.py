@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from typing import Any
+
+from productkit.answers import Counters
 
 
 class Metrics:
@@ -34,7 +35,7 @@ class Metrics:
             self.consume_requests += 1
             self.rows_served += rows
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> Counters:
         """The counters as the ``/observe/metrics`` answer shows them (tables added there)."""
         with self._lock:
             total = sum(self._by_route.values())

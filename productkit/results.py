@@ -11,9 +11,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, cast
 
 from gateway.values import json_form
+from productkit.answers import ObservabilityResult
 from productkit.errors import RuleTimedOut, StoreUnavailable
 from productkit.quality import RULE_TIMEOUT_SECONDS, Check, checks_of, measure, passes
 from productkit.sqlrules import RuleRefused
@@ -41,7 +42,7 @@ def document(
     table: Table,
     *,
     rule: str,
-    criteria: str,
+    criteria: Literal["dq", "sla"],
     prop: str,
     value: Any,
     unit: str | None,
@@ -49,9 +50,9 @@ def document(
     passed: bool | None,
     now: datetime,
     extra: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> ObservabilityResult:
     """One OORS document, with the contract it checks as context."""
-    doc: dict[str, Any] = {
+    doc: ObservabilityResult = {
         "id": result_id(
             product_id, element, f"{table.contract.id}/{table.contract.version}/{rule}"
         ),
@@ -69,7 +70,8 @@ def document(
         "contractId": table.contract.id,
         "contractVersion": table.contract.version,
     }
-    doc.update({k: v for k, v in (extra or {}).items() if v is not None})
+    # Context keys only when known (ObservabilityResult lists each as NotRequired).
+    cast(dict[str, Any], doc).update({k: v for k, v in (extra or {}).items() if v is not None})
     return doc
 
 
@@ -80,7 +82,7 @@ def dq_result(
     now: datetime,
     tables: Mapping[str, Table] | None = None,
     rule_timeout: float = RULE_TIMEOUT_SECONDS,
-) -> dict[str, Any]:
+) -> ObservabilityResult:
     """Measure ``check`` on ``store``; a store failure gives ``value: null`` and ``error``.
 
     ``tables`` are the tables of the check's contract in ``store`` (what a SQL rule may
@@ -125,7 +127,7 @@ def dq_result(
 
 def latency_result(
     product_id: str, table: Table, stats: TableStats | None, error: str | None, now: datetime
-) -> dict[str, Any]:
+) -> ObservabilityResult:
     """The age of ``table``'s newest row, in the unit of its latency SLA (else seconds)."""
     column = table.freshness_column
     element = f"{table.name}.{column.name}" if column else table.name
@@ -163,12 +165,12 @@ def observe(
     stats: Mapping[str, TableStats | StoreUnavailable],
     now: datetime,
     rule_timeout: float = RULE_TIMEOUT_SECONDS,
-) -> list[dict[str, Any]]:
+) -> list[ObservabilityResult]:
     """Every result of the product: each table's checks, then its latency (blocking).
 
     A SQL rule may read the tables its own contract declares, held by the same store.
     """
-    results: list[dict[str, Any]] = []
+    results: list[ObservabilityResult] = []
     for table in tables:
         store = stores[table.name]
         readable = {

@@ -21,7 +21,7 @@ import httpx
 from contracts.folder import ProductFolder, load_product_folder
 from gateway.errors import UpstreamAddressRefused
 from gateway.net.transport import guarded_client
-from productkit import certify, state
+from productkit import answers, certify, state
 from productkit.auth import check_bearer, resolve_token
 from productkit.cache import TimedCache
 from productkit.certwatch import CertificationWatch
@@ -175,11 +175,11 @@ class ProductRuntime:
             base, self.descriptor, self.folder.outputs, self.definition, self.state.state
         )
 
-    def artifacts(self, base: str) -> list[dict[str, Any]]:
+    def artifacts(self, base: str) -> list[answers.Artifact]:
         """Every artifact, linked from ``base``."""
         return artifacts(base, self.descriptor, self.folder.outputs, self.tables)
 
-    def artifact(self, base: str, artifact_id: str) -> dict[str, Any]:
+    def artifact(self, base: str, artifact_id: str) -> answers.Artifact:
         """One artifact; raise :class:`NotFound`."""
         for item in self.artifacts(base):
             if item["id"] == artifact_id:
@@ -236,19 +236,21 @@ class ProductRuntime:
 
     # -- observe -----------------------------------------------------------------------
 
-    async def _probe(self) -> tuple[list[dict[str, Any]], dict[str, TableStats | StoreUnavailable]]:
+    async def _probe(
+        self,
+    ) -> tuple[list[answers.HealthCheck], dict[str, TableStats | StoreUnavailable]]:
         return await self._probes.get("probe", lambda: self._run(probe, self.stores, self.tables))
 
-    async def health(self) -> dict[str, Any]:
+    async def health(self) -> answers.Health:
         """The ``/observe/health`` answer, from a fresh (or seconds-old) probe."""
         checks, stats = await self._probe()
         return health_document(self.state.state, self.tables, checks, stats, utcnow())
 
-    async def metrics_document(self) -> dict[str, Any]:
+    async def metrics_document(self) -> answers.Metrics:
         """The ``/observe/metrics`` answer."""
         _, stats = await self._probe()
-        doc = self.metrics.snapshot()
-        doc["tables"] = [
+        counters = self.metrics.snapshot()
+        tables: list[answers.TableSize] = [
             {
                 "name": t.name,
                 "rowCount": s.row_count if isinstance(s, TableStats) else None,
@@ -260,12 +262,12 @@ class ProductRuntime:
             for t in self.tables
             for s in [stats.get(t.name)]
         ]
-        return doc
+        return {**counters, "tables": tables}
 
-    async def results(self) -> list[dict[str, Any]]:
+    async def results(self) -> list[answers.ObservabilityResult]:
         """Every observability result (cached for ``results_ttl`` seconds)."""
 
-        async def compute() -> list[dict[str, Any]]:
+        async def compute() -> list[answers.ObservabilityResult]:
             _, stats = await self._probe()
             return await self._run(
                 observe, self.descriptor.id, self.tables, self.stores.by_table, stats, utcnow(),
@@ -276,7 +278,7 @@ class ProductRuntime:
 
     # -- certify -----------------------------------------------------------------------
 
-    async def certification(self) -> dict[str, Any]:
+    async def certification(self) -> answers.CertificationReport:
         """The certification report; notifies subscribers when it changed."""
         evidence = certify.Evidence(
             self.descriptor, self.folder.outputs, self.tables, await self.results()
@@ -285,10 +287,10 @@ class ProductRuntime:
         self.certification_watch.observe(report)
         return report
 
-    async def publish_certification(self) -> dict[str, Any]:
+    async def publish_certification(self) -> answers.CertificationReport:
         """Compute the report and push it to the subscribers of published reports."""
         report = await self.certification()
-        self.events.publish(CERTIFICATION_PUBLISHED, {"report": report})
+        self.events.publish(CERTIFICATION_PUBLISHED, {"report": dict(report)})
         return report
 
     # -- control -----------------------------------------------------------------------
@@ -297,7 +299,7 @@ class ProductRuntime:
         """Raise ``Unauthorized`` / ``Forbidden`` unless the header holds the token."""
         check_bearer(authorization, self.token)
 
-    def control(self, action: str) -> str:
+    def control(self, action: str) -> answers.RunState:
         """Apply a state action (start, stop, pause, resume); tell subscribers of a change."""
         change = self.state.apply(action)
         if change.changed:
@@ -307,7 +309,7 @@ class ProductRuntime:
             )
         return change.after
 
-    def configure(self, body: Any) -> dict[str, Any]:
+    def configure(self, body: Any) -> answers.Configured:
         """Change the served description and tags from ``{"description"?, "tags"?}``."""
         if not isinstance(body, dict) or set(body) - {"description", "tags"}:
             raise BadInput('body: expected {"description"?: string, "tags"?: [string]}')
@@ -320,11 +322,15 @@ class ProductRuntime:
         self.definition = Definition(description, tuple(dict.fromkeys(tags)))
         changed = {"description": description, "tags": list(self.definition.tags)}
         self.events.publish(CONFIGURED, changed)
-        return changed
+        return {
+            "state": self.state.state,
+            "description": description,
+            "tags": list(self.definition.tags),
+        }
 
     # -- consume -----------------------------------------------------------------------
 
-    async def consume(self, table_name: str, limit: Any, offset: Any) -> dict[str, Any]:
+    async def consume(self, table_name: str, limit: Any, offset: Any) -> answers.Page:
         """A page of a table; 503 errors when paused or stopped."""
         if self.state.state == state.PAUSED:
             raise ProductPaused("the product is paused: its data is not served until resumed")

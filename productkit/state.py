@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Final
 
+from productkit.answers import RunState
 from productkit.errors import InvalidState
 
-RUNNING = "running"
-PAUSED = "paused"
-STOPPED = "stopped"
+RUNNING: Final = "running"
+PAUSED: Final = "paused"
+STOPPED: Final = "stopped"
 
 # action -> (states it may start from, state it leads to). Repeating an action whose
 # target is the current state is allowed and changes nothing (clients retry).
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+TRANSITIONS: dict[str, tuple[frozenset[str], RunState]] = {
     "start": (frozenset({RUNNING, PAUSED, STOPPED}), RUNNING),
     "stop": (frozenset({RUNNING, PAUSED, STOPPED}), STOPPED),
     "pause": (frozenset({RUNNING, PAUSED}), PAUSED),
@@ -30,8 +32,8 @@ class Change:
     """What an action did: the state before and after."""
 
     action: str
-    before: str
-    after: str
+    before: RunState
+    after: RunState
 
     @property
     def changed(self) -> bool:
@@ -42,12 +44,12 @@ class Change:
 class StateMachine:
     """The current state and the allowed moves (safe to use from several threads)."""
 
-    def __init__(self, state: str = RUNNING) -> None:
-        self._state = state
+    def __init__(self, state: RunState = RUNNING) -> None:
+        self._state: RunState = state
         self._lock = threading.Lock()
 
     @property
-    def state(self) -> str:
+    def state(self) -> RunState:
         """The current state."""
         return self._state
 

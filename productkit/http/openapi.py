@@ -1,12 +1,23 @@
-"""The OpenAPI 3.1 document of a product gateway, built from its route table."""
+"""The OpenAPI 3.1 document of a product gateway, built from its route table.
+
+Every answer has a schema: the routes name the models their handlers build
+(:mod:`productkit.answers`), turned into ``components/schemas`` by
+:mod:`productkit.schemagen`; documents of a standard (contracts, the product descriptor)
+use the standard's vendored schema (:mod:`productkit.standards`). Every error status
+answers the one :class:`productkit.answers.Error` shape.
+"""
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from contracts import ProductDescriptor
+from productkit import answers
+from productkit.schemagen import REF_PREFIX, schema_of
 
 if TYPE_CHECKING:
     from productkit.http.routes import Endpoint
@@ -33,13 +44,40 @@ _TAGS = {
 }
 
 
+@dataclass(frozen=True)
+class Described:
+    """An answer whose schema is built with the document rather than from one model.
+
+    ``build(defs, contract_versions)`` returns the schema, adding what it names to
+    ``defs``; ``contract_versions`` are the ODCS ``apiVersion`` values the product serves.
+    """
+
+    description: str
+    build: Callable[[dict[str, Any], Sequence[str]], dict[str, Any]]
+
+
+def registry_answer(defs: dict[str, Any], versions: Sequence[str]) -> dict[str, Any]:
+    """A registry's answer, relayed: any JSON (a body that is not JSON as ``{"text"}``)."""
+    return {
+        "description": "The registry's answer, relayed with its status (third-party JSON; "
+        'a body that is not JSON comes as {"text": "..."})'
+    }
+
+
 def openapi_document(
-    endpoints: Sequence[Endpoint], descriptor: ProductDescriptor, base: str
+    endpoints: Sequence[Endpoint],
+    descriptor: ProductDescriptor,
+    base: str,
+    contract_versions: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Every endpoint as an OpenAPI operation; the summary is its handler's docstring."""
-    paths: dict[str, dict[str, Any]] = {}
-    for ep in endpoints:
-        paths.setdefault(ep.path, {})[ep.method.lower()] = _operation(ep)
+    """Every endpoint as an OpenAPI operation; the summary is its handler's docstring.
+
+    ``contract_versions`` are the ODCS versions of the contracts the product serves: the
+    contract route is described by those versions' schemas. ``paths`` and ``components``
+    are shared between calls with the same routes and versions: read them, do not change
+    them.
+    """
+    paths, defs = _described(tuple(endpoints), tuple(sorted(set(contract_versions))))
     return {
         "openapi": "3.1.0",
         "info": {
@@ -52,27 +90,26 @@ def openapi_document(
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["error"],
-                    "properties": {
-                        "error": {
-                            "type": "object",
-                            "required": ["code", "message"],
-                            "properties": {
-                                "code": {"type": "string"},
-                                "message": {"type": "string"},
-                            },
-                        }
-                    },
-                }
-            },
+            "schemas": defs,
         },
     }
 
 
-def _operation(ep: Endpoint) -> dict[str, Any]:
+@functools.lru_cache(maxsize=8)
+def _described(
+    endpoints: tuple[Endpoint, ...], versions: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The paths and the named schemas, built once per route table and ODCS versions
+    (why: the standards' schemas make this ~100 KB, and anyone may ask for it)."""
+    defs: dict[str, Any] = {}
+    schema_of(answers.Error, defs)
+    paths: dict[str, dict[str, Any]] = {}
+    for ep in endpoints:
+        paths.setdefault(ep.path, {})[ep.method.lower()] = _operation(ep, defs, versions)
+    return paths, dict(sorted(defs.items()))
+
+
+def _operation(ep: Endpoint, defs: dict[str, Any], versions: Sequence[str]) -> dict[str, Any]:
     doc = (ep.handler.__doc__ or "").strip()
     params: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
@@ -88,24 +125,36 @@ def _operation(ep: Endpoint) -> dict[str, Any]:
         "summary": doc.splitlines()[0] if doc else ep.path,
         "tags": [ep.tag],
         "parameters": params,
-        "responses": {str(code): _response(code) for code in ep.statuses},
+        "responses": {str(code): _response(ep, code, defs, versions) for code in ep.statuses},
     }
+    if isinstance(ep.answer, Described) and ep.answer.build is registry_answer:
+        op["responses"]["default"] = _response(ep, 200, defs, versions)
     if ep.body is not None:
+        body = schema_of(ep.body, defs)
         op["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": ep.body}},
+            "required": bool(defs[ep.body.__name__].get("required")),
+            "content": {"application/json": {"schema": body}},
         }
     if ep.auth:
         op["security"] = [{"bearer": []}]
     return op
 
 
-def _response(code: int) -> dict[str, Any]:
-    schema = {"$ref": "#/components/schemas/Error"} if code >= 400 else {"type": "object"}
-    return {
-        "description": _DESCRIPTIONS.get(code, "Answer"),
-        "content": {"application/json": {"schema": schema}},
-    }
+def _response(
+    ep: Endpoint, code: int, defs: dict[str, Any], versions: Sequence[str]
+) -> dict[str, Any]:
+    if code >= 400:
+        error = {"$ref": REF_PREFIX + answers.Error.__name__}
+        return {
+            "description": _DESCRIPTIONS.get(code, "Error"),
+            "content": {"application/json": {"schema": error}},
+        }
+    if isinstance(ep.answer, Described):
+        schema, text = ep.answer.build(defs, versions), ep.answer.description
+    else:
+        schema = schema_of(ep.answer, defs)
+        text = _DESCRIPTIONS.get(code, "Answer")
+    return {"description": text, "content": {m: {"schema": schema} for m in ep.media_types}}
 
 
 def _operation_id(ep: Endpoint) -> str:

@@ -15,10 +15,13 @@ import yaml
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from productkit import answers
 from productkit.errors import BadInput
 from productkit.events import Subscription
-from productkit.http.openapi import openapi_document
+from productkit.http.openapi import Described, openapi_document, registry_answer
+from productkit.metadata_answer import metadata_schema
 from productkit.runtime import ProductRuntime
+from productkit.standards import contract_schema
 from productkit.subscribers import check_callback
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -26,16 +29,23 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One route: path, method, handler, interface (OpenAPI tag) and what it takes."""
+    """One route: path, method, handler, interface (OpenAPI tag), what it takes and answers.
+
+    ``answer`` is the model of the success answer (a class of :mod:`productkit.answers`),
+    or a :class:`Described` schema for the standards' documents; every status from 400
+    answers :class:`productkit.answers.Error`. ``body`` is the request body's model.
+    """
 
     path: str
     method: str
     handler: Handler
     tag: str
+    answer: Any
     auth: bool = False
     query: tuple[tuple[str, str, str], ...] = ()  # (name, JSON type, description)
-    body: dict[str, Any] | None = None  # JSON Schema of the request body
+    body: Any = None  # the request body's model
     statuses: tuple[int, ...] = field(default=(200,))
+    media_types: tuple[str, ...] = ("application/json",)
 
 
 def runtime(request: Request) -> ProductRuntime:
@@ -83,12 +93,15 @@ async def get_contract(request: Request) -> Response:
 async def get_openapi(request: Request) -> Response:
     """The OpenAPI 3.1 description of every route of this server."""
     product = runtime(request)
-    return JSONResponse(openapi_document(ENDPOINTS, product.descriptor, base_url(request)))
+    versions = [c.api_version for c in product.folder.outputs]
+    doc = openapi_document(ENDPOINTS, product.descriptor, base_url(request), versions)
+    return JSONResponse(doc)
 
 
 async def get_artifacts(request: Request) -> Response:
     """Every artifact of the product: tables, contracts, descriptor."""
-    return JSONResponse({"artifacts": runtime(request).artifacts(base_url(request))})
+    answer: answers.ArtifactList = {"artifacts": runtime(request).artifacts(base_url(request))}
+    return JSONResponse(answer)
 
 
 async def get_artifact(request: Request) -> Response:
@@ -122,7 +135,8 @@ async def get_metrics(request: Request) -> Response:
 
 async def get_results(request: Request) -> Response:
     """Observability results of the contracts' quality rules and SLAs."""
-    return JSONResponse({"results": await runtime(request).results()})
+    answer: answers.ResultList = {"results": await runtime(request).results()}
+    return JSONResponse(answer)
 
 
 def client_address(request: Request) -> str:
@@ -134,7 +148,8 @@ def subscribe(request: Request, make: Callable[[], Subscription]) -> Response:
     """Create a subscription for this client; the answer carries its secret, once."""
     book = runtime(request).subscribers
     sub, secret = book.create(client_address(request), make)
-    return JSONResponse({**sub.as_json(), "secret": secret}, status_code=201)
+    answer: answers.NewSubscription = {**sub.as_json(), "secret": secret}
+    return JSONResponse(answer, status_code=201)
 
 
 async def post_subscription(request: Request) -> Response:
@@ -151,7 +166,8 @@ async def get_subscriptions(request: Request) -> Response:
     """The subscriptions the caller may see: all for the owner, its own for a subscriber."""
     book = runtime(request).subscribers
     subs = book.visible(book.caller(request.headers.get("authorization")))
-    return JSONResponse({"subscriptions": [s.as_json() for s in subs]})
+    answer: answers.SubscriptionList = {"subscriptions": [s.as_json() for s in subs]}
+    return JSONResponse(answer)
 
 
 async def get_subscription(request: Request) -> Response:
@@ -174,7 +190,11 @@ async def delete_subscription(request: Request) -> Response:
 async def get_certify_status(request: Request) -> Response:
     """OK when every governance policy is met, else NOT COMPLIANT."""
     report = await runtime(request).certification()
-    return JSONResponse({"status": report["status"], "checkedAt": report["checkedAt"]})
+    answer: answers.CertificationStatusAnswer = {
+        "status": report["status"],
+        "checkedAt": report["checkedAt"],
+    }
+    return JSONResponse(answer)
 
 
 async def get_certify_report(request: Request) -> Response:
@@ -208,7 +228,8 @@ def control(action: str) -> Handler:
     async def handler(request: Request) -> Response:
         product = runtime(request)
         product.authorize(request.headers.get("authorization"))
-        return JSONResponse({"state": product.control(action)})
+        answer: answers.StateAnswer = {"state": product.control(action)}
+        return JSONResponse(answer)
 
     handler.__doc__ = {
         "start": "Make the product available (running).",
@@ -223,8 +244,7 @@ async def post_configure(request: Request) -> Response:
     """Change the description and tags the metadata shows."""
     product = runtime(request)
     product.authorize(request.headers.get("authorization"))
-    changed = product.configure(await json_body(request))
-    return JSONResponse({"state": product.state.state, **changed})
+    return JSONResponse(product.configure(await json_body(request)))
 
 
 # -- consume -----------------------------------------------------------------------------
@@ -239,68 +259,62 @@ async def get_consume(request: Request) -> Response:
     return JSONResponse(page)
 
 
-_SUBSCRIPTION_BODY = {
-    "type": "object",
-    "required": ["endpoint"],
-    "properties": {
-        "endpoint": {"type": "string", "format": "uri", "maxLength": 2048},
-        "events": {"type": "array", "items": {"type": "string"}},
-    },
-}
 _ERRORS = (400, 401, 403, 404, 409, 429, 503)
+_CONTRACT = Described(
+    "The ODCS contract as written (placeholders resolved), by its apiVersion's schema",
+    lambda defs, versions: contract_schema(versions, defs),
+)
+_METADATA = Described(
+    "The product definition with its links", lambda defs, _: metadata_schema(defs)
+)
+_RELAYED = Described("The registry's answer, relayed as it came", registry_answer)
 
 ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("/discover/metadata", "GET", get_metadata, "discover"),
+    Endpoint("/discover/metadata", "GET", get_metadata, "discover", _METADATA),
     Endpoint(
-        "/discover/contracts/{id}/{version}", "GET", get_contract, "discover",
-        query=(("format", "string", "json (default) or yaml"),), statuses=(200, 404),
+        "/discover/contracts/{id}/{version}", "GET", get_contract, "discover", _CONTRACT,
+        query=(("format", "string", "json (default) or yaml"),), statuses=(200, 400, 404),
+        media_types=("application/json", "application/yaml"),
     ),
-    Endpoint("/discover/artifacts", "GET", get_artifacts, "discover"),
+    Endpoint("/discover/artifacts", "GET", get_artifacts, "discover", answers.ArtifactList),
     Endpoint("/discover/artifact/{id}/metadata", "GET", get_artifact, "discover",
-             statuses=(200, 404)),
-    Endpoint("/discover/openapi.json", "GET", get_openapi, "discover"),
+             answers.Artifact, statuses=(200, 404)),
+    Endpoint("/discover/openapi.json", "GET", get_openapi, "discover",
+             answers.OpenApiDocument),
     Endpoint(
-        "/discover/registration", "POST", post_registration, "discover", auth=True,
-        body={"type": "object",
-              "properties": {"registry": {"type": "string", "format": "uri"}}},
-        statuses=(201, 400, 401, 403, 502, 504),
+        "/discover/registration", "POST", post_registration, "discover", _RELAYED, auth=True,
+        body=answers.RegistrationRequest, statuses=(201, 400, 401, 403, 502, 504),
     ),
-    Endpoint("/observe/health", "GET", get_health, "observe"),
-    Endpoint("/observe/metrics", "GET", get_metrics, "observe"),
-    Endpoint("/observe/results", "GET", get_results, "observe"),
+    Endpoint("/observe/health", "GET", get_health, "observe", answers.Health),
+    Endpoint("/observe/metrics", "GET", get_metrics, "observe", answers.Metrics),
+    Endpoint("/observe/results", "GET", get_results, "observe", answers.ResultList),
     Endpoint("/observe/events/subscriptions", "POST", post_subscription, "observe",
-             body=_SUBSCRIPTION_BODY, statuses=(201, 400, 409, 429)),
-    Endpoint("/observe/events/subscriptions", "GET", get_subscriptions, "observe", auth=True,
-             statuses=(200, 401, 403)),
+             answers.NewSubscription, body=answers.SubscriptionRequest,
+             statuses=(201, 400, 409, 429)),
+    Endpoint("/observe/events/subscriptions", "GET", get_subscriptions, "observe",
+             answers.SubscriptionList, auth=True, statuses=(200, 401, 403)),
     Endpoint("/observe/events/subscriptions/{id}", "GET", get_subscription, "observe",
-             auth=True, statuses=(200, 401, 403, 404)),
+             answers.Subscription, auth=True, statuses=(200, 401, 403, 404)),
     Endpoint("/observe/events/subscriptions/{id}", "DELETE", delete_subscription, "observe",
-             auth=True, statuses=(200, 401, 403, 404)),
-    Endpoint("/certify/status", "GET", get_certify_status, "certify"),
-    Endpoint("/certify/report", "GET", get_certify_report, "certify"),
-    Endpoint(
-        "/certify/subscribe", "POST", post_certify_subscribe, "certify",
-        body={"type": "object", "required": ["endpoint"],
-              "properties": {"endpoint": {"type": "string", "format": "uri", "maxLength": 2048},
-                             "threshold": {"type": "number", "minimum": 0, "maximum": 1}}},
-        statuses=(201, 400, 409, 429),
-    ),
-    Endpoint("/certify/publish", "POST", post_certify_publish, "certify", auth=True,
-             statuses=(200, 401, 403)),
+             answers.Subscription, auth=True, statuses=(200, 401, 403, 404)),
+    Endpoint("/certify/status", "GET", get_certify_status, "certify",
+             answers.CertificationStatusAnswer),
+    Endpoint("/certify/report", "GET", get_certify_report, "certify",
+             answers.CertificationReport),
+    Endpoint("/certify/subscribe", "POST", post_certify_subscribe, "certify",
+             answers.NewSubscription, body=answers.CertificationSubscriptionRequest,
+             statuses=(201, 400, 409, 429)),
+    Endpoint("/certify/publish", "POST", post_certify_publish, "certify",
+             answers.CertificationReport, auth=True, statuses=(200, 401, 403)),
     *(
-        Endpoint(f"/control/{action}", "POST", control(action), "control", auth=True,
-                 statuses=(200, 401, 403, 409))
+        Endpoint(f"/control/{action}", "POST", control(action), "control",
+                 answers.StateAnswer, auth=True, statuses=(200, 401, 403, 409))
         for action in ("start", "stop", "pause", "resume")
     ),
+    Endpoint("/control/configure", "POST", post_configure, "control", answers.Configured,
+             auth=True, body=answers.ConfigureRequest, statuses=(200, 400, 401, 403)),
     Endpoint(
-        "/control/configure", "POST", post_configure, "control", auth=True,
-        body={"type": "object", "additionalProperties": False,
-              "properties": {"description": {"type": "string"},
-                             "tags": {"type": "array", "items": {"type": "string"}}}},
-        statuses=(200, 400, 401, 403),
-    ),
-    Endpoint(
-        "/consume/{table}", "GET", get_consume, "consume",
+        "/consume/{table}", "GET", get_consume, "consume", answers.Page,
         query=(("limit", "integer", "rows to return, 1 to 10000 (default 100)"),
                ("offset", "integer", "rows to skip (default 0)")),
         statuses=(200, 400, 404, 503),
