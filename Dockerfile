@@ -7,7 +7,7 @@
 FROM node:20-bookworm-slim AS graphiql-assets
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --no-audit --no-fund --omit=dev
 # Keep only the files the page loads: the allow-list in gateway/http/graphiql.py
 # (ASSET_FILES; tests/services/test_dockerfile.py checks the two lists agree).
 RUN mkdir -p /assets/node_modules \

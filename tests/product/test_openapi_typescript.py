@@ -30,7 +30,8 @@ def tool(name: str) -> Path:
     base = Path(os.environ.get(TOOLS_ENV, ROOT / "node_modules"))
     found = base / ".bin" / name
     if not found.exists() or shutil.which("node") is None:
-        pytest.skip(f"{name} is not installed (npm ci installs it from package.json)")
+        # A requirement, not an option: `make install` runs `npm ci`, which installs it.
+        pytest.fail(f"{name} is not installed: run `make install` (npm ci, package.json)")
     return found
 
 

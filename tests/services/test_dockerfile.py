@@ -58,7 +58,7 @@ def test_final_image_installs_the_project_with_pip() -> None:
     runs = [args for op, args in final if op == "RUN"]
     assert any(shlex.split(r)[:3] == ["pip", "install", "."] for r in runs)
     copied = {shlex.split(args)[0] for op, args in final if op == "COPY" and "--from" not in args}
-    for package in ("gateway", "schema", "resolvers", "contracts", "pyproject.toml"):
+    for package in ("gateway", "schema", "resolvers", "contracts", "productkit", "pyproject.toml"):
         assert package in copied
 
 
@@ -66,7 +66,8 @@ def test_a_node_stage_runs_npm_ci_and_the_image_keeps_only_graphiql_files() -> N
     node, *_, final = stages()
     assert node[0][1].startswith("node:") and " AS " in node[0][1].upper()
     runs = [shlex.split(args) for op, args in node if op == "RUN"]
-    assert ["npm", "ci", "--no-audit", "--no-fund"] in runs
+    # The test-only tools (devDependencies) stay out of the image's build.
+    assert ["npm", "ci", "--no-audit", "--no-fund", "--omit=dev"] in runs
     copy = next(cmd for cmd in runs if "--parents" in cmd)
     files = copy[copy.index("--parents") + 1 : -1]
     assert sorted(files) == sorted(ASSET_FILES)
