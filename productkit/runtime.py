@@ -133,7 +133,7 @@ class ProductRuntime:
         self.state = state.StateMachine()
         self.metrics = Metrics()
         self.events = EventBus(folder.descriptor.id, self.outbound)
-        self.definition = Definition(folder.descriptor.description, folder.descriptor.tags)
+        self.definition = Definition(folder.descriptor.purpose, folder.descriptor.tags)
         self._probes = TimedCache(probe_ttl)
         self._results = TimedCache(results_ttl)
         # A thread for each connection the stores may use at once, so their pools are used.

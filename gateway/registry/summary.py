@@ -68,7 +68,7 @@ def summarise(
     owner = descriptor.owner or {}
     description = answer.get("description")
     if not isinstance(description, str):
-        description = descriptor.description or ""
+        description = descriptor.purpose or ""
     tags = answer.get("tags")
     if not (isinstance(tags, list) and all(isinstance(tag, str) for tag in tags)):
         tags = list(descriptor.tags)
