@@ -10,8 +10,9 @@ is invalid, 2 when a path does not exist.
 
 A contract in a product folder (``DIR/contracts/x.yaml``) has its ``${VAR}`` placeholders
 filled as the product kit fills them: from ``DIR/product.env`` overlaid by the environment.
-A valid ``DIR/product.yaml`` also gets the folder's warning for each output port whose
-contract ``DIR/contracts/`` does not hold (the kit serves such a port without tables).
+A valid ``DIR/product.yaml`` beside a ``DIR/contracts/`` folder also gets the folder's
+warning for each output port whose contract is not there (the kit serves such a port
+without tables).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         verdict = check_file(file, env=env)
         issues += verdict.issues
         failed = any(issue.is_error for issue in issues)
-        if file.name == DESCRIPTOR_FILE and not failed:
+        if file.name == DESCRIPTOR_FILE and (file.parent / CONTRACTS_DIR).is_dir() and not failed:
             issues += _folder_warnings(file.parent, env)
         if args.verbose:
             state = "invalid" if failed else "valid"

@@ -123,6 +123,7 @@ def test_validate_a_v1_folder_and_an_early_one(
     # The early form: valid, with the deprecation warning.
     (native / "product.yaml").write_text(US_PRECIPITATION.replace("stations", "x"))
     shutil.rmtree(native / "contracts")
+    (native / "contracts").mkdir()
     assert main(["validate", str(native / "product.yaml")]) == 0
     out = capsys.readouterr().out
     assert "versions: warning: the early descriptor form (versions[].in/out) is deprecated" in out
