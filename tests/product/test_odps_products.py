@@ -6,6 +6,7 @@ shipped: their ports are served with a warning), and the early form converted on
 
 from __future__ import annotations
 
+import copy
 import json
 import socket
 import subprocess
@@ -20,6 +21,9 @@ import pytest
 import yaml
 from jsonschema import Draft201909Validator
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from contracts import DocumentInvalid, parse_descriptor
 from gateway.registry import ContractRef, RegisteredProduct, Registry, open_registry
@@ -197,3 +201,28 @@ def test_serve_prints_the_warnings_at_start(tmp_path: Path) -> None:
         proc.terminate()
         _, err = proc.communicate(timeout=10)
     assert "product.yaml: outputPorts[0].contractId: warning: output contract" in err
+
+
+async def test_url_fields_are_never_fetched_by_the_kit_or_the_registry(
+    tmp_path: Path, make_app: MakeApp, serve_app: ServeApp
+) -> None:
+    hits: list[str] = []
+
+    async def record(request: Request) -> Response:
+        hits.append(request.url.path)
+        return Response("canary")
+
+    canary = serve_app(Starlette(routes=[Route("/{path:path}", record)]))
+    doc = copy.deepcopy(DESCRIPTOR_V1)
+    doc["support"] = [{"channel": "c", "url": f"{canary}/support", "invitationUrl": f"{canary}/i"}]
+    doc["authoritativeDefinitions"] = [{"type": "businessDefinition", "url": f"{canary}/def"}]
+    doc["outputPorts"][0]["sbom"] = [{"url": f"{canary}/sbom"}]
+    doc["managementPorts"] = [{"name": "m", "content": "observability", "url": f"{canary}/m"}]
+    doc["description"]["authoritativeDefinitions"] = [{"type": "tutorial", "url": f"{canary}/t"}]
+    base = serve_app(make_app(build_product(tmp_path, descriptor=doc)))
+    for route in ("/discover/metadata", "/discover/artifacts", "/discover/openapi.json",
+                  "/observe/health", "/certify/status", "/certify/report"):  # fmt: skip
+        assert httpx.get(f"{base}{route}", timeout=30).status_code == 200, route
+    await register(f"{base}/discover/metadata", tmp_path)
+    assert hits == []
+    assert httpx.get(f"{canary}/support", timeout=5).text == "canary"  # the canary listens
