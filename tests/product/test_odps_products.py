@@ -114,6 +114,8 @@ async def test_bitol_examples_are_served_and_registered(
     missing = [w for w in answer["warnings"] if w["code"] == "output_contract_missing"]
     assert [w["path"] for w in missing] == [f"outputPorts[{i}].contractId" for i in range(outputs)]
     assert {w["document"] for w in missing} == {"product.yaml"}  # never an absolute path
+    for route in ("/discover/artifacts", "/observe/health", "/certify/status"):  # no tables
+        assert httpx.get(f"{base}{route}", timeout=30).status_code == 200, route
     product = await register(f"{base}/discover/metadata", tmp_path)
     assert product.key == key
     assert product.contracts == ()  # no contract served: no link, no table
