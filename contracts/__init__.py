@@ -25,6 +25,17 @@ from contracts.odps import (
     load_descriptor,
     parse_descriptor,
 )
+from contracts.odps_model import (
+    AuthoritativeDefinition,
+    CustomProperty,
+    Description,
+    InputPort,
+    ManagementPort,
+    OutputPort,
+    SupportChannel,
+    Team,
+    TeamMember,
+)
 from contracts.odps_standard import StandardProduct, parse_product
 from contracts.oors import ObservabilityResult, parse_result
 from contracts.versions import version_key
@@ -51,4 +62,13 @@ __all__ = [
     "Verdict",
     "StandardProduct",
     "parse_product",
+    "AuthoritativeDefinition",
+    "CustomProperty",
+    "Description",
+    "InputPort",
+    "ManagementPort",
+    "OutputPort",
+    "SupportChannel",
+    "Team",
+    "TeamMember",
 ]

@@ -12,13 +12,7 @@ from contracts._issues import DocumentInvalid, DocumentIssue
 from contracts._reader import read_document
 from contracts.odcs import SUPPORTED_API_VERSIONS, parse_contract
 from contracts.odps import parse_descriptor
-from contracts.odps_standard import (
-    EARLY_FORM,
-    parse_product,
-    product_form,
-    standard_name,
-    unknown_version_issue,
-)
+from contracts.odps_standard import product_form, standard_name
 from contracts.oors import parse_result
 
 #: What each ``kind`` is checked with: the same parsers that load documents, so
@@ -31,15 +25,9 @@ def _contract(doc: dict[str, Any], source: str, env: Mapping[str, str]) -> list[
 
 
 def _product(doc: dict[str, Any], source: str, env: Mapping[str, str]) -> list[DocumentIssue]:
-    """Bitol ODPS against its own version's schema, or meshgate's early descriptor."""
-    form = product_form(doc)
-    if form is None:
-        raise DocumentInvalid([unknown_version_issue(doc, source)])
-    if form != EARLY_FORM:
-        parse_product(doc, source)
-    else:
-        parse_descriptor(doc, source)
-    return []
+    """Bitol ODPS against its own version's schema, or meshgate's early descriptor
+    (converted, with its deprecation warning)."""
+    return list(parse_descriptor(doc, source).warnings)
 
 
 def _result(doc: dict[str, Any], source: str, env: Mapping[str, str]) -> list[DocumentIssue]:

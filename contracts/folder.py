@@ -1,8 +1,13 @@
 """Read a product folder: ``product.yaml``, ``contracts/*.yaml`` and ``product.env``.
 
-Every document is validated by the ``contracts`` package; the folder as a whole must also
-hold a contract for each output port of the descriptor. All problems are gathered and
+Every document is validated by the ``contracts`` package. All problems are gathered and
 raised together as one :class:`contracts.DocumentInvalid`, so an owner fixes them in one go.
+
+An output port whose contract the folder does not hold is a warning
+(:data:`MISSING_CONTRACT`), not a refusal: ODPS products routinely name contracts kept
+elsewhere (Bitol's own examples ship none), and such a port simply has no tables. The
+warning's path is the port in the served ODPS v1.0.0 document
+(``outputPorts[i].contractId``), which the registry reads to skip that port's link.
 """
 
 from __future__ import annotations
@@ -21,11 +26,14 @@ from contracts import (
     load_contract,
     load_descriptor,
 )
+from contracts._issues import WARNING, finalize
 
 DESCRIPTOR_FILE = "product.yaml"
 ENV_FILE = "product.env"
 CONTRACTS_DIR = "contracts"
 CONTRACT_SUFFIXES = (".yaml", ".yml", ".json")
+#: Stable code of the warning of an output port whose contract the folder does not hold.
+MISSING_CONTRACT = "output_contract_missing"
 
 
 @dataclass(frozen=True)
@@ -33,7 +41,9 @@ class ProductFolder:
     """A valid product folder.
 
     ``contracts`` holds every contract file of the folder by ``(id, version)``;
-    ``outputs`` the ones the descriptor publishes, in descriptor order, once each.
+    ``outputs`` the ones the descriptor publishes, in descriptor order, once each;
+    ``warnings`` every finding that did not refuse the folder (the descriptor's, the
+    contracts', and output ports without a contract file).
     """
 
     path: Path
@@ -41,6 +51,7 @@ class ProductFolder:
     contracts: Mapping[tuple[str, str], ContractDocument]
     outputs: tuple[ContractDocument, ...]
     env: Mapping[str, str]
+    warnings: tuple[DocumentIssue, ...] = ()
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -105,24 +116,40 @@ def load_product_folder(path: str | Path, env: Mapping[str, str] | None = None) 
     issues.extend(found)
     if descriptor is None or issues:
         raise DocumentInvalid(issues)
-    outputs: list[ContractDocument] = []
-    for ref in output_refs(descriptor):
-        doc = contracts.get((ref.contract_id, ref.version))
-        if doc is None:
-            issues.append(
-                DocumentIssue(
-                    str(descriptor_path),
-                    "versions",
-                    f"output contract {ref.contract_id} version {ref.version} has no file "
-                    f"in {CONTRACTS_DIR}/",
-                    "a contract with this id and version",
-                )
+    outputs = [
+        contracts[(r.contract_id, r.version)]
+        for r in output_refs(descriptor)
+        if (r.contract_id, r.version) in contracts
+    ]
+    warnings = [*descriptor.warnings, *(w for c in contracts.values() for w in c.warnings)]
+    warnings.extend(missing_contracts(descriptor, contracts, str(descriptor_path)))
+    return ProductFolder(
+        folder, descriptor, contracts, tuple(outputs), resolved_env, tuple(finalize(warnings))
+    )
+
+
+def missing_contracts(
+    descriptor: ProductDescriptor,
+    contracts: Mapping[tuple[str, str], ContractDocument],
+    source: str,
+) -> list[DocumentIssue]:
+    """A warning for each output port naming a contract the folder does not hold."""
+    found = []
+    for index, port in enumerate(descriptor.output_ports):
+        if port.contract_id is None or (port.contract_id, port.version) in contracts:
+            continue
+        found.append(
+            DocumentIssue(
+                source,
+                f"outputPorts[{index}].contractId",
+                f"output contract {port.contract_id} version {port.version} has no file in "
+                f"{CONTRACTS_DIR}/: the port is served without tables",
+                "a contract with this id and version",
+                severity=WARNING,
+                code=MISSING_CONTRACT,
             )
-        else:
-            outputs.append(doc)
-    if issues:
-        raise DocumentInvalid(issues)
-    return ProductFolder(folder, descriptor, contracts, tuple(outputs), resolved_env)
+        )
+    return found
 
 
 def output_refs(descriptor: ProductDescriptor) -> list[ContractRef]:

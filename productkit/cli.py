@@ -70,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"meshgate product serve: {args.dir}: {exc.message}", file=sys.stderr)
         return 1
     product = app.state.product
+    for warning in product.folder.warnings:  # served anyway: said once, at start
+        print(f"meshgate product serve: {warning}", file=sys.stderr)
     if product.token_generated:
         # Printed once so the operator can control this product; never logged elsewhere.
         print(f"control token (MESHGATE_PRODUCT_TOKEN): {product.token}", file=sys.stderr)

@@ -11,11 +11,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 from uuid import UUID
 
-from contracts import ContractDocument, ProductDescriptor
+from contracts import ContractDocument, DocumentIssue, ProductDescriptor
 from gateway.values import json_form
 from productkit.answers import Artifact
 from productkit.tables import Table
@@ -45,14 +46,41 @@ def contract_href(base: str, contract_id: str, version: str) -> str:
     return f"{base}/discover/contracts/{quote(contract_id, safe='')}/{quote(version, safe='')}"
 
 
+def warning_entries(
+    warnings: Sequence[DocumentIssue], folder: Path | None = None
+) -> list[dict[str, Any]]:
+    """The ``warnings`` of the metadata answer: each finding that did not refuse the folder,
+    with its document named relative to the folder (never an absolute path)."""
+    entries = []
+    for issue in warnings:
+        document = Path(issue.file)
+        try:
+            document = document.resolve().relative_to((folder or Path.cwd()).resolve())
+        except ValueError:
+            document = Path(document.name)
+        entries.append(
+            {
+                "document": document.as_posix(),
+                "path": issue.path,
+                "message": issue.message,
+                "expected": issue.expected,
+                "code": issue.code,
+            }
+        )
+    return entries
+
+
 def metadata(
     base: str,
     descriptor: ProductDescriptor,
     outputs: Sequence[ContractDocument],
     definition: Definition,
     state: str,
+    warnings: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The ``/discover/metadata`` answer."""
+    """The ``/discover/metadata`` answer: a summary, the links, the product's ODPS v1.0.0
+    document (``descriptor``: as written, or converted from the early form) and the
+    ``warnings`` of its folder (docs/product-gateway-api.md)."""
     published = {(c.id, c.version) for c in outputs}
     versions = []
     for version in descriptor.versions:
@@ -99,6 +127,8 @@ def metadata(
         ],
         "links": {name: base + path for name, path in LINKS.items()},
         "descriptor": descriptor.raw,
+        "descriptorForm": descriptor.form,
+        "warnings": list(warnings),
     }
 
 

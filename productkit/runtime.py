@@ -25,7 +25,7 @@ from productkit import answers, certify, state
 from productkit.auth import check_bearer, resolve_token
 from productkit.cache import TimedCache
 from productkit.certwatch import CertificationWatch
-from productkit.documents import Definition, artifacts, jsonable, metadata
+from productkit.documents import Definition, artifacts, jsonable, metadata, warning_entries
 from productkit.errors import (
     BadInput,
     NotFound,
@@ -84,7 +84,8 @@ def open_product(
     # Newest product version first, so a table name means its newest contract.
     newest_first = [c for v in reversed(folder.descriptor.versions) for c in _outputs(folder, v)]
     tables = tables_of(newest_first)
-    server_name = choose_server(folder.outputs, server)
+    # A product none of whose output contracts is in the folder has no tables to read.
+    server_name = choose_server(folder.outputs, server) if folder.outputs else (server or "")
     stores = open_stores(tables, server_name, root or Path.cwd(), folder.env)
     try:
         environ = os.environ if env is None else env
@@ -103,7 +104,9 @@ def open_product(
 
 
 def _outputs(folder: ProductFolder, version: Any) -> list[Any]:
-    return [folder.contracts[(r.contract_id, r.version)] for r in version.outputs]
+    """The contracts of ``version``'s output ports that the folder holds."""
+    held = (folder.contracts.get((r.contract_id, r.version)) for r in version.outputs)
+    return [doc for doc in held if doc is not None]
 
 
 class ProductRuntime:
@@ -133,7 +136,7 @@ class ProductRuntime:
         self.state = state.StateMachine()
         self.metrics = Metrics()
         self.events = EventBus(folder.descriptor.id, self.outbound)
-        self.definition = Definition(folder.descriptor.description, folder.descriptor.tags)
+        self.definition = Definition(folder.descriptor.purpose, folder.descriptor.tags)
         self._probes = TimedCache(probe_ttl)
         self._results = TimedCache(results_ttl)
         # A thread for each connection the stores may use at once, so their pools are used.
@@ -172,7 +175,12 @@ class ProductRuntime:
     def metadata(self, base: str) -> dict[str, Any]:
         """The ``/discover/metadata`` answer, linked from ``base``."""
         return metadata(
-            base, self.descriptor, self.folder.outputs, self.definition, self.state.state
+            base,
+            self.descriptor,
+            self.folder.outputs,
+            self.definition,
+            self.state.state,
+            warning_entries(self.folder.warnings, self.folder.path),
         )
 
     def artifacts(self, base: str) -> list[answers.Artifact]:

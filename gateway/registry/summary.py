@@ -8,15 +8,19 @@ them at run time (``POST /control/configure``) without touching its descriptor.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from contracts import ProductDescriptor
+from contracts.folder import MISSING_CONTRACT
 from gateway.errors import InvalidDescriptor
 from gateway.registry.model import ContractLink, ContractRef, RegisteredProduct, VersionSummary
 from gateway.registry.urls import ProductUrls
+
+_PORT_PATH = re.compile(r"outputPorts\[(\d{1,9})\]\.contractId")
 
 
 def output_refs(descriptor: ProductDescriptor) -> list[ContractRef]:
@@ -28,14 +32,40 @@ def output_refs(descriptor: ProductDescriptor) -> list[ContractRef]:
     return list(seen)
 
 
+def declared_missing(
+    answer: Mapping[str, Any], descriptor: ProductDescriptor
+) -> set[tuple[str, str]]:
+    """Output ports the product says it serves without their contract (the folder has none).
+
+    Read from the answer's ``warnings`` (code ``output_contract_missing``, path
+    ``outputPorts[i].contractId`` of its descriptor): such a port is registered without a
+    link and makes no table. A port the answer does not declare so still needs its link.
+    """
+    found: set[tuple[str, str]] = set()
+    entries = answer.get("warnings")
+    for entry in entries if isinstance(entries, list) else []:
+        if not (isinstance(entry, Mapping) and entry.get("code") == MISSING_CONTRACT):
+            continue
+        path = entry.get("path")
+        match = _PORT_PATH.fullmatch(path) if isinstance(path, str) else None
+        index = int(match[1]) if match else len(descriptor.output_ports)
+        if index < len(descriptor.output_ports):
+            port = descriptor.output_ports[index]
+            if port.contract_id is not None:
+                found.add((port.contract_id, port.version))
+    return found
+
+
 def contract_links(
     answer: Mapping[str, Any], descriptor: ProductDescriptor, url: str
 ) -> list[ContractLink]:
     """The link of each output contract, from the answer's ``contracts`` list.
 
     Relative hrefs are resolved against ``url`` (the metadata URL). Raises
-    :class:`InvalidDescriptor` naming the first output contract without an http(s) link.
+    :class:`InvalidDescriptor` naming the first output contract without an http(s) link,
+    unless the answer declares it served without its contract (:func:`declared_missing`).
     """
+    missing = declared_missing(answer, descriptor)
     listed: dict[tuple[str, str], Mapping[str, Any]] = {}
     entries = answer.get("contracts")
     for entry in entries if isinstance(entries, list) else []:
@@ -44,6 +74,8 @@ def contract_links(
     links = []
     for ref in output_refs(descriptor):
         entry = listed.get((ref.id, ref.version))
+        if entry is None and (ref.id, ref.version) in missing:
+            continue
         href = urljoin(url, entry["href"]) if entry is not None else None
         if href is None or urlsplit(href).scheme not in ("http", "https"):
             raise InvalidDescriptor(
@@ -68,7 +100,7 @@ def summarise(
     owner = descriptor.owner or {}
     description = answer.get("description")
     if not isinstance(description, str):
-        description = descriptor.description or ""
+        description = descriptor.purpose or ""
     tags = answer.get("tags")
     if not (isinstance(tags, list) and all(isinstance(tag, str) for tag in tags)):
         tags = list(descriptor.tags)

@@ -83,7 +83,7 @@ def openapi_document(
         "info": {
             "title": f"{descriptor.name} ({descriptor.domain}): product gateway",
             "version": descriptor.versions[-1].version,
-            "description": descriptor.description or "",
+            "description": descriptor.purpose or "",
         },
         "servers": [{"url": base}],
         "tags": [{"name": name, "description": text} for name, text in _TAGS.items()],

@@ -61,7 +61,13 @@ def test_descriptor_fields(tmp_path: Path) -> None:
     out = ContractRef("06648f07-b3d9-4eb9-a990-6065fccce778", "1.0.0")
     assert product.versions[0] == ProductVersion("1.0.0", inputs=(), outputs=(out,))
     assert product.versions[1].inputs == (ContractRef("stations", "1.2.0"),)
-    assert product.raw["versions"][1]["out"][0]["version"] == "2.0.0"
+    # Read converted to ODPS v1.0.0: the early versions survive as the ports' productVersions.
+    assert product.form == "early" and product.raw["apiVersion"] == "v1.0.0"
+    assert [(p.contract_id, p.version) for p in product.output_ports] == [
+        ("06648f07-b3d9-4eb9-a990-6065fccce778", "1.0.0"),
+        ("06648f07-b3d9-4eb9-a990-6065fccce778", "2.0.0"),
+    ]
+    assert [w.code for w in product.warnings] == ["deprecated_descriptor_form"]
 
 
 def test_explicit_slug_and_minimal_descriptor() -> None:
@@ -76,11 +82,12 @@ def test_explicit_slug_and_minimal_descriptor() -> None:
         }
     )
     assert product.slug == "m-t-o-france-precipitation"
+    # ODPS v1.0.0 requires a status: an early product without one is read as active.
     assert (product.description, product.owner, product.tags, product.status) == (
         None,
         None,
         (),
-        None,
+        "active",
     )
     named = parse_descriptor(US_PRECIPITATION.replace("domain:", "slug: us-precip\ndomain:"))
     assert named.slug == "us-precip"
@@ -161,7 +168,8 @@ def test_result_errors(change: tuple[str, str], path: str) -> None:
 def test_validate_file_detects_kind(tmp_path: Path) -> None:
     (tmp_path / "product.yaml").write_text(US_PRECIPITATION, encoding="utf-8")
     (tmp_path / "result.yaml").write_text(RESULT, encoding="utf-8")
-    assert validate_file(tmp_path / "product.yaml") == []
+    (warning,) = validate_file(tmp_path / "product.yaml")  # the early form: deprecated
+    assert (warning.is_error, warning.code) == (False, "deprecated_descriptor_form")
     assert validate_file(tmp_path / "result.yaml") == []
     (tmp_path / "bad.yaml").write_text(RESULT.replace("criteria: dq", "criteria: x"))
     assert [i.path for i in validate_file(tmp_path / "bad.yaml")] == ["criteria"]

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from jsonschema import Draft201909Validator, FormatChecker
 
-from contracts import DocumentInvalid, parse_descriptor, validate_file
+from contracts import parse_descriptor, validate_file
 from contracts.detect import check_file
 from contracts.odps_standard import parse_product
 
@@ -171,21 +171,18 @@ def test_early_form_stays_accepted_as_it_was(api_version: str, tmp_path: Path) -
         encoding="utf-8",
     )
     verdict = check_file(target, env={})
-    assert verdict.issues == []
+    assert [(i.is_error, i.code) for i in verdict.issues] == [(False, "deprecated_descriptor_form")]
     assert verdict.standard == "meshgate early product descriptor"
     assert parse_descriptor(target.read_text(encoding="utf-8")).name == "US precipitation"
 
 
-def test_standard_product_is_not_loaded_as_an_early_descriptor() -> None:
-    # Until the kit and registry read v1.0.0 (next step), one clear refusal, not a list of
-    # "unknown field" errors for every standard field.
+def test_standard_product_is_loaded_as_a_descriptor() -> None:
+    # ODPS v1.0.0 is the native descriptor: Bitol's example loads, with its ports.
     doc = _load(CORPUS / "simple-data-product.odps.yaml")
     doc["apiVersion"] = "v1.0.0"
-    with pytest.raises(DocumentInvalid) as caught:
-        parse_descriptor(doc, source="product.yaml")
-    (issue,) = caught.value.issues
-    assert issue.path == "apiVersion"
-    assert "ODPS v1.0.0 (Bitol schema) products are not yet loaded" in issue.message
+    product = parse_descriptor(doc, source="product.yaml")
+    assert (product.form, product.warnings) == ("v1.0.0", ())
+    assert [p.contract_id for p in product.output_ports] == ["87654321-4321-4321-4321-cba987654321"]
 
 
 def test_parse_product_gives_ports() -> None:
