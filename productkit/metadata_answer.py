@@ -3,18 +3,19 @@
 Kept apart from :mod:`productkit.answers` because this answer carries the product's own
 document: the model lists the kit's keys (a summary, links, warnings), and
 ``descriptor`` is the product document itself, described by the vendored schemas of the
-forms it may take (:mod:`productkit.standards`): Bitol ODPS v1.0.0 or v0.9.0 as written,
-or meshgate's early descriptor. :func:`metadata_schema` is the one place the OpenAPI
-document takes this answer's schema from.
+forms it may take (:mod:`productkit.standards`): Bitol ODPS v1.0.0 or v0.9.0 as written
+(a folder in meshgate's early form is served converted to v1.0.0).
+:func:`metadata_schema` is the one place the OpenAPI document takes this answer's schema
+from.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, NotRequired, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from productkit.answers import RunState, Uri
 from productkit.schemagen import schema_of
-from productkit.standards import descriptor_schema, odps_schemas
+from productkit.standards import odps_schemas
 
 
 class PortRef(TypedDict):
@@ -81,16 +82,18 @@ class Metadata(TypedDict):
     contracts: list[ContractLink]
     links: MetadataLinks
     descriptor: dict[str, Any]  # replaced by the standards' schemas in metadata_schema
-    descriptorForm: NotRequired[Annotated[str, "the form product.yaml was written in"]]
-    warnings: NotRequired[list[MetadataWarning]]
+    descriptorForm: Annotated[
+        Literal["v1.0.0", "v0.9.0", "early"], "the form product.yaml was written in"
+    ]
+    warnings: list[MetadataWarning]
 
 
 def metadata_schema(defs: dict[str, Any]) -> dict[str, Any]:
     """The schema of ``/discover/metadata``; named parts go to ``defs``."""
     ref = schema_of(Metadata, defs)
     defs["Metadata"]["properties"]["descriptor"] = {
-        "description": "The product document: Bitol ODPS as written, or meshgate's early "
-        "descriptor",
-        "anyOf": [*odps_schemas(defs), descriptor_schema(defs)],
+        "description": "The product document: Bitol ODPS as written (an early-form folder "
+        "is served converted to ODPS v1.0.0)",
+        "anyOf": odps_schemas(defs),
     }
     return ref

@@ -18,12 +18,8 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
-from contracts._schemas import DESCRIPTOR_SCHEMA, ODCS_SCHEMAS, ODPS_SCHEMAS, load_schema
+from contracts._schemas import ODCS_SCHEMAS, ODPS_SCHEMAS, load_schema
 from productkit.schemagen import REF_PREFIX
-
-#: The component names of the standards' root schemas.
-DESCRIPTOR = "ProductDescriptor"
-ODPS_V1 = "OdpsProductV1_0_0"  # = odps_name("v1.0.0")
 
 
 def odcs_name(api_version: str) -> str:
@@ -80,11 +76,6 @@ def contract_schema(api_versions: Iterable[str], defs: dict[str, Any]) -> dict[s
     return refs[0] if len(refs) == 1 else {"anyOf": refs}
 
 
-def descriptor_schema(defs: dict[str, Any]) -> dict[str, Any]:
-    """meshgate's early product descriptor (``versions[].in/out``)."""
-    return embed(DESCRIPTOR, load_schema(DESCRIPTOR_SCHEMA), defs)
-
-
 def odps_name(api_version: str) -> str:
     """The component name of a Bitol ODPS version's schema.
 
@@ -100,20 +91,3 @@ def odps_schemas(defs: dict[str, Any]) -> list[dict[str, Any]]:
         embed(odps_name(version), load_schema(file), defs)
         for version, file in reversed(ODPS_SCHEMAS.items())
     ]
-
-
-def odps_product_schema(defs: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    """Bitol's ODPS v1.0.0 product schema with ``extra`` top-level properties allowed.
-
-    ODPS v1.0.0 closes its root (``additionalProperties: false``), so a product document
-    served with more keys (links, warnings) cannot be described with ``allOf``: the root
-    is copied with ``extra`` added to its properties (its ``$defs`` stay shared).
-    """
-    embed(ODPS_V1, load_schema(ODPS_SCHEMAS["v1.0.0"]), defs)
-    root: dict[str, Any] = copy.deepcopy(defs[ODPS_V1])
-    root["properties"] = {**root["properties"], **extra}
-    root["description"] = (
-        f"{root.get('description', '')} With the product gateway's own keys: "
-        f"{', '.join(sorted(extra))}."
-    ).strip()
-    return root
