@@ -9,15 +9,18 @@ rule below is one such case; keep the list short and each rule obvious:
 * two key columns of one object at the same ``primaryKeyPosition``;
 * a quality rule key that looks like a comparison operator but is none
   (``mustBeGreaterThanOrEqualTo``): v3.0.x schemas accept any key in a rule, so the rule
-  would silently check nothing;
+  would silently check nothing.
+
+Findings the standard does not forbid in words are *warnings* (reported, the contract
+still loads):
+
+* ``primaryKeyPosition`` set (>= 1) on a property that is not ``primaryKey: true`` (the
+  standard describes the position of key columns but says nothing of other columns; a
+  tool may keep a position while the key is switched off);
 * a quality rule whose bounds leave no value possible: ``mustBeGreaterThan`` (or
   ``...OrEqualTo``) above ``mustBeLessThan`` (or ``...OrEqualTo``), or ``mustBeBetween``
-  / ``mustNotBeBetween`` with the larger number first.
-
-One finding is a *warning* (reported, the contract still loads) because the standard does
-not forbid it: ``primaryKeyPosition`` set (>= 1) on a property that is not
-``primaryKey: true`` (the standard describes the position of key columns but says nothing
-of other columns; a tool may keep a position while the key is switched off).
+  / ``mustNotBeBetween`` with the larger number first (the standard gives the operators'
+  meaning, not a rule against such a pair; the rule will simply never pass).
 
 The rules only look at values of the right type: a wrongly typed value is already
 reported by the JSON Schema, once.
@@ -93,7 +96,7 @@ _OPERATORS = (
 _UPPER = ("mustBeLessThan", "mustBeLessOrEqualTo")
 
 
-def _quality_issues(rules: Any, path: Path) -> Iterator[tuple[Path, str]]:
+def _quality_issues(rules: Any, path: Path) -> Iterator[Finding]:
     for index, rule in _dicts(rules):
         here: Path = [*path, index]
         for key in rule:
@@ -111,11 +114,12 @@ def _quality_issues(rules: Any, path: Path) -> Iterator[tuple[Path, str]]:
                     yield (
                         [*here, low_key],
                         f"{low_key} {low} and {high_key} {high} leave no value possible",
+                        WARNING,
                     )
         for key in ("mustBeBetween", "mustNotBeBetween"):
             pair = rule.get(key)
             if _is_pair(pair) and pair[0] > pair[1]:
-                yield ([*here, key], f"{key} {pair} has the larger number first")
+                yield ([*here, key], f"{key} {pair} has the larger number first", WARNING)
 
 
 def _duplicate_names(items: Any, path: Path, key: str, what: str) -> Iterator[tuple[Path, str]]:

@@ -1,5 +1,9 @@
 """The product gateway kit: serve one data product from a folder (plain Python part).
 
+A second application beside the mesh gateway: it shares with it only ``contracts`` and
+the gateway's leaf base (the error tree, value forms, the network guard), and talks to
+it only over HTTP, as any third-party product gateway would.
+
 ``open_product(folder)`` loads the folder (ODPS descriptor, ODCS contracts,
 ``product.env``), opens the stores its output contracts point at, and returns a
 :class:`ProductRuntime` that answers every interface of a product gateway: discover,

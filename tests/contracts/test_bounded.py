@@ -15,6 +15,7 @@ from contracts._bounded import BUDGET_CODE, fast_validator_for, has_unresolved
 from contracts._placeholders import plain, resolve_servers
 from contracts._reader import read_document
 from contracts._schemas import ODCS_SCHEMAS, validator_for
+from tests.contracts.corpus_judge import manifest, name_of
 from tests.contracts.worst_case import worst_case, worst_case_yaml
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -35,10 +36,18 @@ def _contracts() -> list[tuple[Path, str, dict[str, Any]]]:
     return found
 
 
+def _slow_verdict(path: Path, schema: str, doc: dict[str, Any]) -> bool:
+    """jsonschema's verdict; for the few big files (the nested 88 KB fixture of
+    datacontract-cli takes minutes), the one recorded from plain jsonschema in the manifest."""
+    if path.stat().st_size < 60_000:
+        return not any(validator_for(schema).iter_errors(doc))
+    return bool(manifest()["files"][name_of(path)]["verdict"] == "valid")
+
+
 def test_fast_verdict_is_jsonschemas_on_every_corpus_contract() -> None:
     seen = {True: 0, False: 0}
     for path, schema, doc in _contracts():
-        slow = not any(validator_for(schema).iter_errors(doc))
+        slow = _slow_verdict(path, schema, doc)
         if has_unresolved(doc):
             continue  # the fast path leaves these to jsonschema (placeholders deferred)
         fast = fast_validator_for(schema).is_valid(plain(doc))

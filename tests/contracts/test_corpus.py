@@ -1,5 +1,6 @@
-"""The corpus: Bitol's published examples must pass, each broken document must fail as
-its ``# expect:`` lines say."""
+"""The corpus: Bitol's released examples must load, each broken document must fail as
+its ``# expect:`` lines say. (Every corpus file's verdict against its own version's schema,
+including the pre-release and v2 examples, is checked in ``test_corpus_verdicts.py``.)"""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ import pytest
 from contracts import DocumentInvalid, load_contract, validate_file
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
-BITOL = sorted((CORPUS / "bitol").rglob("*.odcs.yaml"))
+#: Released ODCS v3 examples (``v3.0.0-preview/`` predates the v3.0.0 schema and fails it).
+BITOL = sorted(
+    p for p in (CORPUS / "bitol").rglob("*.odcs.yaml") if p.parent.name != "v3.0.0-preview"
+)
 BROKEN = sorted((CORPUS / "broken").glob("*.yaml"))
 _EXPECT = re.compile(r"^# expect: (\S+) (.+)$")
 
