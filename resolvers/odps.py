@@ -46,8 +46,13 @@ CONTRACT = "contract"
 T = TypeVar("T")
 
 _Parsed = ProductDescriptor | DocumentInvalid
-_PARSED: OrderedDict[tuple[str, float], _Parsed] = OrderedDict()
-_MAX_PARSED = 256
+_PARSED: OrderedDict[tuple[str, float], tuple[_Parsed, int]] = OrderedDict()
+#: Parsed copies kept at most, and their total weight (items of their lists): a hostile
+#: product's 10,000 ports weigh 10,000, so a few such copies push out the others rather
+#: than fill the memory; an ordinary product weighs a few dozen.
+_MAX_PARSED = 1024
+_MAX_WEIGHT = 50_000
+_weight = 0
 
 
 @dataclass(frozen=True)
@@ -71,12 +76,10 @@ async def live_descriptor(ctx: RequestContext, product: RegisteredProduct) -> Pr
     """
     meta = await documents.metadata(ctx, product)
     key = (meta.source, meta.fetched_at.timestamp())
-    parsed = _PARSED.get(key)
-    if parsed is None:
-        parsed = await _parse_once(ctx, key, meta)
-        _PARSED[key] = parsed
-        if len(_PARSED) > _MAX_PARSED:
-            _PARSED.popitem(last=False)
+    kept = _PARSED.get(key)
+    parsed = kept[0] if kept is not None else await _parse_once(ctx, key, meta)
+    if kept is None:
+        _keep(key, parsed)
     if isinstance(parsed, DocumentInvalid):
         first = parsed.issues[0] if parsed.issues else None
         where = f" at {first.path}: {first.message}" if first is not None else ""
@@ -95,6 +98,37 @@ async def _parse_once(ctx: RequestContext, key: tuple[str, float], meta: Fetched
         memo[("descriptor", key)] = task
     result: _Parsed = await asyncio.shield(task)
     return result
+
+
+def _keep(key: tuple[str, float], parsed: _Parsed) -> None:
+    """Keep a parse for the next reads of the same copy, within count and weight."""
+    global _weight
+    weight = 1 + _items(parsed)
+    if key in _PARSED or weight > _MAX_WEIGHT // 4:
+        return  # one copy heavier than a quarter of the budget is parsed per request
+    _PARSED[key] = (parsed, weight)
+    _weight += weight
+    while _PARSED and (len(_PARSED) > _MAX_PARSED or _weight > _MAX_WEIGHT):
+        _, (_, dropped) = _PARSED.popitem(last=False)
+        _weight -= dropped
+
+
+def _items(parsed: _Parsed) -> int:
+    if isinstance(parsed, DocumentInvalid):
+        return len(parsed.issues)
+    team = parsed.team.members if parsed.team is not None else ()
+    return sum(
+        len(items)
+        for items in (
+            parsed.input_ports,
+            parsed.output_ports,
+            parsed.management_ports,
+            parsed.support,
+            parsed.custom_properties,
+            parsed.authoritative_definitions,
+            team,
+        )
+    )
 
 
 def _parse(raw: object) -> _Parsed:

@@ -207,3 +207,25 @@ def test_ports_of_every_product_cost_more_than_the_limit(long_lists: Mesh) -> No
     )
     [error] = body["errors"]
     assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
+
+
+def test_parsed_copies_are_kept_within_a_weight(monkeypatch: pytest.MonkeyPatch) -> None:
+    from collections import OrderedDict
+
+    from contracts import parse_descriptor
+    from resolvers import odps
+
+    monkeypatch.setattr(odps, "_PARSED", OrderedDict())
+    monkeypatch.setattr(odps, "_weight", 0)
+    ordinary = parse_descriptor({**huge(), "outputPorts": [], "customProperties": []})
+    heavy = parse_descriptor(huge())  # 11,300 items: kept (under a quarter of 50,000)
+    heavier = parse_descriptor({**huge(), "customProperties": [
+        {"property": f"k{i}", "value": i} for i in range(5_000)
+    ]})  # fmt: skip
+    odps._keep(("heavier", 0.0), heavier)
+    assert ("heavier", 0.0) not in odps._PARSED  # over a quarter: parsed per request instead
+    for n in range(6):
+        odps._keep((f"heavy{n}", 0.0), heavy)
+    odps._keep(("ordinary", 0.0), ordinary)
+    assert odps._weight <= odps._MAX_WEIGHT
+    assert [k for k, _ in odps._PARSED] == ["heavy2", "heavy3", "heavy4", "heavy5", "ordinary"]
