@@ -8,6 +8,12 @@ Two choices here make documents load the way their authors meant:
   back would not give the text the author wrote.
 * Duplicate keys in one mapping are reported: PyYAML silently keeps the last one, so the
   first value an author wrote would vanish without a word.
+
+A document nested deeper than :data:`MAX_DEPTH` levels is refused (code
+:data:`DEPTH_CODE`) before it is built: composing a hostile YAML document ten thousand
+levels deep overflows the C stack of the YAML library (a crash, not an error), and
+Python's own recursion limit stops the JSON decoder and every walk of the document.
+Real documents stay far below (a deeply nested ODCS contract is about ten levels).
 """
 
 from __future__ import annotations
@@ -34,6 +40,12 @@ def _timestamp_as_written(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_written)
 
+#: Deepest nesting of mappings and lists a document may have (the gateway's upstream JSON
+#: reader has the same bound, ``gateway.upstream.jsondoc.MAX_DEPTH``).
+MAX_DEPTH = 128
+#: The ``code`` of the issue of a document nested deeper than :data:`MAX_DEPTH`.
+DEPTH_CODE = "document_too_deep"
+
 _KEY_TAGS = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:timestamp")
 
 
@@ -45,6 +57,7 @@ def read_document(data: str | bytes | Mapping[str, Any], source: str) -> dict[st
     """
     if isinstance(data, Mapping):
         value: Any = data
+        _check_depth(value, source)
     else:
         text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
         parse = _parse_json if source.endswith(".json") else _parse_yaml
@@ -88,13 +101,68 @@ def _parse_json(text: str, source: str) -> Any:
         return seen
 
     try:
-        return json.loads(text, object_pairs_hook=no_duplicates)
+        value = json.loads(text, object_pairs_hook=no_duplicates)
     except json.JSONDecodeError as exc:
         message = f"JSON syntax error: {exc.msg} (line {exc.lineno}, column {exc.colno})"
         raise DocumentInvalid([DocumentIssue(source, ROOT, message)]) from None
+    except RecursionError:  # the decoder's own bound, far past ours
+        raise DocumentInvalid([_too_deep(source)]) from None
+    _check_depth(value, source)
+    return value
+
+
+def _too_deep(source: str, line: int | None = None) -> DocumentIssue:
+    where = f" (line {line})" if line is not None else ""
+    return DocumentIssue(
+        source,
+        ROOT,
+        f"the document is nested deeper than {MAX_DEPTH} levels{where}",
+        f"at most {MAX_DEPTH} levels of mappings and lists",
+        code=DEPTH_CODE,
+    )
+
+
+def _check_depth(value: Any, source: str) -> None:
+    """Refuse a parsed value nested deeper than :data:`MAX_DEPTH` (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        if depth > MAX_DEPTH:
+            raise DocumentInvalid([_too_deep(source)])
+        stack.extend((child, depth + 1) for child in children)
+
+
+def _check_yaml_depth(text: str, source: str) -> None:
+    """Refuse YAML nested deeper than :data:`MAX_DEPTH` from its parse events, before any
+    node is composed (composing is recursive in C). Syntax errors are left to the parse."""
+    loader = _Loader(text)
+    depth = 0
+    try:
+        while (event := loader.get_event()) is not None:
+            if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    line = mark.line + 1 if mark is not None else None
+                    raise DocumentInvalid([_too_deep(source, line)])
+            elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.StreamEndEvent):
+                return
+    except yaml.YAMLError:
+        return
+    finally:
+        loader.dispose()
 
 
 def _parse_yaml(text: str, source: str) -> Any:
+    _check_yaml_depth(text, source)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()

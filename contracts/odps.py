@@ -36,6 +36,7 @@ from contracts._issues import (
 from contracts._reader import read_document
 from contracts._schemas import DESCRIPTOR_SCHEMA, validator_for
 from contracts._validator import schema_issues
+from contracts.odps_limits import list_limit_issues
 from contracts.odps_model import (
     AuthoritativeDefinition,
     CustomProperty,
@@ -141,9 +142,13 @@ def parse_descriptor(
 ) -> ProductDescriptor:
     """Validate a product (YAML/JSON text or a parsed mapping) in any accepted form.
 
-    Raises :class:`DocumentInvalid` with every error; warnings ride on the result.
+    Raises :class:`DocumentInvalid` with every error; warnings ride on the result. A list
+    longer than ``contracts.odps_limits.MAX_ITEMS`` refuses the document before its schema.
     """
     raw = read_document(data, source)
+    oversized = list_limit_issues(raw, source)
+    if oversized:
+        raise DocumentInvalid(oversized)
     form = product_form(raw)
     if form == EARLY_FORM:
         issues = descriptor_issues(raw, source)

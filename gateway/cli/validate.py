@@ -10,6 +10,9 @@ is invalid, 2 when a path does not exist.
 
 A contract in a product folder (``DIR/contracts/x.yaml``) has its ``${VAR}`` placeholders
 filled as the product kit fills them: from ``DIR/product.env`` overlaid by the environment.
+A valid ``DIR/product.yaml`` beside a ``DIR/contracts/`` folder also gets the folder's
+warning for each output port whose contract is not there (the kit serves such a port
+without tables).
 """
 
 from __future__ import annotations
@@ -21,7 +24,14 @@ from pathlib import Path
 
 from contracts import DocumentInvalid, DocumentIssue
 from contracts.detect import check_file
-from contracts.folder import CONTRACTS_DIR, ENV_FILE, product_env
+from contracts.folder import (
+    CONTRACTS_DIR,
+    DESCRIPTOR_FILE,
+    ENV_FILE,
+    MISSING_CONTRACT,
+    load_product_folder,
+    product_env,
+)
 
 _SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -57,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
         verdict = check_file(file, env=env)
         issues += verdict.issues
         failed = any(issue.is_error for issue in issues)
+        if file.name == DESCRIPTOR_FILE and (file.parent / CONTRACTS_DIR).is_dir() and not failed:
+            issues += _folder_warnings(file.parent, env)
         if args.verbose:
             state = "invalid" if failed else "valid"
             print(f"{file}: {state} against {verdict.standard or 'no known standard'}")
@@ -80,6 +92,16 @@ def _env_for(file: Path) -> tuple[Mapping[str, str] | None, list[DocumentIssue]]
         return product_env(folder), []
     except DocumentInvalid as exc:
         return None, list(exc.issues)
+
+
+def _folder_warnings(folder: Path, env: Mapping[str, str] | None) -> list[DocumentIssue]:
+    """The output ports of ``folder`` served without their contract (folder-level only:
+    each document's own issues are reported on its own file)."""
+    try:
+        loaded = load_product_folder(folder, env)
+    except DocumentInvalid:
+        return []
+    return [w for w in loaded.warnings if w.code == MISSING_CONTRACT]
 
 
 def _documents(paths: list[Path]) -> Iterator[Path]:

@@ -35,8 +35,9 @@ def test_issue_query_answers_for_every_product(mesh: Mesh) -> None:
     for descriptor in expected.values():
         node = by_id[descriptor["id"]]
         assert node["name"] == descriptor["name"] and node["domain"] == descriptor["domain"]
-        assert node["owner"] == descriptor["owner"]["name"]
-        outs = [p for v in descriptor["versions"] for p in v["out"]]
+        owners = [m for m in descriptor["team"]["members"] if m["role"] == "owner"]
+        assert node["owner"] == owners[0]["name"]
+        outs = descriptor["outputPorts"]  # ODPS v1.0.0: one port per contract version
         ports = [p for v in node["versions"] for p in v["outputPorts"]]
         assert len(ports) == len(outs)
         for ref, port in zip(outs, ports, strict=True):
@@ -57,7 +58,8 @@ def test_product_by_odps_id_and_by_key(mesh: Mesh) -> None:
     query = "query($id: ID!) { product(id: $id) { id key name } }"
     by_id = mesh.query(query, {"id": descriptor["id"]})["data"]["product"]
     by_key = mesh.query(query, {"id": by_id["key"]})["data"]["product"]
-    assert by_id["key"] == f"{descriptor['domain']}.{descriptor['slug']}"
+    slug = next(p["value"] for p in descriptor["customProperties"] if p["property"] == "slug")
+    assert by_id["key"] == f"{descriptor['domain']}.{slug}"
     assert by_id == by_key and by_id["name"] == descriptor["name"]
     assert mesh.query(query, {"id": "no.such-product"})["data"]["product"] is None
 

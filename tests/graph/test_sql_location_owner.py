@@ -85,9 +85,13 @@ def hostile_product(folder: Path, kit_data: Path) -> None:
         "id": str(uuid.uuid4()),
         "name": "Exposure copy",
         "domain": "x",
-        "slug": "copy",
-        "versions": [{"version": "1.0.0", "in": [], "out": outputs}],
+        "customProperties": [{"property": "slug", "value": "copy"}],
+        "outputPorts": [
+            {"name": f"port-{i}", "version": ref["version"], "contractId": ref["contractId"]}
+            for i, ref in enumerate(outputs)
+        ],
     }
+    product.pop("inputPorts", None)
     (folder / "product.yaml").write_text(yaml.safe_dump(product))
 
 

@@ -50,6 +50,47 @@ DESCRIPTOR: dict[str, Any] = {
     ],
 }
 
+# The same product written in ODPS v1.0.0, the native form (docs/product-owner.md).
+DESCRIPTOR_V1: dict[str, Any] = {
+    "apiVersion": "v1.0.0",
+    "kind": "DataProduct",
+    "id": PRODUCT_ID,
+    "name": "NYC air quality",
+    "version": "1.0.0",
+    "status": "active",
+    "domain": "air-quality",
+    "description": {
+        "purpose": "Air quality measures of New York City neighbourhoods.",
+        "limitations": "Five measures, for tests.",
+        "usage": "Read the air_quality table.",
+    },
+    "tags": ["air-quality", "nyc"],
+    "customProperties": [
+        {"property": "alignment", "value": "source-aligned"},
+        {"property": "license", "value": "CC-BY-4.0", "description": "Of the data."},
+    ],
+    "authoritativeDefinitions": [
+        {"type": "businessDefinition", "url": "https://example.org/air-quality"}
+    ],
+    "outputPorts": [
+        {"name": "air-quality", "description": "Measures", "type": "tables",
+         "version": "1.0.0", "contractId": CONTRACT_ID}
+    ],
+    "support": [
+        {"channel": "#air-quality", "url": "https://example.org/slack/air-quality",
+         "tool": "slack", "scope": "interactive"},
+        {"channel": "issues", "url": "mailto:ada@climate-quantum.example", "tool": "email",
+         "scope": "issues"},
+    ],
+    "team": {
+        "name": "Air",
+        "members": [
+            {"username": "ada@climate-quantum.example", "name": "Ada Lovelace",
+             "role": "owner", "dateIn": "2024-01-15"},
+        ],
+    },
+}  # fmt: skip
+
 CONTRACT: dict[str, Any] = {
     "apiVersion": "v3.0.2",
     "kind": "DataContract",

@@ -92,15 +92,16 @@ def metadata_answer(base: str, product: FakeProduct) -> dict[str, Any]:
     def href(contract_id: str, version: str) -> str:
         return f"{base}/discover/contracts/{contract_id}/{version}"
 
+    written = d["versions"] if "versions" in d else [_one_version(d)]
     versions = [
         {
             "version": v["version"],
             "in": v["in"],
             "out": [{**o, "href": href(o["contractId"], o["version"])} for o in v["out"]],
         }
-        for v in d["versions"]
+        for v in written
     ]
-    outs = {(o["contractId"], o["version"]) for v in d["versions"] for o in v["out"]}
+    outs = {(o["contractId"], o["version"]) for v in written for o in v["out"]}
     contracts = [
         {
             "id": cid,
@@ -146,6 +147,20 @@ def metadata_answer(base: str, product: FakeProduct) -> dict[str, Any]:
     for key in product.dropped:
         answer.pop(key, None)
     return answer
+
+
+def _one_version(d: dict[str, Any]) -> dict[str, Any]:
+    """The early ``versions`` entry of an ODPS v1.0.0 descriptor (one version, every port)."""
+
+    def refs(key: str) -> list[dict[str, str]]:
+        ports = [p for p in d.get(key) or [] if "contractId" in p]
+        return [{"contractId": p["contractId"], "version": p["version"]} for p in ports]
+
+    return {
+        "version": d.get("version", "1.0.0"),
+        "in": refs("inputPorts"),
+        "out": refs("outputPorts"),
+    }
 
 
 def contract_document(contract_id: str, version: str) -> dict[str, Any]:
