@@ -2,8 +2,9 @@
 network, and lists long enough to blow up an answer.
 
 Every URL in a product's document is data: the graph shows it and never requests it (a
-local server counts the requests it gets). A product's lists are bounded: ports are pages
-of at most ``max_page_size``, the other lists are cut there with a ``LIST_TRUNCATED`` note,
+local server counts the requests it gets). A product's lists are bounded: a document lists at
+most ``MAX_ITEMS`` of anything (``contracts.odps_limits``), ports are pages of at most
+``max_page_size``, the other lists are cut there with a ``LIST_TRUNCATED`` note,
 and the cost limit refuses an operation that would read a page of ports of a page of
 products.
 """
@@ -21,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from contracts.odps_limits import MAX_ITEMS
 from tests.fixtures.uvicorn import running
 from tests.graph.conftest import Mesh, start_mesh
 from tests.graph.test_odps_products import PRODUCT_FIELDS, first_product, write_folder
@@ -125,13 +127,13 @@ def test_links_in_a_product_are_shown_as_data_and_never_requested(
 
 # -- long lists ---------------------------------------------------------------------------
 
-PORTS = 10_000
-PROPERTIES = 1_000
+PORTS = MAX_ITEMS  # the longest list a product document may hold (contracts.odps_limits)
+PROPERTIES = MAX_ITEMS
 CHANNELS = 300
 
 
 def huge() -> dict[str, Any]:
-    """An ODPS v1.0.0 product listing 10,000 output ports (no contracts) and long lists."""
+    """An ODPS v1.0.0 product whose lists are as long as a document may have them."""
     return {
         "apiVersion": "v1.0.0",
         "kind": "DataProduct",
@@ -217,10 +219,11 @@ def test_parsed_copies_are_kept_within_a_weight(monkeypatch: pytest.MonkeyPatch)
 
     monkeypatch.setattr(odps, "_PARSED", OrderedDict())
     monkeypatch.setattr(odps, "_weight", 0)
+    monkeypatch.setattr(odps, "_MAX_WEIGHT", 10_000)
     ordinary = parse_descriptor({**huge(), "outputPorts": [], "customProperties": []})
-    heavy = parse_descriptor(huge())  # 11,300 items: kept (under a quarter of 50,000)
-    heavier = parse_descriptor({**huge(), "customProperties": [
-        {"property": f"k{i}", "value": i} for i in range(5_000)
+    heavy = parse_descriptor(huge())  # 2,301 items: kept (under a quarter of 10,000)
+    heavier = parse_descriptor({**huge(), "support": [
+        {"channel": f"c{i}", "url": f"mailto:c{i}@x.example"} for i in range(MAX_ITEMS)
     ]})  # fmt: skip
     odps._keep(("heavier", 0.0), heavier)
     assert ("heavier", 0.0) not in odps._PARSED  # over a quarter: parsed per request instead

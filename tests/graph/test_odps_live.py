@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from contracts.odps_limits import MAX_ITEMS
 from gateway.settings import Settings
 from schema.asgi import create_app
 from tests.fixtures.identity import TestIssuer
@@ -156,3 +157,12 @@ def test_a_descriptor_that_turned_invalid_is_refused_on_its_fields(setup: Setup)
     # What the product serves stays readable as served.
     body = setup.product("definition")
     assert body["data"]["product"]["definition"]["outputPorts"] == "not a list"
+
+
+def test_a_live_descriptor_with_too_many_ports_is_refused(setup: Setup) -> None:
+    ports = [{"name": f"p{i}", "version": "1.0.0"} for i in range(MAX_ITEMS + 1)]
+    setup.liar.descriptor = {**DESCRIPTOR, "outputPorts": ports}
+    body = setup.product("outputPorts(first: 1) { totalCount }")
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "INVALID_DESCRIPTOR"
+    assert "items" in error["message"]
