@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from resolvers import odps as odps_resolvers
-from tests.graph.conftest import Mesh, start_mesh
+from tests.graph.conftest import Mesh, demo_product_dirs, start_mesh
 from tests.product.builders import CONTRACT, CONTRACT_ID, DESCRIPTOR, build_product, variant
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -255,3 +255,44 @@ def test_the_live_descriptor_is_parsed_once_per_fetched_copy(
         assert len(calls) == 1
         first_product(mesh)  # the same fetched copy (the fetcher's cache): no new parse
         assert len(calls) == 1
+
+
+# -- the demo mesh: every product in ODPS v1.0.0, its contracts published ------------------
+
+
+def test_every_demo_product_shows_its_document_and_its_published_contracts(mesh: Mesh) -> None:
+    body = mesh.query(
+        "{ products(first: 20) { edges { node { id "
+        "outputPorts(first: 100) { nodes { name version contractId contract { id version } } } "
+        "inputPorts(first: 100) { nodes { name contractId } } "
+        "team { members { username role } } support { channel url } "
+        "warnings { code } } } } }"
+    )
+    assert "errors" not in body, body["errors"]
+    nodes = {n["node"]["id"]: n["node"] for n in body["data"]["products"]["edges"]}
+    for folder in demo_product_dirs():
+        doc = yaml.safe_load((folder / "product.yaml").read_text())
+        node = nodes[doc["id"]]
+        outputs = doc.get("outputPorts") or []
+        assert [(p["name"], p["contractId"]) for p in node["outputPorts"]["nodes"]] == [
+            (p["name"], p["contractId"]) for p in outputs
+        ]
+        # The demo folders hold every contract they publish: each port resolves to it.
+        assert [p["contract"] for p in node["outputPorts"]["nodes"]] == [
+            {"id": p["contractId"], "version": _s(p["version"])} for p in outputs
+        ]
+        assert [p["contractId"] for p in node["inputPorts"]["nodes"]] == [
+            p["contractId"] for p in doc.get("inputPorts") or []
+        ]
+        team = expected_team(doc)
+        assert node["team"] == (
+            None
+            if team is None
+            else {
+                "members": [{"username": m["username"], "role": m["role"]} for m in team["members"]]
+            }
+        )
+        assert node["support"] == [
+            {"channel": s["channel"], "url": s["url"]} for s in doc.get("support") or []
+        ]
+        assert "deprecated_descriptor_form" not in {w["code"] for w in node["warnings"]}
