@@ -23,17 +23,18 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from contracts import DocumentInvalid, DocumentIssue, ProductDescriptor, parse_descriptor
 from contracts.folder import MISSING_CONTRACT
 from contracts.odps_early import DEPRECATED_FORM, deprecation_warning
 from gateway.errors import GatewayError, InvalidDescriptor
+from gateway.upstream import Fetched
 from resolvers import documents
 
 if TYPE_CHECKING:
     from gateway.registry import ContractLink, RegisteredProduct
-    from gateway.upstream import Fetched
     from resolvers.context import RequestContext
 
 #: What the metadata answer's ``descriptorForm`` says of a product written in the early form.
@@ -213,6 +214,15 @@ async def _contract_findings(
         return []
     issues = documents.contract_warnings(doc, link.id, link.version)
     return [_finding(CONTRACT, i, link.id, link.version) for i in issues]
+
+
+def contract_findings(
+    raw: object, source: str, fetched_at: datetime, contract_id: str, version: str
+) -> list[Finding]:
+    """The warnings of a contract the graph shows (computed once per fetched copy)."""
+    doc = Fetched(data=raw, source=source, fetched_at=fetched_at)
+    issues = documents.contract_warnings(doc, contract_id, version)
+    return [_finding(CONTRACT, i, contract_id, version) for i in issues]
 
 
 def _finding(

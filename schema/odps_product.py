@@ -19,7 +19,7 @@ from strawberry.types import Info
 from contracts import odps_model as odps
 from gateway.registry import RegisteredProduct
 from resolvers import documents
-from resolvers.odps import Finding, cap, published_link
+from resolvers.odps import cap, published_link
 from schema.odcs_common import AuthoritativeDefinition, CustomProperty
 from schema.odcs_contract import Contract, SupportChannel, Team, TeamMember, contract_from_raw
 from schema.pages import PageInfo, decode_cursor, encode_cursor, page_size
@@ -104,33 +104,6 @@ class ProductOutputPortConnection:
     total_count: int
     nodes: list[ProductOutputPort]
     page_info: PageInfo
-
-
-@strawberry.type(
-    description="A finding in one of the product's documents that does not refuse it (the "
-    "standard does not forbid it), computed by the gateway from the documents it read."
-)
-class DocumentWarning:
-    document: str = strawberry.field(description="`descriptor` or `contract`.")
-    contract_id: str | None = strawberry.field(description="The contract's id (a contract's).")
-    contract_version: str | None = strawberry.field(description="The contract's version.")
-    path: str = strawberry.field(description="Where in the document, e.g. `outputPorts[0]`.")
-    message: str
-    code: str | None = strawberry.field(description="A stable name, e.g. "
-                                        "`deprecated_descriptor_form`.")  # fmt: skip
-    expected: str | None
-
-    @classmethod
-    def of(cls, f: Finding) -> DocumentWarning:
-        return cls(
-            document=f.document,
-            contract_id=f.contract_id,
-            contract_version=f.contract_version,
-            path=f.path,
-            message=f.message,
-            code=f.code,
-            expected=f.expected,
-        )
 
 
 async def _contract(

@@ -15,10 +15,10 @@ from gateway.registry import RegisteredProduct
 from resolvers import documents, odps
 from resolvers.access import signed_in
 from schema.audit import AUDIT_DESCRIPTION, AuditConnection, product_audit
+from schema.document_warning import DocumentWarning
 from schema.odcs_common import AuthoritativeDefinition, CustomProperty, as_list, strings, text
 from schema.odcs_contract import Contract, SupportChannel, Team, contract_from_raw
 from schema.odps_product import (
-    DocumentWarning,
     ProductDescription,
     ProductInputPortConnection,
     ProductOutputPortConnection,

@@ -220,6 +220,17 @@ def test_an_early_product_and_its_contract_show_their_warnings(tmp_path: Path) -
     assert "versions" in yaml.safe_load((folder / "product.yaml").read_text())  # early form
     with start_mesh(tmp_path / "mesh", [folder]) as mesh:
         node = first_product(mesh)
+        body = mesh.query(
+            f'{{ contract(id: "{CONTRACT_ID}") {{ warnings {{ document contractId path }} }} }}'
+        )
+    # The contract shows its own warning too.
+    assert body["data"]["contract"]["warnings"] == [
+        {
+            "document": "contract",
+            "contractId": CONTRACT_ID,
+            "path": "schema[0].properties[1].primaryKeyPosition",
+        }
+    ]
     assert node["apiVersion"] == "v1.0.0"  # read converted
     warnings = node["warnings"]
     assert [w["code"] for w in warnings if w["document"] == "descriptor"] == [
