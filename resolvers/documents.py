@@ -12,6 +12,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
+from contracts import DocumentIssue
 from contracts.odcs import contract_schema_issues
 from contracts.versions import version_key
 from gateway.errors import ContractNotFound, InvalidDescriptor, UpstreamBadResponse
@@ -105,26 +106,45 @@ async def contract_document(
 
 
 # Validating a contract costs milliseconds; a fetched document does not change, so its
-# verdict is kept (by source and fetch time) for the next requests.
-_VERDICTS: OrderedDict[tuple[str, float, str, str | None], bool] = OrderedDict()
+# verdict is kept (by source and fetch time) for the next requests: the contract's
+# warnings when it is the contract asked for, None when it is not.
+_VERDICTS: OrderedDict[tuple[str, float, str, str | None], tuple[DocumentIssue, ...] | None] = (
+    OrderedDict()
+)
 _MAX_VERDICTS = 1024
+
+
+def _verdict(
+    doc: Fetched, contract_id: str, version: str | None
+) -> tuple[DocumentIssue, ...] | None:
+    key = (doc.source, doc.fetched_at.timestamp(), contract_id, version)
+    if key not in _VERDICTS:
+        _VERDICTS[key] = _contract_warnings(doc.data, contract_id, version)
+        if len(_VERDICTS) > _MAX_VERDICTS:
+            _VERDICTS.popitem(last=False)
+    return _VERDICTS[key]
 
 
 def _is_contract(doc: Fetched, contract_id: str, version: str | None) -> bool:
     """Whether ``doc`` is a valid ODCS contract with this id (and version, if given)."""
-    key = (doc.source, doc.fetched_at.timestamp(), contract_id, version)
-    verdict = _VERDICTS.get(key)
-    if verdict is None:
-        verdict = _valid_contract(doc.data, contract_id, version)
-        _VERDICTS[key] = verdict
-        if len(_VERDICTS) > _MAX_VERDICTS:
-            _VERDICTS.popitem(last=False)
-    return verdict
+    return _verdict(doc, contract_id, version) is not None
 
 
-def _valid_contract(data: Any, contract_id: str, version: str | None) -> bool:
+def contract_warnings(
+    doc: Fetched, contract_id: str, version: str | None
+) -> tuple[DocumentIssue, ...]:
+    """The warnings of a contract :func:`contract_document` returned (computed once)."""
+    return _verdict(doc, contract_id, version) or ()
+
+
+def _contract_warnings(
+    data: Any, contract_id: str, version: str | None
+) -> tuple[DocumentIssue, ...] | None:
     if not isinstance(data, dict) or data.get("kind") != "DataContract":
-        return False
+        return None
     if data.get("id") != contract_id or (version is not None and data.get("version") != version):
-        return False
-    return not any(issue.is_error for issue in contract_schema_issues(data, "contract"))
+        return None
+    issues = contract_schema_issues(data, "contract")
+    if any(issue.is_error for issue in issues):
+        return None
+    return tuple(issues)

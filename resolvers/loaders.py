@@ -4,8 +4,8 @@ and all of a request's fetches go out together."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Hashable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from strawberry.dataloader import DataLoader
 
@@ -26,6 +26,9 @@ class Loaders:
         self.documents: DataLoader[DocumentKey, Fetched] = DataLoader(self._load_documents)
         self.products: DataLoader[str, RegisteredProduct | None] = DataLoader(self._load_products)
         self._all_products: asyncio.Task[list[RegisteredProduct]] | None = None
+        # Work done once per request whatever the number of fields that need it (the
+        # parse of a product's live descriptor), keyed by what it is done on.
+        self.memo: dict[Hashable, asyncio.Future[Any]] = {}
 
     async def _load_documents(self, keys: Sequence[DocumentKey]) -> list[Fetched | BaseException]:
         fetcher = self._services.fetcher

@@ -1,44 +1,13 @@
-"""Relay-style pagination of products: opaque cursors over a stable order."""
+"""Relay-style pagination of products (cursors and page info: :mod:`schema.pages`)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 import strawberry
 
-from gateway.errors import BadRequest
+from schema.pages import PageInfo, decode_cursor, encode_cursor
 from schema.product import Product
 
-_PREFIX = "offset:"
-
-
-def encode_cursor(offset: int) -> str:
-    """The opaque cursor of ``offset``: base64 so clients treat it as a token, not a number.
-
-    >>> encode_cursor(3)
-    'b2Zmc2V0OjM='
-    """
-    return base64.b64encode(f"{_PREFIX}{offset}".encode()).decode()
-
-
-def decode_cursor(cursor: str) -> int:
-    """The offset a cursor stands for; a cursor not made here is a BadRequest."""
-    try:
-        raw = base64.b64decode(cursor.encode(), validate=True).decode()
-        if raw.startswith(_PREFIX) and raw[len(_PREFIX) :].isdigit():
-            return int(raw[len(_PREFIX) :])
-    except (binascii.Error, UnicodeDecodeError):
-        pass
-    raise BadRequest(f"after: {cursor!r} is not a cursor from this API", argument="after")
-
-
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+__all__ = ["PageInfo", "ProductConnection", "ProductEdge", "decode_cursor", "encode_cursor"]
 
 
 @strawberry.type

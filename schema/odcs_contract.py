@@ -9,6 +9,8 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from resolvers.odps import contract_findings
+from schema.document_warning import DocumentWarning
 from schema.odcs_common import AuthoritativeDefinition, CustomProperty, as_list, strings, text
 from schema.odcs_schema import SchemaObject
 
@@ -193,6 +195,14 @@ class Contract:
     source: str = strawberry.field(description="URL the document was read from.")
     fetched_at: datetime
     stale: bool = strawberry.field(description="True when served from cache, product down.")
+
+    @strawberry.field(
+        description="Findings of this contract that do not refuse it (the standard does not "
+        "forbid them), computed by the gateway as `meshgate validate` reports them."
+    )
+    def warnings(self) -> list[DocumentWarning]:
+        found = contract_findings(self.raw, self.source, self.fetched_at, self.id, self.version)
+        return [DocumentWarning.of(f) for f in found]
 
 
 def contract_from_raw(

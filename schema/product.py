@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from gateway.registry import RegisteredProduct
-from resolvers import documents
+from resolvers import documents, odps
 from resolvers.access import signed_in
 from schema.audit import AUDIT_DESCRIPTION, AuditConnection, product_audit
-from schema.odcs_common import as_list, strings, text
-from schema.odcs_contract import Contract, contract_from_raw
+from schema.document_warning import DocumentWarning
+from schema.odcs_common import AuthoritativeDefinition, CustomProperty, as_list, strings, text
+from schema.odcs_contract import Contract, SupportChannel, Team, contract_from_raw
+from schema.odps_product import (
+    ProductDescription,
+    ProductInputPortConnection,
+    ProductOutputPortConnection,
+    Shown,
+    page,
+)
+from schema.pages import page_size
 from schema.usage import ProductUsage, product_usage
 
 if TYPE_CHECKING:
+    from contracts import ProductDescriptor
     from gateway.upstream import Fetched
+
+T = TypeVar("T")
 
 
 @strawberry.type(description="The data product owner: the contact for questions.")
@@ -198,6 +210,78 @@ class Product:
         found = await asyncio.gather(*(p.contract(info) for p in ports))
         return [c for c in found if c is not None]
 
+    # -- the live ODPS document (docs/graph.md "A product's ODPS document") ---------------
+
+    async def _odps(self, info: Info) -> ProductDescriptor:
+        return await odps.live_descriptor(info.context, self.summary)
+
+    @strawberry.field(description="The ODPS apiVersion the product is read as (v1.0.0 for "
+                      "a product written in the early form, converted).")  # fmt: skip
+    async def api_version(self, info: Info) -> str:
+        return (await self._odps(info)).api_version
+
+    @strawberry.field(description="The description object: purpose, limitations, usage.")
+    async def description_details(self, info: Info) -> ProductDescription | None:
+        found = (await self._odps(info)).description
+        return Shown(info, self.summary).description(found) if found else None
+
+    @strawberry.field(description="The contracts the product consumes (ODPS inputPorts), "
+                      "a page of at most `first` (up to max_page_size) ports.")  # fmt: skip
+    async def input_ports(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> ProductInputPortConnection:
+        ports = (await self._odps(info)).input_ports
+        cut, info_ = page(info, len(ports), first, after)
+        shown = Shown(info, self.summary)
+        nodes = [shown.input_port(p, f"inputPorts[{i}]") for i, p in _indexed(ports, cut)]
+        return ProductInputPortConnection(total_count=len(ports), nodes=nodes, page_info=info_)
+
+    @strawberry.field(description="The contracts the product publishes (ODPS outputPorts), "
+                      "a page of at most `first` (up to max_page_size) ports.")  # fmt: skip
+    async def output_ports(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> ProductOutputPortConnection:
+        ports = (await self._odps(info)).output_ports
+        cut, info_ = page(info, len(ports), first, after)
+        shown = Shown(info, self.summary)
+        nodes = [shown.output_port(p, f"outputPorts[{i}]") for i, p in _indexed(ports, cut)]
+        return ProductOutputPortConnection(total_count=len(ports), nodes=nodes, page_info=info_)
+
+    @strawberry.field(description="The team behind the product and its members.")
+    async def team(self, info: Info) -> Team | None:
+        found = (await self._odps(info)).team
+        return Shown(info, self.summary).team(found) if found else None
+
+    @strawberry.field(description="Where consumers get help (links shown, never followed).")
+    async def support(self, info: Info) -> list[SupportChannel]:
+        return Shown(info, self.summary).support((await self._odps(info)).support)
+
+    @strawberry.field(description="The product's custom properties (any JSON value).")
+    async def custom_properties(self, info: Info) -> list[CustomProperty]:
+        found = (await self._odps(info)).custom_properties
+        return Shown(info, self.summary).props(found, "")
+
+    @strawberry.field(description="Links to the sources that define the product.")
+    async def authoritative_definitions(self, info: Info) -> list[AuthoritativeDefinition]:
+        found = (await self._odps(info)).authoritative_definitions
+        return Shown(info, self.summary).defs(found, "")
+
+    @strawberry.field(
+        description="Warnings of the product's documents (its descriptor, then each contract "
+        "it publishes), computed by the gateway from what it read: at most `first` (up to "
+        "max_page_size); a note in extensions.warnings says when there are more."
+    )
+    async def warnings(self, info: Info, first: int = 100) -> list[DocumentWarning]:
+        limit = page_size(info, first)
+        found, more = await odps.product_warnings(info.context, self.summary, limit)
+        if more:
+            info.context.warn(
+                f"warnings: the first {limit} are shown",
+                code=odps.LIST_TRUNCATED,
+                product_id=self.summary.id,
+            )
+        return [DocumentWarning.of(f) for f in found]
+
     @strawberry.field(description="Tables, files and documents the product offers.")
     async def artifacts(self, info: Info) -> list[Artifact] | None:
         doc = await documents.linked(info.context, self.summary, "artifacts", "/discover/artifacts")
@@ -267,6 +351,10 @@ def _version(raw: Mapping[str, Any], product: RegisteredProduct) -> ProductVersi
         input_ports=ports(raw.get("in"), None),
         output_ports=ports(raw.get("out"), product),
     )
+
+
+def _indexed(items: Sequence[T], cut: slice) -> list[tuple[int, T]]:
+    return list(zip(range(cut.start, cut.stop), items[cut], strict=True))
 
 
 def _artifact(raw: Mapping[str, Any], doc: Fetched) -> Artifact:
