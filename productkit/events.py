@@ -4,8 +4,10 @@ Subscribers register an http(s) endpoint and the event types they want (``*`` fo
 Each event is POSTed to every matching endpoint in the background, best effort, under
 one short total deadline: a slow or dead subscriber never holds up the product.
 Deliveries go only to addresses the product's operator allows (public ones by default,
-see :mod:`productkit.outbound`), checked when the connection is made. Subscriptions live
-in memory; a restarted product forgets them (subscribers renew, as with webhooks).
+see :mod:`productkit.outbound`), checked when the connection is made. The bus keeps the
+subscriptions in memory for delivery; :mod:`productkit.subscribers` stores them (and
+their delivery counters, through ``on_delivery``) so a restarted product keeps them. A
+subscription's URL is never logged: a failed delivery names the subscription's id.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -79,10 +81,17 @@ class Subscription:
 class EventBus:
     """Subscriptions of one product and delivery of its events."""
 
-    def __init__(self, product_id: str, outbound: Outbound | None = None) -> None:
+    def __init__(
+        self,
+        product_id: str,
+        outbound: Outbound | None = None,
+        on_delivery: Callable[[Subscription], None] | None = None,
+    ) -> None:
         self.product_id = product_id
         self._outbound = outbound or Outbound()
         self._subscriptions: dict[str, Subscription] = {}
+        # Told after each delivery attempt (the counters changed), to keep them.
+        self.on_delivery = on_delivery
         self._client: httpx.AsyncClient | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -120,6 +129,10 @@ class EventBus:
         sub = Subscription(str(uuid.uuid4()), url, tuple(dict.fromkeys(wanted)), extra or {})
         self._subscriptions[sub.id] = sub
         return sub
+
+    def restore(self, sub: Subscription) -> None:
+        """Take back a subscription kept from an earlier run (its URL was checked then)."""
+        self._subscriptions[sub.id] = sub
 
     def unsubscribe(self, subscription_id: str) -> Subscription | None:
         """Remove a subscriber; ``None`` when unknown."""
@@ -171,7 +184,16 @@ class EventBus:
         except (httpx.HTTPError, TimeoutError, UpstreamAddressRefused) as exc:
             sub.failed += 1
             sub.last_error = _delivery_error(exc)
-            log.warning("event %s to %s not delivered: %r", event["type"], sub.endpoint, exc)
+            # The subscription's id, never its URL (a callback URL may carry a token).
+            log.warning(
+                "event %s to subscription %s not delivered: %s",
+                event["type"], sub.id, sub.last_error,
+            )  # fmt: skip
+        if self.on_delivery is not None and sub.id in self._subscriptions:
+            try:
+                self.on_delivery(sub)
+            except Exception as exc:  # counters are best effort; delivery went on anyway
+                log.warning("delivery counters of subscription %s not kept: %s", sub.id, exc)
 
 
 def _delivery_error(exc: Exception) -> str:

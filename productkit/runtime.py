@@ -41,6 +41,7 @@ from productkit.events import (
     EventBus,
 )
 from productkit.health import health_document, probe
+from productkit.kitstate import KitState, StateFileError
 from productkit.metrics import Metrics
 from productkit.outbound import AddressRefused, Outbound, RegistryTimeout
 from productkit.results import observe
@@ -90,12 +91,18 @@ def open_product(
     try:
         environ = os.environ if env is None else env
         chosen, generated = resolve_token(token, environ)
-        return ProductRuntime(
-            folder, tables, stores, token=chosen, token_generated=generated,
-            probe_ttl=probe_ttl, results_ttl=results_ttl,
-            settings=settings or KitSettings.from_env(folder.env),
-            outbound=Outbound.from_env(folder.env),
-        )  # fmt: skip
+        kit_settings = settings or KitSettings.from_env(folder.env)
+        # Only the operator's setting places the state file; nothing a caller sends does.
+        kit_state = KitState.open(kit_settings.state_path, folder.path)
+        try:
+            return ProductRuntime(
+                folder, tables, stores, token=chosen, token_generated=generated,
+                probe_ttl=probe_ttl, results_ttl=results_ttl, settings=kit_settings,
+                outbound=Outbound.from_env(folder.env), kit_state=kit_state,
+            )  # fmt: skip
+        except BaseException:
+            kit_state.close()
+            raise
     except BaseException:
         # A bad setting or outbound policy after the stores opened: close them (a local
         # product holds a DuckDB database open) before the error goes up.
@@ -124,8 +131,12 @@ class ProductRuntime:
         results_ttl: float = 30.0,
         settings: KitSettings | None = None,
         outbound: Outbound | None = None,
+        kit_state: KitState | None = None,
     ) -> None:
         self.settings = settings or KitSettings()
+        # The kit's own state (run state, configure overrides, subscriptions): kept across
+        # restarts in the state file; in memory when none is given.
+        self.kit_state = kit_state or KitState.open(":memory:", folder.path)
         self.folder = folder
         self.outbound = outbound or Outbound()
         self.descriptor = folder.descriptor
@@ -133,22 +144,25 @@ class ProductRuntime:
         self.stores = stores
         self.token = token
         self.token_generated = token_generated
-        self.state = state.StateMachine()
+        self.state = state.StateMachine(_kept_run_state(self.kit_state))
         self.metrics = Metrics()
         self.events = EventBus(folder.descriptor.id, self.outbound)
-        self.definition = Definition(folder.descriptor.purpose, folder.descriptor.tags)
+        self.definition = _kept_definition(
+            self.kit_state, Definition(folder.descriptor.purpose, folder.descriptor.tags)
+        )
         self._probes = TimedCache(probe_ttl)
         self._results = TimedCache(results_ttl)
         # A thread for each connection the stores may use at once, so their pools are used.
         self._pool = concurrent.futures.ThreadPoolExecutor(
             max(4, stores.concurrency), thread_name_prefix="product-store"
         )
-        self.certification_watch = CertificationWatch(self.events)
+        self.certification_watch = CertificationWatch(self.events, self.kit_state)
         self.subscribers = Subscribers(
             self.events,
             token,
             max_total=self.settings.max_subscriptions,
             per_minute=self.settings.subscriptions_per_minute,
+            store=self.kit_state,
         )
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -166,6 +180,7 @@ class ProductRuntime:
                 await self._run(self.stores.close)
             finally:
                 self._pool.shutdown(wait=True)
+                self.kit_state.close()
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
@@ -311,6 +326,8 @@ class ProductRuntime:
         """Apply a state action (start, stop, pause, resume); tell subscribers of a change."""
         change = self.state.apply(action)
         if change.changed:
+            # Kept before anyone hears of it: a paused product stays paused after a restart.
+            self.kit_state.set_value(RUN_STATE_KEY, change.after)
             log.info("product %s: %s -> %s", self.descriptor.id, change.before, change.after)
             self.events.publish(
                 STATE_CHANGED, {"action": action, "from": change.before, "to": change.after}
@@ -327,8 +344,10 @@ class ProductRuntime:
             raise BadInput("description: expected a string", argument="description")
         if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
             raise BadInput("tags: expected a list of non-empty strings", argument="tags")
-        self.definition = Definition(description, tuple(dict.fromkeys(tags)))
-        changed = {"description": description, "tags": list(self.definition.tags)}
+        definition = Definition(description, tuple(dict.fromkeys(tags)))
+        changed = {"description": description, "tags": list(definition.tags)}
+        self.kit_state.set_value(DEFINITION_KEY, changed)
+        self.definition = definition
         self.events.publish(CONFIGURED, changed)
         return {
             "state": self.state.state,
@@ -360,6 +379,42 @@ class ProductRuntime:
             "limit": size,
             "offset": start,
         }
+
+
+RUN_STATE_KEY = "runState"
+DEFINITION_KEY = "definition"
+
+
+def _kept_run_state(kept: KitState) -> answers.RunState:
+    """The run state of the last run (``running`` the first time)."""
+    value = kept.value(RUN_STATE_KEY)
+    if value is None:
+        return state.RUNNING
+    for known in (state.RUNNING, state.PAUSED, state.STOPPED):
+        if value == known:
+            return known
+    raise StateFileError(
+        f"the kit's state file {kept.shown} holds an unknown run state; "
+        "move it aside or restore it from a backup"
+    )
+
+
+def _kept_definition(kept: KitState, declared: Definition) -> Definition:
+    """What ``/control/configure`` last set, else the folder's description and tags."""
+    value = kept.value(DEFINITION_KEY)
+    if value is None:
+        return declared
+    description, tags = (
+        (value.get(k) for k in ("description", "tags")) if isinstance(value, dict) else (None, None)
+    )
+    if not (description is None or isinstance(description, str)) or not (
+        isinstance(tags, list) and all(isinstance(t, str) for t in tags)
+    ):
+        raise StateFileError(
+            f"the kit's state file {kept.shown} holds an unreadable configuration; "
+            "move it aside or restore it from a backup"
+        )
+    return Definition(description, tuple(tags))
 
 
 def _whole(raw: Any, name: str, default: int, low: int, high: int | None) -> int:

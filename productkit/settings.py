@@ -23,13 +23,13 @@ class InvalidKitSetting(ProductConfigError, ValueError):
     """A kit setting's value is not one its help allows; the message names the variable."""
 
 
-def _limit(default: int | float, help: str) -> Any:
+def _limit(default: int | float | str, help: str) -> Any:
     return field(default=default, metadata={"help": help})
 
 
 @dataclass(frozen=True)
 class KitSettings:
-    """Every value is a positive number (a count or seconds)."""
+    """Every limit is a positive number (a count or seconds); the state path a file name."""
 
     max_subscriptions: int = _limit(
         100, "Most event subscriptions one product kit keeps (409 beyond)."
@@ -40,11 +40,20 @@ class KitSettings:
     sql_rule_timeout_seconds: float = _limit(
         5.0, "A product kit's SQL quality rule running longer is cancelled (and fails)."
     )
+    state_path: str = _limit(
+        ".state/kit.sqlite3",
+        "SQLite file of the kit's subscriptions and run state (relative: in the product "
+        "folder; :memory: keeps none).",
+    )
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             kind = type(f.default)
+            if kind is str:
+                if not isinstance(value, str) or not value.strip() or "\0" in value:
+                    raise InvalidKitSetting(f"{variable(f.name)}={value!r}: expected a file path")
+                continue
             number = isinstance(value, int | float) and not isinstance(value, bool)
             if not number or (kind is int and not isinstance(value, int)):
                 number = False
@@ -66,7 +75,9 @@ class KitSettings:
             raw = environ.get(variable(f.name))
             if raw is None:
                 continue
-            kind: type[int] | type[float] = int if isinstance(f.default, int) else float
+            kind: type[int] | type[float] | type[str] = (
+                str if isinstance(f.default, str) else int if isinstance(f.default, int) else float
+            )
             try:
                 values[f.name] = kind(raw)
             except ValueError:

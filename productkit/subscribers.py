@@ -9,7 +9,8 @@ subscription's callback URL or secret.
 
 Creation is bounded twice, because each subscription makes the product send requests:
 a total per product (:class:`TooManySubscriptions`, 409) and a number per client address
-per minute (:class:`RateLimited`, 429).
+per minute (:class:`RateLimited`, 429). Both are counted in the kit's state file, so a
+restart resets neither.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,12 +32,11 @@ from productkit.errors import (
     TooManySubscriptions,
 )
 from productkit.events import EventBus, Subscription, check_endpoint
+from productkit.kitstate import KitState, StoredSubscription
 
 #: Longest callback URL accepted (why: it is stored and shown; browsers stop near here).
 MAX_ENDPOINT_LENGTH = 2048
 WINDOW_SECONDS = 60.0
-# Client addresses remembered at most; older windows are dropped first past this.
-_MAX_CLIENTS = 4096
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,12 @@ def _digest(secret: str) -> str:
 
 
 class Subscribers:
-    """The owners of a product's subscriptions and the limits on creating them."""
+    """The owners of a product's subscriptions and the limits on creating them.
+
+    Every subscription, its secret's digest and each client's creation times are kept in
+    the kit's state (:class:`~productkit.kitstate.KitState`), so ownership and both
+    limits survive a restart.
+    """
 
     def __init__(
         self,
@@ -89,16 +93,27 @@ class Subscribers:
         *,
         max_total: int,
         per_minute: int,
-        clock: Callable[[], float] = time.monotonic,
+        store: KitState,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.events = events
         self._token = token
         self.max_total = max_total
         self.per_minute = per_minute
+        self._store = store
+        # Wall-clock time: creation times are compared across restarts.
         self._clock = clock
         self._by_digest: dict[str, str] = {}  # digest of a secret -> subscription id
         self._digest_of: dict[str, str] = {}  # subscription id -> digest of its secret
-        self._created: dict[str, deque[float]] = {}  # client address -> creation times
+        for kept in store.subscriptions():
+            events.restore(
+                Subscription(
+                    kept.id, kept.endpoint, kept.events, kept.extra,
+                    kept.delivered, kept.failed, kept.last_error,
+                )
+            )  # fmt: skip
+            self._remember(kept.id, kept.secret_sha256)
+        events.on_delivery = self._keep_counters
 
     def caller(self, authorization: str | None) -> Caller:
         """The owner or one subscription's holder; raise ``Unauthorized`` / ``Forbidden``."""
@@ -117,32 +132,42 @@ class Subscribers:
         return Caller(owner=False, subscription_id=found)
 
     def create(self, client: str, make: Callable[[], Subscription]) -> tuple[Subscription, str]:
-        """Admit ``client``, make the subscription, and give it a new secret.
+        """Admit ``client``, make the subscription, give it a new secret, and store it.
 
         Raise :class:`TooManySubscriptions` or :class:`RateLimited` before ``make`` runs.
         """
         now = self._clock()
-        recent = self._window(client, now)
-        if len(self.events.subscriptions()) >= self.max_total:
-            raise TooManySubscriptions(
-                f"this product keeps at most {self.max_total} event subscriptions; "
-                "delete one first",
-                limit=self.max_total,
-            )
-        if len(recent) >= self.per_minute:
-            wait = max(1, int(recent[0] + WINDOW_SECONDS - now + 0.999))
-            raise RateLimited(
-                f"at most {self.per_minute} subscriptions per client per minute; "
-                f"try again in {wait} s",
-                retryAfter=wait,
-            )
-        sub = make()
         secret = secrets.token_urlsafe(32)
-        digest = _digest(secret)
-        self._by_digest[digest] = sub.id
-        self._digest_of[sub.id] = digest
-        recent.append(now)
-        return sub, secret
+        made: list[Subscription] = []
+
+        def admit(total: int, recent: list[float]) -> None:
+            if total >= self.max_total:
+                raise TooManySubscriptions(
+                    f"this product keeps at most {self.max_total} event subscriptions; "
+                    "delete one first",
+                    limit=self.max_total,
+                )
+            if len(recent) >= self.per_minute:
+                wait = max(1, int(recent[0] + WINDOW_SECONDS - now + 0.999))
+                raise RateLimited(
+                    f"at most {self.per_minute} subscriptions per client per minute; "
+                    f"try again in {wait} s",
+                    retryAfter=wait,
+                )
+
+        def stored() -> StoredSubscription:
+            sub = make()
+            made.append(sub)
+            return StoredSubscription(sub.id, sub.endpoint, sub.events, sub.extra, _digest(secret))
+
+        try:
+            self._store.add_subscription(client, now, WINDOW_SECONDS, admit, stored)
+        except BaseException:
+            for sub in made:  # not stored: not kept in memory either
+                self.events.unsubscribe(sub.id)
+            raise
+        self._remember(made[0].id, _digest(secret))
+        return made[0], secret
 
     def visible(self, caller: Caller) -> list[Subscription]:
         """Every subscription for the owner; the caller's own one otherwise."""
@@ -159,6 +184,7 @@ class Subscribers:
     def remove(self, caller: Caller, subscription_id: str) -> Subscription:
         """Delete a subscription the caller may see; its secret stops working."""
         self.get(caller, subscription_id)
+        self._store.remove_subscription(subscription_id)
         sub = self.events.unsubscribe(subscription_id)
         if sub is None:
             raise NotFound(f"no subscription {subscription_id!r}")
@@ -167,21 +193,12 @@ class Subscribers:
             self._by_digest.pop(digest, None)
         return sub
 
+    def _remember(self, subscription_id: str, digest: str) -> None:
+        self._by_digest[digest] = subscription_id
+        self._digest_of[subscription_id] = digest
+
+    def _keep_counters(self, sub: Subscription) -> None:
+        self._store.record_delivery(sub.id, sub.delivered, sub.failed, sub.last_error)
+
     def _sees(self, caller: Caller, subscription_id: str) -> bool:
         return caller.owner or caller.subscription_id == subscription_id
-
-    def _window(self, client: str, now: float) -> deque[float]:
-        """``client``'s creation times within the window (older ones dropped)."""
-        if client not in self._created and len(self._created) >= _MAX_CLIENTS:
-            for key in [
-                k
-                for k, times in self._created.items()
-                if not times or times[-1] <= now - WINDOW_SECONDS
-            ]:
-                del self._created[key]
-            if len(self._created) >= _MAX_CLIENTS:  # all busy: forget the oldest entry
-                del self._created[next(iter(self._created))]
-        recent = self._created.setdefault(client, deque())
-        while recent and recent[0] <= now - WINDOW_SECONDS:
-            recent.popleft()
-        return recent

@@ -231,8 +231,10 @@ def test_every_route_answers_within_its_schema(
     ])  # fmt: skip
 
     # Limits: one subscription at most, one per minute (409 then 429).
+    # A kit of its own state: the first kit's subscriptions would count (same folder).
     limited = make_app(product_dir, settings=KitSettings(max_subscriptions=1,
-                                                         subscriptions_per_minute=1))  # fmt: skip
+                                                         subscriptions_per_minute=1,
+                                                         state_path="limited.sqlite3"))  # fmt: skip
     with httpx.Client(base_url=serve_app(limited), timeout=30) as other:
         first = other.post(subs, json={"endpoint": HOOK}).json()
         done += run(other, doc, [
