@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
         ("MESHGATE_PRODUCT_SUBSCRIPTIONS_PER_MINUTE", "-3", "an integer greater than 0"),
         ("MESHGATE_PRODUCT_SQL_RULE_TIMEOUT_SECONDS", "nan", "a number of seconds greater than 0"),
         ("MESHGATE_PRODUCT_SQL_RULE_TIMEOUT_SECONDS", "inf", "a number of seconds greater than 0"),
+        ("MESHGATE_PRODUCT_STATE_PATH", "", "expected a file path"),
+        ("MESHGATE_PRODUCT_STATE_PATH", "kit\0.sqlite3", "expected a file path"),
     ],
 )
 def test_a_wrong_value_names_its_variable(variable: str, value: str, expected: str) -> None:
