@@ -16,6 +16,7 @@ from gateway.audit import AuditLog
 from gateway.cache import DocumentCache, create_cache
 from gateway.federation.service import Federation
 from gateway.identity.authenticate import Authenticator, create_authenticator
+from gateway.openlineage import LineageEmitter, create_emitter
 from gateway.registry import Registry, RegistryStore, open_registry
 from gateway.retention import Retention
 from gateway.settings import Settings
@@ -37,6 +38,7 @@ class Services:
     authenticator: Authenticator
     usage_retention: Retention
     closer: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack, repr=False)
+    lineage: LineageEmitter | None = None  # OpenLineage events of queries (None: off)
 
 
 async def open_services(settings: Settings) -> Services:
@@ -73,7 +75,14 @@ async def open_services(settings: Settings) -> Services:
             store, http, auditor=audit, total_timeout=settings.upstream_total_timeout
         )
         fetcher = UpstreamFetcher.from_settings(http, cache, settings)
-        federation = Federation(settings, registry, fetcher, recorder=usage, auditor=audit)
+        # Before the federation: closed after it, so the streams it stops are still sent.
+        lineage = create_emitter(settings)
+        if lineage is not None:
+            stack.push_async_callback(lineage.close)
+            lineage.start()
+        federation = Federation(
+            settings, registry, fetcher, recorder=usage, auditor=audit, lineage=lineage
+        )
         stack.push_async_callback(federation.close)
         return Services(
             settings=settings,
@@ -87,6 +96,7 @@ async def open_services(settings: Settings) -> Services:
             audit=audit,
             authenticator=authenticator,
             usage_retention=usage_retention,
+            lineage=lineage,
             closer=stack.pop_all(),  # from here on, close_services closes them
         )
     raise AssertionError("unreachable")  # the stack never swallows an error
