@@ -68,7 +68,7 @@ class QueryRun:
 def job_name(entry: QueryRecord) -> str:
     """The job a query is a run of: ``sql.`` and the fingerprint of its checked statement.
 
-    The same statement, however it was spaced or cased, is the same job (the planner's
+    The same statement, however it was spaced, is the same job (the planner's
     logical SQL is normalised); a refused one is fingerprinted as written.
 
     >>> from datetime import UTC, datetime
