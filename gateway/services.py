@@ -45,7 +45,13 @@ async def open_services(settings: Settings) -> Services:
     """Open the pooled client, the cache, the stores and the federation of ``settings``;
     if any step fails, what the earlier steps opened is closed before the error is raised."""
     async with contextlib.AsyncExitStack() as stack:
-        # First: a bad issuers or keys file stops the start before anything is opened.
+        # First: a bad lineage sink setting stops the start before anything is opened; and
+        # opened before the federation, it is closed after it (the streams it stops are sent).
+        lineage = create_emitter(settings)
+        if lineage is not None:
+            stack.push_async_callback(lineage.close)
+            lineage.start()
+        # A bad issuers or keys file stops the start before anything else is opened.
         authenticator = create_authenticator(settings)
         stack.push_async_callback(authenticator.close)
         http = create_http_client(settings)
@@ -75,11 +81,6 @@ async def open_services(settings: Settings) -> Services:
             store, http, auditor=audit, total_timeout=settings.upstream_total_timeout
         )
         fetcher = UpstreamFetcher.from_settings(http, cache, settings)
-        # Before the federation: closed after it, so the streams it stops are still sent.
-        lineage = create_emitter(settings)
-        if lineage is not None:
-            stack.push_async_callback(lineage.close)
-            lineage.start()
         federation = Federation(
             settings, registry, fetcher, recorder=usage, auditor=audit, lineage=lineage
         )

@@ -21,6 +21,7 @@ from gateway.openlineage import (
     LineageSinkError,
     create_emitter,
 )
+from gateway.services import open_services
 from gateway.settings import InvalidSetting, Settings
 from tests.fixtures.uvicorn import LOOPBACK_ONLY, running
 from tests.openlineage.conftest import LineageServer, lineage_mesh, wait_for
@@ -163,3 +164,26 @@ def test_the_sink_setting_is_checked_and_off_by_default(tmp_path: Path) -> None:
         create_emitter(Settings(openlineage_sink="file"))
     with pytest.raises(InvalidSetting, match="MESHGATE_OPENLINEAGE_URL"):
         create_emitter(Settings(openlineage_sink="http", openlineage_url="file:///etc/x"))
+
+
+async def test_a_start_that_fails_after_the_emitter_stops_it(tmp_path: Path) -> None:
+    """open_services opens the emitter first: a later step that fails (an issuers file
+    that is not there) closes it, its task included."""
+    settings = Settings(
+        openlineage_sink="file",
+        openlineage_file=str(tmp_path / "events.jsonl"),
+        auth_issuers_file=str(tmp_path / "no-such-issuers.yaml"),
+        registry_url=f"sqlite:///{tmp_path / 'registry.db'}",
+    )
+    with pytest.raises(Exception, match="issuers"):
+        await open_services(settings)
+    running_tasks = [t for t in asyncio.all_tasks() if t.get_name() == "openlineage-emitter"]
+    assert [t for t in running_tasks if not t.done()] == []
+
+
+async def test_a_bad_sink_setting_stops_the_start_before_anything_opens(tmp_path: Path) -> None:
+    database = tmp_path / "registry.db"
+    settings = Settings(openlineage_sink="kafka", registry_url=f"sqlite:///{database}")
+    with pytest.raises(InvalidSetting, match="MESHGATE_OPENLINEAGE_SINK"):
+        await open_services(settings)
+    assert not database.exists()
