@@ -112,6 +112,26 @@ def test_a_refused_query_is_a_failed_run_with_the_public_message(
     assert end["inputs"] == []
 
 
+def test_a_query_the_engine_fails_is_a_failed_run_with_the_public_message(
+    events_mesh: tuple[LineageMesh, Path],
+) -> None:
+    """Planned, then failed in DuckDB: the run read its table and failed; the event says
+    what the caller was told, not the engine's own text (which names its relations)."""
+    mesh, path = events_mesh
+    answer = mesh.sql(
+        f"SELECT CAST(station_name AS INTEGER) AS n /* engine-1 */ FROM {US}.us_stations"
+    )
+    error = answer["errors"][0]
+    assert error["extensions"]["code"] == "SQL_ENGINE_ERROR", error
+    start, end = events_of(path, "engine-1")
+    for event in (start, end):
+        validate_event(event)
+    assert (start["eventType"], end["eventType"]) == ("START", "FAIL")
+    assert end["run"]["facets"]["errorMessage"]["message"] == error["message"]
+    assert [i["name"] for i in end["inputs"]] == ["precipitation.us-precipitation.us_stations"]
+    assert "precipitation__us_precipitation" not in json.dumps(end)
+
+
 def test_a_stream_is_a_run_too(events_mesh: tuple[LineageMesh, Path]) -> None:
     mesh, path = events_mesh
     statement = f"SELECT station_id /* stream-1 */ FROM {US}.us_stations"
