@@ -16,6 +16,7 @@ from gateway.audit import AuditLog
 from gateway.cache import DocumentCache, create_cache
 from gateway.federation.service import Federation
 from gateway.identity.authenticate import Authenticator, create_authenticator
+from gateway.openlineage import LineageEmitter, create_emitter
 from gateway.registry import Registry, RegistryStore, open_registry
 from gateway.retention import Retention
 from gateway.settings import Settings
@@ -37,13 +38,20 @@ class Services:
     authenticator: Authenticator
     usage_retention: Retention
     closer: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack, repr=False)
+    lineage: LineageEmitter | None = None  # OpenLineage events of queries (None: off)
 
 
 async def open_services(settings: Settings) -> Services:
     """Open the pooled client, the cache, the stores and the federation of ``settings``;
     if any step fails, what the earlier steps opened is closed before the error is raised."""
     async with contextlib.AsyncExitStack() as stack:
-        # First: a bad issuers or keys file stops the start before anything is opened.
+        # First: a bad lineage sink setting stops the start before anything is opened; and
+        # opened before the federation, it is closed after it (the streams it stops are sent).
+        lineage = create_emitter(settings)
+        if lineage is not None:
+            stack.push_async_callback(lineage.close)
+            lineage.start()
+        # A bad issuers or keys file stops the start before anything else is opened.
         authenticator = create_authenticator(settings)
         stack.push_async_callback(authenticator.close)
         http = create_http_client(settings)
@@ -73,7 +81,9 @@ async def open_services(settings: Settings) -> Services:
             store, http, auditor=audit, total_timeout=settings.upstream_total_timeout
         )
         fetcher = UpstreamFetcher.from_settings(http, cache, settings)
-        federation = Federation(settings, registry, fetcher, recorder=usage, auditor=audit)
+        federation = Federation(
+            settings, registry, fetcher, recorder=usage, auditor=audit, lineage=lineage
+        )
         stack.push_async_callback(federation.close)
         return Services(
             settings=settings,
@@ -87,6 +97,7 @@ async def open_services(settings: Settings) -> Services:
             audit=audit,
             authenticator=authenticator,
             usage_retention=usage_retention,
+            lineage=lineage,
             closer=stack.pop_all(),  # from here on, close_services closes them
         )
     raise AssertionError("unreachable")  # the stack never swallows an error

@@ -185,6 +185,36 @@ class Settings:
         2.0, "Seconds the SQL catalog waits for all contracts; a product slower is unavailable."
     )
 
+    # -- OpenLineage run events of federated queries (issue 9); off unless a sink is set.
+    openlineage_sink: str = _setting(
+        "none", "Where each SQL query's OpenLineage run events go: none, file or http."
+    )
+    openlineage_namespace: str = _setting(
+        "meshgate", "OpenLineage namespace of the query jobs (and prefix of table namespaces)."
+    )
+    openlineage_file: str = _setting(
+        "", "JSON-lines file the file sink appends events to (rotated to FILE.1 at the cap)."
+    )
+    openlineage_file_max_bytes: int = _setting(
+        64 * 1024 * 1024, "Bytes the lineage file may reach before it is rotated.", positive=True
+    )
+    openlineage_url: str = _setting(
+        "", "OpenLineage endpoint the http sink POSTs to (e.g. Marquez's /api/v1/lineage)."
+    )
+    openlineage_allowed_networks: str = _setting(
+        "",
+        "Comma-separated CIDRs the http sink may call besides public addresses "
+        "(e.g. 10.0.0.0/8 for an internal Marquez).",
+    )
+    openlineage_timeout_seconds: float = _setting(
+        5.0, "Deadline of one POST to the lineage endpoint, and of the flush at shutdown."
+    )
+    openlineage_queue_size: int = _setting(
+        10_000,
+        "Queries waiting to be emitted; past it their events are dropped (counted).",
+        positive=True,
+    )
+
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             _check(f, getattr(self, f.name))

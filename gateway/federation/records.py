@@ -50,6 +50,7 @@ class QueryRecord:
     request_id: str | None = None
     action: str = "sql.query"  # sql.query, sql.stream or sql.explain (the audit's action)
     error_product_id: str | None = None  # the product a refusal named, if any
+    error_message: str | None = None  # the refusal's public message (what the caller saw)
 
 
 class UsageRecorder(Protocol):
@@ -60,3 +61,10 @@ class QueryAuditor(Protocol):
     """Where every query, answered or refused, is written for the audit log."""
 
     async def record_query(self, entry: QueryRecord) -> None: ...
+
+
+class QueryEmitter(Protocol):
+    """Where every query is handed for its lineage events (OpenLineage): synchronous and
+    non-blocking, so emitting never makes a query wait."""
+
+    def emit(self, entry: QueryRecord) -> None: ...

@@ -39,6 +39,7 @@ from gateway.federation.records import (
     Answer,
     Page,
     QueryAuditor,
+    QueryEmitter,
     QueryRecord,
     UsageRecorder,
 )
@@ -77,10 +78,12 @@ class Federation:
         recorder: UsageRecorder | None = None,
         *,
         auditor: QueryAuditor | None = None,
+        lineage: QueryEmitter | None = None,
     ) -> None:
         self._settings = settings
         self.recorder = recorder
         self.auditor = auditor
+        self.lineage = lineage
         self._registry = registry
         self._fetcher = fetcher
         self._trino: TrinoEngine | None = None
@@ -221,7 +224,7 @@ class Federation:
         except GatewayError as exc:
             await self._record(
                 caller, sql, name, exc.code, 0, started, checked, principal, request_id,
-                error_product_id=exc.product_id,
+                error_product_id=exc.product_id, error_message=exc.message,
             )  # fmt: skip
             raise
         await self._record(
@@ -243,9 +246,11 @@ class Federation:
         *,
         action: str = "sql.query",
         error_product_id: str | None = None,
+        error_message: str | None = None,
     ) -> None:
-        """Hand the query to the usage recorder (not an explain: it reads no data) and to
-        the auditor. Neither may fail the query; a failure is logged at error level."""
+        """Hand the query to the usage recorder (not an explain: it reads no data), to
+        the auditor and to the lineage emitter (not an explain either). None may fail
+        the query; a failure is logged at error level."""
         entry = QueryRecord(
             caller=caller,
             # A lone surrogate (valid JSON, "\ud800") cannot be stored as UTF-8 text: the
@@ -261,6 +266,7 @@ class Federation:
             request_id=request_id,
             action=action,
             error_product_id=error_product_id,
+            error_message=error_message,
         )
         if self.recorder is not None and action != "sql.explain":
             try:
@@ -272,6 +278,11 @@ class Federation:
                 await self.auditor.record_query(entry)
             except Exception:  # nor may the audit log; the error log says it lost one
                 log.exception("writing the audit event of a SQL query failed")
+        if self.lineage is not None and action != "sql.explain":
+            try:
+                self.lineage.emit(entry)  # queued, never awaited: a slow sink waits alone
+            except Exception:
+                log.exception("queueing the lineage events of a SQL query failed")
 
     async def page(
         self,
@@ -305,7 +316,7 @@ class Federation:
             except GatewayError as exc:  # refused before it ran: still used and audited
                 await self._record(
                     caller, sql, name, exc.code, 0, started, whole, principal, request_id,
-                    error_product_id=exc.product_id,
+                    error_product_id=exc.product_id, error_message=exc.message,
                 )  # fmt: skip
                 raise
         answer = await self.run(
@@ -349,10 +360,12 @@ class Federation:
         checked: Plan | None = None
         limit = self._settings.sql_stream_max_rows
 
-        async def finished(outcome: str, rows: int, product_id: str | None = None) -> None:
+        async def finished(
+            outcome: str, rows: int, product_id: str | None = None, message: str | None = None
+        ) -> None:
             await self._record(
                 caller, sql, name, outcome, rows, started, checked, principal, request_id,
-                action="sql.stream", error_product_id=product_id,
+                action="sql.stream", error_product_id=product_id, error_message=message,
             )  # fmt: skip
 
         try:
@@ -373,7 +386,7 @@ class Federation:
                     on_idle=use.hold(),
                 )
         except GatewayError as exc:
-            await finished(exc.code, 0, exc.product_id)
+            await finished(exc.code, 0, exc.product_id, exc.message)
             raise
 
     async def explain(
