@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.uvicorn",
     "tests.fixtures.trino",
     "tests.fixtures.markers",
+    "tests.fixtures.kit_state",
 ]

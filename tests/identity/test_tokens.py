@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -90,20 +90,21 @@ async def test_a_good_hs256_token_gives_the_subject_and_lower_case_roles(
 
 @pytest.mark.parametrize(
     ("payload", "reason"),
+    # Made when the test runs, not when it is collected: a long run must not expire them.
     [
-        (claims(exp=int(time.time()) - 3600), "expired"),
-        (claims(aud="another-service"), "audience"),
-        (claims(iss="https://evil.test"), "issuer is not trusted"),
-        (claims(sub=None), "'sub'"),
-        (claims(exp=None), "'exp'"),
-        (claims(nbf=int(time.time()) + 3600), "not valid yet"),
+        (lambda: claims(exp=int(time.time()) - 3600), "expired"),
+        (lambda: claims(aud="another-service"), "audience"),
+        (lambda: claims(iss="https://evil.test"), "issuer is not trusted"),
+        (lambda: claims(sub=None), "'sub'"),
+        (lambda: claims(exp=None), "'exp'"),
+        (lambda: claims(nbf=int(time.time()) + 3600), "not valid yet"),
     ],
 )
 async def test_stale_or_foreign_tokens_are_refused(
-    http: httpx.AsyncClient, payload: dict[str, Any], reason: str
+    http: httpx.AsyncClient, payload: Callable[[], dict[str, Any]], reason: str
 ) -> None:
     with pytest.raises(InvalidToken) as caught:
-        await verifier(http, HS).verify(jwt.encode(payload, SECRET, "HS256"))
+        await verifier(http, HS).verify(jwt.encode(payload(), SECRET, "HS256"))
     assert reason in str(caught.value)
 
 

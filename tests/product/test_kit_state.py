@@ -27,6 +27,9 @@ SUBS = "/observe/events/subscriptions"
 DEAD_HOOK = "http://127.0.0.1:9/hook?token=hook-credential-5f2a"
 STATE = Path(".state") / "kit.sqlite3"
 
+# These tests are about the state file: their kits keep it on disk.
+pytestmark = pytest.mark.usefixtures("kit_state_on_disk")
+
 
 def _until(check: Callable[[], bool], seconds: float = 10.0) -> None:
     deadline = time.monotonic() + seconds
