@@ -258,8 +258,9 @@ class _Walk:
                 yield _change(where, "server_described", PATCH, "description changed")
             elif key in ("environment", "roles", "customProperties"):
                 yield _change(where, "server_changed", MINOR, f"{key} changed")
-            else:  # where the data is: readers pointed at the old place break
-                yield _change(where, "server_moved", MAJOR, f"{key}: {a} -> {b}")
+            else:  # where the data is: readers pointed at the old place break. The values
+                # (hosts, paths) are not repeated: the graph's messages never carry them.
+                yield _change(where, "server_moved", MAJOR, f"server {key} changed")
 
     def roles(self, path: str, old: list[Any], new: list[Any]) -> _Rows:
         yield from self.named(
