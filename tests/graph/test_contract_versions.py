@@ -17,7 +17,7 @@ import pytest
 from contracts import default_slug
 from productkit.http.app import create_product_app
 from tests.fixtures.uvicorn import running
-from tests.graph.conftest import Mesh, start_mesh
+from tests.graph.conftest import ROOT, Mesh, start_mesh
 from tests.product.builders import CONTRACT, CONTRACT_ID, DESCRIPTOR_V1, build_product, variant
 
 COMPARE = """
@@ -239,3 +239,25 @@ def test_a_supported_contract_gives_no_lifecycle_warning(mesh: Mesh, tmp_path: P
 
 def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def test_the_demo_global_precipitation_v2_is_a_declared_major_change(tmp_path: Path) -> None:
+    folder = ROOT / "demo" / "products" / "global-precipitation"
+    with start_mesh(tmp_path / "mesh", [folder]) as mesh:
+        cid = "38e2311f-60d8-4717-9669-869d8d82d652"
+        body = mesh.query(
+            COMPARE,
+            {"from": {"id": cid, "version": "1.0.0"}, "to": {"id": cid, "version": "2.0.0"}},
+        )
+        assert "errors" not in body, body
+        answer = body["data"]["compareContracts"]
+        assert (answer["requiredBump"], answer["declaredBump"], answer["compatible"]) == (
+            "MAJOR",
+            "MAJOR",
+            True,
+        )
+        removed = {c["path"] for c in answer["changes"] if c["kind"] == "property_removed"}
+        assert removed == {"schema[global_daily_precipitation].properties[station_key]"}
+        # It publishes both versions: 2.0.0 follows 1.0.0 with a major bump, no flag.
+        product = "303dc6c6-3763-4e71-9ecb-7df268720de7"
+        assert BREAKING not in {w["code"] for w in codes(mesh, product)}
