@@ -1,0 +1,81 @@
+"""The registry's contract versions, on SQLite and PostgreSQL: the shape of each version a
+product served is kept (never its prose), and a breaking change without a major bump is
+flagged at registration, never refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from gateway.registry import Registry
+from gateway.registry.versions import BREAKING_CODE, flags_of
+from tests.registry import dbtools, product_site
+from tests.registry.product_site import CONTRACT_MARKER, FakeProduct, ProductSite, descriptor
+
+OUT = "06648f07-b3d9-4eb9-a990-6065fccce778"
+US = "da6025e9-695b-4022-85ee-695fc2aa0004"
+
+
+@pytest.fixture
+def dropped_in(monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """Versions whose served contract lacks its one column (the site serves a copy)."""
+    versions: set[str] = set()
+    real = product_site.contract_document
+
+    def served(contract_id: str, version: str) -> dict[str, Any]:
+        document = real(contract_id, version)
+        if version in versions:
+            document["schema"][0]["properties"] = [{"name": "other", "logicalType": "date"}]
+        return document
+
+    monkeypatch.setattr(product_site, "contract_document", served)
+    return versions
+
+
+async def publish(registry: Registry, site: ProductSite, base_url: str, version: str) -> None:
+    site.products["us"] = FakeProduct(descriptor(outputs=((OUT, version),)))
+    await registry.register(f"{base_url}/p/us")
+
+
+async def test_a_removed_column_in_a_minor_version_is_flagged_not_refused(
+    registry: Registry, site: ProductSite, base_url: str, dropped_in: set[str], registry_url: str
+) -> None:
+    dropped_in.add("1.1.0")
+    await publish(registry, site, base_url, "1.0.0")
+    assert await registry.version_flags(US) == []
+    await publish(registry, site, base_url, "1.1.0")  # registers: the owner is told
+    [flag] = await registry.version_flags(US)
+    assert (flag.contract_id, flag.from_version, flag.to_version) == (OUT, "1.0.0", "1.1.0")
+    assert (flag.required_bump, flag.declared_bump) == ("major", "minor")
+    assert "schema[daily].properties[station]" in flag.message
+    # A refresh keeps the flag: 1.0.0 is no longer served but its shape was kept.
+    await registry.refresh(US)
+    assert [f.to_version for f in await registry.version_flags(US)] == ["1.1.0"]
+    # Kept: names and types; never the contract's prose.
+    stored = dbtools.dump(registry_url)
+    assert "station" in stored and CONTRACT_MARKER not in stored
+    assert "DataContract" not in stored
+    assert BREAKING_CODE  # the code the graph shows it with
+
+
+async def test_the_same_change_in_a_major_version_is_not_flagged(
+    registry: Registry, site: ProductSite, base_url: str, dropped_in: set[str]
+) -> None:
+    dropped_in.add("2.0.0")
+    await publish(registry, site, base_url, "1.0.0")
+    await publish(registry, site, base_url, "2.0.0")
+    assert await registry.version_flags(US) == []
+
+
+async def test_unregistering_forgets_the_versions(
+    registry: Registry, site: ProductSite, base_url: str, dropped_in: set[str], registry_url: str
+) -> None:
+    dropped_in.add("1.1.0")
+    await publish(registry, site, base_url, "1.0.0")
+    await publish(registry, site, base_url, "1.1.0")
+    await registry.unregister(US)
+    assert flags_of(await registry.store.version_flags(US)) == []
+    assert await registry.store.contract_snapshots(US) == {}
+    await publish(registry, site, base_url, "1.1.0")  # a new start: nothing to compare
+    assert await registry.version_flags(US) == []
