@@ -83,13 +83,14 @@ def version_flags(known: Snapshots) -> list[VersionFlag]:
             declared = declared_bump(old, new)
             if result.compatible_with(declared):
                 continue
-            worst = [c for c in result.changes if c.severity == result.required_bump]
+            required = result.required_bump  # once: it walks every change
+            worst = [c for c in result.changes if c.severity == required]
             flags.append(
                 VersionFlag(
                     contract_id=contract_id,
                     from_version=old,
                     to_version=new,
-                    required_bump=result.required_bump,
+                    required_bump=required,
                     declared_bump=declared,
                     changes=tuple(f"{c.path}: {c.message}" for c in worst[:MAX_CHANGES_NAMED]),
                     change_count=len(worst),

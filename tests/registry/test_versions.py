@@ -4,6 +4,7 @@ flagged at registration, never refused."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -79,3 +80,30 @@ async def test_unregistering_forgets_the_versions(
     assert await registry.store.contract_snapshots(US) == {}
     await publish(registry, site, base_url, "1.1.0")  # a new start: nothing to compare
     assert await registry.version_flags(US) == []
+
+
+async def test_a_five_thousand_column_contract_is_judged_in_bounded_time(
+    registry: Registry, site: ProductSite, base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hostile size: 5,000 columns, all gone in the next minor version. The comparison runs
+    off the event loop in linear time; both registrations together stay under 5 s (about
+    0.5 s measured; a quadratic slip took 4 s), and the flag names 5 changes and counts
+    the rest."""
+    real = product_site.contract_document
+
+    def served(contract_id: str, version: str) -> dict[str, Any]:
+        document = real(contract_id, version)
+        if version == "1.0.0":
+            document["schema"][0]["properties"] = [
+                {"name": f"c{i}", "logicalType": "string"} for i in range(5_000)
+            ]
+        return document
+
+    monkeypatch.setattr(product_site, "contract_document", served)
+    started = time.perf_counter()
+    await publish(registry, site, base_url, "1.0.0")
+    await publish(registry, site, base_url, "1.1.0")
+    assert time.perf_counter() - started < 5.0
+    [flag] = await registry.version_flags(US)
+    assert flag.change_count == 5_000 and len(flag.changes) == 5
+    assert "(and 4995 more)" in flag.message
