@@ -87,20 +87,26 @@ def declared_bump(old_version: str, new_version: str) -> str | None:
     """The bump from ``old_version`` to ``new_version``: none, patch, minor or major.
 
     None when either is not a semantic version, or when the new one is not newer (a
-    downgrade declares nothing). Leaving a 0.x line or a pre-release counts by numbers.
+    downgrade declares nothing). As semantic versioning says, a pre-release and a 0.y.z
+    version promise nothing: any newer version after one declares ``major``.
 
     >>> declared_bump("1.2.3", "2.0.0"), declared_bump("1.2.3", "1.2.4")
     ('major', 'patch')
     >>> declared_bump("1.0.0", "1.0.0"), declared_bump("2.0.0", "1.0.0")
     ('none', None)
+    >>> declared_bump("2.0.0-rc1", "2.0.0"), declared_bump("0.1.0", "0.2.0")
+    ('major', 'major')
     >>> declared_bump("latest", "1.0.0") is None
     True
     """
     old, new = parse_version(old_version), parse_version(new_version)
     if old is None or new is None:
         return None
+    order = new.compare(old)
+    if (old.prerelease is not None or old.major == 0) and order > 0:
+        return "major"
     if (new.major, new.minor, new.patch) == (old.major, old.minor, old.patch):
-        return "none" if new.compare(old) >= 0 else None
+        return "none" if order >= 0 else None
     if new.major != old.major:
         return "major" if new.major > old.major else None
     if new.minor != old.minor:

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from contracts.compare import compare_contracts, declared_bump
-from contracts.versions import version_key
+from contracts.versions import parse_version
 
 #: The stable code of the warning of an incompatible change without its bump.
 BREAKING_CODE = "breaking_change_without_major_bump"
@@ -77,7 +77,7 @@ def version_flags(known: Snapshots) -> list[VersionFlag]:
         by_contract.setdefault(contract_id, []).append(version)
     flags: list[VersionFlag] = []
     for contract_id in sorted(by_contract):
-        versions = sorted(by_contract[contract_id], key=version_key)
+        versions = sorted(by_contract[contract_id], key=chain_key)
         for old, new in zip(versions, versions[1:], strict=False):
             result = compare_contracts(known[(contract_id, old)], known[(contract_id, new)])
             declared = declared_bump(old, new)
@@ -99,6 +99,18 @@ def version_flags(known: Snapshots) -> list[VersionFlag]:
     return flags
 
 
+def chain_key(version: str) -> tuple[int, Any]:
+    """Versions in the order they were released: plain semantic-version precedence (a
+    pre-release just before its release, ``2.0.0-rc1`` after ``1.4.0``), strings that are
+    not versions first, by text.
+
+    >>> sorted(["2.0.0", "2.0.0-rc1", "1.4.0", "latest"], key=chain_key)
+    ['latest', '1.4.0', '2.0.0-rc1', '2.0.0']
+    """
+    parsed = parse_version(version)
+    return (0, version) if parsed is None else (1, parsed)
+
+
 def kept_versions(known: Snapshots) -> dict[tuple[str, str], Mapping[str, Any]]:
     """``known`` cut to the newest :data:`MAX_VERSIONS_KEPT` versions of each contract."""
     by_contract: dict[str, list[str]] = {}
@@ -106,7 +118,7 @@ def kept_versions(known: Snapshots) -> dict[tuple[str, str], Mapping[str, Any]]:
         by_contract.setdefault(contract_id, []).append(version)
     kept: dict[tuple[str, str], Mapping[str, Any]] = {}
     for contract_id, versions in by_contract.items():
-        for version in sorted(versions, key=version_key)[-MAX_VERSIONS_KEPT:]:
+        for version in sorted(versions, key=chain_key)[-MAX_VERSIONS_KEPT:]:
             kept[(contract_id, version)] = known[(contract_id, version)]
     return kept
 

@@ -197,6 +197,9 @@ def test_the_bump_is_the_highest_severity() -> None:
         ("1.0.0", "1.0.0", "none"),
         ("1.1.0", "1.0.0", None),
         ("latest", "1.0.0", None),
+        ("2.0.0-rc1", "2.0.0", "major"),  # a pre-release promises nothing
+        ("0.3.0", "0.3.1", "major"),  # nor does 0.y.z
+        ("1.0.0+b1", "1.0.0+b2", "none"),
     ],
 )
 def test_declared_bump(old: str, new: str, bump: str | None) -> None:

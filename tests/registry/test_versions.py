@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from gateway.registry import Registry
-from gateway.registry.versions import BREAKING_CODE, flags_of
+from gateway.registry.versions import BREAKING_CODE, flags_of, version_flags
 from tests.registry import dbtools, product_site
 from tests.registry.product_site import CONTRACT_MARKER, FakeProduct, ProductSite, descriptor
 
@@ -107,3 +107,16 @@ async def test_a_five_thousand_column_contract_is_judged_in_bounded_time(
     [flag] = await registry.version_flags(US)
     assert flag.change_count == 5_000 and len(flag.changes) == 5
     assert "(and 4995 more)" in flag.message
+
+
+def test_a_pre_release_sits_between_its_release_and_the_one_before() -> None:
+    """2.0.0-rc1 breaks 1.4.0 (a major bump: fine), 2.0.0 follows its candidate: no flag.
+    Ordered as the registry picks the newest (releases above every pre-release), 2.0.0-rc1
+    would follow 2.0.0 as a downgrade and be flagged."""
+    one = {"schema": [{"name": "t", "properties": [{"name": "a"}, {"name": "b"}]}]}
+    two = {"schema": [{"name": "t", "properties": [{"name": "a"}]}]}
+    known = {("c", "1.4.0"): one, ("c", "2.0.0-rc1"): two, ("c", "2.0.0"): two}
+    assert version_flags(known) == []
+    # A breaking change inside the 1.x line is still flagged.
+    known[("c", "1.5.0")] = two
+    assert [(f.from_version, f.to_version) for f in version_flags(known)] == [("1.4.0", "1.5.0")]
