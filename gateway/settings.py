@@ -215,6 +215,13 @@ class Settings:
         positive=True,
     )
 
+    # -- contract versions (issue 9): lifecycle notices.
+    contract_lifecycle_warning_days: int = _setting(
+        30,
+        "Days before a contract's endOfSupport or endOfLife its readers are warned "
+        "(0: from the day).",
+    )
+
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             _check(f, getattr(self, f.name))

@@ -23,13 +23,15 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from contracts import DocumentInvalid, DocumentIssue, ProductDescriptor, parse_descriptor
 from contracts.folder import MISSING_CONTRACT
+from contracts.lifecycle import lifecycle_notices
 from contracts.odps_early import DEPRECATED_FORM, deprecation_warning
 from gateway.errors import GatewayError, InvalidDescriptor
+from gateway.registry.versions import BREAKING_CODE
 from gateway.upstream import Fetched
 from resolvers import documents
 
@@ -164,7 +166,8 @@ async def product_warnings(
     """
     descriptor = await live_descriptor(ctx, product)
     meta = await documents.metadata(ctx, product)
-    found = descriptor_findings(descriptor, meta.data.get("descriptorForm"), product)
+    found = await version_findings(ctx, product)
+    found += descriptor_findings(descriptor, meta.data.get("descriptorForm"), product)
     links = list(product.contracts)
     more = len(found) > limit or len(links) > limit
     found = found[:limit]
@@ -213,7 +216,39 @@ async def _contract_findings(
     except GatewayError:
         return []
     issues = documents.contract_warnings(doc, link.id, link.version)
-    return [_finding(CONTRACT, i, link.id, link.version) for i in issues]
+    found = [_finding(CONTRACT, i, link.id, link.version) for i in issues]
+    return found + lifecycle_findings(ctx, doc.data, link.id, link.version)
+
+
+async def version_findings(ctx: RequestContext, product: RegisteredProduct) -> list[Finding]:
+    """The registry's flags: contract versions breaking their predecessor without a major
+    bump (computed at registration and refresh, :mod:`gateway.registry.versions`)."""
+    flags = await ctx.services.registry.version_flags(product.id)
+    return [
+        Finding(
+            CONTRACT,
+            f"version {f.from_version} -> {f.to_version}",
+            f.message,
+            BREAKING_CODE,
+            f"a major version after {f.from_version}, or no {f.required_bump} change",
+            f.contract_id,
+            f.to_version,
+        )
+        for f in flags
+    ]
+
+
+def lifecycle_findings(
+    ctx: RequestContext, raw: object, contract_id: str, version: str
+) -> list[Finding]:
+    """The contract's end of support / end of life, passed or within the warning days."""
+    if not isinstance(raw, dict):
+        return []
+    days = ctx.services.settings.contract_lifecycle_warning_days
+    return [
+        Finding(CONTRACT, n.path, n.message, n.code, None, contract_id, version)
+        for n in lifecycle_notices(raw, datetime.now(UTC), days)
+    ]
 
 
 def contract_findings(

@@ -67,6 +67,7 @@ FIELD_COSTS: Mapping[tuple[str, str], int] = {
     ("Query", "sql"): 100,
     ("Query", "explainSql"): 100,
     ("Query", "search"): 50,
+    ("Query", "compareContracts"): 20,
 }
 """Extra cost, once per occurrence, of fields with work behind them (type, field)."""
 

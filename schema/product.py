@@ -267,9 +267,11 @@ class Product:
         return Shown(info, self.summary).defs(found, "")
 
     @strawberry.field(
-        description="Warnings of the product's documents (its descriptor, then each contract "
-        "it publishes), computed by the gateway from what it read: at most `first` (up to "
-        "max_page_size); a note in extensions.warnings says when there are more."
+        description="Warnings of the product's documents (the registry's version flags, "
+        "e.g. `breaking_change_without_major_bump`, its descriptor, then each contract it "
+        "publishes, with `end_of_support_*` / `end_of_life_*` from its SLA), computed by the "
+        "gateway from what it read: at most `first` (up to max_page_size); a note in "
+        "extensions.warnings says when there are more."
     )
     async def warnings(self, info: Info, first: int = 100) -> list[DocumentWarning]:
         limit = page_size(info, first)

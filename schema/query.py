@@ -21,6 +21,7 @@ from schema.connection import (
 from schema.odcs_contract import Contract, contract_from_raw
 from schema.product import Product
 from schema.sql import SqlQuery
+from schema.versions import VersionQuery
 
 
 @strawberry.input(description="Narrow the product list; every given field must match.")
@@ -60,7 +61,7 @@ def _page_size(info: Info, first: int) -> int:
 
 
 @strawberry.type
-class Query(SqlQuery):
+class Query(SqlQuery, VersionQuery):
     @strawberry.field(description="Registered products, in domain and name order.")
     async def products(
         self,

@@ -12,6 +12,7 @@ from strawberry.types import Info
 from gateway.federation.records import Answer, Page
 from gateway.identity import Principal
 from gateway.values import to_json
+from resolvers import versions
 from resolvers.access import signed_in
 
 
@@ -129,6 +130,11 @@ class SqlQuery:
             principal=principal,
             request_id=info.context.request_id,
         )
+        read = [
+            (u.table.product_id, u.table.contract_id, u.table.contract_version)
+            for u in page.answer.plan.tables
+        ]
+        await versions.warn_lifecycle(info.context, read)  # end of support / life notes
         return sql_result(page.answer, page, admin=principal.is_admin)
 
     @strawberry.field(description="The engine's plan for a SQL query, without running it.")

@@ -9,6 +9,7 @@ is replaced and the call tried once more.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Mapping
 from typing import Any
 
 import psycopg
@@ -54,6 +55,28 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             )
             """,
             'CREATE INDEX products_order ON products (domain COLLATE "C", sort_name COLLATE "C")',
+        ),
+    ),
+    # issue 9 (contract versions): the contract versions each product served, and the
+    # breaking changes it published without a major bump (gateway/registry/versions.py).
+    (
+        2,
+        (
+            """
+            CREATE TABLE contract_snapshots (
+                product_id text NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+                contract_id text NOT NULL,
+                version text NOT NULL,
+                document text NOT NULL,
+                PRIMARY KEY (product_id, contract_id, version)
+            )
+            """,
+            """
+            CREATE TABLE version_flags (
+                product_id text PRIMARY KEY REFERENCES products (id) ON DELETE CASCADE,
+                flags text NOT NULL
+            )
+            """,
         ),
     ),
 )
@@ -183,6 +206,52 @@ class PostgresRegistryStore:
             return await (await conn.execute(sql)).fetchall()
 
         return [(row["domain"], int(row["n"])) for row in await self._run(select)]
+
+    async def contract_snapshots(self, product_id: str) -> dict[tuple[str, str], str]:
+        """See :meth:`RegistryStore.contract_snapshots`."""
+        sql = "SELECT contract_id, version, document FROM contract_snapshots WHERE product_id = %s"
+
+        async def select(conn: Connection) -> builtins.list[DictRow]:
+            return await (await conn.execute(sql, (product_id,))).fetchall()
+
+        rows = await self._run(select)
+        return {(row["contract_id"], row["version"]): row["document"] for row in rows}
+
+    async def save_contract_versions(
+        self, product_id: str, snapshots: Mapping[tuple[str, str], str], flags: str
+    ) -> None:
+        """See :meth:`RegistryStore.save_contract_versions`."""
+
+        async def write(conn: Connection) -> None:
+            async with conn.transaction():
+                # The product row is locked so an unregister cannot interleave.
+                held = await _fetchone(
+                    conn, "SELECT 1 AS x FROM products WHERE id = %s FOR UPDATE", (product_id,)
+                )
+                if held is None:
+                    return
+                await conn.execute(
+                    "DELETE FROM contract_snapshots WHERE product_id = %s", (product_id,)
+                )
+                async with conn.cursor() as cursor:
+                    await cursor.executemany(
+                        "INSERT INTO contract_snapshots (product_id, contract_id, version, "
+                        "document) VALUES (%s, %s, %s, %s)",
+                        [(product_id, c, v, text) for (c, v), text in snapshots.items()],
+                    )
+                await conn.execute(
+                    "INSERT INTO version_flags (product_id, flags) VALUES (%s, %s) "
+                    "ON CONFLICT (product_id) DO UPDATE SET flags = excluded.flags",
+                    (product_id, flags),
+                )
+
+        await self._run(write)
+
+    async def version_flags(self, product_id: str) -> str | None:
+        """See :meth:`RegistryStore.version_flags`."""
+        sql = "SELECT flags FROM version_flags WHERE product_id = %s"
+        row = await self._run(lambda conn: _fetchone(conn, sql, (product_id,)))
+        return None if row is None else str(row["flags"])
 
     async def close(self) -> None:
         """See :meth:`RegistryStore.close`."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import json
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -31,6 +32,14 @@ from gateway.registry.model import ContractLink, RegisteredProduct
 from gateway.registry.store import RegistryStore
 from gateway.registry.summary import contract_links, summarise
 from gateway.registry.urls import normalise_product_url
+from gateway.registry.versions import (
+    VersionFlag,
+    flags_of,
+    flags_text,
+    kept_versions,
+    snapshot_text,
+    version_flags,
+)
 from gateway.upstream.links import require_under_base
 from gateway.upstream.read import DEFAULT_TOTAL_TIMEOUT, NoDocument, fetch_json
 
@@ -40,6 +49,8 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_ANSWER_BYTES = 1_048_576
 # Contracts are read to check their id and version; big schemas stay well below this.
 DEFAULT_MAX_CONTRACT_BYTES = 8_388_608
+# The contract documents a product serves, by (contract id, version), as read.
+_Served = dict[tuple[str, str], object]
 
 
 class Registry:
@@ -105,13 +116,15 @@ class Registry:
                 "registering a product needs the role owner:<domain> of its domain, or admin",
                 role=f"{OWNER_PREFIX}<domain>",
             )
-        product = await self._inspect(url, product_id=None)
+        product, served = await self._inspect(url, product_id=None)
         if actor is not None:
             _require_owner(actor, product, "registering")
             existing = await self.store.get(product.id)
             if existing is not None and existing.domain != product.domain:
                 _require_owner(actor, existing, "moving")
-        return self._changed(await self.store.upsert(product))
+        stored = await self.store.upsert(product)
+        await self._record_versions(stored.id, served)
+        return self._changed(stored)
 
     @audited("registry.refresh")
     async def refresh(self, id_or_key: str, *, actor: Principal | None = None) -> RegisteredProduct:
@@ -119,7 +132,7 @@ class Registry:
         stored = await self.require(id_or_key)
         if actor is not None:
             _require_owner(actor, stored, "refreshing")
-        fresh = await self._inspect(stored.url, product_id=stored.id)
+        fresh, served = await self._inspect(stored.url, product_id=stored.id)
         if actor is not None:
             _require_owner(actor, fresh, "refreshing")
         if fresh.id != stored.id:
@@ -128,7 +141,9 @@ class Registry:
                 f"{stored.id}; unregister {stored.key} and register the new product instead",
                 product_id=stored.id,
             )
-        return self._changed(await self.store.upsert(fresh))
+        kept = await self.store.upsert(fresh)
+        await self._record_versions(kept.id, served)
+        return self._changed(kept)
 
     @audited("registry.unregister")
     async def unregister(
@@ -175,8 +190,35 @@ class Registry:
         """Each domain with its number of products."""
         return await self.store.domains()
 
-    async def _inspect(self, url: str, *, product_id: str | None) -> RegisteredProduct:
-        """Fetch, validate and summarise the product at ``url``, without storing it."""
+    async def version_flags(self, product_id: str) -> builtins.list[VersionFlag]:
+        """The product's contract versions that break their predecessor without saying so."""
+        return flags_of(await self.store.version_flags(product_id))
+
+    async def _record_versions(self, product_id: str, served: _Served) -> None:
+        """Keep the contract versions just served and judge each against the one before
+        (:mod:`gateway.registry.versions`). Never fails the registration: a failure here is
+        logged and the flags stay as they were."""
+        try:
+            kept = await self.store.contract_snapshots(product_id)
+            known: dict[tuple[str, str], Any] = {k: json.loads(t) for k, t in kept.items()}
+            texts = dict(kept)
+            for key, document in served.items():
+                text = snapshot_text(document)
+                if text is not None:  # compared as kept, so old and new read alike
+                    known[key], texts[key] = json.loads(text), text
+            known = kept_versions(known)
+            flags = await asyncio.to_thread(version_flags, known)
+            await self.store.save_contract_versions(
+                product_id, {k: texts[k] for k in known}, flags_text(flags)
+            )
+        except Exception:
+            log.exception("judging the contract versions of product %s failed", product_id)
+
+    async def _inspect(
+        self, url: str, *, product_id: str | None
+    ) -> tuple[RegisteredProduct, _Served]:
+        """Fetch, validate and summarise the product at ``url``, without storing it; with
+        the contract documents it serves, by (id, version)."""
         urls = normalise_product_url(url)
         answer = await fetch_json(
             self._http,
@@ -207,19 +249,22 @@ class Registry:
                 what=f"output contract {link.id} version {link.version}",
                 product_id=descriptor.id,
             )
-        await self._check_links(links, descriptor.id)
-        return summarise(answer, descriptor, urls, links, self._clock())
+        served = await self._check_links(links, descriptor.id)
+        return summarise(answer, descriptor, urls, links, self._clock()), served
 
-    async def _check_links(self, links: builtins.list[ContractLink], product_id: str) -> None:
+    async def _check_links(self, links: builtins.list[ContractLink], product_id: str) -> _Served:
         """Each link must serve the contract it names; raise the first failure."""
         outcomes = await asyncio.gather(
             *(self._check_link(link, product_id) for link in links), return_exceptions=True
         )
-        for outcome in outcomes:
+        served: _Served = {}
+        for link, outcome in zip(links, outcomes, strict=True):
             if isinstance(outcome, BaseException):
                 raise outcome
+            served[(link.id, link.version)] = outcome
+        return served
 
-    async def _check_link(self, link: ContractLink, product_id: str) -> None:
+    async def _check_link(self, link: ContractLink, product_id: str) -> object:
         what = f"output contract {link.id} version {link.version}"
         try:
             document = await fetch_json(
@@ -246,6 +291,7 @@ class Registry:
                 + (f"contract {served[0]} version {served[1]}" if served else "no contract"),
                 product_id=product_id,
             )
+        return document
 
 
 def _descriptor(answer: Mapping[str, Any], product_id: str | None) -> ProductDescriptor:

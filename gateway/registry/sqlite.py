@@ -12,7 +12,7 @@ import asyncio
 import builtins
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from os import PathLike
 from typing import Any, TypeVar
@@ -54,6 +54,28 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             )
             """,
             "CREATE INDEX products_order ON products (domain, sort_name, name, id)",
+        ),
+    ),
+    # issue 9 (contract versions): the contract versions each product served, and the
+    # breaking changes it published without a major bump (gateway/registry/versions.py).
+    (
+        2,
+        (
+            """
+            CREATE TABLE contract_snapshots (
+                product_id TEXT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+                contract_id TEXT NOT NULL,
+                version TEXT NOT NULL,
+                document TEXT NOT NULL,
+                PRIMARY KEY (product_id, contract_id, version)
+            )
+            """,
+            """
+            CREATE TABLE version_flags (
+                product_id TEXT PRIMARY KEY REFERENCES products (id) ON DELETE CASCADE,
+                flags TEXT NOT NULL
+            )
+            """,
         ),
     ),
 )
@@ -166,6 +188,48 @@ class SqliteRegistryStore:
         sql = "SELECT domain, count(*) FROM products GROUP BY domain ORDER BY domain"
         rows = await self._run(lambda: self._db.execute(sql).fetchall())
         return [(row[0], int(row[1])) for row in rows]
+
+    async def contract_snapshots(self, product_id: str) -> dict[tuple[str, str], str]:
+        """See :meth:`RegistryStore.contract_snapshots`."""
+        sql = "SELECT contract_id, version, document FROM contract_snapshots WHERE product_id = ?"
+        rows = await self._run(lambda: self._db.execute(sql, (product_id,)).fetchall())
+        return {(row[0], row[1]): row[2] for row in rows}
+
+    async def save_contract_versions(
+        self, product_id: str, snapshots: Mapping[tuple[str, str], str], flags: str
+    ) -> None:
+        """See :meth:`RegistryStore.save_contract_versions`."""
+        await self._run(self._save_versions, product_id, snapshots, flags)
+
+    def _save_versions(
+        self, product_id: str, snapshots: Mapping[tuple[str, str], str], flags: str
+    ) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            if self._db.execute("SELECT 1 FROM products WHERE id = ?", (product_id,)).fetchone():
+                self._db.execute(
+                    "DELETE FROM contract_snapshots WHERE product_id = ?", (product_id,)
+                )
+                self._db.executemany(
+                    "INSERT INTO contract_snapshots (product_id, contract_id, version, document) "
+                    "VALUES (?, ?, ?, ?)",
+                    [(product_id, c, v, text) for (c, v), text in snapshots.items()],
+                )
+                self._db.execute(
+                    "INSERT INTO version_flags (product_id, flags) VALUES (?, ?) "
+                    "ON CONFLICT (product_id) DO UPDATE SET flags = excluded.flags",
+                    (product_id, flags),
+                )
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    async def version_flags(self, product_id: str) -> str | None:
+        """See :meth:`RegistryStore.version_flags`."""
+        sql = "SELECT flags FROM version_flags WHERE product_id = ?"
+        row = await self._run(lambda: self._db.execute(sql, (product_id,)).fetchone())
+        return None if row is None else str(row[0])
 
     async def close(self) -> None:
         """See :meth:`RegistryStore.close`."""

@@ -7,6 +7,7 @@ default, a file next to the gateway) and PostgreSQL (shared by several gateway r
 from __future__ import annotations
 
 import builtins
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -62,6 +63,21 @@ class RegistryStore(Protocol):
 
     async def domains(self) -> builtins.list[tuple[str, int]]:
         """Each domain with its number of products, ordered by domain."""
+        ...
+
+    async def contract_snapshots(self, product_id: str) -> dict[tuple[str, str], str]:
+        """The contract documents (JSON text) kept of the product, by (contract id, version)."""
+        ...
+
+    async def save_contract_versions(
+        self, product_id: str, snapshots: Mapping[tuple[str, str], str], flags: str
+    ) -> None:
+        """Replace the product's kept contract documents and its version flags (JSON text);
+        nothing when the product is not registered (unregistered meanwhile)."""
+        ...
+
+    async def version_flags(self, product_id: str) -> str | None:
+        """The product's version flags as saved (JSON text), None if never saved."""
         ...
 
     async def close(self) -> None:

@@ -250,21 +250,27 @@ async def test_the_table_holds_links_and_summaries_only(
     store: RegistryStore, registry_url: str
 ) -> None:
     await fill(store)
-    assert dbtools.tables(registry_url) == ["products", "registry_schema"]
+    # contract_snapshots holds contract SHAPES, prose as digests (issue 9, test_versions.py).
+    assert dbtools.tables(registry_url) == [
+        "contract_snapshots",
+        "products",
+        "registry_schema",
+        "version_flags",
+    ]
     assert dbtools.columns(registry_url, "products") == list(COLUMNS)
     [(contracts,)] = dbtools.execute(
         registry_url, "SELECT contracts FROM products WHERE id = 'p-us'"
     )
     # A link per contract (id, version, name, href), no schema, no quality, no servers.
     assert "href" in str(contracts) and "schema" not in str(contracts)
-    assert dbtools.execute(registry_url, "SELECT version FROM registry_schema") == [(1,)]
+    assert dbtools.execute(registry_url, "SELECT version FROM registry_schema") == [(2,)]
 
 
 async def test_a_newer_schema_is_refused(registry_url: str) -> None:
     store = await open_registry(registry_url)
     await store.close()
     dbtools.execute(registry_url, "UPDATE registry_schema SET version = 99")
-    with pytest.raises(RegistryError, match="schema version 99, newer than this gateway's 1"):
+    with pytest.raises(RegistryError, match="schema version 99, newer than this gateway's 2"):
         await open_registry(registry_url)
 
 
