@@ -14,6 +14,12 @@ import httpx
 
 from gateway.audit import AuditLog
 from gateway.cache import DocumentCache, create_cache
+from gateway.certification import (
+    Certifier,
+    PolicySet,
+    load_policies,
+    open_certification_store,
+)
 from gateway.federation.service import Federation
 from gateway.identity.authenticate import Authenticator, create_authenticator
 from gateway.registry import Registry, RegistryStore, open_registry
@@ -36,6 +42,7 @@ class Services:
     audit: AuditLog
     authenticator: Authenticator
     usage_retention: Retention
+    certifier: Certifier
     closer: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack, repr=False)
 
 
@@ -43,7 +50,8 @@ async def open_services(settings: Settings) -> Services:
     """Open the pooled client, the cache, the stores and the federation of ``settings``;
     if any step fails, what the earlier steps opened is closed before the error is raised."""
     async with contextlib.AsyncExitStack() as stack:
-        # First: a bad issuers or keys file stops the start before anything is opened.
+        # First: a bad issuers, keys or policy file stops the start before anything opens.
+        policies = load_policies(settings.certification_policies_file)
         authenticator = create_authenticator(settings)
         stack.push_async_callback(authenticator.close)
         http = create_http_client(settings)
@@ -75,6 +83,7 @@ async def open_services(settings: Settings) -> Services:
         fetcher = UpstreamFetcher.from_settings(http, cache, settings)
         federation = Federation(settings, registry, fetcher, recorder=usage, auditor=audit)
         stack.push_async_callback(federation.close)
+        certifier = await _open_certifier(settings, policies, registry, fetcher, stack)
         return Services(
             settings=settings,
             http=http,
@@ -87,9 +96,39 @@ async def open_services(settings: Settings) -> Services:
             audit=audit,
             authenticator=authenticator,
             usage_retention=usage_retention,
+            certifier=certifier,
             closer=stack.pop_all(),  # from here on, close_services closes them
         )
     raise AssertionError("unreachable")  # the stack never swallows an error
+
+
+async def _open_certifier(
+    settings: Settings,
+    policies: PolicySet,
+    registry: Registry,
+    fetcher: UpstreamFetcher,
+    stack: contextlib.AsyncExitStack,
+) -> Certifier:
+    """The certification store (the registry's database, a table of its own), its
+    retention, and the certifier with its scheduled rounds, each closed by ``stack``."""
+    store = await open_certification_store(
+        settings.registry_url, pool_size=settings.store_pool_size
+    )
+    stack.push_async_callback(store.close)
+    retention = Retention(
+        "certification history", store.purge, days=settings.certification_retention_days,
+        interval_seconds=settings.usage_purge_interval_seconds,
+    )  # fmt: skip
+    stack.push_async_callback(retention.close)
+    await retention.start()
+    certifier = Certifier(
+        policies, store, registry, fetcher,
+        interval_seconds=settings.certification_interval_seconds,
+        concurrency=settings.certification_concurrency,
+    )  # fmt: skip
+    stack.push_async_callback(certifier.close)
+    certifier.start()
+    return certifier
 
 
 async def close_services(services: Services) -> None:
