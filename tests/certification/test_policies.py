@@ -104,7 +104,9 @@ async def test_a_missing_or_broken_file_stops_the_start(tmp_path: Path) -> None:
 
 def test_the_level_is_the_highest_whose_policies_and_those_below_all_pass() -> None:
     policies = load_policies()
-    by_level = {lv.id: {p.id for p in policies.policies if p.level == lv.id} for lv in policies.levels}
+    by_level = {
+        lv.id: {p.id for p in policies.policies if p.level == lv.id} for lv in policies.levels
+    }
     assert policies.level_reached(set()) is None
     assert policies.level_reached(by_level["bronze"]) == "bronze"
     assert policies.level_reached(by_level["bronze"] | by_level["silver"]) == "silver"

@@ -64,10 +64,15 @@ async def test_an_evaluation_comes_back_as_recorded(store: CertificationStore) -
 
 async def test_history_is_newest_first_and_pages_with_cursors(store: CertificationStore) -> None:
     for i in range(5):
-        await store.record(made(T0 + timedelta(minutes=i), status="OK" if i % 2 else "NOT_COMPLIANT"))
+        await store.record(
+            made(T0 + timedelta(minutes=i), status="OK" if i % 2 else "NOT_COMPLIANT")
+        )
     await store.record(made(T0, product="other"))
     first = await store.history("p1", first=2)
-    assert [c.checked_at for c in first.items] == [T0 + timedelta(minutes=4), T0 + timedelta(minutes=3)]
+    assert [c.checked_at for c in first.items] == [
+        T0 + timedelta(minutes=4),
+        T0 + timedelta(minutes=3),
+    ]
     assert first.has_next
     rest = await store.history("p1", first=10, after=first.end_cursor)
     assert [c.checked_at for c in rest.items] == [T0 + timedelta(minutes=m) for m in (2, 1, 0)]
