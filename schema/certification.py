@@ -86,7 +86,10 @@ class Certification:
     ) -> list[CertificationRecord]:
         from gateway.certification.store import encode_cursor
 
-        page = await resolve.history(info, self.product_id, page_size(info, first) or 1, after)
+        size = page_size(info, first)
+        if size == 0:
+            return []
+        page = await resolve.history(info, self.product_id, size, after)
         return [
             CertificationRecord(
                 status=CertificationStatus(c.status),

@@ -4,7 +4,8 @@ Every URL comes from the registry (the product's metadata URL) or from the produ
 answers (its contract and report links), so each is followed only under the product's
 registered base URL. Documents are parsed and validated by ``contracts``, off the event
 loop: a product with thousands of columns costs a worker thread, not the gateway's loop.
-A failure is kept as a short problem text (its error code, never a URL or a host).
+A failure is kept as a short problem text (its error code, never a URL or a host); so is
+a stale copy of a product that no longer answers (the mesh certifies what is served now).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from contracts._issues import errors_of
 from contracts.odcs import contract_schema_issues
 from gateway.certification.evidence import ContractEvidence, Documents
 from gateway.certification.model import PRODUCT, PolicyResult, clip
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, UpstreamUnavailable
 from gateway.registry import RegisteredProduct
 from gateway.upstream import UpstreamFetcher, require_under_base
 
@@ -30,7 +31,12 @@ MAX_CLAIMS = 100
 async def _get(fetcher: UpstreamFetcher, product: RegisteredProduct, url: str, what: str) -> Any:
     url = urljoin(product.url, url)
     require_under_base(url, product.base_url, what=what, product_id=product.id)
-    return (await fetcher.get_json(url, product_id=product.id)).data
+    fetched = await fetcher.get_json(url, product_id=product.id)
+    if fetched.stale:
+        # A copy kept from before the product stopped answering: the mesh certifies what
+        # a product serves now, not what it once served.
+        raise UpstreamUnavailable(f"the product does not answer for its {what}")
+    return fetched.data
 
 
 def _problem(exc: GatewayError) -> str:

@@ -79,7 +79,8 @@ class Certifier:
         self._registry = registry
         self._fetcher = fetcher
         self._interval = interval_seconds
-        self._slots = asyncio.Semaphore(max(1, concurrency))
+        self._workers = max(1, concurrency)
+        self._slots = asyncio.Semaphore(self._workers)
         self._clock = clock
         self._timer: asyncio.Task[None] | None = None
 
@@ -111,15 +112,26 @@ class Certifier:
         return await self.store.history(product_id, first=first, after=after)
 
     async def certify_all(self) -> int:
-        """One round over every registered product; how many were evaluated."""
+        """One round over every registered product; how many were evaluated.
+
+        ``concurrency`` workers take the products one after the other, so a registry of
+        thousands never holds thousands of pending evaluations at once; a product that
+        fails is logged and the round goes on."""
         products = await self._registry.list()
-        outcomes = await asyncio.gather(
-            *(self.certify(p) for p in products), return_exceptions=True
-        )
-        for product, outcome in zip(products, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
-                log.error("certification of %s failed: %s", product.id, outcome)
-        return sum(1 for o in outcomes if not isinstance(o, BaseException))
+        queue = iter(products)
+        done = 0
+
+        async def worker() -> None:
+            nonlocal done
+            for product in queue:  # a shared iterator: each product goes to one worker
+                try:
+                    await self.certify(product)
+                    done += 1
+                except Exception as exc:
+                    log.error("certification of %s failed: %s", product.id, exc)
+
+        await asyncio.gather(*(worker() for _ in range(min(self._workers, len(products)))))
+        return done
 
     def start(self) -> None:
         """Start the schedule (not when the interval is 0)."""

@@ -25,10 +25,14 @@ def certification_mesh(
 ) -> Iterator[Mesh]:
     with contextlib.ExitStack() as outer:
         products: dict[str, str] = {}
+        stacks: dict[str, contextlib.ExitStack] = {}
         for folder in dirs:
-            products[folder.name] = outer.enter_context(
+            stack = contextlib.ExitStack()  # one per product, so a test can stop one
+            outer.callback(stack.close)
+            products[folder.name] = stack.enter_context(
                 running(create_product_app(folder, token="t", env={}))
             )
+            stacks[folder.name] = stack
         issuer = TestIssuer(tmp / "auth")
         config = Settings(
             registry_url=registry_url,
@@ -44,4 +48,4 @@ def certification_mesh(
                 timeout=30,
             )
             assert answer.status_code == 201, answer.text
-        yield Mesh(gateway, products, {}, issuer)
+        yield Mesh(gateway, products, stacks, issuer)

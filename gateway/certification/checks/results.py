@@ -13,6 +13,8 @@ def passing(docs: Documents, params: Mapping[str, Any]) -> Outcome:
     ``min_results`` judged ones. A result with an error counts as failed; one not judged
     (``passed`` null) neither passes nor fails."""
     last, minimum = int(params["last"]), int(params["min_results"])
+    if docs.descriptor is None:
+        return Outcome(False, f"no valid descriptor: {docs.descriptor_problem or 'unreadable'}")
     if docs.results_problem is not None:
         return Outcome(False, f"no results: {docs.results_problem}")
     recent = sorted(docs.results, key=lambda r: str(r.get("timestamp") or ""), reverse=True)
