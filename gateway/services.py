@@ -28,6 +28,9 @@ from gateway.settings import Settings
 from gateway.upstream import UpstreamFetcher, create_http_client
 from gateway.usage import UsageStore, open_usage
 
+HISTORY_PURGE_SECONDS = 3600.0
+"""How often certification history past its retention is purged (also at start)."""
+
 
 @dataclass
 class Services:
@@ -117,7 +120,7 @@ async def _open_certifier(
     stack.push_async_callback(store.close)
     retention = Retention(
         "certification history", store.purge, days=settings.certification_retention_days,
-        interval_seconds=settings.usage_purge_interval_seconds,
+        interval_seconds=HISTORY_PURGE_SECONDS,
     )  # fmt: skip
     stack.push_async_callback(retention.close)
     await retention.start()
