@@ -164,3 +164,7 @@ def test_on_demand_for_the_owner_forbidden_to_others(mesh: Mesh) -> None:
     anonymous = certify(mesh, BARE, headers={})
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert len(read(mesh, BARE, first=100)["history"]) == before + 1  # refused: no row
+    # Reading a certification is open to anyone, as discovery is.
+    seen = mesh.query(READ, {"p": BARE, "first": 1}, headers={})
+    assert "errors" not in seen, seen
+    assert seen["data"]["product"]["certification"]["status"] == "NOT_COMPLIANT"
