@@ -14,6 +14,12 @@ import httpx
 
 from gateway.audit import AuditLog
 from gateway.cache import DocumentCache, create_cache
+from gateway.certification import (
+    Certifier,
+    PolicySet,
+    load_policies,
+    open_certification_store,
+)
 from gateway.federation.service import Federation
 from gateway.identity.authenticate import Authenticator, create_authenticator
 from gateway.openlineage import LineageEmitter, create_emitter
@@ -22,6 +28,9 @@ from gateway.retention import Retention
 from gateway.settings import Settings
 from gateway.upstream import UpstreamFetcher, create_http_client
 from gateway.usage import UsageStore, open_usage
+
+HISTORY_PURGE_SECONDS = 3600.0
+"""How often certification history past its retention is purged (also at start)."""
 
 
 @dataclass
@@ -37,6 +46,7 @@ class Services:
     audit: AuditLog
     authenticator: Authenticator
     usage_retention: Retention
+    certifier: Certifier
     closer: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack, repr=False)
     lineage: LineageEmitter | None = None  # OpenLineage events of queries (None: off)
 
@@ -51,7 +61,8 @@ async def open_services(settings: Settings) -> Services:
         if lineage is not None:
             stack.push_async_callback(lineage.close)
             lineage.start()
-        # A bad issuers or keys file stops the start before anything else is opened.
+        # A bad issuers, keys or policy file stops the start before anything else opens.
+        policies = load_policies(settings.certification_policies_file)
         authenticator = create_authenticator(settings)
         stack.push_async_callback(authenticator.close)
         http = create_http_client(settings)
@@ -85,6 +96,7 @@ async def open_services(settings: Settings) -> Services:
             settings, registry, fetcher, recorder=usage, auditor=audit, lineage=lineage
         )
         stack.push_async_callback(federation.close)
+        certifier = await _open_certifier(settings, policies, registry, fetcher, stack)
         return Services(
             settings=settings,
             http=http,
@@ -98,9 +110,39 @@ async def open_services(settings: Settings) -> Services:
             authenticator=authenticator,
             usage_retention=usage_retention,
             lineage=lineage,
+            certifier=certifier,
             closer=stack.pop_all(),  # from here on, close_services closes them
         )
     raise AssertionError("unreachable")  # the stack never swallows an error
+
+
+async def _open_certifier(
+    settings: Settings,
+    policies: PolicySet,
+    registry: Registry,
+    fetcher: UpstreamFetcher,
+    stack: contextlib.AsyncExitStack,
+) -> Certifier:
+    """The certification store (the registry's database, a table of its own), its
+    retention, and the certifier with its scheduled rounds, each closed by ``stack``."""
+    store = await open_certification_store(
+        settings.registry_url, pool_size=settings.store_pool_size
+    )
+    stack.push_async_callback(store.close)
+    retention = Retention(
+        "certification history", store.purge, days=settings.certification_retention_days,
+        interval_seconds=HISTORY_PURGE_SECONDS,
+    )  # fmt: skip
+    stack.push_async_callback(retention.close)
+    await retention.start()
+    certifier = Certifier(
+        policies, store, registry, fetcher,
+        interval_seconds=settings.certification_interval_seconds,
+        concurrency=settings.certification_concurrency,
+    )  # fmt: skip
+    stack.push_async_callback(certifier.close)
+    certifier.start()
+    return certifier
 
 
 async def close_services(services: Services) -> None:

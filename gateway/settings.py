@@ -222,6 +222,20 @@ class Settings:
         "(0: from the day).",
     )
 
+    # -- certification (issue 9): the mesh's policies, checked on a schedule and on demand.
+    certification_policies_file: str = _setting(
+        "", "YAML file of the mesh's certification policies (empty: the shipped default)."
+    )
+    certification_interval_seconds: float = _setting(
+        3600.0, "Seconds between certification rounds over every product (0: on demand only)."
+    )
+    certification_concurrency: int = _setting(
+        4, "Products certified at once in a scheduled round.", positive=True
+    )
+    certification_retention_days: int = _setting(
+        365, "Days certification history is kept; older evaluations are purged (0: keep all)."
+    )
+
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             _check(f, getattr(self, f.name))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from resolvers import certification
 from resolvers.access import signed_in
+from schema.certification import Certification
 from schema.product import Product
 
 
@@ -33,3 +35,10 @@ class Mutation:
         registry = info.context.services.registry
         request_id = info.context.request_id
         return Product.of(await registry.unregister(str(id), actor=actor, request_id=request_id))
+
+    @strawberry.mutation(
+        description="Certify a product now against the mesh's policies (its owner or an admin)."
+    )
+    async def certify_product(self, info: Info, product: strawberry.ID) -> Certification:
+        found, done = await certification.certify_now(info, str(product))
+        return Certification.of(found.id, done)

@@ -12,9 +12,10 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from gateway.registry import RegisteredProduct
-from resolvers import documents, odps
+from resolvers import certification, documents, odps
 from resolvers.access import signed_in
 from schema.audit import AUDIT_DESCRIPTION, AuditConnection, product_audit
+from schema.certification import Certification
 from schema.document_warning import DocumentWarning
 from schema.odcs_common import AuthoritativeDefinition, CustomProperty, as_list, strings, text
 from schema.odcs_contract import Contract, SupportChannel, Team, contract_from_raw
@@ -322,6 +323,13 @@ class Product:
         after: str | None = None,
     ) -> AuditConnection:
         return await product_audit(info, self.summary, since, first, after)
+
+    @strawberry.field(
+        description="The mesh's certification of this product (docs/certification.md)."
+    )
+    async def certification(self, info: Info) -> Certification:
+        found = await certification.latest(info, self.summary)
+        return Certification.of(self.summary.id, found)
 
     @strawberry.field(
         description="Tables of this product that an SQL engine will not read, and why "

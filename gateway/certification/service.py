@@ -1,0 +1,154 @@
+"""The certifier: evaluates products against the mesh's policies, on demand and on a
+schedule, and keeps every evaluation.
+
+An evaluation fetches the product's documents (:mod:`gateway.certification.gather`), runs
+each policy's check off the event loop, and records the verdict together with the
+product's own claims. ``status`` and ``level`` come from the mesh's checks only: a product
+answering ``OK`` about itself is shown as such (source PRODUCT) and changes nothing.
+
+The schedule is one background task: every ``interval_seconds`` it evaluates every
+registered product, at most ``concurrency`` at a time. A product that fails to evaluate
+is logged and the round goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from gateway.certification.evidence import Documents, Outcome
+from gateway.certification.gather import gather, product_claims
+from gateway.certification.model import (
+    MESH,
+    NOT_COMPLIANT,
+    OK,
+    Certification,
+    PolicyResult,
+    clip,
+)
+from gateway.certification.policies import PolicySet
+from gateway.certification.store import CertificationPage, CertificationStore
+from gateway.registry import RegisteredProduct, Registry
+from gateway.upstream import UpstreamFetcher
+
+log = logging.getLogger(__name__)
+
+
+def evaluate_documents(policies: PolicySet, docs: Documents) -> tuple[PolicyResult, ...]:
+    """Each policy's verdict on ``docs`` (pure; run in a worker thread). A check that
+    raises fails its policy rather than the evaluation."""
+    verdicts: list[PolicyResult] = []
+    for policy in policies.policies:
+        try:
+            outcome = policy.spec.run(docs, policy.parameters)
+        except Exception:  # a check's bug on odd input must not hide the other policies
+            log.exception("certification check %s failed on %s", policy.check, docs.product_id)
+            outcome = Outcome(False, "the check could not judge this product's documents")
+        verdicts.append(
+            PolicyResult(
+                policy.id,
+                policy.description,
+                outcome.passed,
+                clip(outcome.evidence),
+                MESH,
+                policy.level,
+            )  # fmt: skip
+        )
+    return tuple(verdicts)
+
+
+class Certifier:
+    """Evaluates and stores certifications; owns the scheduled task."""
+
+    def __init__(
+        self,
+        policies: PolicySet,
+        store: CertificationStore,
+        registry: Registry,
+        fetcher: UpstreamFetcher,
+        *,
+        interval_seconds: float = 0.0,
+        concurrency: int = 4,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.policies = policies
+        self.store = store
+        self._registry = registry
+        self._fetcher = fetcher
+        self._interval = interval_seconds
+        self._workers = max(1, concurrency)
+        self._slots = asyncio.Semaphore(self._workers)
+        self._clock = clock
+        self._timer: asyncio.Task[None] | None = None
+
+    async def certify(self, product: RegisteredProduct) -> Certification:
+        """Evaluate ``product`` now and record the result."""
+        async with self._slots:
+            docs = await gather(self._fetcher, product)
+            product_status, claims = await product_claims(self._fetcher, product)
+            mesh = await asyncio.to_thread(evaluate_documents, self.policies, docs)
+        passed = {r.policy for r in mesh if r.passed}
+        certification = Certification(
+            product_id=product.id,
+            checked_at=self._clock(),
+            status=OK if len(passed) == len(mesh) else NOT_COMPLIANT,
+            level=self.policies.level_reached(passed),
+            report=mesh + claims,
+            product_status=product_status,
+        )
+        new_id = await self.store.record(certification)
+        return Certification(**{**certification.__dict__, "id": new_id})
+
+    async def latest(self, product_id: str) -> Certification | None:
+        page = await self.store.history(product_id, first=1)
+        return page.items[0] if page.items else None
+
+    async def history(
+        self, product_id: str, *, first: int = 20, after: str | None = None
+    ) -> CertificationPage:
+        return await self.store.history(product_id, first=first, after=after)
+
+    async def certify_all(self) -> int:
+        """One round over every registered product; how many were evaluated.
+
+        ``concurrency`` workers take the products one after the other, so a registry of
+        thousands never holds thousands of pending evaluations at once; a product that
+        fails is logged and the round goes on."""
+        products = await self._registry.list()
+        queue = iter(products)
+        done = 0
+
+        async def worker() -> None:
+            nonlocal done
+            for product in queue:  # a shared iterator: each product goes to one worker
+                try:
+                    await self.certify(product)
+                    done += 1
+                except Exception as exc:
+                    log.error("certification of %s failed: %s", product.id, exc)
+
+        await asyncio.gather(*(worker() for _ in range(min(self._workers, len(products)))))
+        return done
+
+    def start(self) -> None:
+        """Start the schedule (not when the interval is 0)."""
+        if self._interval > 0 and self._timer is None:
+            self._timer = asyncio.create_task(self._forever(), name="certification")
+
+    async def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._timer
+            self._timer = None
+
+    async def _forever(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            try:
+                await self.certify_all()
+            except Exception:  # the next round tries again
+                log.exception("certification round failed")
