@@ -15,11 +15,13 @@ import httpx
 from gateway.audit import AuditLog
 from gateway.cache import DocumentCache, create_cache
 from gateway.federation.service import Federation
+from gateway.health import HealthHub, HealthMonitor
 from gateway.identity.authenticate import Authenticator, create_authenticator
 from gateway.registry import Registry, RegistryStore, open_registry
 from gateway.retention import Retention
 from gateway.settings import Settings
 from gateway.upstream import UpstreamFetcher, create_http_client
+from gateway.upstream.breaker import CircuitBreaker
 from gateway.usage import UsageStore, open_usage
 
 
@@ -36,6 +38,7 @@ class Services:
     audit: AuditLog
     authenticator: Authenticator
     usage_retention: Retention
+    health: HealthMonitor
     closer: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack, repr=False)
 
 
@@ -75,6 +78,9 @@ async def open_services(settings: Settings) -> Services:
         fetcher = UpstreamFetcher.from_settings(http, cache, settings)
         federation = Federation(settings, registry, fetcher, recorder=usage, auditor=audit)
         stack.push_async_callback(federation.close)
+        health = _health_monitor(settings, http, cache, registry)
+        stack.push_async_callback(health.close)
+        await health.start()
         return Services(
             settings=settings,
             http=http,
@@ -87,9 +93,40 @@ async def open_services(settings: Settings) -> Services:
             audit=audit,
             authenticator=authenticator,
             usage_retention=usage_retention,
+            health=health,
             closer=stack.pop_all(),  # from here on, close_services closes them
         )
     raise AssertionError("unreachable")  # the stack never swallows an error
+
+
+def _health_monitor(
+    settings: Settings, http: httpx.AsyncClient, cache: DocumentCache, registry: Registry
+) -> HealthMonitor:
+    """The background judge of every product's health (docs/health.md). Its fetcher reads
+    fresh answers only (no cached or stale copy: health is about now) and has its own
+    breaker, so a product down for health checks does not trip the graph's."""
+    fetcher = UpstreamFetcher(
+        http,
+        cache,
+        fresh_ttl=0.0,
+        stale_ttl=0.0,
+        breaker=CircuitBreaker(
+            threshold=settings.upstream_breaker_threshold,
+            cooldown=settings.upstream_breaker_cooldown_seconds,
+        ),
+        max_bytes=settings.upstream_max_document_bytes,
+        total_timeout=settings.upstream_total_timeout,
+    )
+    return HealthMonitor(
+        registry,
+        fetcher,
+        HealthHub(),
+        interval=settings.health_refresh_seconds,
+        concurrency=settings.health_concurrency,
+        deadline=settings.health_deadline_seconds,
+        max_results=settings.health_max_results,
+        max_reasons=settings.health_max_reasons,
+    )
 
 
 async def close_services(services: Services) -> None:
