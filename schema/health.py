@@ -11,7 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from gateway.errors import GatewayError
+from gateway.errors import UpstreamTimeout, UpstreamUnavailable
 from gateway.health import HealthMonitor, Judgement, Reason, summarize
 from gateway.registry import RegisteredProduct
 from resolvers import documents
@@ -146,8 +146,9 @@ async def product_health(info: Info, product: RegisteredProduct) -> ProductHealt
     source, fetched_at, stale = default, judged.checked_at, True
     try:
         doc = await documents.linked(info.context, product, "health", "/observe/health")
-    except GatewayError:
-        pass  # the verdict says why (UNREACHABLE); the field still answers
+    except (UpstreamTimeout, UpstreamUnavailable) as exc:
+        # The verdict says why (DOWN, UNREACHABLE); the field still answers.
+        info.context.warn(exc.message, code=exc.code, product_id=product.id)
     else:
         data = doc.data if isinstance(doc.data, Mapping) else {}
         source, fetched_at, stale = doc.source, doc.fetched_at, doc.stale

@@ -56,7 +56,7 @@ def judge(
         *_run_state(state),
         *_reported(reported, health),
         *_freshness(health, promises, now),
-        *_results(evidence, promises, contracts, now),
+        *_results(evidence, promises, contracts, now, budget=2 * max_reasons),
         *_lifecycle(promises, now),
     ]
     return _verdict(evidence, now, found, reported, state, previous, max_reasons)
@@ -76,7 +76,7 @@ def _verdict(
     for r in found:
         if r.key not in unique:
             since = r.since or seen.get(r.key) or now
-            unique[r.key] = replace(r, since=since)
+            unique[r.key] = replace(r, since=since, message=clip(r.message) or "")
     ordered = sorted(unique.values(), key=lambda r: model.STATUSES.index(r.status))
     if len(ordered) > max_reasons:
         more = len(ordered) - max_reasons + 1
@@ -156,7 +156,11 @@ def _results(
     promises: Sequence[sla.Promise],
     contracts: Mapping[str, Mapping[str, Any]],
     now: datetime,
+    *,
+    budget: int,
 ) -> list[Reason]:
+    """Each result against the contract; past ``budget`` reasons, failing results are
+    only counted (a product sending thousands of failures costs a bounded verdict)."""
     if evidence.results is None:
         message = clip(evidence.results_error) or "the results could not be read"
         return [Reason(model.RESULTS_UNAVAILABLE, DEGRADED,
@@ -166,17 +170,24 @@ def _results(
         note = "only the first results were judged (the product sent more)"
         found.append(Reason(model.RESULTS_TRUNCATED, UP, note))
     newest: datetime | None = None
+    uncounted = 0
     for result in evidence.results:
         if not isinstance(result, Mapping):
             continue
         stamp = sla.moment(result.get("timestamp"))
         if stamp is not None and (newest is None or stamp > newest):
             newest = stamp
+        if len(found) >= budget:
+            uncounted += result.get("passed") is False
+            continue
         contract = f"{result.get('contractId')}/{result.get('contractVersion')}"
         if result.get("criteria") == "dq":
             found.extend(_quality(result, contract, contracts.get(contract)))
         elif result.get("criteria") == "sla":
             found.extend(_service_level(result, contract, promises))
+    if uncounted:
+        found.append(Reason(model.REASONS_TRUNCATED, DEGRADED,
+                            f"{uncounted} more failing results not judged one by one"))  # fmt: skip
     found.extend(_stale_results(newest, promises, now, bool(evidence.results)))
     return found
 
