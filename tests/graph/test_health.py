@@ -52,9 +52,11 @@ class Relay:
 
     kit: str
     overrides: dict[str, Any] = field(default_factory=dict)
+    hits: int = 0  # requests the relay received
 
     def app(self) -> Starlette:
         async def relay(request: Request) -> Response:
+            self.hits += 1
             path = request.url.path
             if path in self.overrides:
                 return JSONResponse(self.overrides[path])
@@ -133,10 +135,13 @@ def world(tmp: Path, **settings: Any) -> Iterator[World]:
         config = Settings(
             registry_url=f"sqlite:///{tmp / 'registry.db'}",
             upstream_allowed_networks=LOOPBACK_ONLY,
-            health_refresh_seconds=REFRESH,
-            health_deadline_seconds=5.0,
-            upstream_breaker_cooldown_seconds=0.2,
-            **{**issuer.settings(), **settings},
+            **{
+                "health_refresh_seconds": REFRESH,
+                "health_deadline_seconds": 5.0,
+                "upstream_breaker_cooldown_seconds": 0.2,
+                **issuer.settings(),
+                **settings,
+            },
         )
         gateway = stack.enter_context(running(create_app(config)))
         for base in (relayed, france):
@@ -297,3 +302,20 @@ def test_a_stopped_product_gateway_is_down(tmp_path: Path) -> None:
         mesh = w.mesh()
         assert counts(mesh)["DOWN"] == 1
         assert mesh["worstOffenders"][0]["productKey"] == US
+
+
+def test_mesh_health_answers_from_the_last_refresh_without_calling_products(
+    tmp_path: Path,
+) -> None:
+    # One refresh at start (nothing registered yet), the next in an hour.
+    with world(tmp_path, health_refresh_seconds=3600.0) as w:
+        before = w.relay.hits
+        for _ in range(3):
+            mesh = w.mesh()
+        assert w.relay.hits == before
+        assert sum(counts(mesh).values()) == 0  # nothing judged yet
+        assert w.health()["status"] == "UP"  # judged on its first read, then kept
+        assert counts(w.mesh())["UP"] == 1
+        after = w.relay.hits
+        w.mesh()
+        assert w.relay.hits == after
