@@ -21,12 +21,14 @@ from gateway.certification import (
     open_certification_store,
 )
 from gateway.federation.service import Federation
+from gateway.health import HealthHub, HealthMonitor
 from gateway.identity.authenticate import Authenticator, create_authenticator
 from gateway.openlineage import LineageEmitter, create_emitter
 from gateway.registry import Registry, RegistryStore, open_registry
 from gateway.retention import Retention
 from gateway.settings import Settings
 from gateway.upstream import UpstreamFetcher, create_http_client
+from gateway.upstream.breaker import CircuitBreaker
 from gateway.usage import UsageStore, open_usage
 
 HISTORY_PURGE_SECONDS = 3600.0
@@ -47,6 +49,7 @@ class Services:
     authenticator: Authenticator
     usage_retention: Retention
     certifier: Certifier
+    health: HealthMonitor
     closer: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack, repr=False)
     lineage: LineageEmitter | None = None  # OpenLineage events of queries (None: off)
 
@@ -97,6 +100,9 @@ async def open_services(settings: Settings) -> Services:
         )
         stack.push_async_callback(federation.close)
         certifier = await _open_certifier(settings, policies, registry, fetcher, stack)
+        health = _health_monitor(settings, http, cache, registry)
+        stack.push_async_callback(health.close)
+        await health.start()
         return Services(
             settings=settings,
             http=http,
@@ -111,6 +117,7 @@ async def open_services(settings: Settings) -> Services:
             usage_retention=usage_retention,
             lineage=lineage,
             certifier=certifier,
+            health=health,
             closer=stack.pop_all(),  # from here on, close_services closes them
         )
     raise AssertionError("unreachable")  # the stack never swallows an error
@@ -143,6 +150,36 @@ async def _open_certifier(
     stack.push_async_callback(certifier.close)
     certifier.start()
     return certifier
+
+
+def _health_monitor(
+    settings: Settings, http: httpx.AsyncClient, cache: DocumentCache, registry: Registry
+) -> HealthMonitor:
+    """The background judge of every product's health (docs/health.md). Its fetcher reads
+    fresh answers only (no cached or stale copy: health is about now) and has its own
+    breaker, so a product down for health checks does not trip the graph's."""
+    fetcher = UpstreamFetcher(
+        http,
+        cache,
+        fresh_ttl=0.0,
+        stale_ttl=0.0,
+        breaker=CircuitBreaker(
+            threshold=settings.upstream_breaker_threshold,
+            cooldown=settings.upstream_breaker_cooldown_seconds,
+        ),
+        max_bytes=settings.upstream_max_document_bytes,
+        total_timeout=settings.upstream_total_timeout,
+    )
+    return HealthMonitor(
+        registry,
+        fetcher,
+        HealthHub(),
+        interval=settings.health_refresh_seconds,
+        concurrency=settings.health_concurrency,
+        deadline=settings.health_deadline_seconds,
+        max_results=settings.health_max_results,
+        max_reasons=settings.health_max_reasons,
+    )
 
 
 async def close_services(services: Services) -> None:

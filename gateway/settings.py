@@ -236,6 +236,23 @@ class Settings:
         365, "Days certification history is kept; older evaluations are purged (0: keep all)."
     )
 
+    # -- health judged against the contract (issue 9, docs/health.md).
+    health_refresh_seconds: float = _setting(
+        60.0, "How often every product's health is judged again in the background."
+    )
+    health_concurrency: int = _setting(
+        8, "Most products whose health is checked at the same time.", positive=True
+    )
+    health_deadline_seconds: float = _setting(
+        10.0, "Seconds one product's health check may take; slower is DOWN (timeout)."
+    )
+    health_max_results: int = _setting(
+        10_000, "Most observability results judged (or listed) per product.", positive=True
+    )
+    health_max_reasons: int = _setting(
+        50, "Most reasons one product's health keeps (the rest are counted).", positive=True
+    )
+
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             _check(f, getattr(self, f.name))

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
 from gateway.values import json_form
 from productkit.answers import ObservabilityResult
-from productkit.errors import RuleTimedOut, StoreUnavailable
+from productkit.errors import BadInput, RuleTimedOut, StoreUnavailable
 from productkit.quality import RULE_TIMEOUT_SECONDS, Check, checks_of, measure, passes
 from productkit.sqlrules import RuleRefused
 from productkit.stores.base import Store, TableStats
@@ -186,3 +186,53 @@ def observe(
         else:
             results.append(latency_result(product_id, table, found, None, now))
     return results
+
+
+MAX_RULE_CHARS = 200
+
+
+def parse_since(raw: str | None) -> datetime | None:
+    """The ``since`` query parameter: an ISO 8601 time (naive means UTC), or None.
+
+    >>> parse_since("2026-01-02T03:04:05Z").isoformat()
+    '2026-01-02T03:04:05+00:00'
+    >>> parse_since(None) is None
+    True
+    """
+    if raw is None or raw == "":
+        return None
+    text = raw.strip()
+    text = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadInput("since: expected an ISO 8601 time", argument="since") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def parse_rule(raw: str | None) -> str | None:
+    """The ``rule`` query parameter: a rule or SLA property name (``rowCount``,
+    ``latency``), at most :data:`MAX_RULE_CHARS` characters."""
+    if raw is None or raw == "":
+        return None
+    if len(raw) > MAX_RULE_CHARS:
+        raise BadInput(f"rule: at most {MAX_RULE_CHARS} characters", argument="rule")
+    return raw
+
+
+def matching(
+    results: Sequence[ObservabilityResult], since: datetime | None, rule: str | None
+) -> list[ObservabilityResult]:
+    """The results measured at or after ``since`` whose rule (``property``) is ``rule``
+    (case-insensitive); every result when both are None."""
+    wanted = rule.lower() if rule is not None else None
+    found: list[ObservabilityResult] = []
+    for result in results:
+        if wanted is not None and str(result.get("property", "")).lower() != wanted:
+            continue
+        if since is not None:
+            stamp = parse_since(str(result.get("timestamp", "")))
+            if stamp is None or stamp < since:
+                continue
+        found.append(result)
+    return found

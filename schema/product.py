@@ -17,6 +17,7 @@ from resolvers.access import signed_in
 from schema.audit import AUDIT_DESCRIPTION, AuditConnection, product_audit
 from schema.certification import Certification
 from schema.document_warning import DocumentWarning
+from schema.health import ProductHealth, product_health
 from schema.odcs_common import AuthoritativeDefinition, CustomProperty, as_list, strings, text
 from schema.odcs_contract import Contract, SupportChannel, Team, contract_from_raw
 from schema.odps_product import (
@@ -27,6 +28,7 @@ from schema.odps_product import (
     page,
 )
 from schema.pages import page_size
+from schema.results import RESULTS_HELP, ObservabilityResultConnection, results_page
 from schema.usage import ProductUsage, product_usage
 
 if TYPE_CHECKING:
@@ -103,18 +105,6 @@ class Artifact:
     links: JSON | None
     source: str
     fetched_at: datetime
-
-
-@strawberry.type(description="A product's live state, as its gateway reports it.")
-class ProductHealth:
-    status: str | None
-    state: str | None
-    checked_at: str | None
-    checks: JSON | None
-    tables: JSON | None
-    source: str
-    fetched_at: datetime
-    stale: bool
 
 
 @strawberry.type(
@@ -291,20 +281,23 @@ class Product:
         items = doc.data.get("artifacts") if isinstance(doc.data, Mapping) else None
         return [_artifact(a, doc) for a in as_list(items)]
 
-    @strawberry.field(description="Health computed by the product from its own data.")
+    @strawberry.field(
+        description="Health judged by the gateway against the product's contracts "
+        "(docs/health.md), with the product's own answer beside it."
+    )
     async def health(self, info: Info) -> ProductHealth | None:
-        doc = await documents.linked(info.context, self.summary, "health", "/observe/health")
-        data: Mapping[str, Any] = doc.data if isinstance(doc.data, Mapping) else {}
-        return ProductHealth(
-            status=text(data.get("status")),
-            state=text(data.get("state")),
-            checked_at=text(data.get("checkedAt")),
-            checks=data.get("checks"),
-            tables=data.get("tables"),
-            source=doc.source,
-            fetched_at=doc.fetched_at,
-            stale=doc.stale,
-        )
+        return await product_health(info, self.summary)
+
+    @strawberry.field(description=RESULTS_HELP)
+    async def results(
+        self,
+        info: Info,
+        since: datetime | None = None,
+        rule: str | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> ObservabilityResultConnection:
+        return await results_page(info, self.summary, since, rule, first, after)
 
     @strawberry.field(
         description="How the product's tables are read through federated SQL "

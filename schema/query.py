@@ -18,6 +18,7 @@ from schema.connection import (
     decode_cursor,
     encode_cursor,
 )
+from schema.health import MeshHealth, mesh_health
 from schema.odcs_contract import Contract, contract_from_raw
 from schema.product import Product
 from schema.sql import SqlQuery
@@ -129,6 +130,11 @@ class Query(SqlQuery, VersionQuery):
         ]
         hits.sort(key=lambda h: (-h.score, h.product.key))
         return hits[:limit]
+
+    @strawberry.field(description="The mesh's health from the last background refresh: "
+                      "counts per status, worst offenders, products out of SLA.")  # fmt: skip
+    def mesh_health(self, info: Info) -> MeshHealth:
+        return mesh_health(info)
 
     @strawberry.field(description="Domains of the mesh with their product counts.")
     async def domains(self, info: Info) -> list[Domain]:

@@ -20,6 +20,7 @@ from productkit.errors import BadInput
 from productkit.events import Subscription
 from productkit.http.openapi import Described, openapi_document, registry_answer
 from productkit.metadata_answer import metadata_schema
+from productkit.results import matching, parse_rule, parse_since
 from productkit.runtime import ProductRuntime
 from productkit.standards import contract_schema
 from productkit.subscribers import check_callback
@@ -134,8 +135,12 @@ async def get_metrics(request: Request) -> Response:
 
 
 async def get_results(request: Request) -> Response:
-    """Observability results of the contracts' quality rules and SLAs."""
-    answer: answers.ResultList = {"results": await runtime(request).results()}
+    """Observability results of the contracts' quality rules and SLAs (filtered by
+    ``since`` and ``rule`` when given)."""
+    params = request.query_params
+    since, rule = parse_since(params.get("since")), parse_rule(params.get("rule"))
+    found = matching(await runtime(request).results(), since, rule)
+    answer: answers.ResultList = {"results": found}
     return JSONResponse(answer)
 
 
@@ -287,7 +292,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint("/observe/health", "GET", get_health, "observe", answers.Health),
     Endpoint("/observe/metrics", "GET", get_metrics, "observe", answers.Metrics),
-    Endpoint("/observe/results", "GET", get_results, "observe", answers.ResultList),
+    Endpoint(
+        "/observe/results", "GET", get_results, "observe", answers.ResultList,
+        query=(("since", "string", "only results measured at or after this ISO 8601 time"),
+               ("rule", "string", "only results of this rule or SLA property (its name)")),
+        statuses=(200, 400),
+    ),
     Endpoint("/observe/events/subscriptions", "POST", post_subscription, "observe",
              answers.NewSubscription, body=answers.SubscriptionRequest,
              statuses=(201, 400, 409, 429)),

@@ -1,0 +1,135 @@
+"""The health monitor: judges every registered product in the background, keeps the last
+verdicts, and publishes each change of status on the hub.
+
+``meshHealth`` and ``Product.health`` answer from the kept verdicts, so a GraphQL request
+never calls every product. One refresh checks products with bounded concurrency and a
+deadline per product; a refresh that overruns the interval is followed at once by the
+next one, never overlapped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from gateway.health.gather import evidence
+from gateway.health.hub import HealthChanged, HealthHub
+from gateway.health.judge import Evidence, judge
+from gateway.health.model import UNKNOWN, Judgement
+from gateway.registry import RegisteredProduct, Registry
+from gateway.upstream import UpstreamFetcher
+
+log = logging.getLogger(__name__)
+_PAGE = 500  # products listed from the registry at a time
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class HealthMonitor:
+    """Owns the refresh task (started by :meth:`start`, ended by :meth:`close`)."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        fetcher: UpstreamFetcher,
+        hub: HealthHub,
+        *,
+        interval: float,
+        concurrency: int,
+        deadline: float,
+        max_results: int,
+        max_reasons: int,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self.registry = registry
+        self.hub = hub
+        self.interval = interval
+        self._fetcher = fetcher
+        self._limit = asyncio.Semaphore(max(concurrency, 1))
+        self._deadline = deadline
+        self._max_results = max_results
+        self._max_reasons = max_reasons
+        self._clock = clock
+        self._verdicts: dict[str, Judgement] = {}
+        self._task: asyncio.Task[None] | None = None
+        self.refreshes = 0  # completed refreshes (tests and operators read it)
+
+    async def start(self) -> None:
+        """Start refreshing in the background (the first refresh begins at once)."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name="health-monitor")
+
+    async def close(self) -> None:
+        """Stop refreshing; waits for the task to unwind."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _loop(self) -> None:
+        while True:
+            started = asyncio.get_running_loop().time()
+            try:
+                await self.refresh()
+            except Exception:  # a registry hiccup must not end the monitor
+                log.exception("health refresh failed")
+            spent = asyncio.get_running_loop().time() - started
+            await asyncio.sleep(max(self.interval - spent, 0.0))
+
+    async def _products(self) -> list[RegisteredProduct]:
+        found: list[RegisteredProduct] = []
+        while True:
+            page = await self.registry.list(limit=_PAGE, offset=len(found))
+            found.extend(page)
+            if len(page) < _PAGE:
+                return found
+
+    async def refresh(self) -> None:
+        """Judge every registered product once; forget products no longer registered."""
+        products = await self._products()
+        await asyncio.gather(*(self.check(p) for p in products))
+        keep = {p.id for p in products}
+        for gone in [pid for pid in self._verdicts if pid not in keep]:
+            del self._verdicts[gone]
+        self.refreshes += 1
+
+    async def check(self, product: RegisteredProduct) -> Judgement:
+        """Judge ``product`` now, keep the verdict, publish a change of status."""
+        async with self._limit:
+            try:
+                found = await asyncio.wait_for(
+                    evidence(self._fetcher, product, max_results=self._max_results),
+                    self._deadline,
+                )
+            except TimeoutError:
+                found = Evidence(
+                    product.id, product.key, None,
+                    error=f"UPSTREAM_TIMEOUT: no full answer within {self._deadline:g}s",
+                )  # fmt: skip
+        previous = self._verdicts.get(product.id)
+        verdict = judge(found, self._clock(), previous=previous, max_reasons=self._max_reasons)
+        self._verdicts[product.id] = verdict
+        before = previous.status if previous else UNKNOWN
+        if before != verdict.status:
+            self.hub.publish(
+                HealthChanged(
+                    product_id=product.id, product_key=product.key, before=before,
+                    after=verdict.status, reasons=tuple(r.code for r in verdict.reasons),
+                    at=verdict.checked_at,
+                )
+            )  # fmt: skip
+        return verdict
+
+    def verdict(self, product_id: str) -> Judgement | None:
+        """The last verdict on a product, or None before its first check."""
+        return self._verdicts.get(product_id)
+
+    def verdicts(self) -> list[Judgement]:
+        """The last verdict on every product checked."""
+        return list(self._verdicts.values())
