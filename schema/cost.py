@@ -67,6 +67,8 @@ FIELD_COSTS: Mapping[tuple[str, str], int] = {
     ("Query", "sql"): 100,
     ("Query", "explainSql"): 100,
     ("Query", "search"): 50,
+    ("Query", "lineage"): 50,
+    ("Query", "impact"): 50,
 }
 """Extra cost, once per occurrence, of fields with work behind them (type, field)."""
 

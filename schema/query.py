@@ -18,6 +18,7 @@ from schema.connection import (
     decode_cursor,
     encode_cursor,
 )
+from schema.lineage import LineageQuery
 from schema.odcs_contract import Contract, contract_from_raw
 from schema.product import Product
 from schema.sql import SqlQuery
@@ -60,7 +61,7 @@ def _page_size(info: Info, first: int) -> int:
 
 
 @strawberry.type
-class Query(SqlQuery):
+class Query(SqlQuery, LineageQuery):
     @strawberry.field(description="Registered products, in domain and name order.")
     async def products(
         self,
