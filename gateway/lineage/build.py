@@ -89,6 +89,8 @@ async def _gather(
     add_products(graph, products)
     by_id = {p.id: p for p in products}
     keys = {p.key: p.id for p in products}
+    if kind_of(start) is NodeKind.CONSUMER:
+        return await _consumer(graph, products, facts, start, limits, keys, visible_reader)
     scope = _scope(graph, by_id, keys, start, direction, limits)
 
     async def one(product: RegisteredProduct) -> tuple[Any, Sequence[Reader]]:
@@ -107,6 +109,36 @@ async def _gather(
     return graph
 
 
+async def _consumer(
+    graph: Graph,
+    products: Sequence[RegisteredProduct],
+    facts: Facts,
+    start: str,
+    limits: Limits,
+    keys: Mapping[str, str],
+    visible_reader: Callable[[str, RegisteredProduct], bool] | None,
+) -> Graph:
+    """A caller's lineage is upstream: what they read. Every product's readers are asked
+    (one indexed query each), and contracts are fetched only for the products the caller
+    read and the asker may see them read."""
+    if visible_reader is None:
+        return graph
+    subject = start.partition(":")[2]
+    everyone = await asyncio.gather(*(facts.readers(p) for p in products))
+    read = [
+        (p, [r for r in readers if r.caller == subject])
+        for p, readers in zip(products, everyone, strict=True)
+        if visible_reader(subject, p)
+    ]
+    read = [(p, readers) for p, readers in read if readers][: limits.max_nodes]
+    contracts = await asyncio.gather(*(facts.contracts(p) for p, _ in read))
+    for (product, readers), documents in zip(read, contracts, strict=True):
+        for contract in documents:
+            add_contract(graph, product, contract, keys)
+        add_readers(graph, product, readers, visible_reader)
+    return graph
+
+
 def _scope(
     graph: Graph,
     by_id: Mapping[str, RegisteredProduct],
@@ -121,9 +153,6 @@ def _scope(
     if kind in (NodeKind.TABLE, NodeKind.COLUMN):
         owner = keys.get(".".join(start.partition(":")[2].split(".")[:2]).lower())
         origin = product_id(owner) if owner is not None else None
-    elif kind is NodeKind.CONSUMER:
-        # A caller's lineage is upstream: what they read, found in every product's usage.
-        return list(by_id.values())[: limits.max_nodes]
     else:
         origin = start
     if origin is None:

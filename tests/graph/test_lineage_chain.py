@@ -198,3 +198,23 @@ def test_a_federated_query_shows_as_an_observed_edge_to_its_caller(chain: Mesh) 
     kinds = {(e["to"], e["kind"], e["origin"]) for e in found["edges"]}
     assert ("consumer:ana", "READ_BY", "OBSERVED") in kinds
     assert (column("f"), "DERIVES", "DECLARED") in kinds
+
+
+def test_a_callers_lineage_is_what_they_read_seen_by_those_allowed(chain: Mesh) -> None:
+    issuer = chain.issuer
+    assert issuer is not None
+    reader = issuer.headers("carl", ["analyst"])
+    body = chain.query(
+        '{ sql(query: "SELECT unique_id FROM chain.f.air_quality") { rowCount } }',
+        headers=reader,
+    )
+    assert "errors" not in body, body
+    found = ask(chain, LINEAGE, of="consumer:carl", direction="UPSTREAM", depth=1)
+    assert {column("f", "unique_id"), table("f"), f"product:{pid('f')}"} <= node_ids(found)
+    assert {n["product"] for n in found["nodes"] if n["product"]} == {pid("f")}
+    # One hop further: what F's data comes from.
+    further = ask(chain, LINEAGE, of="consumer:carl", direction="UPSTREAM", depth=2)
+    assert f"product:{pid('e')}" in node_ids(further)
+    assert ask(chain, LINEAGE, reader, of="consumer:carl", depth=1)["nodes"]
+    for other in (issuer.headers("bob", ["analyst"]), {}):
+        assert ask(chain, LINEAGE, other, of="consumer:carl", depth=3)["nodes"] == []
