@@ -253,6 +253,19 @@ class Settings:
         50, "Most reasons one product's health keeps (the rest are counted).", positive=True
     )
 
+    # -- lineage and impact (issue 9): how far one question may walk the graph.
+    lineage_default_depth: int = _setting(
+        5, "Hops lineage walks when the query gives no depth.", positive=True
+    )
+    lineage_max_depth: int = _setting(
+        10, "Most hops lineage and impact walk; a deeper depth is refused.", positive=True
+    )
+    lineage_max_nodes: int = _setting(
+        2000,
+        "Most nodes one lineage or impact answer holds; past it, it says truncated.",
+        positive=True,
+    )
+
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             _check(f, getattr(self, f.name))

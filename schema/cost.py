@@ -68,6 +68,8 @@ FIELD_COSTS: Mapping[tuple[str, str], int] = {
     ("Query", "explainSql"): 100,
     ("Query", "search"): 50,
     ("Query", "compareContracts"): 20,
+    ("Query", "lineage"): 50,
+    ("Query", "impact"): 50,
 }
 """Extra cost, once per occurrence, of fields with work behind them (type, field)."""
 

@@ -19,6 +19,7 @@ from schema.connection import (
     encode_cursor,
 )
 from schema.health import MeshHealth, mesh_health
+from schema.lineage import LineageQuery
 from schema.odcs_contract import Contract, contract_from_raw
 from schema.product import Product
 from schema.sql import SqlQuery
@@ -62,7 +63,7 @@ def _page_size(info: Info, first: int) -> int:
 
 
 @strawberry.type
-class Query(SqlQuery, VersionQuery):
+class Query(SqlQuery, VersionQuery, LineageQuery):
     @strawberry.field(description="Registered products, in domain and name order.")
     async def products(
         self,

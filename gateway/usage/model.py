@@ -70,6 +70,16 @@ class TableUsage:
 
 
 @dataclass(frozen=True)
+class Reader:
+    """A signed-in caller who read a table (``column`` None) or one of its columns."""
+
+    caller: str
+    table: str
+    column: str | None
+    queries: int
+
+
+@dataclass(frozen=True)
 class RecentQuery:
     """One query that read a product, whatever its outcome."""
 

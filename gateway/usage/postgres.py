@@ -20,6 +20,7 @@ from gateway.stores import Connection, PostgresCalls, utc
 from gateway.usage import statements
 from gateway.usage.model import (
     QueryLog,
+    Reader,
     RecentQuery,
     TableRead,
     TableUsage,
@@ -148,6 +149,11 @@ class PostgresUsageStore:
         sql = statements.recent(_D, since=since is not None)
         rows = await self._select(sql, [*window_args(product_id, _since(since)), first])
         return [RecentQuery(r[0], r[1], r[2], r[3], int(r[4]), float(r[5]), r[6]) for r in rows]
+
+    async def readers(self, product_id: str, *, limit: int = 1000) -> builtins.list[Reader]:
+        """See :meth:`UsageStore.readers`."""
+        rows = await self._select(statements.readers(_D), [product_id, product_id, limit])
+        return [Reader(r[0], r[1], r[2], int(r[3])) for r in rows]
 
     async def log(
         self, *, since: datetime | None = None, limit: int = MAX_RECENT

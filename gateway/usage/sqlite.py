@@ -24,6 +24,7 @@ from gateway.stores import SqliteCalls, stamp
 from gateway.usage import statements
 from gateway.usage.model import (
     QueryLog,
+    Reader,
     RecentQuery,
     TableRead,
     TableUsage,
@@ -172,6 +173,13 @@ class SqliteUsageStore:
             )
             for r in rows
         ]
+
+    async def readers(self, product_id: str, *, limit: int = 1000) -> builtins.list[Reader]:
+        """See :meth:`UsageStore.readers`."""
+        sql = statements.readers(_D)
+        args = [product_id, product_id, limit]
+        rows = await self._calls.run(lambda: self._db.execute(sql, args).fetchall())
+        return [Reader(r[0], r[1], r[2], int(r[3])) for r in rows]
 
     async def log(
         self, *, since: datetime | None = None, limit: int = MAX_RECENT

@@ -86,6 +86,24 @@ def log(d: Dialect, *, since: bool) -> str:
     )
 
 
+def readers(d: Dialect) -> str:
+    """Who read one product through answered queries: per caller and table (``column_name``
+    NULL), and per caller, table and column, with the number of queries. Signed-in callers
+    only (an anonymous query names nobody). Parameters: product id, product id, limit.
+    """
+    where = f"WHERE q.outcome = '{OK}' AND q.caller IS NOT NULL AND r.product_id = {d.param}"
+    join = "FROM usage_reads r JOIN usage_queries q ON q.id = r.query_id"
+    return (
+        "SELECT * FROM ("
+        f"SELECT q.caller, r.table_name, NULL AS column_name, count(DISTINCT q.id) AS queries "
+        f"{join} {where} GROUP BY q.caller, r.table_name "
+        "UNION ALL "
+        f"SELECT q.caller, r.table_name, c.value AS column_name, count(DISTINCT q.id) AS queries "
+        f"{join}, {d.column_names} {where} GROUP BY q.caller, r.table_name, c.value"
+        f") AS x ORDER BY queries DESC, caller, table_name, column_name LIMIT {d.param}"
+    )
+
+
 def reads_of(d: Dialect, count: int) -> str:
     """The table reads of ``count`` queries. Parameters: their ids."""
     ids = ", ".join(d.param for _ in range(count))

@@ -17,6 +17,7 @@ from gateway.registry.store import parse_registry_url
 from gateway.usage.model import (
     ColumnUsage,
     QueryLog,
+    Reader,
     RecentQuery,
     TableRead,
     TableUsage,
@@ -56,6 +57,11 @@ class UsageStore(Protocol):
         self, product_id: str, *, since: datetime | None = None, first: int = 10
     ) -> builtins.list[RecentQuery]:
         """The latest ``first`` queries that read the product, whatever their outcome."""
+        ...
+
+    async def readers(self, product_id: str, *, limit: int = 1000) -> builtins.list[Reader]:
+        """Who read the product through answered queries, per table and per column (the
+        observed edges of lineage); most queries first, at most ``limit`` rows."""
         ...
 
     async def log(

@@ -64,3 +64,14 @@ def test_big_aggregate_passes_at_a_small_scale() -> None:
     assert "PASS: count matches the file" in out
     row = r"^\| count/avg/min/max over 78,475 rows \| 1 \| \d+ \| \d+ \| [+-]\d+ \| \d+\.\d+ \|$"
     assert re.search(row, out, re.M), out
+
+
+def test_lineage_graph_prints_each_question() -> None:
+    out = bench("lineage_graph.py", "--products", "300", "--depth", "3", "--runs", "1")
+    rows = re.findall(r"^\| (lineage|impact) [^|]+ \| (\d+) \| (\d+) \| [\d.]+ \| [\d.]+ \|$",
+                      out, re.MULTILINE)  # fmt: skip
+    assert len(rows) == 4, out
+    # 300 products are layers 0 to 2 of 100; product (L, q) consumes (L-1, q) and
+    # (L-1, q+1), so the first product feeds 2 products of layer 1 and 3 of layer 2:
+    # 1 + 2 + 3 nodes, joined by 2 + 4 input edges.
+    assert rows[0] == ("lineage", "6", "6"), out

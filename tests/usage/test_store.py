@@ -161,3 +161,27 @@ async def test_concurrent_records_are_all_kept(store: UsageStore) -> None:
     await asyncio.gather(*(store.record(entry(ASSETS, rows=1, caller=f"c{i}")) for i in range(40)))
     totals = await store.totals(RISK)
     assert (totals.queries, totals.rows_served, totals.callers) == (40, 40, 40)
+
+
+async def test_readers_name_each_caller_per_table_and_column(store: UsageStore) -> None:
+    await store.record(entry(JOIN, caller="ana", at=T0))
+    await store.record(entry(ASSETS, caller="ana", at=T0))
+    await store.record(entry(ASSETS, caller="bob", at=T0))
+    await store.record(entry(ASSETS, caller=None, at=T0))  # anonymous: names nobody
+    # A query that failed in the engine was planned (it has reads) but read nothing.
+    await store.record(entry(ASSETS, outcome="SQL_ENGINE_ERROR", caller="eve", at=T0))
+    found = {(r.caller, r.table, r.column, r.queries) for r in await store.readers(RISK)}
+    assets = "physical-risk.physical-risk.assets"
+    assert found == {
+        ("ana", assets, None, 2),
+        ("ana", assets, "company_name", 1),
+        ("ana", assets, "h3_cell", 1),
+        ("ana", assets, "asset_id", 1),
+        ("ana", assets, "country_code", 1),
+        ("bob", assets, None, 1),
+        ("bob", assets, "asset_id", 1),
+        ("bob", assets, "country_code", 1),
+    }
+    first = await store.readers(RISK, limit=1)
+    assert [(r.caller, r.column, r.queries) for r in first] == [("ana", None, 2)]
+    assert await store.readers(RAIN) == []
