@@ -7,17 +7,15 @@ the interface writes events and deletes only those older than the retention.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import builtins
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from gateway import time_cursors
 from gateway.audit.model import AuditEvent
-from gateway.errors import BadRequest, GatewayError
+from gateway.errors import GatewayError
 from gateway.registry.store import parse_registry_url
-from gateway.stores import utc
 
 MAX_PAGE = 100
 """Most events one page lists."""
@@ -84,14 +82,12 @@ async def open_audit_store(url: str, *, pool_size: int = 4) -> AuditStore:
 
 def check_page(first: int) -> None:
     """Refuse a page size outside 1..:data:`MAX_PAGE`."""
-    if not 1 <= first <= MAX_PAGE:
-        raise BadRequest(f"first: expected 1 to {MAX_PAGE}, got {first}", argument="first")
+    time_cursors.check_page(first, MAX_PAGE)
 
 
 def encode_cursor(event: AuditEvent) -> str:
     """The cursor after ``event``: its time and id, opaque to clients."""
-    raw = f"{_PREFIX}{utc(event.at).isoformat()}|{event.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode()
+    return time_cursors.encode(_PREFIX, event.at, event.id)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
@@ -103,14 +99,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     >>> decode_cursor(encode_cursor(e))[1]
     7
     """
-    try:
-        raw = base64.urlsafe_b64decode(cursor.encode()).decode()
-        if raw.startswith(_PREFIX):
-            at, _, id_ = raw[len(_PREFIX) :].rpartition("|")
-            return utc(datetime.fromisoformat(at)), int(id_)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise BadRequest(f"after: {cursor!r} is not a cursor from this API", argument="after")
+    return time_cursors.decode(_PREFIX, cursor)
 
 
 def page_of(events: builtins.list[AuditEvent], first: int) -> AuditPage:

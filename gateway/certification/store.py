@@ -7,17 +7,15 @@ new row: the latest is the product's certification, the others its history.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from gateway import time_cursors
 from gateway.certification.model import Certification, PolicyResult
-from gateway.errors import BadRequest, GatewayError
+from gateway.errors import GatewayError
 from gateway.registry.store import parse_registry_url
-from gateway.stores import utc
 
 MAX_PAGE = 100
 _PREFIX = "cert:"
@@ -69,13 +67,12 @@ async def open_certification_store(url: str, *, pool_size: int = 4) -> Certifica
 
 
 def check_page(first: int) -> None:
-    if not 1 <= first <= MAX_PAGE:
-        raise BadRequest(f"first: expected 1 to {MAX_PAGE}, got {first}", argument="first")
+    """Refuse a page size outside 1..:data:`MAX_PAGE`."""
+    time_cursors.check_page(first, MAX_PAGE)
 
 
 def encode_cursor(c: Certification) -> str:
-    raw = f"{_PREFIX}{utc(c.checked_at).isoformat()}|{c.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode()
+    return time_cursors.encode(_PREFIX, c.checked_at, c.id)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
@@ -85,14 +82,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     >>> decode_cursor(encode_cursor(c))[1]
     3
     """
-    try:
-        raw = base64.urlsafe_b64decode(cursor.encode()).decode()
-        if raw.startswith(_PREFIX):
-            at, _, id_ = raw[len(_PREFIX) :].rpartition("|")
-            return utc(datetime.fromisoformat(at)), int(id_)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise BadRequest(f"after: {cursor!r} is not a cursor from this API", argument="after")
+    return time_cursors.decode(_PREFIX, cursor)
 
 
 def values(c: Certification, checked_at: Any) -> tuple[Any, ...]:
