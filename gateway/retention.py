@@ -8,11 +8,11 @@ everything (the timer does not even start).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+
+from gateway.every import Every
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +36,13 @@ class Retention:
         self._purge = purge
         self._interval = interval_seconds
         self._clock = clock
-        self._timer: asyncio.Task[None] | None = None
+        self._timer = Every(interval_seconds, self.purge, f"{what}-purge")
 
     async def start(self) -> None:
         """Purge once now, then every ``interval_seconds`` (neither when ``days`` is 0)."""
         await self.purge()
-        if self.days > 0 and self._interval > 0 and self._timer is None:
-            self._timer = asyncio.create_task(self._forever(), name=f"{self.what}-purge")
+        if self.days > 0 and self._interval > 0:
+            self._timer.start()
 
     async def purge(self, older_than: datetime | None = None) -> int:
         """Delete what is before ``older_than`` (default: the retention's start); how many.
@@ -58,16 +58,4 @@ class Retention:
 
     async def close(self) -> None:
         """Stop the timer (a round under way is cancelled; the next start redoes it)."""
-        if self._timer is not None:
-            self._timer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._timer
-            self._timer = None
-
-    async def _forever(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            try:
-                await self.purge()
-            except Exception:  # the next round tries again
-                log.exception("%s: purging old records failed", self.what)
+        await self._timer.close()

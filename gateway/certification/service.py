@@ -14,7 +14,6 @@ is logged and the round goes on.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ from gateway.certification.model import (
 )
 from gateway.certification.policies import PolicySet
 from gateway.certification.store import CertificationPage, CertificationStore
+from gateway.every import Every
 from gateway.registry import RegisteredProduct, Registry
 from gateway.upstream import UpstreamFetcher
 
@@ -82,7 +82,7 @@ class Certifier:
         self._workers = max(1, concurrency)
         self._slots = asyncio.Semaphore(self._workers)
         self._clock = clock
-        self._timer: asyncio.Task[None] | None = None
+        self._timer = Every(interval_seconds, self.certify_all, "certification")
 
     async def certify(self, product: RegisteredProduct) -> Certification:
         """Evaluate ``product`` now and record the result."""
@@ -135,20 +135,8 @@ class Certifier:
 
     def start(self) -> None:
         """Start the schedule (not when the interval is 0)."""
-        if self._interval > 0 and self._timer is None:
-            self._timer = asyncio.create_task(self._forever(), name="certification")
+        if self._interval > 0:
+            self._timer.start()
 
     async def close(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._timer
-            self._timer = None
-
-    async def _forever(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            try:
-                await self.certify_all()
-            except Exception:  # the next round tries again
-                log.exception("certification round failed")
+        await self._timer.close()
