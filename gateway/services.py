@@ -23,6 +23,7 @@ from gateway.certification import (
 from gateway.federation.service import Federation
 from gateway.health import HealthHub, HealthMonitor
 from gateway.identity.authenticate import Authenticator, create_authenticator
+from gateway.notify import LocalBus, MemoryLedger, Notifier, Relay
 from gateway.openlineage import LineageEmitter, create_emitter
 from gateway.registry import Registry, RegistryStore, open_registry
 from gateway.retention import Retention
@@ -50,6 +51,7 @@ class Services:
     usage_retention: Retention
     certifier: Certifier
     health: HealthMonitor
+    notifier: Notifier
     closer: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack, repr=False)
     lineage: LineageEmitter | None = None  # OpenLineage events of queries (None: off)
 
@@ -102,6 +104,7 @@ async def open_services(settings: Settings) -> Services:
         certifier = await _open_certifier(settings, policies, registry, fetcher, stack)
         health = _health_monitor(settings, http, cache, registry)
         stack.push_async_callback(health.close)
+        notifier = await _open_notifier(registry, health, certifier, stack)
         await health.start()
         return Services(
             settings=settings,
@@ -118,6 +121,7 @@ async def open_services(settings: Settings) -> Services:
             lineage=lineage,
             certifier=certifier,
             health=health,
+            notifier=notifier,
             closer=stack.pop_all(),  # from here on, close_services closes them
         )
     raise AssertionError("unreachable")  # the stack never swallows an error
@@ -150,6 +154,25 @@ async def _open_certifier(
     stack.push_async_callback(certifier.close)
     certifier.start()
     return certifier
+
+
+async def _open_notifier(
+    registry: Registry,
+    health: HealthMonitor,
+    certifier: Certifier,
+    stack: contextlib.AsyncExitStack,
+) -> Notifier:
+    """The notifier (docs/notifications.md) and the relay feeding it the changes of the
+    health monitor, the certifier and the registry; started before any of them runs."""
+    bus = LocalBus()
+    stack.push_async_callback(bus.close)
+    ledger = MemoryLedger()
+    stack.push_async_callback(ledger.close)
+    notifier = Notifier(bus, ledger)
+    relay = Relay(notifier, registry, health.hub, certifier.changes, registry.contract_changes)
+    stack.push_async_callback(relay.close)
+    await relay.start()
+    return notifier
 
 
 def _health_monitor(

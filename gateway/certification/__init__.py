@@ -15,7 +15,7 @@ from gateway.certification.model import (
     PolicyResult,
 )
 from gateway.certification.policies import PolicyFileError, PolicySet, load_policies
-from gateway.certification.service import Certifier
+from gateway.certification.service import CertificationChanged, Certifier
 from gateway.certification.store import (
     CertificationError,
     CertificationPage,
@@ -24,6 +24,7 @@ from gateway.certification.store import (
 )
 
 __all__ = [
+    "CertificationChanged",
     "MESH",
     "NOT_COMPLIANT",
     "OK",

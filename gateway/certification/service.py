@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gateway.certification.evidence import Documents, Outcome
@@ -31,10 +32,23 @@ from gateway.certification.model import (
 from gateway.certification.policies import PolicySet
 from gateway.certification.store import CertificationPage, CertificationStore
 from gateway.every import Every
+from gateway.hub import Hub
 from gateway.registry import RegisteredProduct, Registry
 from gateway.upstream import UpstreamFetcher
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CertificationChanged:
+    """A product's certification went from ``before`` to ``after`` (``status`` and
+    ``level``); ``before`` is None at its first evaluation."""
+
+    product_id: str
+    product_key: str
+    before: tuple[str, str | None] | None
+    after: tuple[str, str | None]
+    at: datetime
 
 
 def evaluate_documents(policies: PolicySet, docs: Documents) -> tuple[PolicyResult, ...]:
@@ -83,10 +97,13 @@ class Certifier:
         self._slots = asyncio.Semaphore(self._workers)
         self._clock = clock
         self._timer = Every(interval_seconds, self.certify_all, "certification")
+        self.changes: Hub[CertificationChanged] = Hub()
+        """Each change of a product's status or level (not each evaluation)."""
 
     async def certify(self, product: RegisteredProduct) -> Certification:
-        """Evaluate ``product`` now and record the result."""
+        """Evaluate ``product`` now, record the result, publish a change on ``changes``."""
         async with self._slots:
+            previous = await self.latest(product.id)
             docs = await gather(self._fetcher, product)
             product_status, claims = await product_claims(self._fetcher, product)
             mesh = await asyncio.to_thread(evaluate_documents, self.policies, docs)
@@ -100,6 +117,14 @@ class Certifier:
             product_status=product_status,
         )
         new_id = await self.store.record(certification)
+        before = (previous.status, previous.level) if previous is not None else None
+        after = (certification.status, certification.level)
+        if before != after:
+            self.changes.publish(
+                CertificationChanged(
+                    product.id, product.key, before, after, certification.checked_at
+                )
+            )
         return Certification(**{**certification.__dict__, "id": new_id})
 
     async def latest(self, product_id: str) -> Certification | None:

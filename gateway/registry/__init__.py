@@ -14,16 +14,19 @@ from gateway.registry.service import Registry
 from gateway.registry.sqlite import SqliteRegistryStore
 from gateway.registry.store import RegistryStore, open_registry, parse_registry_url
 from gateway.registry.urls import ProductUrls, normalise_product_url
+from gateway.registry.versions import ContractsChanged, VersionFlag
 
 __all__ = [
     "ContractLink",
     "ContractRef",
+    "ContractsChanged",
     "PostgresRegistryStore",
     "ProductUrls",
     "RegisteredProduct",
     "Registry",
     "RegistryStore",
     "SqliteRegistryStore",
+    "VersionFlag",
     "VersionSummary",
     "normalise_product_url",
     "open_registry",

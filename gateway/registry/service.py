@@ -26,6 +26,7 @@ from gateway.errors import (
     RegistryError,
     UpstreamBadResponse,
 )
+from gateway.hub import Hub
 from gateway.identity import OWNER_PREFIX, Principal
 from gateway.registry.audited import ChangeAuditor, audited
 from gateway.registry.model import ContractLink, RegisteredProduct
@@ -33,6 +34,7 @@ from gateway.registry.store import RegistryStore
 from gateway.registry.summary import contract_links, summarise
 from gateway.registry.urls import normalise_product_url
 from gateway.registry.versions import (
+    ContractsChanged,
     VersionFlag,
     flags_of,
     flags_text,
@@ -79,6 +81,8 @@ class Registry:
         self._total_timeout = total_timeout
         self._clock = clock
         self._listeners: builtins.list[Callable[[str], None]] = []
+        self.contract_changes: Hub[ContractsChanged] = Hub()
+        """Each registration or refresh that brings contract versions not seen before."""
 
     def subscribe(self, listener: Callable[[str], None]) -> None:
         """Call ``listener(product_id)`` after each change this registry makes (register,
@@ -211,6 +215,17 @@ class Registry:
             await self.store.save_contract_versions(
                 product_id, {k: texts[k] for k in known}, flags_text(flags)
             )
+            added = tuple(sorted(k for k in served if k not in kept))
+            if added:
+                self.contract_changes.publish(
+                    ContractsChanged(
+                        product_id,
+                        added,
+                        tuple(sorted(known)),
+                        tuple(f for f in flags if (f.contract_id, f.to_version) in added),
+                        self._clock(),
+                    )  # fmt: skip
+                )
         except Exception:
             log.exception("judging the contract versions of product %s failed", product_id)
 

@@ -20,6 +20,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 from contracts.compare import compare_contracts, declared_bump
@@ -60,6 +61,19 @@ class VersionFlag:
             f"contract {self.contract_id} version {self.to_version} makes {self.required_bump} "
             f"changes to {self.from_version} but is a {declared} version bump: {named}{tail}"
         )
+
+
+@dataclass(frozen=True)
+class ContractsChanged:
+    """A registration or refresh of ``product_id`` brought contract versions not seen
+    before: ``added`` (contract id, version) pairs, ``versions`` all those now kept, and
+    the ``flags`` raised against the added ones."""
+
+    product_id: str
+    added: tuple[tuple[str, str], ...]
+    versions: tuple[tuple[str, str], ...]
+    flags: tuple[VersionFlag, ...]
+    at: datetime
 
 
 def version_flags(known: Snapshots) -> list[VersionFlag]:

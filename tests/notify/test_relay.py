@@ -1,0 +1,81 @@
+"""Changes become events once: the relay and the ledger, against a real product kit
+under uvicorn and the gateway's real services."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+
+from gateway.notify import HEALTH, MemoryLedger, MeshEvent
+from gateway.services import close_services, open_services
+from gateway.settings import Settings
+from productkit.http.app import create_product_app
+from tests.fixtures.uvicorn import LOOPBACK_ONLY, running
+from tests.graph.conftest import DEMO
+
+
+async def _events(tmp: Path, kit: str) -> list[MeshEvent]:
+    settings = Settings(
+        registry_url=f"sqlite:///{tmp / 'registry.db'}",
+        upstream_allowed_networks=LOOPBACK_ONLY,
+        health_refresh_seconds=3600.0,  # the test drives the refreshes
+    )
+    services = await open_services(settings)
+    try:
+        monitor = services.health
+        await services.registry.register(f"{kit}/discover/metadata")
+        token = {"authorization": "Bearer t"}
+        async with services.notifier.bus.subscribe() as sub, httpx.AsyncClient() as http:
+            await monitor.refresh()  # the first verdict (UP) is the baseline
+            await monitor.refresh()
+            (await http.post(f"{kit}/control/pause", headers=token)).raise_for_status()
+            await monitor.refresh()
+            await monitor.refresh()
+            (await http.post(f"{kit}/control/resume", headers=token)).raise_for_status()
+            await monitor.refresh()
+            for _ in range(50):  # the relay runs in its own task
+                if sub.pending() >= 2:
+                    break
+                await asyncio.sleep(0.02)
+            return [await sub.get() for _ in range(sub.pending())]
+    finally:
+        await close_services(services)
+
+
+def test_health_changes_are_told_once_and_the_first_verdict_is_not(tmp_path: Path) -> None:
+    app = create_product_app(DEMO / "us-precipitation", token="t", env={})
+    with running(app) as kit:
+        events = asyncio.run(_events(tmp_path, kit))
+    assert [(e.kind, e.data["before"], e.data["after"]) for e in events] == [
+        (HEALTH, "UP", "PAUSED"),
+        (HEALTH, "PAUSED", "UP"),
+    ]
+    paused = events[0]
+    assert paused.product_key == "precipitation.us-precipitation"
+    assert paused.data["reasons"] == ["PRODUCT_PAUSED"]
+    assert "PAUSED" in paused.summary and "PRODUCT_PAUSED" in paused.summary
+    assert paused.degrades and not events[1].degrades  # a pause reaches downstream too
+    assert events[0].id != events[1].id
+    assert MeshEvent.from_json(paused.to_json()) == paused
+
+
+async def test_the_ledger_tells_a_change_once_and_a_baseline_never() -> None:
+    ledger = MemoryLedger()
+    assert not await ledger.advance(HEALTH, "p", "UP")  # baseline
+    assert not await ledger.advance(HEALTH, "p", "UP")
+    assert await ledger.advance(HEALTH, "p", "DOWN")
+    assert not await ledger.advance(HEALTH, "p", "DOWN")  # a second process, same change
+    assert not await ledger.advance(HEALTH, "q", "DOWN")  # another product: its baseline
+    assert await ledger.advance(HEALTH, "p", "UP")
+
+
+def test_an_unknown_kind_is_refused() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="unknown event kind"):
+        MeshEvent.from_json(
+            {"id": "1", "kind": "gossip", "productId": "p", "productKey": "d.p",
+             "at": "2026-01-01T00:00:00+00:00", "summary": ""}
+        )  # fmt: skip
