@@ -178,3 +178,17 @@ async def test_its_tables_have_their_own_version_beside_the_registry(url: str) -
         assert (await again.issues("p1")).total == 1
     finally:
         await again.close()
+
+
+async def test_two_gateways_on_one_database_share_the_limit(url: str) -> None:
+    one, two = await open_feedback_store(url), await open_feedback_store(url)
+    try:
+        results = await asyncio.gather(
+            *((one, two)[n % 2].report(issue(T0), since=T0 - HOUR, most=4) for n in range(12)),
+            return_exceptions=True,
+        )
+        assert [type(r) for r in results].count(RateLimited) == 12 - 4, results
+        assert (await one.issues("p1")).total == 4
+    finally:
+        await one.close()
+        await two.close()
