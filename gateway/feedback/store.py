@@ -108,8 +108,22 @@ def rating_cursor(rating: Rating) -> str:
     return time_cursors.encode(_RATING, rating.updated_at, rating.id)
 
 
+_MAX_ID = 2**63 - 1  # the largest row id either database has
+
+
+def _decoded(prefix: str, cursor: str | None) -> tuple[datetime, int] | None:
+    """The (time, id) of ``cursor``; an id no row can have (a made-up cursor) is refused
+    here, not by a database driver's overflow."""
+    if cursor is None:
+        return None
+    at, row_id = time_cursors.decode(prefix, cursor)
+    if not 0 <= row_id <= _MAX_ID:
+        raise BadRequest(f"after: {cursor!r} is not a cursor from this API", argument="after")
+    return at, row_id
+
+
 def decode_issue_cursor(cursor: str | None) -> tuple[datetime, int] | None:
-    return None if cursor is None else time_cursors.decode(_ISSUE, cursor)
+    return _decoded(_ISSUE, cursor)
 
 
 def decode_rating_cursor(cursor: str | None) -> tuple[datetime, int] | None:
@@ -119,7 +133,7 @@ def decode_rating_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     >>> decode_rating_cursor(rating_cursor(Rating("p", "ana", 4, None, at, at, id=7)))[1]
     7
     """
-    return None if cursor is None else time_cursors.decode(_RATING, cursor)
+    return _decoded(_RATING, cursor)
 
 
 # -- SQL shared by both backends; ``p`` is the backend's placeholder (? or %s) ------------

@@ -154,6 +154,11 @@ def test_rating_again_replaces_and_the_summary_is_computed_from_the_ratings(mesh
     assert sorted(r["rater"] for r in seen["ratings"]["nodes"]) == sorted(given)
 
 
+def test_a_blank_comment_is_no_comment(mesh: Mesh) -> None:
+    answer = rate(mesh, as_user(mesh, "blank-comment"), 3, " \n ")
+    assert answer["data"]["rateProduct"]["comment"] is None, answer
+
+
 def test_issues_are_paged_newest_first(mesh: Mesh) -> None:
     texts = [f"page test {n}" for n in range(3)]
     for n, text in enumerate(texts):

@@ -192,3 +192,14 @@ async def test_two_gateways_on_one_database_share_the_limit(url: str) -> None:
     finally:
         await one.close()
         await two.close()
+
+
+@pytest.mark.parametrize("row_id", [2**63, 10**30, -1])
+async def test_a_made_up_cursor_with_an_impossible_id_is_a_bad_request(
+    store: FeedbackStore, row_id: int
+) -> None:
+    from gateway import time_cursors
+
+    for prefix, read in (("issue:", store.issues), ("rating:", store.ratings)):
+        with pytest.raises(BadRequest):
+            await read("p1", after=time_cursors.encode(prefix, T0, row_id))
