@@ -108,18 +108,12 @@ def rating_cursor(rating: Rating) -> str:
     return time_cursors.encode(_RATING, rating.updated_at, rating.id)
 
 
-_MAX_ID = 2**63 - 1  # the largest row id either database has
-
-
 def _decoded(prefix: str, cursor: str | None) -> tuple[datetime, int] | None:
-    """The (time, id) of ``cursor``; an id no row can have (a made-up cursor) is refused
-    here, not by a database driver's overflow."""
+    """The (time, id) of ``cursor`` (:func:`gateway.time_cursors.decode` refuses made-up
+    ones)."""
     if cursor is None:
         return None
-    at, row_id = time_cursors.decode(prefix, cursor)
-    if not 0 <= row_id <= _MAX_ID:
-        raise BadRequest(f"after: {cursor!r} is not a cursor from this API", argument="after")
-    return at, row_id
+    return time_cursors.decode(prefix, cursor)
 
 
 def decode_issue_cursor(cursor: str | None) -> tuple[datetime, int] | None:
