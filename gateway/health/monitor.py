@@ -63,6 +63,9 @@ class HealthMonitor:
         self._verdicts: dict[str, Judgement] = {}
         self._task: asyncio.Task[None] | None = None
         self.follower = Follower(self._follow, "health")
+        # Products unregistered since the last refresh, by how many times: a check that
+        # began before (a refresh under way) must not bring the verdict back.
+        self._forgotten: dict[str, int] = {}
         self.refreshes = 0  # completed refreshes (tests and operators read it)
 
     async def start(self) -> None:
@@ -107,18 +110,22 @@ class HealthMonitor:
         keep = {p.id for p in products}
         for gone in [pid for pid in self._verdicts if pid not in keep]:
             del self._verdicts[gone]
+        self._forgotten.clear()  # this refresh's list already left them out
         self.refreshes += 1
 
     async def _follow(self, product_id: str) -> None:
         """A registry change: judge the product as it now is, or forget it if gone."""
         product = await self.registry.get(product_id)
         if product is None:
+            self._forgotten[product_id] = self._forgotten.get(product_id, 0) + 1
             self._verdicts.pop(product_id, None)
         else:
             await self.check(product)
 
     async def check(self, product: RegisteredProduct) -> Judgement:
-        """Judge ``product`` now, keep the verdict, publish a change of status."""
+        """Judge ``product`` now, keep the verdict, publish a change of status (unless the
+        product was unregistered meanwhile: then the verdict is returned, not kept)."""
+        forgotten = self._forgotten.get(product.id, 0)
         async with self._limit:
             try:
                 found = await asyncio.wait_for(
@@ -130,6 +137,8 @@ class HealthMonitor:
                     product.id, product.key, None,
                     error=f"UPSTREAM_TIMEOUT: no full answer within {self._deadline:g}s",
                 )  # fmt: skip
+        if self._forgotten.get(product.id, 0) != forgotten:
+            return judge(found, self._clock(), max_reasons=self._max_reasons)
         previous = self._verdicts.get(product.id)
         verdict = judge(found, self._clock(), previous=previous, max_reasons=self._max_reasons)
         self._verdicts[product.id] = verdict
