@@ -22,16 +22,17 @@ from tests.graph.conftest import DEMO
 SLOW = 1.5  # seconds the relay holds /observe/health when slowed
 
 
-def relay(kit: str, slow: asyncio.Event | None = None) -> Starlette:
-    """``kit`` as is, its health answer held ``SLOW`` s once ``slowed`` is set."""
-    state = {"slow": False}
+def relay(kit: str, *, slow: bool = False, hold: float = SLOW) -> Starlette:
+    """``kit`` as is; once slowed (``slow``, or a GET of ``/_slow``) its observability
+    and certification answers are held ``hold`` seconds."""
+    state = {"slow": slow}
 
     async def forward(request: Request) -> Response:
         if request.url.path == "/_slow":
             state["slow"] = True
             return Response("")
-        if state["slow"] and request.url.path == "/observe/health":
-            await asyncio.sleep(SLOW)
+        if state["slow"] and request.url.path.startswith(("/observe/", "/certify/")):
+            await asyncio.sleep(hold)
         async with httpx.AsyncClient() as http:
             answer = await http.get(
                 kit + request.url.path,
@@ -81,3 +82,28 @@ def test_judged_on_registration_forgotten_on_unregistration_even_mid_check(
     assert judged and refreshes <= 1  # the one at start, with nothing registered
     assert forgotten  # at once, not at the next refresh (in an hour)
     assert still_forgotten  # the check under way did not bring it back
+
+
+async def _register_slow(tmp: Path, base: str) -> tuple[float, int, int]:
+    settings = Settings(
+        registry_url=f"sqlite:///{tmp / 'registry.db'}",
+        upstream_allowed_networks=LOOPBACK_ONLY,
+        health_refresh_seconds=3600.0,
+        certification_interval_seconds=3600.0,  # certify on registration too
+    )
+    services = await open_services(settings)
+    try:
+        started = asyncio.get_running_loop().time()
+        await services.registry.register(f"{base}/discover/metadata")
+        took = asyncio.get_running_loop().time() - started
+        return took, services.health.follower.pending, services.certifier.follower.pending
+    finally:
+        await close_services(services)
+
+
+def test_registration_does_not_wait_for_the_checks_it_starts(tmp_path: Path) -> None:
+    kit_app = create_product_app(DEMO / "us-precipitation", token="t", env={})
+    with running(kit_app) as kit, running(relay(kit, slow=True, hold=8.0)) as base:
+        took, health, certification = asyncio.run(_register_slow(tmp_path, base))
+    assert took < 6.0, f"registering took {took:.1f} s"  # the checks wait 8 s each
+    assert (health, certification) == (1, 1)  # both started, in the background
