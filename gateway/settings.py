@@ -277,6 +277,13 @@ class Settings:
         10, "Times one caller may rate one product per hour (0: no limit)."
     )
 
+    # -- the registry followed (issue 9 gaps): certification soon after start.
+    certification_first_round_seconds: float = _setting(
+        5.0,
+        "Seconds after start before the first certification round (0: at once); it "
+        "evaluates only products not evaluated within the interval.",
+    )
+
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             _check(f, getattr(self, f.name))

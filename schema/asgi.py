@@ -20,6 +20,7 @@ from strawberry.types.unset import UNSET
 from gateway.http import graphiql
 from gateway.http.app import create_http_app
 from gateway.identity import request_id_of
+from gateway.logs import configure_logging
 from gateway.settings import Settings
 from gateway.values import to_json
 from resolvers.context import RequestContext, new_context
@@ -97,7 +98,7 @@ class MeshGraphQL(GraphQL[RequestContext, None]):
 def create_app(settings: Settings | None = None) -> Starlette:
     """The gateway app for ``settings`` (default: from ``MESHGATE_*`` variables)."""
     settings = settings or Settings.from_env()
-    logging.basicConfig(level=settings.log_level.upper())
+    configure_logging(settings.log_level)
     view = MeshGraphQL(
         build_schema(settings), graphql_ide="graphiql" if settings.graphiql else None
     )
