@@ -9,10 +9,11 @@ from resolvers import certification
 from resolvers.access import signed_in
 from schema.certification import Certification
 from schema.product import Product
+from schema.webhooks import WebhookMutation
 
 
 @strawberry.type
-class Mutation:
+class Mutation(WebhookMutation):
     @strawberry.mutation(
         description="Register a product by the URL of its discovery endpoint (again: update)."
     )

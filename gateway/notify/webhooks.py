@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from gateway.errors import GatewayError
+from gateway.errors import BadRequest, GatewayError
 from gateway.identity import Principal
 from gateway.net.addresses import AddressPolicy
 from gateway.net.transport import Resolver
@@ -67,7 +67,7 @@ class Webhooks:
         wanted = tuple(dict.fromkeys(kinds)) if kinds else KINDS
         unknown = [k for k in wanted if k not in KINDS]
         if unknown:
-            raise ValueError(f"unknown event kinds {unknown}")
+            raise BadRequest(f"kinds: expected some of {list(KINDS)}", argument="kinds")
         url = await targets.check(webhook, self._policy, self._resolver)
         subscription = WebhookSubscription(
             id=uuid.uuid4().hex, subscriber=caller.subject,
