@@ -54,4 +54,5 @@ class Receiver:
             status = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
         extra = [(b"location", b"/moved")] if 300 <= status < 400 else []
         await send({"type": "http.response.start", "status": status, "headers": extra})
-        await send({"type": "http.response.body", "body": b"ok"})
+        body_out = b"" if status in (204, 304) else b"ok"
+        await send({"type": "http.response.body", "body": body_out})
