@@ -17,7 +17,15 @@ from tests.fixtures.uvicorn import running
 from tests.fixtures.waiting import until, until_awaited
 from tests.graph.conftest import DEMO
 from tests.notify.receiver import Receiver
-from tests.notify.webhook_setup import ALICE, event, log_of, open_gateway, verifies, webhooks
+from tests.notify.webhook_setup import (
+    ALICE,
+    documented_verify,
+    event,
+    log_of,
+    open_gateway,
+    verifies,
+    webhooks,
+)
 
 KIT = DEMO / "us-precipitation"
 
@@ -44,6 +52,9 @@ async def test_a_delivery_is_the_event_signed_with_the_subscription_secret(tmp_p
             other = await webhooks(services).subscribe(ALICE, product, f"{hook}/other", None)
             assert not verifies(other.secret, got.headers, got.body)
             assert not verifies(sub.secret, got.headers, got.body + b" ")
+            verify = documented_verify()  # the docs' snippet agrees
+            assert verify(sub.secret, got.headers, got.body)
+            assert not verify(other.secret, got.headers, got.body)
             [logged] = await log_of(services, sub)
             assert got.headers["webhook-id"] == f"dlv_{logged.id}"
             assert (logged.status, logged.attempts, logged.last_status) == (DELIVERED, 1, 204)
@@ -203,5 +214,29 @@ async def test_every_delivery_checks_the_address_again(tmp_path: Path) -> None:
             assert logged.last_error == "the webhook's address is not allowed"
             assert "127.0.0.1" not in (logged.last_error or "")
             assert receiver.requests() == []
+        finally:
+            await close_services(services)
+
+
+async def test_a_slow_receiver_is_an_attempt_that_timed_out(tmp_path: Path) -> None:
+    receiver = Receiver(delay=5.0)
+    with _kit() as kit, running(receiver) as hook:
+        services = await open_gateway(
+            f"sqlite:///{tmp_path / 'r.db'}", notify_webhook_max_attempts=1,
+            notify_webhook_timeout_seconds=0.5,
+        )  # fmt: skip
+        try:
+            product = await services.registry.register(f"{kit}/discover/metadata")
+            sub = await webhooks(services).subscribe(ALICE, product, f"{hook}/in", None)
+            started = time.monotonic()
+            await services.notifier.publish(event(product.id))
+
+            async def failed() -> bool:
+                return [d.status for d in await log_of(services, sub)] == [FAILED]
+
+            await until_awaited(failed, "the slow delivery to fail")
+            assert time.monotonic() - started < 4.0  # not the receiver's 5 s
+            [logged] = await log_of(services, sub)
+            assert (logged.last_status, logged.last_error) == (None, "no answer within 0.5 s")
         finally:
             await close_services(services)

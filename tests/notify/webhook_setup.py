@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from gateway.identity import Principal
@@ -17,6 +18,7 @@ from gateway.services import Services, open_services
 from gateway.settings import Settings
 from tests.fixtures.uvicorn import LOOPBACK_ONLY
 
+ROOT = Path(__file__).resolve().parents[2]
 ALICE = Principal("alice", roles=frozenset({"reader"}))
 
 
@@ -62,3 +64,13 @@ def verifies(secret: str, headers: dict[str, str], body: bytes) -> bool:
     expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
     given = [s.partition(",")[2] for s in headers["webhook-signature"].split()]
     return any(hmac.compare_digest(expected, g) for g in given)
+
+
+def documented_verify() -> Any:
+    """The ``verify`` function of the snippet in docs/notifications.md, as a reader copies it."""
+    text = (ROOT / "docs" / "notifications.md").read_text()
+    section = text.split("## Webhooks", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    scope: dict[str, Any] = {}
+    exec(compile(code, "docs/notifications.md", "exec"), scope)  # noqa: S102 - our own docs
+    return scope["verify"]
