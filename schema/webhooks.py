@@ -19,6 +19,7 @@ from gateway.notify.store import encode_cursor
 from resolvers import webhooks as resolve
 from schema.notify_kinds import EventKind
 from schema.pages import page_size
+from schema.product import Product
 
 
 @strawberry.enum(description="Why a delivery went to its subscription.")
@@ -99,6 +100,11 @@ class WebhookSubscription:
             webhook=s.url, kinds=[EventKind(k) for k in s.kinds], subscriber=s.subscriber,
             owner=s.owner, created_at=s.created_at, secret=s.secret if secret else None,
         )  # fmt: skip
+
+    @strawberry.field(description="The product (null once it is unregistered).")
+    async def product(self, info: Info) -> Product | None:
+        found = await info.context.loaders.products.load(self.stored.product_id)
+        return Product.of(found) if found is not None else None
 
     @strawberry.field(description="The delivery log, newest first.")
     async def deliveries(

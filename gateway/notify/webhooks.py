@@ -64,10 +64,11 @@ class Webhooks:
     ) -> WebhookSubscription:
         """A new subscription of ``caller`` (signed in) to ``product``'s events of
         ``kinds`` (all when None), its secret included."""
-        wanted = tuple(dict.fromkeys(kinds)) if kinds else KINDS
-        unknown = [k for k in wanted if k not in KINDS]
-        if unknown:
-            raise BadRequest(f"kinds: expected some of {list(KINDS)}", argument="kinds")
+        wanted = tuple(dict.fromkeys(kinds)) if kinds is not None else KINDS
+        if not wanted or any(k not in KINDS for k in wanted):
+            raise BadRequest(
+                f"kinds: expected one or more of {list(KINDS)}, or none for all", argument="kinds"
+            )
         url = await targets.check(webhook, self._policy, self._resolver)
         subscription = WebhookSubscription(
             id=uuid.uuid4().hex, subscriber=caller.subject,

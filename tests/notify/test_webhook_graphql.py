@@ -26,7 +26,7 @@ SUBSCRIBE = """
 mutation($p: ID!, $w: String!, $k: [EventKind!]) {
   subscribe(product: $p, webhook: $w, kinds: $k) { id productId webhook kinds subscriber secret }
 }"""
-MINE = """{ webhookSubscriptions { id subscriber secret
+MINE = """{ webhookSubscriptions { id subscriber secret product { key }
   deliveries(first: 10) { items { id kind reason path status attempts lastStatus event }
                           hasNextPage } } }"""
 UNSUBSCRIBE = "mutation($id: ID!) { unsubscribe(id: $id) { id } }"
@@ -83,9 +83,11 @@ def test_an_anonymous_caller_may_not_subscribe_or_list(strict: Mesh) -> None:
     assert _code(strict.query(MINE, headers={})) == "UNAUTHENTICATED"
 
 
-def test_an_unknown_product_is_refused(strict: Mesh) -> None:
+def test_an_unknown_product_or_no_kinds_are_refused(strict: Mesh) -> None:
     answer = strict.query(SUBSCRIBE, {"p": "nope", "w": PUBLIC_HOOK}, headers=_as(strict, "eve"))
     assert _code(answer) == "PRODUCT_NOT_FOUND"
+    empty = {"p": _us(strict), "w": PUBLIC_HOOK, "k": []}
+    assert _code(strict.query(SUBSCRIBE, empty, headers=_as(strict, "eve"))) == "BAD_REQUEST"
 
 
 def test_a_caller_sees_and_removes_only_their_own_subscriptions(strict: Mesh) -> None:
@@ -96,6 +98,7 @@ def test_a_caller_sees_and_removes_only_their_own_subscriptions(strict: Mesh) ->
     assert bobs["kinds"] == ["HEALTH", "CERTIFICATION", "CONTRACT", "ISSUE", "RATING"]
     listed = strict.query(MINE, headers=_as(strict, "bob"))["data"]["webhookSubscriptions"]
     assert [(s["id"], s["secret"]) for s in listed] == [(bobs["id"], None)]  # shown once only
+    assert listed[0]["product"] == {"key": "precipitation.us-precipitation"}
     mallory = _as(strict, "mallory")
     assert strict.query(MINE, headers=mallory)["data"] == {"webhookSubscriptions": []}
     answer = strict.query(UNSUBSCRIBE, {"id": bobs["id"]}, headers=mallory)
