@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,7 @@ class Receiver:
     answers with ``Location: /moved``."""
 
     answers: list[int] = field(default_factory=lambda: [204])
-    delay: float = 0.0  # seconds to wait before answering
+    delay: float = 0.0  # seconds to wait before answering (lowering it cuts a wait short)
     received: list[Received] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -54,8 +55,9 @@ class Receiver:
         with self._lock:
             self.received.append(Received(scope["path"], headers, body))
             status = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        started = time.monotonic()
+        while time.monotonic() - started < self.delay:  # cut short when delay is lowered
+            await asyncio.sleep(0.02)
         extra = [(b"location", b"/moved")] if 300 <= status < 400 else []
         await send({"type": "http.response.start", "status": status, "headers": extra})
         body_out = b"" if status in (204, 304) else b"ok"

@@ -5,6 +5,7 @@ following a redirect, surviving a restart, and owner-only for issues and ratings
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from pathlib import Path
 
@@ -238,5 +239,35 @@ async def test_a_slow_receiver_is_an_attempt_that_timed_out(tmp_path: Path) -> N
             assert time.monotonic() - started < 4.0  # not the receiver's 5 s
             [logged] = await log_of(services, sub)
             assert (logged.last_status, logged.last_error) == (None, "no answer within 0.5 s")
+            receiver.delay = 0.0  # let the receiver stop at once
+        finally:
+            await close_services(services)
+
+
+async def test_a_delivery_under_way_at_stop_is_given_back_and_sent_after(tmp_path: Path) -> None:
+    receiver = Receiver(delay=30.0)  # the stop comes while the receiver still thinks
+    db = tmp_path / "r.db"
+    with _kit() as kit, running(receiver) as hook:
+        services = await open_gateway(f"sqlite:///{db}", notify_webhook_timeout_seconds=20.0)
+        try:
+            product = await services.registry.register(f"{kit}/discover/metadata")
+            sub = await webhooks(services).subscribe(ALICE, product, f"{hook}/in", None)
+            await services.notifier.publish(event(product.id))
+            await until(lambda: len(receiver.requests()) == 1, "the attempt under way")
+        finally:
+            await close_services(services)
+        with sqlite3.connect(db) as conn:
+            row = conn.execute(
+                "SELECT status, attempts, claimed_until FROM webhook_deliveries"
+            ).fetchone()
+        assert row == (PENDING, 0, None)  # not held for the lease's 50 s
+        receiver.delay = 0.0
+        services = await open_gateway(f"sqlite:///{db}")
+        try:
+
+            async def delivered() -> bool:
+                return [d.status for d in await log_of(services, sub)] == [DELIVERED]
+
+            await until_awaited(delivered, "the delivery after the restart")
         finally:
             await close_services(services)
