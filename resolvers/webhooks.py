@@ -30,12 +30,14 @@ async def subscribe(
     product = await info.context.loaders.products.load(product_id)
     if product is None:
         raise ProductNotFound(f"no product {product_id!r} is registered", product_id=product_id)
-    return await _webhooks(info).subscribe(caller, product, webhook, kinds)
+    request_id = info.context.request_id
+    return await _webhooks(info).subscribe(caller, product, webhook, kinds, request_id=request_id)
 
 
 async def unsubscribe(info: Any, subscription_id: str) -> WebhookSubscription:
     caller = signed_in(info, "unsubscribe")
-    return await _webhooks(info).unsubscribe(caller, subscription_id)
+    request_id = info.context.request_id
+    return await _webhooks(info).unsubscribe(caller, subscription_id, request_id=request_id)
 
 
 async def listed(info: Any) -> Sequence[WebhookSubscription]:

@@ -4,7 +4,9 @@ delivery log; each caller their own, admins everyone's.
 A subscription names one product, a webhook URL (checked against the webhook address
 policy, :mod:`gateway.notify.targets`) and the kinds of events wanted. Its signing secret
 is made here and shown once, in the answer of ``subscribe``. Someone else's subscription
-is answered as not found: its existence is not the caller's to learn.
+is answered as not found: its existence is not the caller's to learn. Every subscribe and
+unsubscribe is audited (``webhook.subscribe``, ``webhook.unsubscribe``), refusals with
+their code; the event names the subscription, never its URL (which may carry tokens).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from gateway.audit import OK
 from gateway.errors import BadRequest, GatewayError
 from gateway.identity import Principal
 from gateway.net.addresses import AddressPolicy
@@ -22,6 +25,10 @@ from gateway.notify.event import KINDS
 from gateway.notify.records import DeliveryPage, WebhookSubscription
 from gateway.notify.store import NotifyStore
 from gateway.registry import RegisteredProduct
+from gateway.registry.audited import ChangeAuditor
+
+SUBSCRIBE = "webhook.subscribe"
+UNSUBSCRIBE = "webhook.unsubscribe"
 
 MAX_LISTED = 1000
 """Most subscriptions one listing returns (an admin's listing of everyone's)."""
@@ -47,9 +54,11 @@ class Webhooks:
         *,
         max_per_subscriber: int,
         resolver: Resolver | None = None,
+        auditor: ChangeAuditor | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store
+        self._auditor = auditor
         self._policy = policy
         self._most = max_per_subscriber
         self._resolver = resolver
@@ -61,9 +70,27 @@ class Webhooks:
         product: RegisteredProduct,
         webhook: str,
         kinds: Sequence[str] | None = None,
+        *,
+        request_id: str | None = None,
     ) -> WebhookSubscription:
         """A new subscription of ``caller`` (signed in) to ``product``'s events of
         ``kinds`` (all when None), its secret included."""
+        try:
+            made = await self._subscribe(caller, product, webhook, kinds)
+        except GatewayError as exc:
+            await self._audit(caller, SUBSCRIBE, product, exc.code, "", request_id)
+            raise
+        detail = f"subscription {made.id} ({', '.join(made.kinds)})"
+        await self._audit(caller, SUBSCRIBE, product, OK, detail, request_id)
+        return made
+
+    async def _subscribe(
+        self,
+        caller: Principal,
+        product: RegisteredProduct,
+        webhook: str,
+        kinds: Sequence[str] | None,
+    ) -> WebhookSubscription:
         wanted = tuple(dict.fromkeys(kinds)) if kinds is not None else KINDS
         if not wanted or any(k not in KINDS for k in wanted):
             raise BadRequest(
@@ -83,6 +110,24 @@ class Webhooks:
             )
         return subscription
 
+    async def _audit(
+        self,
+        caller: Principal,
+        action: str,
+        product: RegisteredProduct | str | None,
+        outcome: str,
+        detail: str,
+        request_id: str | None,
+    ) -> None:
+        if self._auditor is None:
+            return
+        pid = product.id if isinstance(product, RegisteredProduct) else product
+        key = product.key if isinstance(product, RegisteredProduct) else None
+        await self._auditor.record_change(
+            caller, action, product_id=pid, product_key=key, outcome=outcome, detail=detail,
+            request_id=request_id,
+        )  # fmt: skip
+
     async def listed(self, caller: Principal) -> Sequence[WebhookSubscription]:
         """The caller's subscriptions (an admin's: everyone's), newest first."""
         subscriber = None if caller.is_admin else caller.subject
@@ -95,11 +140,19 @@ class Webhooks:
             raise SubscriptionNotFound(f"you have no webhook subscription {subscription_id!r}")
         return found
 
-    async def unsubscribe(self, caller: Principal, subscription_id: str) -> WebhookSubscription:
+    async def unsubscribe(
+        self, caller: Principal, subscription_id: str, *, request_id: str | None = None
+    ) -> WebhookSubscription:
         """Remove the caller's subscription (an admin: anyone's) and its delivery log."""
-        found = await self.get(caller, subscription_id)
-        if not await self.store.remove(found.id):
-            raise SubscriptionNotFound(f"you have no webhook subscription {subscription_id!r}")
+        detail = f"subscription {subscription_id[:64]}"
+        try:
+            found = await self.get(caller, subscription_id)
+            if not await self.store.remove(found.id):
+                raise SubscriptionNotFound(f"you have no webhook subscription {subscription_id!r}")
+        except GatewayError as exc:
+            await self._audit(caller, UNSUBSCRIBE, None, exc.code, detail, request_id)
+            raise
+        await self._audit(caller, UNSUBSCRIBE, found.product_id, OK, detail, request_id)
         return found
 
     async def deliveries(

@@ -83,8 +83,11 @@ async def open_webhooks(
         store=store,
         ledger=StoredLedger(store),
         webhooks=Webhooks(
-            store, policy, max_per_subscriber=settings.notify_max_subscriptions_per_caller
-        ),
+            store,
+            policy,
+            max_per_subscriber=settings.notify_max_subscriptions_per_caller,
+            auditor=registry.auditor,
+        ),  # fmt: skip
         deliverer=deliverer,
         sink=WebhookSink(store, registry, deliverer, limits),
         subscribers=WebhookSubscribers(store),

@@ -75,6 +75,12 @@ def test_a_hostile_webhook_is_refused(strict: Mesh, webhook: str, code: str) -> 
     message = answer["errors"][0]["message"]
     assert "hunter2" not in message and "127.0.0.1" not in message and "169.254" not in message
     assert strict.query(MINE, headers=_as(strict, "eve"))["data"] == {"webhookSubscriptions": []}
+    audit = """query($p: ID!) { product(id: $p) { audit(first: 1) { edges { node {
+        action outcome detail actor { subject } } } } } }"""
+    [last] = strict.query(audit, {"p": _us(strict)})["data"]["product"]["audit"]["edges"]
+    assert last["node"] == {
+        "action": "webhook.subscribe", "outcome": code, "detail": "", "actor": {"subject": "eve"},
+    }  # fmt: skip
 
 
 def test_an_anonymous_caller_may_not_subscribe_or_list(strict: Mesh) -> None:
@@ -108,6 +114,14 @@ def test_a_caller_sees_and_removes_only_their_own_subscriptions(strict: Mesh) ->
     gone = strict.query(UNSUBSCRIBE, {"id": bobs["id"]}, headers=_as(strict, "bob"))
     assert gone["data"]["unsubscribe"]["id"] == bobs["id"]
     assert strict.query(MINE, headers=_as(strict, "bob"))["data"] == {"webhookSubscriptions": []}
+    audit = """query($p: ID!) { product(id: $p) { audit(first: 20) { edges { node {
+        action outcome detail actor { subject } } } } } }"""
+    events = [
+        e["node"] for e in strict.query(audit, {"p": product})["data"]["product"]["audit"]["edges"]
+    ]
+    mine = [(e["action"], e["outcome"]) for e in events if e["actor"]["subject"] == "bob"]
+    assert mine == [("webhook.unsubscribe", "ok"), ("webhook.subscribe", "ok")]
+    assert all(PUBLIC_HOOK not in e["detail"] for e in events)  # never the URL
 
 
 def test_the_subscriptions_per_caller_are_limited(tmp_path: Path) -> None:
