@@ -24,7 +24,8 @@ from gateway.federation.service import Federation
 from gateway.feedback import Feedback, FeedbackLimits, open_feedback_store
 from gateway.health import HealthHub, HealthMonitor
 from gateway.identity.authenticate import Authenticator, create_authenticator
-from gateway.notify import LocalBus, MemoryLedger, Notifier, Relay
+from gateway.notify import Ledger, LocalBus, Notifier, Relay
+from gateway.notify.wiring import WebhookService, open_webhooks
 from gateway.openlineage import LineageEmitter, create_emitter
 from gateway.registry import Registry, RegistryStore, open_registry
 from gateway.retention import Retention
@@ -56,6 +57,7 @@ class Services:
     feedback: Feedback
     closer: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack, repr=False)
     lineage: LineageEmitter | None = None  # OpenLineage events of queries (None: off)
+    webhooks: WebhookService | None = None  # stored subscriptions and deliveries
 
 
 async def open_services(settings: Settings) -> Services:
@@ -106,7 +108,9 @@ async def open_services(settings: Settings) -> Services:
         certifier = await _open_certifier(settings, policies, registry, fetcher, stack)
         health = _health_monitor(settings, http, cache, registry)
         stack.push_async_callback(health.close)
-        notifier = await _open_notifier(registry, health, certifier, stack)
+        webhooks = await open_webhooks(settings, registry, stack)
+        notifier = await _open_notifier(registry, health, certifier, webhooks.ledger, stack)
+        webhooks.attach(notifier)
         feedback = await _open_feedback(settings, notifier, stack)
         await health.start()
         return Services(
@@ -126,6 +130,7 @@ async def open_services(settings: Settings) -> Services:
             health=health,
             notifier=notifier,
             feedback=feedback,
+            webhooks=webhooks,
             closer=stack.pop_all(),  # from here on, close_services closes them
         )
     raise AssertionError("unreachable")  # the stack never swallows an error
@@ -165,14 +170,14 @@ async def _open_notifier(
     registry: Registry,
     health: HealthMonitor,
     certifier: Certifier,
+    ledger: Ledger,
     stack: contextlib.AsyncExitStack,
 ) -> Notifier:
     """The notifier (docs/notifications.md) and the relay feeding it the changes of the
     health monitor, the certifier and the registry; started before any of them runs."""
     bus = LocalBus()
     stack.push_async_callback(bus.close)
-    ledger = MemoryLedger()
-    stack.push_async_callback(ledger.close)
+    stack.push_async_callback(ledger.close)  # stored: a change told once across processes
     notifier = Notifier(bus, ledger)
     relay = Relay(notifier, registry, health.hub, certifier.changes, registry.contract_changes)
     stack.push_async_callback(relay.close)

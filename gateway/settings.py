@@ -284,6 +284,31 @@ class Settings:
         "evaluates only products not evaluated within the interval.",
     )
 
+    # -- webhooks (issue 9): signed deliveries of mesh events to subscribers' URLs.
+    notify_webhook_allowed_networks: str = _setting(
+        "",
+        "Comma-separated CIDRs webhooks may point to besides public addresses "
+        "(e.g. 10.0.0.0/8 for internal receivers); empty: public addresses only.",
+    )
+    notify_max_subscriptions_per_caller: int = _setting(
+        100, "Most webhook subscriptions one caller may hold.", positive=True
+    )
+    notify_webhook_max_attempts: int = _setting(
+        8, "Attempts of one webhook delivery before it is marked failed.", positive=True
+    )
+    notify_webhook_backoff_seconds: float = _setting(
+        10.0, "Wait before a delivery's second attempt; doubled for each one after."
+    )
+    notify_webhook_timeout_seconds: float = _setting(
+        10.0, "Seconds one webhook delivery may take in all (connect, send, answer)."
+    )
+    notify_delivery_poll_seconds: float = _setting(
+        5.0, "How often each process looks for deliveries due (retries, other processes)."
+    )
+    notify_delivery_retention_days: int = _setting(
+        30, "Days finished webhook deliveries stay in the delivery log (0: keep them all)."
+    )
+
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             _check(f, getattr(self, f.name))

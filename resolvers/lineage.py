@@ -13,7 +13,15 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gateway.errors import GatewayError
-from gateway.lineage import SUPPORT, TEAM, Limits, Subscriber, check_depth
+from gateway.lineage import (
+    SUPPORT,
+    TEAM,
+    AllSubscribers,
+    Limits,
+    Subscriber,
+    Subscribers,
+    check_depth,
+)
 from gateway.registry import RegisteredProduct
 from gateway.usage import Reader
 from resolvers import documents
@@ -104,6 +112,33 @@ class DescriptorPeople:
             for s in descriptor.support
         ]
         return people[:MAX_PEOPLE]
+
+
+def people(ctx: RequestContext) -> Subscribers:
+    """Everyone to tell about a product: its descriptor's people, then the subjects with a
+    webhook subscription to its health (never their URLs)."""
+    webhooks = ctx.services.webhooks
+    if webhooks is None:
+        return DescriptorPeople(ctx)
+    return AllSubscribers(DescriptorPeople(ctx), VisibleSubscribers(ctx, webhooks.subscribers))
+
+
+class VisibleSubscribers:
+    """Who subscribed to a product is its owner's (and admins') to see; any other caller
+    sees only themself among a product's webhook subscribers, anonymous callers no one."""
+
+    def __init__(self, ctx: RequestContext, source: Subscribers) -> None:
+        self._ctx = ctx
+        self._source = source
+
+    async def of(self, product: RegisteredProduct) -> Sequence[Subscriber]:
+        principal = self._ctx.principal
+        if principal.anonymous:
+            return []
+        found = await self._source.of(product)
+        if principal.owns_domain(product.domain):
+            return found
+        return [s for s in found if s.name == principal.subject]
 
 
 def _registered_owner(product: RegisteredProduct) -> Sequence[Subscriber]:

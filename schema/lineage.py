@@ -18,7 +18,7 @@ from gateway.errors import BadRequest, ProductNotFound
 from gateway.lineage.model import kind_of
 from gateway.registry import RegisteredProduct
 from resolvers.context import RequestContext
-from resolvers.lineage import DescriptorPeople, RequestFacts, limits, reader_visible
+from resolvers.lineage import RequestFacts, limits, people, reader_visible
 from schema.product import Product
 
 ID_FORMS = "product:<id>, table:<domain.product.table>, column:<domain.product.table.column>, "
@@ -95,7 +95,10 @@ class Lineage:
 
 @strawberry.type(description="Someone to tell about a product: a team member or a channel.")
 class Subscriber:
-    kind: str = strawberry.field(description="`team` or `support` (stored subscriptions later).")
+    kind: str = strawberry.field(
+        description="`team`, `support`, or `webhook` (a subject with a webhook subscription "
+        "to the product's health; named by subject, never by URL)."
+    )
     name: str
     username: str | None
     role: str | None = strawberry.field(description="A member's role, a channel's scope.")
@@ -116,7 +119,7 @@ class ImpactedProduct:
 
     @strawberry.field(description="This product's people to tell.")
     async def subscribers(self, info: Info) -> list[Subscriber]:
-        found = await DescriptorPeople(info.context).of(self.summary)
+        found = await people(info.context).of(self.summary)
         return [_subscriber(s) for s in found]
 
 
@@ -131,8 +134,8 @@ class Impact:
         description="The people to tell: every subscriber of every impacted product, once."
     )
     async def subscribers(self, info: Info) -> list[Subscriber]:
-        people = DescriptorPeople(info.context)
-        found = await asyncio.gather(*(people.of(p.summary) for p in self.products))
+        everyone = people(info.context)
+        found = await asyncio.gather(*(everyone.of(p.summary) for p in self.products))
         unique = dict.fromkeys(s for group in found for s in group)
         return [_subscriber(s) for s in unique]
 

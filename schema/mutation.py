@@ -10,10 +10,11 @@ from resolvers.access import signed_in
 from schema.certification import Certification
 from schema.feedback import FeedbackMutation
 from schema.product import Product
+from schema.webhooks import WebhookMutation
 
 
 @strawberry.type
-class Mutation(FeedbackMutation):
+class Mutation(FeedbackMutation, WebhookMutation):
     @strawberry.mutation(
         description="Register a product by the URL of its discovery endpoint (again: update)."
     )

@@ -24,6 +24,7 @@ from schema.odcs_contract import Contract, contract_from_raw
 from schema.product import Product
 from schema.sql import SqlQuery
 from schema.versions import VersionQuery
+from schema.webhooks import WebhookQuery
 
 
 @strawberry.input(description="Narrow the product list; every given field must match.")
@@ -63,7 +64,7 @@ def _page_size(info: Info, first: int) -> int:
 
 
 @strawberry.type
-class Query(SqlQuery, VersionQuery, LineageQuery):
+class Query(SqlQuery, VersionQuery, LineageQuery, WebhookQuery):
     @strawberry.field(description="Registered products, in domain and name order.")
     async def products(
         self,
