@@ -23,7 +23,8 @@ from gateway.certification import (
 from gateway.federation.service import Federation
 from gateway.health import HealthHub, HealthMonitor
 from gateway.identity.authenticate import Authenticator, create_authenticator
-from gateway.notify import LocalBus, MemoryLedger, Notifier, Relay
+from gateway.notify import MemoryLedger, Notifier, Relay
+from gateway.notify.buses import open_bus
 from gateway.openlineage import LineageEmitter, create_emitter
 from gateway.registry import Registry, RegistryStore, open_registry
 from gateway.retention import Retention
@@ -104,7 +105,7 @@ async def open_services(settings: Settings) -> Services:
         certifier = await _open_certifier(settings, policies, registry, fetcher, stack)
         health = _health_monitor(settings, http, cache, registry)
         stack.push_async_callback(health.close)
-        notifier = await _open_notifier(registry, health, certifier, stack)
+        notifier = await _open_notifier(settings, registry, health, certifier, stack)
         await health.start()
         return Services(
             settings=settings,
@@ -157,6 +158,7 @@ async def _open_certifier(
 
 
 async def _open_notifier(
+    settings: Settings,
     registry: Registry,
     health: HealthMonitor,
     certifier: Certifier,
@@ -164,7 +166,7 @@ async def _open_notifier(
 ) -> Notifier:
     """The notifier (docs/notifications.md) and the relay feeding it the changes of the
     health monitor, the certifier and the registry; started before any of them runs."""
-    bus = LocalBus()
+    bus = await open_bus(settings)  # one process, or every process behind Redis
     stack.push_async_callback(bus.close)
     ledger = MemoryLedger()
     stack.push_async_callback(ledger.close)
