@@ -92,6 +92,7 @@ async def choose(
     owned = frozenset(pid for pid, p in found.items() if principal.owns_domain(p.domain))
     if kinds is not None and asked & FEEDBACK:
         _check_feedback(principal, found, owned)
+    ctx.services.notifier.live.seats.check(seat_limits(ctx, principal))
     return Chosen(found, asked, owned, upstream)
 
 

@@ -36,10 +36,10 @@ class Seats:
     def held(self, key: str) -> int:
         return self._held.get(key, 0)
 
-    @contextlib.asynccontextmanager
-    async def hold(self, limits: dict[str, tuple[int, str]]) -> AsyncIterator[None]:
-        """One seat under each key of ``limits`` (key -> (most, what it is)) for the
-        block; refused with :class:`TooManySubscriptions` if any key is full."""
+    def check(self, limits: dict[str, tuple[int, str]]) -> None:
+        """Refuse with :class:`TooManySubscriptions` if a key of ``limits`` (key -> (most,
+        what it is)) has no seat left (before a subscription starts: its refusal is then
+        the protocol's ``error``; :meth:`hold` checks again)."""
         for key, (most, what) in limits.items():
             if self.held(key) >= most:
                 raise TooManySubscriptions(
@@ -47,6 +47,11 @@ class Seats:
                     "complete one first",
                     limit=most,
                 )
+
+    @contextlib.asynccontextmanager
+    async def hold(self, limits: dict[str, tuple[int, str]]) -> AsyncIterator[None]:
+        """One seat under each key of ``limits`` for the block (see :meth:`check`)."""
+        self.check(limits)
         for key in limits:
             self._held[key] = self.held(key) + 1
         try:

@@ -25,7 +25,7 @@ def gateway(
         tmp_path_factory.mktemp("gw"), issuer,
         health_refresh_seconds=3600.0,  # these tests publish their own events
         ws_max_products=2, ws_max_subscriptions_per_connection=2,
-        ws_max_subscriptions_per_caller=3, ws_connection_init_seconds=1.0,
+        ws_max_subscriptions_per_caller=3, ws_connection_init_seconds=1.0, ws_queue_size=5,
     ) as started:  # fmt: skip
         started.ids = register(started, kits)  # type: ignore[attr-defined]
         yield started
@@ -58,3 +58,172 @@ def test_a_signed_in_caller_hears_the_events_of_its_products(gateway: Gateway) -
             "upstreamOf": [], "dropped": 0,
         }  # fmt: skip
     gateway.wait_subscribers(before)  # the subscription ended with the connection
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {},  # anonymous
+        {"header": "Bearer not-a-token"},
+        {"payload": {"Authorization": "Bearer not-a-token"}},
+        {"payload": {"Authorization": 42}},
+        {"header": "Basic YW5hOnB3"},
+    ],
+    ids=["anonymous", "bad-header", "bad-payload", "not-a-string", "not-bearer"],
+)
+def test_an_unidentified_connection_is_closed_with_4403(
+    gateway: Gateway, credentials: dict[str, object]
+) -> None:
+    us = gateway.ids["us-precipitation"]  # type: ignore[attr-defined]
+    with Subscriber(gateway.base, query=EVENTS, variables={"products": [us]}, **credentials) as c:
+        closed = c.expect("closed")
+    assert (closed["code"], closed["reason"]) == (4403, "Forbidden")
+
+
+def test_the_token_may_come_in_connection_init_but_not_twice(gateway: Gateway) -> None:
+    us = gateway.ids["us-precipitation"]  # type: ignore[attr-defined]
+    token = gateway.bearer("ana")
+    payload = {"Authorization": token}
+    with Subscriber(gateway.base, payload=payload) as client:
+        client.expect("ack")
+    with Subscriber(gateway.base, header=token, payload=payload) as client:
+        assert client.expect("closed")["code"] == 4403
+    before = gateway.services.notifier.bus.subscribers
+    with Subscriber(
+        gateway.base, query=EVENTS, variables={"products": [us]}, payload=payload
+    ) as client:
+        client.expect("ack")
+        gateway.wait_subscribers(before + 1)
+
+
+def _refusal(client: Subscriber) -> dict[str, object]:
+    line = client.expect("error")
+    [error] = line["errors"]
+    extensions: dict[str, object] = error["extensions"]
+    return extensions
+
+
+@pytest.mark.parametrize(
+    ("variables", "code"),
+    [
+        ({"products": ["precipitation.nowhere"]}, "PRODUCT_NOT_FOUND"),
+        ({"products": ["urn:no-such-id"]}, "PRODUCT_NOT_FOUND"),
+        ({"products": []}, "BAD_REQUEST"),
+        ({"products": ["a", "b", "c"]}, "BAD_REQUEST"),  # ws_max_products=2
+    ],
+    ids=["unknown-key", "unknown-id", "none", "too-many"],
+)
+def test_a_subscription_to_products_it_may_not_name_is_refused(
+    gateway: Gateway, variables: dict[str, object], code: str
+) -> None:
+    with Subscriber(
+        gateway.base, query=EVENTS, variables=variables, header=gateway.bearer("ana")
+    ) as client:
+        client.expect("ack")
+        assert _refusal(client)["code"] == code
+
+
+def test_feedback_goes_to_the_owners_of_the_domain_only(gateway: Gateway) -> None:
+    us = gateway.ids["us-precipitation"]  # type: ignore[attr-defined]
+    key = "precipitation.us-precipitation"
+    variables = {"products": [key], "upstream": False}
+    before = gateway.services.notifier.bus.subscribers
+    with (
+        Subscriber(gateway.base, query=EVENTS, variables=variables,
+                   header=gateway.bearer("reader", ("analyst",))) as reader,
+        Subscriber(gateway.base, query=EVENTS, variables=variables,
+                   header=gateway.bearer("olga", ("owner:precipitation",))) as owner,
+    ):  # fmt: skip
+        reader.expect("ack")
+        owner.expect("ack")
+        gateway.wait_subscribers(before + 2)
+        issue = _event(ISSUE, us, key, severity="high", text="gaps", by="x")
+        rating = _event(RATING, us, key, stars=1, comment="", by="x")
+        health = _event(HEALTH, us, key, before="UP", after="DEGRADED")
+        for event in (issue, rating, health):
+            _publish(gateway, event)
+        assert [event_of(owner.expect("next"))["id"] for _ in range(3)] == [
+            issue.id, rating.id, health.id,
+        ]  # fmt: skip
+        # The reader hears the health change and nothing of the feedback.
+        assert event_of(reader.expect("next"))["id"] == health.id
+        assert reader.quiet(0.3) == []
+    # Asking for feedback by name on a product one does not own is refused.
+    asked = {**variables, "kinds": ["HEALTH", "ISSUE"]}
+    with Subscriber(
+        gateway.base, query=EVENTS, variables=asked, header=gateway.bearer("reader")
+    ) as client:
+        client.expect("ack")
+        refused = _refusal(client)
+        assert (refused["code"], refused["productId"]) == ("FORBIDDEN", us)
+
+
+def test_kinds_narrow_what_is_heard(gateway: Gateway) -> None:
+    us = gateway.ids["us-precipitation"]  # type: ignore[attr-defined]
+    key = "precipitation.us-precipitation"
+    variables = {"products": [us], "kinds": ["CONTRACT"], "upstream": False}
+    before = gateway.services.notifier.bus.subscribers
+    with Subscriber(
+        gateway.base, query=EVENTS, variables=variables, header=gateway.bearer("ana")
+    ) as client:
+        client.expect("ack")
+        gateway.wait_subscribers(before + 1)
+        _publish(gateway, _event(HEALTH, us, key, before="UP", after="DOWN"))
+        contract = _event("contract", us, key, added=["c@2.0.0"], flags=[])
+        _publish(gateway, contract)
+        got = event_of(client.expect("next"))
+        assert (got["id"], got["kind"]) == (contract.id, "CONTRACT")
+
+
+def test_subscriptions_per_connection_and_per_caller_are_bounded(gateway: Gateway) -> None:
+    us = gateway.ids["us-precipitation"]  # type: ignore[attr-defined]
+    variables = {"products": [us]}
+    token = gateway.bearer("many")
+    before = gateway.services.notifier.bus.subscribers
+    # ws_max_subscriptions_per_connection=2: the third on one connection is refused.
+    with Subscriber(
+        gateway.base, query=EVENTS, variables=variables, header=token, subscriptions=3
+    ) as first:
+        first.expect("ack")
+        refused = _refusal(first)
+        assert refused["code"] == "TOO_MANY_SUBSCRIPTIONS"
+        gateway.wait_subscribers(before + 2)
+        # ws_max_subscriptions_per_caller=3: a second connection gets one more, not two.
+        with Subscriber(
+            gateway.base, query=EVENTS, variables=variables, header=token, subscriptions=2
+        ) as second:
+            second.expect("ack")
+            assert _refusal(second)["code"] == "TOO_MANY_SUBSCRIPTIONS"
+            gateway.wait_subscribers(before + 3)
+            # Another caller is not concerned.
+            with Subscriber(
+                gateway.base, query=EVENTS, variables=variables, header=gateway.bearer("other")
+            ) as other:
+                other.expect("ack")
+                gateway.wait_subscribers(before + 4)
+    gateway.wait_subscribers(before)
+    assert gateway.services.notifier.live.seats.held("caller:user:meshgate-test:many") == 0
+
+
+def test_a_slow_reader_loses_the_oldest_events_and_is_told_how_many(gateway: Gateway) -> None:
+    us = gateway.ids["us-precipitation"]  # type: ignore[attr-defined]
+    key = "precipitation.us-precipitation"
+    size = gateway.services.settings.ws_queue_size
+    before = gateway.services.notifier.bus.subscribers
+    variables = {"products": [us], "upstream": False}
+    with Subscriber(
+        gateway.base, query=EVENTS, variables=variables, header=gateway.bearer("ana")
+    ) as client:
+        client.expect("ack")
+        gateway.wait_subscribers(before + 1)
+        burst = [_event(HEALTH, us, key, before="UP", after="DOWN") for _ in range(size + 3)]
+
+        async def flood() -> None:  # all at once: the sender cannot read in between
+            for event in burst:
+                await gateway.services.notifier.bus.publish(event)
+
+        gateway.call(flood)
+        first = event_of(client.expect("next"))
+        assert (first["id"], first["dropped"]) == (burst[3].id, 3)
+        second = event_of(client.expect("next"))
+        assert (second["id"], second["dropped"]) == (burst[4].id, 0)
