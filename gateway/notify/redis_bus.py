@@ -35,6 +35,8 @@ HEALTH_CHECK_SECONDS = 15
 """Seconds between PINGs on an idle connection (a Redis gone silent is noticed)."""
 RECONNECT_FIRST_SECONDS = 0.2
 RECONNECT_MOST_SECONDS = 10.0
+CLIENT_NAME = "meshgate-events"
+"""The name its connections carry in Redis's ``CLIENT LIST``."""
 MAX_MESSAGE_BYTES = 1_000_000
 """A larger message on the channel is not an event of ours: skipped unread."""
 
@@ -53,11 +55,15 @@ class RedisBus:
         self._channel = channel
         self._publish_timeout = publish_timeout
         self._redis: Any = aioredis.from_url(
-            url, health_check_interval=HEALTH_CHECK_SECONDS, socket_keepalive=True
+            url,
+            health_check_interval=HEALTH_CHECK_SECONDS,
+            socket_keepalive=True,
+            client_name=CLIENT_NAME,
         )
         self._hub: Hub[MeshEvent] = Hub(queue_size)
         self._reader: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
+        self.connections = 0  # times the reader subscribed (1 + reconnections)
         self.skipped = 0  # messages on the channel that were not events
         self.lost = 0  # events that could not be published
 
@@ -123,6 +129,7 @@ class RedisBus:
         pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         try:
             await pubsub.subscribe(self._channel)
+            self.connections += 1
             self._listening.set()
             log.info("the Redis event bus listens on its channel")
             while True:

@@ -3,16 +3,21 @@ who may connect, what each caller hears, and the limits."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import ClientConnection, connect
 
 from gateway.notify import HEALTH, ISSUE, RATING, MeshEvent
 from tests.fixtures.identity import TestIssuer
 from tests.live.conftest import Gateway, register, serve_gateway
-from tests.live.subscriber import EVENTS, Subscriber, event_of
+from tests.live.subscriber import EVENTS, Subscriber, event_of, ws_url
 
 AT = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -227,3 +232,60 @@ def test_a_slow_reader_loses_the_oldest_events_and_is_told_how_many(gateway: Gat
         assert (first["id"], first["dropped"]) == (burst[3].id, 3)
         second = event_of(client.expect("next"))
         assert (second["id"], second["dropped"]) == (burst[4].id, 0)
+
+
+def test_the_websocket_carries_subscriptions_only_and_http_none(gateway: Gateway) -> None:
+    with Subscriber(gateway.base, query="{ __typename }", header=gateway.bearer("ana")) as c:
+        c.expect("ack")
+        assert _refusal(c)["code"] == "WRONG_TRANSPORT"
+    us = gateway.ids["us-precipitation"]  # type: ignore[attr-defined]
+    answer = httpx.post(
+        f"{gateway.base}/graphql",
+        json={"query": EVENTS, "variables": {"products": [us]}},
+        headers={"Authorization": gateway.bearer("ana"), "Accept": "multipart/mixed"},
+        timeout=10,
+    )
+    [error] = answer.json()["errors"]
+    assert error["extensions"]["code"] == "WRONG_TRANSPORT"
+
+
+def _connect(gateway: Gateway, **options: Any) -> ClientConnection:
+    options.setdefault("subprotocols", ["graphql-transport-ws"])
+    return connect(ws_url(gateway.base), open_timeout=10, **options)
+
+
+def test_a_connection_that_does_not_init_in_time_is_closed(gateway: Gateway) -> None:
+    with _connect(gateway) as socket:  # ws_connection_init_seconds=1.0
+        with pytest.raises(ConnectionClosed) as closed:
+            socket.recv(timeout=15)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4408
+
+
+def test_the_legacy_graphql_ws_protocol_is_refused(gateway: Gateway) -> None:
+    with _connect(gateway, subprotocols=["graphql-ws"]) as socket:
+        with pytest.raises(ConnectionClosed) as closed:
+            socket.send(json.dumps({"type": "connection_init", "payload": {}}))
+            socket.recv(timeout=15)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4406
+
+
+def test_a_page_of_another_origin_cannot_open_a_websocket(gateway: Gateway) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        _connect(gateway, origin="https://elsewhere.example")
+    assert refused.value.response.status_code == 403
+    with _connect(gateway, origin=gateway.base) as socket:  # the gateway's own pages may
+        socket.send(json.dumps({"type": "connection_init", "payload": {
+            "Authorization": gateway.bearer("ana")}}))  # fmt: skip
+        assert json.loads(socket.recv(timeout=15))["type"] == "connection_ack"
+
+
+def test_wrong_credentials_on_websockets_spend_the_address_budget(
+    tmp_path: Path, issuer: TestIssuer
+) -> None:
+    with serve_gateway(tmp_path, issuer, auth_failures_per_minute=2) as gw:
+        for _ in range(2):
+            with Subscriber(gw.base, header="Bearer wrong") as client:
+                assert client.expect("closed")["code"] == 4403
+        # Past the budget, even a good token from that address is refused at the door.
+        with pytest.raises(InvalidStatus):
+            _connect(gw)
