@@ -20,9 +20,9 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
+from gateway.errors import Unauthenticated
 from gateway.http import graphiql
 from gateway.http.app import create_http_app
-from gateway.errors import Unauthenticated
 from gateway.identity import bind, request_id_of
 from gateway.identity.connection import authenticate_connection, note_failure
 from gateway.settings import Settings

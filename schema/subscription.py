@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -56,9 +56,14 @@ class ProductEvent:
         e = told.event
         return cls(
             id=strawberry.ID(e.id), kind=EventKind(e.kind), product_id=strawberry.ID(e.product_id),
-            product_key=e.product_key, at=e.at, summary=e.summary, data=dict(e.data),
+            product_key=e.product_key, at=e.at, summary=e.summary, data=_json(e.data),
             upstream_of=[strawberry.ID(p) for p in told.upstream_of], dropped=told.dropped,
         )  # fmt: skip
+
+
+def _json(data: Any) -> JSON:
+    """The event's details as the JSON scalar (plain data already: from JSON or the relay)."""
+    return cast(JSON, dict(data))
 
 
 async def _told(info: Info, chosen: live.Chosen) -> AsyncIterator[ProductEvent]:

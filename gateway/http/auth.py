@@ -81,7 +81,6 @@ class AuthMiddleware:
 
         await self.app(scope, receive, send_with_id)
 
-
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A WebSocket is anonymous until its ``connection_init`` (the credentials may come
         in its payload, see ``gateway.identity.connection``); the view authenticates it

@@ -80,9 +80,7 @@ class RedisBus:
     async def publish(self, event: MeshEvent) -> None:
         data = json.dumps(event.to_json(), separators=(",", ":"), default=str)
         try:
-            await asyncio.wait_for(
-                self._redis.publish(self._channel, data), self._publish_timeout
-            )
+            await asyncio.wait_for(self._redis.publish(self._channel, data), self._publish_timeout)
         except (RedisError, OSError, TimeoutError) as exc:
             self.lost += 1
             log.warning("event %s not published on the Redis bus: %s", event.id, type(exc).__name__)

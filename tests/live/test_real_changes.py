@@ -14,19 +14,28 @@ from tests.fixtures.identity import TestIssuer
 from tests.live.conftest import Gateway, register, serve_gateway, start_kits
 from tests.live.subscriber import EVENTS, Subscriber, event_of
 
+Mesh = tuple[Gateway, dict[str, str], dict[str, str]]
+
 
 @pytest.fixture
-def mesh(tmp_path: Path, issuer: TestIssuer) -> Iterator[tuple[Gateway, dict[str, str], dict[str, str]]]:
-    with start_kits() as kits, serve_gateway(
-        tmp_path, issuer, health_refresh_seconds=3600.0  # the test drives the refreshes
-    ) as gateway:
+def mesh(
+    tmp_path: Path, issuer: TestIssuer
+) -> Iterator[tuple[Gateway, dict[str, str], dict[str, str]]]:
+    with (
+        start_kits() as kits,
+        serve_gateway(
+            tmp_path,
+            issuer,
+            health_refresh_seconds=3600.0,  # the test drives the refreshes
+        ) as gateway,
+    ):
         ids = register(gateway, kits)
         gateway.call(gateway.services.health.refresh)  # the first verdicts: the baseline
         yield gateway, kits, ids
 
 
 def test_a_paused_source_is_told_to_its_own_and_to_downstream_subscribers(
-    mesh: tuple[Gateway, dict[str, str], dict[str, str]],
+    mesh: Mesh,
 ) -> None:
     gateway, kits, ids = mesh
     us, world = ids["us-precipitation"], ids["global-precipitation"]

@@ -19,7 +19,7 @@ from gateway.notify import HEALTH, MeshEvent
 from gateway.notify.redis_bus import CLIENT_NAME, RedisBus
 from gateway.settings import Settings
 from tests.fixtures.identity import TestIssuer
-from tests.live.conftest import Gateway, register, serve_gateway, start_kits
+from tests.live.conftest import register, serve_gateway, start_kits
 from tests.live.subscriber import EVENTS, Subscriber, event_of
 
 REDIS_URL = Settings().redis_url

@@ -255,17 +255,19 @@ def _connect(gateway: Gateway, **options: Any) -> ClientConnection:
 
 
 def test_a_connection_that_does_not_init_in_time_is_closed(gateway: Gateway) -> None:
-    with _connect(gateway) as socket:  # ws_connection_init_seconds=1.0
-        with pytest.raises(ConnectionClosed) as closed:
-            socket.recv(timeout=15)
+    # ws_connection_init_seconds=1.0
+    with _connect(gateway) as socket, pytest.raises(ConnectionClosed) as closed:
+        socket.recv(timeout=15)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4408
 
 
 def test_the_legacy_graphql_ws_protocol_is_refused(gateway: Gateway) -> None:
-    with _connect(gateway, subprotocols=["graphql-ws"]) as socket:
-        with pytest.raises(ConnectionClosed) as closed:
-            socket.send(json.dumps({"type": "connection_init", "payload": {}}))
-            socket.recv(timeout=15)
+    with (
+        _connect(gateway, subprotocols=["graphql-ws"]) as socket,
+        pytest.raises(ConnectionClosed) as closed,
+    ):
+        socket.send(json.dumps({"type": "connection_init", "payload": {}}))
+        socket.recv(timeout=15)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4406
 
 
