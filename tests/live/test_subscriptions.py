@@ -291,3 +291,28 @@ def test_wrong_credentials_on_websockets_spend_the_address_budget(
         # Past the budget, even a good token from that address is refused at the door.
         with pytest.raises(InvalidStatus):
             _connect(gw)
+
+
+def test_a_websocket_meets_the_body_cap_and_a_message_rate(
+    tmp_path: Path, issuer: TestIssuer
+) -> None:
+    with serve_gateway(tmp_path, issuer, max_body_bytes=4096, rate_limit_per_minute=5) as gw:
+        init = json.dumps({"type": "connection_init", "payload": {
+            "Authorization": gw.bearer("ana")}})  # fmt: skip
+        with _connect(gw) as socket:
+            socket.send(init)
+            assert json.loads(socket.recv(timeout=15))["type"] == "connection_ack"
+            with pytest.raises(ConnectionClosed) as closed:
+                socket.send(json.dumps({"type": "ping", "payload": {"pad": "x" * 5000}}))
+                socket.recv(timeout=15)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+        with _connect(gw) as socket:
+            socket.send(init)
+            assert json.loads(socket.recv(timeout=15))["type"] == "connection_ack"
+            for _ in range(4):  # 5 messages a minute: the init and 4 pings
+                socket.send(json.dumps({"type": "ping"}))
+                assert json.loads(socket.recv(timeout=15))["type"] == "pong"
+            with pytest.raises(ConnectionClosed) as closed:
+                socket.send(json.dumps({"type": "ping"}))
+                socket.recv(timeout=15)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
