@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -45,6 +45,7 @@ class Gateway:
     app: Any
     wrapped: LoopOf
     issuer: TestIssuer
+    ids: dict[str, str] = field(default_factory=dict)  # product folder name -> id
 
     @property
     def services(self) -> Services:

@@ -16,6 +16,7 @@ import pytest
 import redis
 
 from gateway.notify import HEALTH, MeshEvent
+from gateway.notify.buses import open_bus
 from gateway.notify.redis_bus import CLIENT_NAME, RedisBus
 from gateway.settings import Settings
 from tests.fixtures.identity import TestIssuer
@@ -136,3 +137,8 @@ async def test_publishing_to_an_unreachable_redis_is_dropped_not_raised() -> Non
         assert bus.lost == 1
     finally:
         await bus.close()
+
+
+async def test_an_unknown_bus_stops_the_start() -> None:
+    with pytest.raises(ValueError, match="MESHGATE_EVENTS_BUS='kafka'"):
+        await open_bus(Settings(events_bus="kafka"))

@@ -32,7 +32,7 @@ def gateway(
         ws_max_products=2, ws_max_subscriptions_per_connection=2,
         ws_max_subscriptions_per_caller=3, ws_connection_init_seconds=1.0, ws_queue_size=5,
     ) as started:  # fmt: skip
-        started.ids = register(started, kits)  # type: ignore[attr-defined]
+        started.ids = register(started, kits)
         yield started
 
 
@@ -45,7 +45,7 @@ def _event(kind: str, product_id: str, key: str, **data: object) -> MeshEvent:
 
 
 def test_a_signed_in_caller_hears_the_events_of_its_products(gateway: Gateway) -> None:
-    us = gateway.ids["us-precipitation"]  # type: ignore[attr-defined]
+    us = gateway.ids["us-precipitation"]
     before = gateway.services.notifier.bus.subscribers
     variables = {"products": [us], "upstream": False}
     with Subscriber(
@@ -79,14 +79,14 @@ def test_a_signed_in_caller_hears_the_events_of_its_products(gateway: Gateway) -
 def test_an_unidentified_connection_is_closed_with_4403(
     gateway: Gateway, credentials: dict[str, object]
 ) -> None:
-    us = gateway.ids["us-precipitation"]  # type: ignore[attr-defined]
+    us = gateway.ids["us-precipitation"]
     with Subscriber(gateway.base, query=EVENTS, variables={"products": [us]}, **credentials) as c:
         closed = c.expect("closed")
     assert (closed["code"], closed["reason"]) == (4403, "Forbidden")
 
 
 def test_the_token_may_come_in_connection_init_but_not_twice(gateway: Gateway) -> None:
-    us = gateway.ids["us-precipitation"]  # type: ignore[attr-defined]
+    us = gateway.ids["us-precipitation"]
     token = gateway.bearer("ana")
     payload = {"Authorization": token}
     with Subscriber(gateway.base, payload=payload) as client:
@@ -129,7 +129,7 @@ def test_a_subscription_to_products_it_may_not_name_is_refused(
 
 
 def test_feedback_goes_to_the_owners_of_the_domain_only(gateway: Gateway) -> None:
-    us = gateway.ids["us-precipitation"]  # type: ignore[attr-defined]
+    us = gateway.ids["us-precipitation"]
     key = "precipitation.us-precipitation"
     variables = {"products": [key], "upstream": False}
     before = gateway.services.notifier.bus.subscribers
@@ -164,7 +164,7 @@ def test_feedback_goes_to_the_owners_of_the_domain_only(gateway: Gateway) -> Non
 
 
 def test_kinds_narrow_what_is_heard(gateway: Gateway) -> None:
-    us = gateway.ids["us-precipitation"]  # type: ignore[attr-defined]
+    us = gateway.ids["us-precipitation"]
     key = "precipitation.us-precipitation"
     variables = {"products": [us], "kinds": ["CONTRACT"], "upstream": False}
     before = gateway.services.notifier.bus.subscribers
@@ -181,7 +181,7 @@ def test_kinds_narrow_what_is_heard(gateway: Gateway) -> None:
 
 
 def test_subscriptions_per_connection_and_per_caller_are_bounded(gateway: Gateway) -> None:
-    us = gateway.ids["us-precipitation"]  # type: ignore[attr-defined]
+    us = gateway.ids["us-precipitation"]
     variables = {"products": [us]}
     token = gateway.bearer("many")
     before = gateway.services.notifier.bus.subscribers
@@ -211,7 +211,7 @@ def test_subscriptions_per_connection_and_per_caller_are_bounded(gateway: Gatewa
 
 
 def test_a_slow_reader_loses_the_oldest_events_and_is_told_how_many(gateway: Gateway) -> None:
-    us = gateway.ids["us-precipitation"]  # type: ignore[attr-defined]
+    us = gateway.ids["us-precipitation"]
     key = "precipitation.us-precipitation"
     size = gateway.services.settings.ws_queue_size
     before = gateway.services.notifier.bus.subscribers
@@ -238,7 +238,7 @@ def test_the_websocket_carries_subscriptions_only_and_http_none(gateway: Gateway
     with Subscriber(gateway.base, query="{ __typename }", header=gateway.bearer("ana")) as c:
         c.expect("ack")
         assert _refusal(c)["code"] == "WRONG_TRANSPORT"
-    us = gateway.ids["us-precipitation"]  # type: ignore[attr-defined]
+    us = gateway.ids["us-precipitation"]
     answer = httpx.post(
         f"{gateway.base}/graphql",
         json={"query": EVENTS, "variables": {"products": [us]}},
