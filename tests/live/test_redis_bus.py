@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,32 +22,24 @@ from tests.fixtures.identity import TestIssuer
 from tests.live.conftest import register, serve_gateway, start_kits
 from tests.live.subscriber import EVENTS, Subscriber, event_of
 
-REDIS_URL = Settings().redis_url
-
 
 @pytest.fixture
-def channel() -> Iterator[str]:
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.fail("Redis on 127.0.0.1:56379 is needed (scripts/services.sh)")
-    finally:
-        client.close()
-    yield f"meshgate-test:{uuid.uuid4().hex}"
+def channel(redis_url: str) -> str:
+    """A channel of this test's own on the test Redis (which must answer)."""
+    return f"meshgate-test:{uuid.uuid4().hex}"
 
 
-def _redis_settings(channel: str, registry: Path) -> dict[str, Any]:
+def _redis_settings(channel: str, registry: Path, redis_url: str) -> dict[str, Any]:
     return {
-        "events_bus": "redis", "events_redis_channel": channel,
+        "events_bus": "redis", "events_redis_channel": channel, "redis_url": redis_url,
         "registry_url": f"sqlite:///{registry}", "health_refresh_seconds": 3600.0,
     }  # fmt: skip
 
 
 def test_an_event_of_one_process_reaches_the_subscribers_of_both_once(
-    tmp_path: Path, issuer: TestIssuer, channel: str
+    tmp_path: Path, issuer: TestIssuer, channel: str, redis_url: str
 ) -> None:
-    settings = _redis_settings(channel, tmp_path / "registry.db")
+    settings = _redis_settings(channel, tmp_path / "registry.db", redis_url)
     with (
         start_kits(("us-precipitation",)) as kits,
         serve_gateway(tmp_path, issuer, **settings) as a,
@@ -85,10 +76,12 @@ def _event() -> MeshEvent:
     return MeshEvent(HEALTH, "p", "d.p", at, "d.p is DOWN", {"before": "UP", "after": "DOWN"})
 
 
-async def test_a_bad_message_on_the_channel_is_skipped_and_the_reader_lives(channel: str) -> None:
-    bus = RedisBus(REDIS_URL, channel, publish_timeout=5.0)
+async def test_a_bad_message_on_the_channel_is_skipped_and_the_reader_lives(
+    channel: str, redis_url: str
+) -> None:
+    bus = RedisBus(redis_url, channel, publish_timeout=5.0)
     await bus.start()
-    writer: Any = redis.asyncio.Redis.from_url(REDIS_URL)
+    writer: Any = redis.asyncio.Redis.from_url(redis_url)
     try:
         async with bus.subscribe() as sub:
             for junk in (b"{not json", b"[1, 2]", b'{"kind": "gossip"}', b"\xff\xfe", b"null"):
@@ -103,10 +96,10 @@ async def test_a_bad_message_on_the_channel_is_skipped_and_the_reader_lives(chan
         await bus.close()
 
 
-async def test_the_reader_reconnects_when_redis_drops_it(channel: str) -> None:
-    bus = RedisBus(REDIS_URL, channel, publish_timeout=5.0)
+async def test_the_reader_reconnects_when_redis_drops_it(channel: str, redis_url: str) -> None:
+    bus = RedisBus(redis_url, channel, publish_timeout=5.0)
     await bus.start()
-    admin: Any = redis.asyncio.Redis.from_url(REDIS_URL)
+    admin: Any = redis.asyncio.Redis.from_url(redis_url)
     try:
         async with bus.subscribe() as sub:
             clients = await admin.client_list()
