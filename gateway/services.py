@@ -21,6 +21,7 @@ from gateway.certification import (
     open_certification_store,
 )
 from gateway.federation.service import Federation
+from gateway.feedback import Feedback, FeedbackLimits, open_feedback_store
 from gateway.health import HealthHub, HealthMonitor
 from gateway.identity.authenticate import Authenticator, create_authenticator
 from gateway.notify import MemoryLedger, Notifier, Relay
@@ -53,6 +54,7 @@ class Services:
     certifier: Certifier
     health: HealthMonitor
     notifier: Notifier
+    feedback: Feedback
     closer: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack, repr=False)
     lineage: LineageEmitter | None = None  # OpenLineage events of queries (None: off)
 
@@ -106,6 +108,7 @@ async def open_services(settings: Settings) -> Services:
         health = _health_monitor(settings, http, cache, registry)
         stack.push_async_callback(health.close)
         notifier = await _open_notifier(settings, registry, health, certifier, stack)
+        feedback = await _open_feedback(settings, notifier, stack)
         await health.start()
         return Services(
             settings=settings,
@@ -123,6 +126,7 @@ async def open_services(settings: Settings) -> Services:
             certifier=certifier,
             health=health,
             notifier=notifier,
+            feedback=feedback,
             closer=stack.pop_all(),  # from here on, close_services closes them
         )
     raise AssertionError("unreachable")  # the stack never swallows an error
@@ -175,6 +179,21 @@ async def _open_notifier(
     stack.push_async_callback(relay.close)
     await relay.start()
     return notifier
+
+
+async def _open_feedback(
+    settings: Settings, notifier: Notifier, stack: contextlib.AsyncExitStack
+) -> Feedback:
+    """Feedback (docs/feedback.md): its store on the registry's database, tables of its
+    own, closed by ``stack``; reports and ratings are told through ``notifier``."""
+    store = await open_feedback_store(settings.registry_url, pool_size=settings.store_pool_size)
+    stack.push_async_callback(store.close)
+    limits = FeedbackLimits(
+        max_text_chars=settings.feedback_max_text_chars,
+        max_issues_per_hour=settings.feedback_max_issues_per_hour,
+        max_ratings_per_hour=settings.feedback_max_ratings_per_hour,
+    )
+    return Feedback(store, notifier, limits)
 
 
 def _health_monitor(

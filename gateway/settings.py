@@ -302,6 +302,17 @@ class Settings:
         "besides the gateway's own (empty: same origin only).",
     )
 
+    # -- feedback (issue 9, docs/feedback.md): issues and ratings consumers give products.
+    feedback_max_text_chars: int = _setting(
+        4000, "Most characters of an issue's text or a rating's comment.", positive=True
+    )
+    feedback_max_issues_per_hour: int = _setting(
+        10, "Issues one caller may report on one product per hour (0: no limit)."
+    )
+    feedback_max_ratings_per_hour: int = _setting(
+        10, "Times one caller may rate one product per hour (0: no limit)."
+    )
+
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             _check(f, getattr(self, f.name))

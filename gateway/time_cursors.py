@@ -14,6 +14,10 @@ from datetime import datetime
 from gateway.errors import BadRequest
 from gateway.stores import utc
 
+MAX_ROW_ID = 2**63 - 1
+"""The largest row id SQLite and PostgreSQL (bigint) have: a cursor naming a larger one
+was made up, and is refused here rather than by a database driver's overflow."""
+
 
 def check_page(first: int, most: int) -> None:
     """Refuse a page size outside 1..``most``."""
@@ -42,7 +46,8 @@ def decode(prefix: str, cursor: str) -> tuple[datetime, int]:
         raw = base64.urlsafe_b64decode(cursor.encode()).decode()
         if raw.startswith(prefix):
             at, _, row_id = raw[len(prefix) :].rpartition("|")
-            return utc(datetime.fromisoformat(at)), int(row_id)
+            if 0 <= int(row_id) <= MAX_ROW_ID:
+                return utc(datetime.fromisoformat(at)), int(row_id)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
     raise BadRequest(f"after: {cursor!r} is not a cursor from this API", argument="after")

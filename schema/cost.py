@@ -70,6 +70,11 @@ FIELD_COSTS: Mapping[tuple[str, str], int] = {
     ("Query", "compareContracts"): 20,
     ("Query", "lineage"): 50,
     ("Query", "impact"): 50,
+    # Each reads the registry's database once per product it is asked on (a count and a
+    # page, or the rating aggregate): more than an object already in hand.
+    ("ProductFeedback", "rating"): 2,
+    ("ProductFeedback", "ratings"): 2,
+    ("ProductFeedback", "issues"): 2,
 }
 """Extra cost, once per occurrence, of fields with work behind them (type, field)."""
 

@@ -8,11 +8,12 @@ from strawberry.types import Info
 from resolvers import certification
 from resolvers.access import signed_in
 from schema.certification import Certification
+from schema.feedback import FeedbackMutation
 from schema.product import Product
 
 
 @strawberry.type
-class Mutation:
+class Mutation(FeedbackMutation):
     @strawberry.mutation(
         description="Register a product by the URL of its discovery endpoint (again: update)."
     )

@@ -17,6 +17,7 @@ from resolvers.access import signed_in
 from schema.audit import AUDIT_DESCRIPTION, AuditConnection, product_audit
 from schema.certification import Certification
 from schema.document_warning import DocumentWarning
+from schema.feedback import ProductFeedback
 from schema.health import ProductHealth, product_health
 from schema.odcs_common import AuthoritativeDefinition, CustomProperty, as_list, strings, text
 from schema.odcs_contract import Contract, SupportChannel, Team, contract_from_raw
@@ -323,6 +324,13 @@ class Product:
     async def certification(self, info: Info) -> Certification:
         found = await certification.latest(info, self.summary)
         return Certification.of(self.summary.id, found)
+
+    @strawberry.field(
+        description="What consumers say of this product: its rating, the ratings and the "
+        "issues reported (docs/feedback.md)."
+    )
+    def feedback(self) -> ProductFeedback:
+        return ProductFeedback(product=self.summary)
 
     @strawberry.field(
         description="Tables of this product that an SQL engine will not read, and why "

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from gateway.errors import BadRequest
-from gateway.lineage.declared import add_contract, add_products
+from gateway.lineage.declared import add_contract
 from gateway.lineage.graph import Graph
 from gateway.lineage.impact import ImpactSet, impacted
+from gateway.lineage.layer import product_layer
 from gateway.lineage.model import Direction, LineageGraph, NodeKind, kind_of, product_id
 from gateway.lineage.observed import add_readers
 from gateway.lineage.walk import walk
@@ -85,8 +86,7 @@ async def _gather(
     limits: Limits,
     visible_reader: Callable[[str, RegisteredProduct], bool] | None,
 ) -> Graph:
-    graph = Graph()
-    add_products(graph, products)
+    graph = Graph(base=product_layer(products))
     by_id = {p.id: p for p in products}
     keys = {p.key: p.id for p in products}
     if kind_of(start) is NodeKind.CONSUMER:

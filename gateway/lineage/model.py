@@ -24,6 +24,8 @@ class NodeKind(Enum):
     SOURCE = "source"  # outside the mesh: an input no registered product publishes
     CONSUMER = "consumer"  # a signed-in caller who read through federated SQL
 
+    __hash__ = object.__hash__  # members are singletons: hashed by identity, in C
+
 
 class EdgeKind(Enum):
     INPUT = "input"  # a product consumes another's contract (or a source's)
@@ -31,10 +33,14 @@ class EdgeKind(Enum):
     DERIVES = "derives"  # a column is computed from another column or table
     READ_BY = "read_by"  # a caller read a product, table or column
 
+    __hash__ = object.__hash__  # members are singletons: hashed by identity, in C
+
 
 class Origin(Enum):
     DECLARED = "declared"
     OBSERVED = "observed"
+
+    __hash__ = object.__hash__  # members are singletons: hashed by identity, in C
 
 
 class Direction(Enum):
@@ -43,7 +49,7 @@ class Direction(Enum):
     BOTH = "both"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Node:
     id: str
     kind: NodeKind
@@ -51,7 +57,7 @@ class Node:
     product: str | None = None  # the id of the product it belongs to (itself for a product)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edge:
     source: str  # node id upstream
     target: str  # node id downstream

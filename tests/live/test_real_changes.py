@@ -74,3 +74,34 @@ def test_a_paused_source_is_told_to_its_own_and_to_downstream_subscribers(
         assert (back["data"]["before"], back["data"]["after"]) == ("PAUSED", "UP")
         # A recovery upstream is no degradation: downstream subscribers are not told.
         assert below.quiet(0.5) == []
+
+
+def test_a_reported_issue_reaches_the_owners_socket_and_no_one_elses(
+    mesh: Mesh,
+) -> None:
+    gateway, _, ids = mesh
+    us = ids["us-precipitation"]
+    variables = {"products": [us], "upstream": False}
+    reader = gateway.bearer("rita", ("analyst",))
+    with (
+        Subscriber(gateway.base, query=EVENTS, variables=variables,
+                   header=gateway.bearer("olga", ("owner:precipitation",))) as owner,
+        Subscriber(gateway.base, query=EVENTS, variables=variables, header=reader) as other,
+    ):  # fmt: skip
+        owner.expect("ack")
+        other.expect("ack")
+        gateway.wait_subscribers(2)
+        answer = httpx.post(
+            f"{gateway.base}/graphql",
+            json={
+                "query": 'mutation { reportIssue(product: "precipitation.us-precipitation", '
+                'text: "March is missing", severity: HIGH) { id } }'
+            },  # fmt: skip
+            headers={"Authorization": reader},
+            timeout=30,
+        )
+        assert "errors" not in answer.json(), answer.text
+        told = event_of(owner.expect("next"))
+        assert (told["kind"], told["productId"]) == ("ISSUE", us)
+        assert (told["data"]["text"], told["data"]["by"]) == ("March is missing", "rita")
+        assert other.quiet(0.5) == []  # the reporter is no owner: feedback is not theirs
