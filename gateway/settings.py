@@ -312,6 +312,9 @@ class Settings:
     feedback_max_ratings_per_hour: int = _setting(
         10, "Times one caller may rate one product per hour (0: no limit)."
     )
+    ws_max_connections_per_caller: int = _setting(
+        20, "Most WebSockets one caller holds open at once in one process.", positive=True
+    )
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

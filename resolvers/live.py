@@ -24,6 +24,7 @@ from gateway import lineage
 from gateway.errors import BadRequest, Forbidden, ProductNotFound
 from gateway.identity import Principal
 from gateway.notify import ISSUE, KINDS, RATING, MeshEvent
+from gateway.notify.live import caller_key
 from gateway.registry import RegisteredProduct
 from resolvers.access import signed_in
 
@@ -113,7 +114,7 @@ def _check_feedback(
 def seat_limits(ctx: RequestContext, principal: Principal) -> dict[str, tuple[int, str]]:
     """The seats a subscription takes: one of its caller's, one of its connection's."""
     settings = ctx.services.settings
-    caller = f"caller:{principal.kind}:{principal.issuer or ''}:{principal.subject}"
+    caller = f"caller:{caller_key(principal)}"
     connection = f"connection:{ctx.request_id or id(ctx)}"
     return {
         caller: (settings.ws_max_subscriptions_per_caller, "this caller"),

@@ -20,17 +20,21 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
-from gateway.errors import Unauthenticated
+from gateway.errors import GatewayError, Unauthenticated
 from gateway.http import graphiql
 from gateway.http.app import create_http_app
 from gateway.identity import bind, request_id_of
 from gateway.identity.connection import authenticate_connection, note_failure
+from gateway.notify.live import caller_key
 from gateway.settings import Settings
 from gateway.values import to_json
 from resolvers.context import RequestContext, new_context
 from schema.build import build_schema
 
 log = logging.getLogger(__name__)
+
+# Where a WebSocket's seat among its caller's connections is kept until it ends.
+_SEAT_KEY = "meshgate.ws_seat"
 
 # Codes of Strawberry's own HTTP refusals, by status (anything else is the caller's 400).
 _CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
@@ -58,10 +62,28 @@ class MeshGraphQL(GraphQL[RequestContext, None]):
             if exc.details.get("credentials"):
                 note_failure(scope)
             raise ConnectionRejectionError() from None
+        most = context.services.settings.ws_max_connections_per_caller
+        seat = {f"sockets:{caller_key(principal)}": (most, "this caller")}
+        try:
+            context.services.notifier.live.seats.take(seat, "open WebSockets")
+        except GatewayError as exc:
+            log.info("WebSocket %s refused: %s", request_id, exc.message)
+            raise ConnectionRejectionError() from None
+        scope[_SEAT_KEY] = seat  # given back when the socket ends (run)
         bind(scope, principal, request_id)
         return {"requestId": request_id}
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        if request.scope["type"] == "websocket":
+            try:
+                return await super().run(request, context, root_value)
+            finally:  # the socket ended: its caller's seat is free again
+                seat = request.scope.pop(_SEAT_KEY, None)
+                if seat is not None:
+                    request.app.state.services.notifier.live.seats.release(seat)
+        return await self._run_http(request, context, root_value)
+
+    async def _run_http(self, request: Any, context: Any, root_value: Any) -> Any:
         """Strawberry's refusals as our JSON errors; a mutation over GET is 405.
 
         Strawberry already runs only queries over GET (a link or an ``<img>`` on another

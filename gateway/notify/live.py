@@ -2,8 +2,9 @@
 each degrading event.
 
 Seats bound how many subscriptions a caller (over all its connections) and a connection
-hold open at once: a subscription costs a queue and a task for as long as it lives, so
-one caller must not hold the process's memory. The downstream of an event (which
+hold open at once, and how many WebSockets a caller holds: a subscription costs a queue
+and a task, a connection a socket and a task, for as long as they live, so one caller
+must not hold the process's memory. The downstream of an event (which
 products a degradation reaches) is computed once per event, however many subscriptions
 ask.
 """
@@ -13,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
 from gateway.errors import GatewayError
+from gateway.identity import Principal
 
 RECENT_EVENTS = 256
 """Downstream sets kept (by event id): enough for the subscriptions still reading one."""
@@ -27,6 +29,11 @@ class TooManySubscriptions(GatewayError):
     code = "TOO_MANY_SUBSCRIPTIONS"
 
 
+def caller_key(principal: Principal) -> str:
+    """One caller, however many tokens it holds: its kind, issuer and subject."""
+    return f"{principal.kind}:{principal.issuer or ''}:{principal.subject}"
+
+
 class Seats:
     """Open subscriptions counted per key (a caller, a connection)."""
 
@@ -36,33 +43,40 @@ class Seats:
     def held(self, key: str) -> int:
         return self._held.get(key, 0)
 
-    def check(self, limits: dict[str, tuple[int, str]]) -> None:
+    def check(self, limits: dict[str, tuple[int, str]], noun: str = "open subscriptions") -> None:
         """Refuse with :class:`TooManySubscriptions` if a key of ``limits`` (key -> (most,
         what it is)) has no seat left (before a subscription starts: its refusal is then
         the protocol's ``error``; :meth:`hold` checks again)."""
         for key, (most, what) in limits.items():
             if self.held(key) >= most:
                 raise TooManySubscriptions(
-                    f"{what} already holds {most} open subscriptions, the most allowed; "
-                    "complete one first",
+                    f"{what} already holds {most} {noun}, the most allowed; close one first",
                     limit=most,
                 )
 
-    @contextlib.asynccontextmanager
-    async def hold(self, limits: dict[str, tuple[int, str]]) -> AsyncIterator[None]:
-        """One seat under each key of ``limits`` for the block (see :meth:`check`)."""
-        self.check(limits)
+    def take(self, limits: dict[str, tuple[int, str]], noun: str = "open subscriptions") -> None:
+        """One seat under each key of ``limits`` (after :meth:`check`); give it back with
+        :meth:`release`."""
+        self.check(limits, noun)
         for key in limits:
             self._held[key] = self.held(key) + 1
+
+    def release(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            left = self.held(key) - 1
+            if left > 0:
+                self._held[key] = left
+            else:
+                self._held.pop(key, None)
+
+    @contextlib.asynccontextmanager
+    async def hold(self, limits: dict[str, tuple[int, str]]) -> AsyncIterator[None]:
+        """One seat under each key of ``limits`` for the block."""
+        self.take(limits)
         try:
             yield
         finally:
-            for key in limits:
-                left = self.held(key) - 1
-                if left > 0:
-                    self._held[key] = left
-                else:
-                    self._held.pop(key, None)
+            self.release(limits)
 
 
 class Downstream:

@@ -4,6 +4,7 @@ who may connect, what each caller hears, and the limits."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +32,7 @@ def gateway(
         health_refresh_seconds=3600.0,  # these tests publish their own events
         ws_max_products=2, ws_max_subscriptions_per_connection=2,
         ws_max_subscriptions_per_caller=3, ws_connection_init_seconds=1.0, ws_queue_size=5,
+        ws_max_connections_per_caller=3,
     ) as started:  # fmt: skip
         started.ids = register(started, kits)
         yield started
@@ -316,3 +318,28 @@ def test_a_websocket_meets_the_body_cap_and_a_message_rate(
                 socket.send(json.dumps({"type": "ping"}))
                 socket.recv(timeout=15)
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+
+
+def test_a_caller_holds_a_bounded_number_of_websockets(gateway: Gateway) -> None:
+    token = gateway.bearer("sockets")
+    seats = gateway.services.notifier.live.seats
+    key = "sockets:user:meshgate-test:sockets"
+    with (
+        Subscriber(gateway.base, header=token) as first,
+        Subscriber(gateway.base, header=token) as second,
+        Subscriber(gateway.base, header=token) as third,
+    ):
+        for client in (first, second, third):
+            client.expect("ack")
+        # ws_max_connections_per_caller=3: a fourth is closed at its connection_init.
+        with Subscriber(gateway.base, header=token) as fourth:
+            assert fourth.expect("closed")["code"] == 4403
+        with Subscriber(gateway.base, header=gateway.bearer("someone-else")) as other:
+            other.expect("ack")
+        second.close()
+        deadline = time.monotonic() + 20
+        while seats.held(key) != 2:  # the server gives the seat back when the socket ends
+            assert time.monotonic() < deadline, seats.held(key)
+            time.sleep(0.01)
+        with Subscriber(gateway.base, header=token) as again:
+            again.expect("ack")
