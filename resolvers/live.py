@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from gateway import lineage
 from gateway.errors import BadRequest, Forbidden, ProductNotFound
 from gateway.identity import Principal
-from gateway.notify import ISSUE, KINDS, RATING, MeshEvent
+from gateway.notify import HEALTH, ISSUE, KINDS, RATING, MeshEvent
 from gateway.notify.live import caller_key
 from gateway.registry import RegisteredProduct
 from resolvers.access import signed_in
@@ -66,7 +66,7 @@ class Chosen:
         may be upstream of a chosen product (the lineage tells, later)."""
         if self.direct(event):
             return True
-        return self.upstream and "health" in self.kinds and event.degrades
+        return self.upstream and HEALTH in self.kinds and event.degrades
 
 
 async def choose(
