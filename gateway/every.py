@@ -15,10 +15,19 @@ log = logging.getLogger(__name__)
 
 
 class Every:
-    """Runs ``round()`` every ``seconds`` after :meth:`start`, until :meth:`close`."""
+    """Runs ``round()`` every ``seconds`` after :meth:`start`, until :meth:`close`; the
+    first round after ``first`` seconds (default: ``seconds``)."""
 
-    def __init__(self, seconds: float, round: Callable[[], Awaitable[object]], name: str) -> None:
+    def __init__(
+        self,
+        seconds: float,
+        round: Callable[[], Awaitable[object]],
+        name: str,
+        *,
+        first: float | None = None,
+    ) -> None:
         self.seconds = seconds
+        self.first = seconds if first is None else first
         self._round = round
         self._name = name
         self._task: asyncio.Task[None] | None = None
@@ -37,8 +46,10 @@ class Every:
                 await task
 
     async def _forever(self) -> None:
+        wait = self.first
         while True:
-            await asyncio.sleep(self.seconds)
+            await asyncio.sleep(wait)
+            wait = self.seconds
             try:
                 await self._round()
             except Exception:  # the next round tries again

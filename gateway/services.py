@@ -154,6 +154,7 @@ async def _open_certifier(
     certifier = Certifier(
         policies, store, registry, fetcher,
         interval_seconds=settings.certification_interval_seconds,
+        first_round_seconds=settings.certification_first_round_seconds,
         concurrency=settings.certification_concurrency,
     )  # fmt: skip
     stack.push_async_callback(certifier.close)

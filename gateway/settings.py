@@ -316,6 +316,13 @@ class Settings:
         20, "Most WebSockets one caller holds open at once in one process.", positive=True
     )
 
+    # -- the registry followed (issue 9 gaps): certification soon after start.
+    certification_first_round_seconds: float = _setting(
+        5.0,
+        "Seconds after start before the first certification round (0: at once); it "
+        "evaluates only products not evaluated within the interval.",
+    )
+
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             _check(f, getattr(self, f.name))

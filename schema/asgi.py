@@ -25,6 +25,7 @@ from gateway.http import graphiql
 from gateway.http.app import create_http_app
 from gateway.identity import bind, request_id_of
 from gateway.identity.connection import authenticate_connection, note_failure
+from gateway.logs import configure_logging
 from gateway.notify.live import caller_key
 from gateway.settings import Settings
 from gateway.values import to_json
@@ -148,7 +149,7 @@ def _origins(setting: str) -> tuple[str, ...]:
 def create_app(settings: Settings | None = None) -> Starlette:
     """The gateway app for ``settings`` (default: from ``MESHGATE_*`` variables)."""
     settings = settings or Settings.from_env()
-    logging.basicConfig(level=settings.log_level.upper())
+    configure_logging(settings.log_level)
     view = MeshGraphQL(
         build_schema(settings),
         graphql_ide="graphiql" if settings.graphiql else None,

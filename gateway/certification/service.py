@@ -8,7 +8,12 @@ answering ``OK`` about itself is shown as such (source PRODUCT) and changes noth
 
 The schedule is one background task: every ``interval_seconds`` it evaluates every
 registered product, at most ``concurrency`` at a time. A product that fails to evaluate
-is logged and the round goes on.
+is logged and the round goes on. The first round comes ``first_round_seconds`` after the
+start and evaluates only the products that are due (never evaluated, or last evaluated
+more than an interval ago), so restarting a gateway does not re-certify the whole mesh.
+While the schedule runs, the certifier also follows the registry
+(:class:`gateway.follow.Follower`): a product registered or refreshed is evaluated at
+once in the background (same ``concurrency``), never making the registration wait.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from gateway.certification.evidence import Documents, Outcome
 from gateway.certification.gather import gather, product_claims
@@ -32,6 +37,7 @@ from gateway.certification.model import (
 from gateway.certification.policies import PolicySet
 from gateway.certification.store import CertificationPage, CertificationStore
 from gateway.every import Every
+from gateway.follow import Follower
 from gateway.hub import Hub
 from gateway.registry import RegisteredProduct, Registry
 from gateway.upstream import UpstreamFetcher
@@ -85,6 +91,7 @@ class Certifier:
         fetcher: UpstreamFetcher,
         *,
         interval_seconds: float = 0.0,
+        first_round_seconds: float | None = None,
         concurrency: int = 4,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -96,7 +103,13 @@ class Certifier:
         self._workers = max(1, concurrency)
         self._slots = asyncio.Semaphore(self._workers)
         self._clock = clock
-        self._timer = Every(interval_seconds, self.certify_all, "certification")
+        first = interval_seconds if first_round_seconds is None else first_round_seconds
+        self._first_round = True
+        self._timer = Every(
+            interval_seconds, self._round, "certification", first=min(first, interval_seconds)
+        )
+        self.follower = Follower(self._follow, "certification")
+        self.rounds = 0  # scheduled rounds run (tests and operators read it)
         self.changes: Hub[CertificationChanged] = Hub()
         """Each change of a product's status or level (not each evaluation)."""
 
@@ -136,8 +149,30 @@ class Certifier:
     ) -> CertificationPage:
         return await self.store.history(product_id, first=first, after=after)
 
-    async def certify_all(self) -> int:
-        """One round over every registered product; how many were evaluated.
+    async def _round(self) -> int:
+        """A scheduled round: the first after start evaluates the due products only."""
+        due_only, self._first_round = self._first_round, False
+        try:
+            return await self.certify_all(due_only=due_only)
+        finally:
+            self.rounds += 1
+
+    async def _follow(self, product_id: str) -> None:
+        """A registry change: evaluate the product as it now is (gone: nothing to do)."""
+        product = await self._registry.get(product_id)
+        if product is not None:
+            await self.certify(product)
+
+    async def _due(self, product: RegisteredProduct) -> bool:
+        """Never evaluated, or last evaluated more than an interval ago."""
+        latest = await self.latest(product.id)
+        return latest is None or latest.checked_at <= self._clock() - timedelta(
+            seconds=self._interval
+        )
+
+    async def certify_all(self, *, due_only: bool = False) -> int:
+        """One round over every registered product (``due_only``: only those not
+        evaluated within the interval); how many were evaluated.
 
         ``concurrency`` workers take the products one after the other, so a registry of
         thousands never holds thousands of pending evaluations at once; a product that
@@ -150,6 +185,8 @@ class Certifier:
             nonlocal done
             for product in queue:  # a shared iterator: each product goes to one worker
                 try:
+                    if due_only and not await self._due(product):
+                        continue
                     await self.certify(product)
                     done += 1
                 except Exception as exc:
@@ -159,9 +196,13 @@ class Certifier:
         return done
 
     def start(self) -> None:
-        """Start the schedule (not when the interval is 0)."""
+        """Start the schedule and follow the registry (neither when the interval is 0:
+        on demand only)."""
         if self._interval > 0:
+            self._registry.subscribe(self.follower)
             self._timer.start()
 
     async def close(self) -> None:
+        self._registry.unsubscribe(self.follower)
+        await self.follower.close()
         await self._timer.close()

@@ -5,6 +5,10 @@ verdicts, and publishes each change of status on the hub.
 never calls every product. One refresh checks products with bounded concurrency and a
 deadline per product; a refresh that overruns the interval is followed at once by the
 next one, never overlapped.
+
+The monitor also follows the registry (:class:`gateway.follow.Follower`): a product
+registered or refreshed is judged at once, in the background, and one unregistered
+leaves the verdicts at once, without waiting for the next refresh.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from gateway.follow import Follower
 from gateway.health.gather import evidence
 from gateway.health.hub import HealthChanged, HealthHub
 from gateway.health.judge import Evidence, judge
@@ -57,15 +62,23 @@ class HealthMonitor:
         self._clock = clock
         self._verdicts: dict[str, Judgement] = {}
         self._task: asyncio.Task[None] | None = None
+        self.follower = Follower(self._follow, "health")
+        # Products unregistered since the last refresh, by how many times: a check that
+        # began before (a refresh under way) must not bring the verdict back.
+        self._forgotten: dict[str, int] = {}
         self.refreshes = 0  # completed refreshes (tests and operators read it)
 
     async def start(self) -> None:
-        """Start refreshing in the background (the first refresh begins at once)."""
+        """Start refreshing in the background (the first refresh begins at once) and
+        following the registry's changes."""
         if self._task is None:
+            self.registry.subscribe(self.follower)
             self._task = asyncio.create_task(self._loop(), name="health-monitor")
 
     async def close(self) -> None:
-        """Stop refreshing; waits for the task to unwind."""
+        """Stop refreshing and following; waits for the tasks to unwind."""
+        self.registry.unsubscribe(self.follower)
+        await self.follower.close()
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
@@ -97,10 +110,22 @@ class HealthMonitor:
         keep = {p.id for p in products}
         for gone in [pid for pid in self._verdicts if pid not in keep]:
             del self._verdicts[gone]
+        self._forgotten.clear()  # this refresh's list already left them out
         self.refreshes += 1
 
+    async def _follow(self, product_id: str) -> None:
+        """A registry change: judge the product as it now is, or forget it if gone."""
+        product = await self.registry.get(product_id)
+        if product is None:
+            self._forgotten[product_id] = self._forgotten.get(product_id, 0) + 1
+            self._verdicts.pop(product_id, None)
+        else:
+            await self.check(product)
+
     async def check(self, product: RegisteredProduct) -> Judgement:
-        """Judge ``product`` now, keep the verdict, publish a change of status."""
+        """Judge ``product`` now, keep the verdict, publish a change of status (unless the
+        product was unregistered meanwhile: then the verdict is returned, not kept)."""
+        forgotten = self._forgotten.get(product.id, 0)
         async with self._limit:
             try:
                 found = await asyncio.wait_for(
@@ -112,6 +137,8 @@ class HealthMonitor:
                     product.id, product.key, None,
                     error=f"UPSTREAM_TIMEOUT: no full answer within {self._deadline:g}s",
                 )  # fmt: skip
+        if self._forgotten.get(product.id, 0) != forgotten:
+            return judge(found, self._clock(), max_reasons=self._max_reasons)
         previous = self._verdicts.get(product.id)
         verdict = judge(found, self._clock(), previous=previous, max_reasons=self._max_reasons)
         self._verdicts[product.id] = verdict

@@ -71,8 +71,8 @@ class LineageEmitter:
 
     async def _send(self, entry: QueryRecord) -> None:
         try:
-            run = query_run(entry, namespace=self.namespace)
-            lines = (to_json(run.start), to_json(run.end))
+            # Off the event loop: the column lineage walks the statement with sqlglot.
+            lines = await asyncio.to_thread(self._lines, entry)
         except Exception:  # a record the models refuse must not stop the emitter
             log.exception("building the OpenLineage events of a query failed")
             self.failed += 2
@@ -87,6 +87,10 @@ class LineageEmitter:
             except Exception:
                 self.failed += 1
                 log.exception("an OpenLineage sink failed")
+
+    def _lines(self, entry: QueryRecord) -> tuple[str, str]:
+        run = query_run(entry, namespace=self.namespace)
+        return to_json(run.start), to_json(run.end)
 
     async def close(self) -> None:
         """Send what is queued (within the flush deadline), then stop and close the sink."""

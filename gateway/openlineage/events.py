@@ -1,9 +1,12 @@
 """One federated query as an OpenLineage run: a START event and its terminal event.
 
 The gateway is an observed system like any other (a Spark job, an Airflow task): a query
-is a run of a job, the product tables it read are the run's inputs, and its answer goes
-back to the caller, so the run has no output dataset. Events are built with the
-``openlineage-python`` models, so their shape follows the spec's classes exactly.
+is a run of a job, the product tables it read are the run's inputs, and its answer is
+the run's output dataset (``<job name>.result`` in the gateway's namespace; it goes back
+to the caller, nothing is stored), described by the ``columnLineage`` facet: which
+input columns each answer column comes from (:mod:`gateway.openlineage.columns`).
+Events are built with the ``openlineage-python`` models, so their shape follows the
+spec's classes exactly.
 
 What an event may carry is what a caller may see: the statement the caller wrote, the
 logical names ``domain.product.table`` and the declared columns read, the engine, the
@@ -19,7 +22,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import duckdb
-from openlineage.client.event_v2 import InputDataset, Job, Run, RunEvent, RunState
+from openlineage.client.event_v2 import (
+    InputDataset,
+    Job,
+    OutputDataset,
+    Run,
+    RunEvent,
+    RunState,
+)
 from openlineage.client.facet_v2 import (
     JobFacet,
     RunFacet,
@@ -34,6 +44,7 @@ from openlineage.client.serde import Serde
 from openlineage.client.uuid import generate_new_uuid
 
 from gateway.federation.records import QueryRecord
+from gateway.openlineage.columns import column_lineage
 from gateway.usage.model import OK, reads_of
 
 PRODUCER = "https://github.com/meshgate/meshgate/tree/main/gateway/openlineage"
@@ -121,6 +132,22 @@ def _inputs(entry: QueryRecord, namespace: str) -> list[InputDataset]:
     return inputs
 
 
+def _outputs(entry: QueryRecord, namespace: str, job: str) -> list[OutputDataset]:
+    """The answer as a dataset with its column lineage; none when the query was refused
+    or no answer column reads a table column."""
+    if entry.plan is None:
+        return []
+    namespaces = {
+        use.table.logical: dataset_namespace(namespace, use.table.domain)
+        for use in entry.plan.tables
+    }
+    facet = column_lineage(entry.plan, namespaces, PRODUCER)
+    if facet is None:
+        return []
+    return [OutputDataset(namespace=namespace, name=f"{job}.result",
+                          facets={"columnLineage": facet})]  # fmt: skip
+
+
 def _terminal(entry: QueryRecord) -> RunState:
     if entry.outcome == OK:
         return RunState.COMPLETE
@@ -152,6 +179,7 @@ def query_run(entry: QueryRecord, *, namespace: str) -> QueryRun:
     }
     job = Job(namespace=namespace, name=job_name(entry), facets=job_facets)
     inputs = _inputs(entry, namespace)
+    outputs = _outputs(entry, namespace, job.name)
     state = _terminal(entry)
     end_facets: dict[str, RunFacet] = {"processing_engine": engine_facet}
     if state is RunState.FAIL:
@@ -167,7 +195,7 @@ def query_run(entry: QueryRecord, *, namespace: str) -> QueryRun:
         run=Run(runId=run_id, facets={"processing_engine": engine_facet}),
         job=job,
         inputs=inputs,
-        outputs=[],
+        outputs=outputs,
         producer=PRODUCER,
     )
     end = RunEvent(
@@ -176,7 +204,7 @@ def query_run(entry: QueryRecord, *, namespace: str) -> QueryRun:
         run=Run(runId=run_id, facets=end_facets),
         job=job,
         inputs=inputs,
-        outputs=[],
+        outputs=outputs,
         producer=PRODUCER,
     )
     return QueryRun(start=start, end=end)

@@ -90,6 +90,11 @@ class Registry:
         A listener must not block; one that raises is logged and the change stands."""
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Callable[[str], None]) -> None:
+        """Stop calling ``listener`` (one that was never subscribed is ignored)."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def _changed(self, product: RegisteredProduct) -> RegisteredProduct:
         for listener in self._listeners:
             try:

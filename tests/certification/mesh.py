@@ -5,6 +5,7 @@ through the gateway's REST route, LOOPBACK_ONLY."""
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ def certification_mesh(
             **{**issuer.settings(), **settings},
         )
         gateway = outer.enter_context(running(create_app(config)))
+        ids = []
         for base in products.values():
             answer = httpx.post(
                 f"{gateway}/registry/products",
@@ -48,4 +50,26 @@ def certification_mesh(
                 timeout=30,
             )
             assert answer.status_code == 201, answer.text
-        yield Mesh(gateway, products, stacks, issuer)
+            ids.append(answer.json()["id"])
+        mesh = Mesh(gateway, products, stacks, issuer)
+        if config.certification_interval_seconds > 0:
+            # Each product is certified on registration: let those first evaluations land
+            # before a test counts history.
+            for product_id in ids:
+                wait_certified(mesh, product_id)
+        yield mesh
+
+
+CERTIFIED = "query($p: ID!) { product(id: $p) { certification { status history { checkedAt } } } }"
+
+
+def wait_certified(mesh: Mesh, product_id: str, timeout: float = 20.0) -> dict[str, Any]:
+    """The product's certification once it has been evaluated (fails after ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body = mesh.query(CERTIFIED, {"p": product_id})
+        found: dict[str, Any] = body["data"]["product"]["certification"]
+        if found["status"] != "UNCHECKED":
+            return found
+        assert time.monotonic() < deadline, f"{product_id} still UNCHECKED"
+        time.sleep(0.1)

@@ -304,18 +304,31 @@ def test_a_stopped_product_gateway_is_down(tmp_path: Path) -> None:
         assert mesh["worstOffenders"][0]["productKey"] == US
 
 
-def test_mesh_health_answers_from_the_last_refresh_without_calling_products(
+def test_mesh_health_follows_the_registry_and_answers_without_calling_products(
     tmp_path: Path,
 ) -> None:
-    # One refresh at start (nothing registered yet), the next in an hour.
+    # One refresh at start (nothing registered yet), the next in an hour: what is judged
+    # before then was judged because it was registered.
     with world(tmp_path, health_refresh_seconds=3600.0) as w:
+        mesh = w.mesh()
+        deadline = time.monotonic() + WAIT
+        while counts(mesh).get("UP", 0) < 2:  # both judged on registration
+            assert time.monotonic() < deadline, f"not judged on registration: {mesh}"
+            time.sleep(0.1)
+            mesh = w.mesh()
+        assert sum(counts(mesh).values()) == 2
         before = w.relay.hits
         for _ in range(3):
-            mesh = w.mesh()
-        assert w.relay.hits == before
-        assert sum(counts(mesh).values()) == 0  # nothing judged yet
-        assert w.health()["status"] == "UP"  # judged on its first read, then kept
-        assert counts(w.mesh())["UP"] == 1
-        after = w.relay.hits
-        w.mesh()
-        assert w.relay.hits == after
+            w.mesh()
+        assert w.relay.hits == before  # answered from the kept verdicts
+        # Unregistered, France leaves the verdicts and the counts at once.
+        answer = httpx.delete(
+            f"{w.gateway}/registry/products/{FR}", headers=w.issuer.headers(), timeout=30
+        )
+        assert answer.status_code == 200, answer.text
+        deadline = time.monotonic() + WAIT
+        while sum(counts(mesh := w.mesh()).values()) != 1:
+            assert time.monotonic() < deadline, f"still judged after unregistering: {mesh}"
+            time.sleep(0.1)
+        assert counts(mesh)["UP"] == 1
+        assert w.health()["status"] == "UP"

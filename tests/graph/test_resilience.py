@@ -51,8 +51,10 @@ def nodes(body: dict) -> dict[str, dict]:
 
 
 def test_stopped_product_nulls_its_fields_and_is_named(tmp_path: Path) -> None:
-    # A fresh mesh with nothing cached: there is no copy to fall back on.
-    with start_mesh(tmp_path, trio(), cache_ttl_seconds=0) as mesh:
+    # No copy to fall back on: no fresh cache and no stale copies (the gateway's own
+    # health and certification checks read each product from its registration on, and
+    # would otherwise leave a stale copy of its documents).
+    with start_mesh(tmp_path, trio(), cache_ttl_seconds=0, stale_ttl_seconds=0) as mesh:
         mesh.stop("france-precipitation")
         body = mesh.query(QUERY)
     listed = nodes(body)

@@ -26,9 +26,12 @@ async def _changes(tmp: Path, kit: str) -> list[HealthChanged]:
     services = await open_services(settings)
     try:
         monitor = services.health
-        await services.registry.register(f"{kit}/discover/metadata")
         token = {"authorization": "Bearer t"}
         async with monitor.hub.subscribe() as sub, httpx.AsyncClient() as http:
+            # The first verdict comes from the registration itself (no refresh asked).
+            await services.registry.register(f"{kit}/discover/metadata")
+            await asyncio.wait_for(monitor.follower.idle(), 30)
+            assert sub.pending() == 1 and monitor.refreshes <= 1  # the one at start
             for _ in range(3):
                 await monitor.refresh()
             (await http.post(f"{kit}/control/pause", headers=token)).raise_for_status()

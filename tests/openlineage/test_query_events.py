@@ -64,7 +64,26 @@ def test_a_query_is_one_run_a_start_and_a_complete_valid_by_the_spec(
     assert end["job"]["name"].startswith("sql.")
     assert end["job"]["facets"]["sql"]["query"] == statement
     assert end["run"]["facets"]["processing_engine"]["name"] == "duckdb"
-    assert end["outputs"] == []
+    # The answer is the output; its state_code is us_stations.state_code as is, and its
+    # days (count(*)) reads no column: the columnLineage facet says so.
+    (output,) = end["outputs"]
+    assert (output["namespace"], output["name"]) == ("meshgate", end["job"]["name"] + ".result")
+    fields = output["facets"]["columnLineage"]["fields"]
+    assert fields == {
+        "state_code": {
+            "inputFields": [
+                {
+                    "namespace": "meshgate://precipitation",
+                    "name": "precipitation.us-precipitation.us_stations",
+                    "field": "state_code",
+                    "transformations": [
+                        {"type": "DIRECT", "subtype": "IDENTITY", "masking": False}
+                    ],
+                }
+            ]
+        }
+    }
+    assert start["outputs"] == end["outputs"]
     # The inputs are the tables the graph says the query read, with those columns.
     read = {p["table"]: sorted(p["columns"]) for p in answer["data"]["sql"]["products"]}
     inputs = {
