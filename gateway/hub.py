@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -19,11 +19,14 @@ T = TypeVar("T")
 class Subscription(Generic[T]):
     """What one subscriber receives: iterate it (``async for event in sub``)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, accept: Callable[[T], bool] | None = None) -> None:
         self._queue: asyncio.Queue[T] = asyncio.Queue(maxsize=size)
+        self._accept = accept
         self.dropped = 0
 
     def put(self, event: T) -> None:
+        if self._accept is not None and not self._accept(event):
+            return  # not this subscriber's: neither queued nor counted as dropped
         if self._queue.full():
             self._queue.get_nowait()  # the oldest goes: the newest state matters most
             self.dropped += 1
@@ -53,9 +56,13 @@ class Hub(Generic[T]):
         self._subscribers: set[Subscription[T]] = set()
 
     @contextlib.asynccontextmanager
-    async def subscribe(self) -> AsyncIterator[Subscription[T]]:
-        """A subscription for the ``async with`` block; it ends with the block."""
-        sub: Subscription[T] = Subscription(self._queue_size)
+    async def subscribe(
+        self, accept: Callable[[T], bool] | None = None
+    ) -> AsyncIterator[Subscription[T]]:
+        """A subscription for the ``async with`` block; it ends with the block. With
+        ``accept``, only the events it accepts are queued (a cheap, non-blocking test), so
+        ``dropped`` counts only events this subscriber wanted."""
+        sub: Subscription[T] = Subscription(self._queue_size, accept)
         self._subscribers.add(sub)
         try:
             yield sub

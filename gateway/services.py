@@ -24,7 +24,8 @@ from gateway.federation.service import Federation
 from gateway.feedback import Feedback, FeedbackLimits, open_feedback_store
 from gateway.health import HealthHub, HealthMonitor
 from gateway.identity.authenticate import Authenticator, create_authenticator
-from gateway.notify import Ledger, LocalBus, Notifier, Relay
+from gateway.notify import Ledger, Notifier, Relay
+from gateway.notify.buses import open_bus
 from gateway.notify.wiring import WebhookService, open_webhooks
 from gateway.openlineage import LineageEmitter, create_emitter
 from gateway.registry import Registry, RegistryStore, open_registry
@@ -109,7 +110,9 @@ async def open_services(settings: Settings) -> Services:
         health = _health_monitor(settings, http, cache, registry)
         stack.push_async_callback(health.close)
         webhooks = await open_webhooks(settings, registry, stack)
-        notifier = await _open_notifier(registry, health, certifier, webhooks.ledger, stack)
+        notifier = await _open_notifier(
+            settings, registry, health, certifier, webhooks.ledger, stack
+        )
         webhooks.attach(notifier)
         feedback = await _open_feedback(settings, notifier, stack)
         await health.start()
@@ -167,6 +170,7 @@ async def _open_certifier(
 
 
 async def _open_notifier(
+    settings: Settings,
     registry: Registry,
     health: HealthMonitor,
     certifier: Certifier,
@@ -175,7 +179,7 @@ async def _open_notifier(
 ) -> Notifier:
     """The notifier (docs/notifications.md) and the relay feeding it the changes of the
     health monitor, the certifier and the registry; started before any of them runs."""
-    bus = LocalBus()
+    bus = await open_bus(settings)  # one process, or every process behind Redis
     stack.push_async_callback(bus.close)
     stack.push_async_callback(ledger.close)  # stored: a change told once across processes
     notifier = Notifier(bus, ledger)

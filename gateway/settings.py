@@ -266,6 +266,42 @@ class Settings:
         positive=True,
     )
 
+    # -- live subscriptions over WebSocket (issue 9, docs/notifications.md).
+    events_bus: str = _setting(
+        "local",
+        "Bus of live events: local (one gateway process) or redis (every process sharing "
+        "redis_url).",
+    )
+    events_redis_channel: str = _setting(
+        "meshgate:events", "Redis pub/sub channel of live events when events_bus=redis."
+    )
+    events_publish_timeout_seconds: float = _setting(
+        2.0, "Seconds publishing one event on the Redis bus may take; slower is dropped."
+    )
+    ws_connection_init_seconds: float = _setting(
+        10.0, "Seconds a new WebSocket has to send connection_init (with its credentials)."
+    )
+    ws_max_products: int = _setting(
+        50, "Most products one productEvents subscription names.", positive=True
+    )
+    ws_max_subscriptions_per_connection: int = _setting(
+        10, "Most subscriptions open at once on one WebSocket.", positive=True
+    )
+    ws_max_subscriptions_per_caller: int = _setting(
+        50, "Most subscriptions one caller holds open at once in one process.", positive=True
+    )
+    ws_queue_size: int = _setting(
+        1000,
+        "Events buffered per subscription for a slow client; past it the oldest are "
+        "dropped (and counted in `dropped`).",
+        positive=True,
+    )
+    ws_allowed_origins: str = _setting(
+        "",
+        "Comma-separated browser origins (https://app.example) that may open a WebSocket "
+        "besides the gateway's own (empty: same origin only).",
+    )
+
     # -- feedback (issue 9, docs/feedback.md): issues and ratings consumers give products.
     feedback_max_text_chars: int = _setting(
         4000, "Most characters of an issue's text or a rating's comment.", positive=True
@@ -275,6 +311,9 @@ class Settings:
     )
     feedback_max_ratings_per_hour: int = _setting(
         10, "Times one caller may rate one product per hour (0: no limit)."
+    )
+    ws_max_connections_per_caller: int = _setting(
+        20, "Most WebSockets one caller holds open at once in one process.", positive=True
     )
 
     # -- the registry followed (issue 9 gaps): certification soon after start.

@@ -24,6 +24,8 @@ class RequestContext:
     response: Any = None
     # Staleness notes gathered while resolving; sent as `extensions.warnings`.
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    # A WebSocket's connection_init payload (Strawberry sets it; credentials may be in it).
+    connection_params: dict[str, Any] | None = None
 
     @property
     def principal(self) -> Principal:

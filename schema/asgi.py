@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 from typing import Any
 
 from cross_web import HTTPException
@@ -14,19 +15,27 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema.exceptions import InvalidOperationTypeError
-from strawberry.types.unset import UNSET
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
+from gateway.errors import GatewayError, Unauthenticated
 from gateway.http import graphiql
 from gateway.http.app import create_http_app
-from gateway.identity import request_id_of
+from gateway.identity import bind, request_id_of
+from gateway.identity.connection import authenticate_connection, note_failure
 from gateway.logs import configure_logging
+from gateway.notify.live import caller_key
 from gateway.settings import Settings
 from gateway.values import to_json
 from resolvers.context import RequestContext, new_context
 from schema.build import build_schema
 
 log = logging.getLogger(__name__)
+
+# Where a WebSocket's seat among its caller's connections is kept until it ends.
+_SEAT_KEY = "meshgate.ws_seat"
 
 # Codes of Strawberry's own HTTP refusals, by status (anything else is the caller's 400).
 _CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
@@ -38,7 +47,44 @@ class MeshGraphQL(GraphQL[RequestContext, None]):
     async def get_context(self, request: Any, response: Any) -> RequestContext:
         return new_context(request.app.state.services, request, response)
 
+    async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
+        """Who holds this WebSocket: its upgrade request's credentials or those of its
+        ``connection_init`` payload, checked as HTTP's are. Live subscriptions are for
+        identified callers, so an anonymous connection is refused like a wrong token:
+        closed with 4403 (graphql-transport-ws), before any subscription."""
+        scope = context.request.scope
+        request_id = request_id_of(scope) or ""
+        try:
+            principal = await authenticate_connection(
+                context.services.authenticator, context.request.headers, context.connection_params
+            )
+        except Unauthenticated as exc:
+            log.info("WebSocket %s refused: %s", request_id, exc.message)
+            if exc.details.get("credentials"):
+                note_failure(scope)
+            raise ConnectionRejectionError() from None
+        most = context.services.settings.ws_max_connections_per_caller
+        seat = {f"sockets:{caller_key(principal)}": (most, "this caller")}
+        try:
+            context.services.notifier.live.seats.take(seat, "open WebSockets")
+        except GatewayError as exc:
+            log.info("WebSocket %s refused: %s", request_id, exc.message)
+            raise ConnectionRejectionError() from None
+        scope[_SEAT_KEY] = seat  # given back when the socket ends (run)
+        bind(scope, principal, request_id)
+        return {"requestId": request_id}
+
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        if request.scope["type"] == "websocket":
+            try:
+                return await super().run(request, context, root_value)
+            finally:  # the socket ended: its caller's seat is free again
+                seat = request.scope.pop(_SEAT_KEY, None)
+                if seat is not None:
+                    request.app.state.services.notifier.live.seats.release(seat)
+        return await self._run_http(request, context, root_value)
+
+    async def _run_http(self, request: Any, context: Any, root_value: Any) -> Any:
         """Strawberry's refusals as our JSON errors; a mutation over GET is 405.
 
         Strawberry already runs only queries over GET (a link or an ``<img>`` on another
@@ -95,11 +141,25 @@ class MeshGraphQL(GraphQL[RequestContext, None]):
         return HTMLResponse(html)
 
 
+def _origins(setting: str) -> tuple[str, ...]:
+    """The browser origins allowed besides the gateway's own (``MESHGATE_WS_ALLOWED_ORIGINS``)."""
+    return tuple(o.strip() for o in setting.split(",") if o.strip())
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     """The gateway app for ``settings`` (default: from ``MESHGATE_*`` variables)."""
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
     view = MeshGraphQL(
-        build_schema(settings), graphql_ide="graphiql" if settings.graphiql else None
+        build_schema(settings),
+        graphql_ide="graphiql" if settings.graphiql else None,
+        # WebSocket: graphql-transport-ws only (the legacy graphql-ws protocol has no
+        # init deadline of its own and is unmaintained); docs/notifications.md.
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        connection_init_wait_timeout=timedelta(seconds=settings.ws_connection_init_seconds),
+        # Our own per-connection limit answers with a stable code (resolvers/live.py);
+        # Strawberry's, one above it, only backs it up.
+        max_subscriptions_per_connection=settings.ws_max_subscriptions_per_connection + 1,
+        allowed_origins=_origins(settings.ws_allowed_origins),
     )
     return create_http_app(settings, view, extra_routes=graphiql.graphiql_routes())

@@ -11,6 +11,8 @@ from schema.extensions import KnownFragments, QuerySizeLimiter, Warnings
 from schema.mutation import Mutation
 from schema.operation_limits import CostLimiter, VariablesSizeLimiter
 from schema.query import Query
+from schema.subscription import Subscription
+from schema.transport import TransportRule
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
@@ -19,10 +21,12 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return MeshSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         # Factories, not instances: an extension holds per-request state.
         extensions=[
             lambda: QuerySizeLimiter(settings.max_query_bytes),
             KnownFragments,
+            TransportRule,
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             lambda: VariablesSizeLimiter(settings.max_variables_bytes),

@@ -27,5 +27,7 @@ def run(args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        # A WebSocket message is read whole before the app sees it: no larger than a body.
+        ws_max_size=settings.max_body_bytes,
     )
     return 0

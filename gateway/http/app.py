@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp
 
 from gateway.errors import GatewayError
@@ -47,7 +47,8 @@ def create_http_app(
     extra_routes: Sequence[BaseRoute] = (),
     on_ready: Callable[[Services], None] | None = None,
 ) -> Starlette:
-    """The app: ``/graphql``, ``/registry/products``, ``/healthz`` and ``extra_routes``."""
+    """The app: ``/graphql`` (HTTP and WebSocket), ``/registry/products``, ``/healthz``
+    and ``extra_routes``."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -67,6 +68,9 @@ def create_http_app(
         Route("/", lambda r: RedirectResponse("/graphql")),
         Route("/healthz", healthz),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        # Live subscriptions (graphql-transport-ws): the same view, authenticated at
+        # connection_init (docs/notifications.md).
+        WebSocketRoute("/graphql", graphql_app),
         *registration_routes(),
         *sql_stream_routes(),
         *extra_routes,

@@ -18,7 +18,8 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.errors import GatewayError, RateLimited, Unauthenticated, error_body
-from gateway.identity import bind
+from gateway.identity import ANONYMOUS, bind
+from gateway.identity.connection import FAILURE_KEY
 from gateway.throttle import CallerLimiter
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,9 @@ class AuthMiddleware:
         self.failures = CallerLimiter(per_minute=failures_per_minute, concurrent=0)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -76,6 +80,27 @@ class AuthMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket is anonymous until its ``connection_init`` (the credentials may come
+        in its payload, see ``gateway.identity.connection``); the view authenticates it
+        then and counts wrong credentials here, against the address's failure budget.
+        An address past its budget is refused at the handshake (403)."""
+        address = _address(scope)
+        if self.failures.spent(address) is not None:
+            log.info("WebSocket from a blocked address refused (too many wrong credentials)")
+            message = await receive()
+            if message["type"] == "websocket.connect":
+                await send({"type": "websocket.close", "code": 1008})
+            return
+
+        def failed() -> None:
+            self.failures.admit(address)  # spends one of the address's failures
+            self.failures.release(address)
+
+        bind(scope, ANONYMOUS, uuid.uuid4().hex)
+        scope[FAILURE_KEY] = failed
+        await self.app(scope, receive, send)
 
 
 def _open_anonymously(scope: Scope) -> bool:

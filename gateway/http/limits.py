@@ -1,7 +1,8 @@
 """The HTTP limits of the gateway, as one ordered list of Starlette middleware.
 
 Order (outermost first): the per-caller rate and concurrency limit, then JSON-only bodies,
-then the body size cap. The list goes after the authentication middleware in
+then the body size cap; a WebSocket's messages meet the body cap and the rate per
+connection (``ws_guard``). The list goes after the authentication middleware in
 ``create_http_app``, so the rate limit sees who the caller is.
 """
 
@@ -12,6 +13,7 @@ from starlette.middleware import Middleware
 from gateway.http.body_limit import BodyLimit
 from gateway.http.json_only import JsonOnly
 from gateway.http.rate_limit import CallerLimit
+from gateway.http.ws_guard import WebSocketLimits
 from gateway.settings import Settings
 from gateway.throttle import CallerLimiter
 
@@ -23,5 +25,10 @@ def limit_middlewares(settings: Settings) -> list[Middleware]:
     stack += [
         Middleware(JsonOnly),
         Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+        Middleware(
+            WebSocketLimits,
+            max_bytes=settings.max_body_bytes,
+            per_minute=settings.rate_limit_per_minute,
+        ),
     ]
     return stack

@@ -10,7 +10,7 @@ subscriber wherever it was published.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Protocol
 
 from gateway.hub import Hub, Subscription
@@ -22,8 +22,16 @@ class EventBus(Protocol):
         """Send ``event`` to every subscriber of every process sharing the bus."""
         ...
 
-    def subscribe(self) -> contextlib.AbstractAsyncContextManager[Subscription[MeshEvent]]:
-        """This process's subscription for the ``async with`` block."""
+    def subscribe(
+        self, accept: Callable[[MeshEvent], bool] | None = None
+    ) -> contextlib.AbstractAsyncContextManager[Subscription[MeshEvent]]:
+        """This process's subscription for the ``async with`` block (only the events
+        ``accept`` accepts, when given)."""
+        ...
+
+    @property
+    def subscribers(self) -> int:
+        """How many subscriptions of this process are open."""
         ...
 
     async def close(self) -> None: ...
@@ -39,9 +47,15 @@ class LocalBus:
         self._hub.publish(event)
 
     @contextlib.asynccontextmanager
-    async def subscribe(self) -> AsyncIterator[Subscription[MeshEvent]]:
-        async with self._hub.subscribe() as sub:
+    async def subscribe(
+        self, accept: Callable[[MeshEvent], bool] | None = None
+    ) -> AsyncIterator[Subscription[MeshEvent]]:
+        async with self._hub.subscribe(accept) as sub:
             yield sub
+
+    @property
+    def subscribers(self) -> int:
+        return self._hub.subscribers
 
     async def close(self) -> None:
         return None

@@ -15,6 +15,7 @@ from typing import Protocol
 from gateway.notify.bus import EventBus
 from gateway.notify.event import MeshEvent
 from gateway.notify.ledger import Ledger
+from gateway.notify.live import Live
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ class Notifier:
         self.ledger = ledger
         self._sinks = list(sinks)
         self.published = 0
+        self.live = Live()  # the seats and caches of this process's live subscriptions
 
     def add_sink(self, sink: Sink) -> None:
         self._sinks.append(sink)
