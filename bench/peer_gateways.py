@@ -208,7 +208,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nnote: {note}")
     if any(r["errors"] for r in rows):
         bad = ", ".join(f"{r['gateway']} c={r['c']}: {r['errors']}" for r in rows if r["errors"])
-        print(f"\nerror answers (not 200, or GraphQL errors, or socket errors): {bad}")
+        print(
+            f"\nWARNING: error answers (not 200, GraphQL errors, socket errors or timeouts), "
+            f"these rows are not comparable: {bad}"
+        )
     print("\n" + ", ".join(f"{k} {v}" for k, v in versions.items()))
     report.write_json(args.json, {
         "settings": {"seconds": args.seconds, "connections": args.connections,

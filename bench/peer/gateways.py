@@ -2,8 +2,9 @@
 Rust router runtimes), each one process on a free loopback port.
 
 meshgate runs as ``meshgate serve`` with an in-memory registry into which the demo
-products are registered (as ``demo/mesh.py up`` does), per-caller rate limit off (the
-benchmark measures the gateway, not its limit). Hive Gateway serves the composed
+products are registered (as ``demo/mesh.py up`` does), per-caller limits off (rate and
+requests in flight: every wrk connection is the same caller, and the benchmark measures
+the gateway, not its limits). Hive Gateway serves the composed
 supergraph; ``--hive-router-runtime`` (HIVE_ROUTER_RUNTIME) switches it to the Rust query
 planner of Hive Router (package @graphql-hive/router-runtime).
 """
@@ -47,7 +48,8 @@ def start_meshgate(
     env = product_env()
     env.update({
         "MESHGATE_REGISTRY_URL": "sqlite://:memory:", "MESHGATE_LOG_LEVEL": "warning",
-        "MESHGATE_RATE_LIMIT_PER_MINUTE": "0", "MESHGATE_CACHE_TTL_SECONDS": f"{ttl:g}",
+        "MESHGATE_RATE_LIMIT_PER_MINUTE": "0", "MESHGATE_MAX_CONCURRENT_REQUESTS": "0",
+        "MESHGATE_CACHE_TTL_SECONDS": f"{ttl:g}",
         "MESHGATE_AUTH_ISSUERS_FILE": str(issuer.issuers_file),
     })  # fmt: skip
     exe = str(Path(sys.executable).with_name("meshgate"))

@@ -53,8 +53,10 @@ def table(rows: list[dict[str, Any]], reference: str) -> str:
     ]
     for r in rows:
         p50, p99 = r["p50_ms"], r["p99_ms"]
+        # A row whose windows had error answers is marked: its rates are not comparable.
+        label = r["gateway"] + (f" (**{r['errors']} error answers**)" if r["errors"] else "")
         out.append(
-            f"| {r['gateway']} | {r['c']} | {r['rps']:.0f} "
+            f"| {label} | {r['c']} | {r['rps']:.0f} "
             f"| {_num(p50, 1 if p50 < 100 else 0)} | {_num(p99, 1 if p99 < 100 else 0)} "
             f"| {_num(r['cpu_ms_per_request'], 1)} | {_num(r['upstream_per_request'], 1)} "
             f"| {_num(r['rps_ratio'], 2)} |"

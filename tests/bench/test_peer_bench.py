@@ -164,4 +164,4 @@ def test_table_has_medians_ratios_and_a_dash_for_no_gateway() -> None:
     ]  # fmt: skip
     text = report.table(found, "ref")
     assert "| g | 8 | 200 | 10.0 | 20.0 | 2.0 | 0.0 | 4.00 |" in text
-    assert "| ref | 8 | 50 | 40.0 | 150 | – | 18.0 | 1.00 |" in text
+    assert "| ref (**1 error answers**) | 8 | 50 | 40.0 | 150 | – | 18.0 | 1.00 |" in text
