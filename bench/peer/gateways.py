@@ -52,10 +52,12 @@ def start_meshgate(
         "MESHGATE_CACHE_TTL_SECONDS": f"{ttl:g}",
         "MESHGATE_AUTH_ISSUERS_FILE": str(issuer.issuers_file),
     })  # fmt: skip
-    exe = str(Path(sys.executable).with_name("meshgate"))
     name = "meshgate-ttl" + f"{ttl:g}"
-    proc = start(name, [exe, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                 cwd=ROOT, env=env, logs=logs)  # fmt: skip
+    # `meshgate serve` as `python -m gateway.cli` from the checkout: the `meshgate` script
+    # would import the package where it was installed, not the code under test.
+    cmd = [sys.executable, "-m", "gateway.cli", "serve", "--host", "127.0.0.1",
+           "--port", str(port)]  # fmt: skip
+    proc = start(name, cmd, cwd=ROOT, env=env, logs=logs)
     base = f"http://127.0.0.1:{port}"
     wait_until(proc, answers_get(f"{base}/healthz"), timeout, "/healthz")
     admin = {"Authorization": f"Bearer {issuer.token('bench-admin', ['admin'], ttl=86400)}"}

@@ -1,7 +1,8 @@
 """The 9 demo product gateways as upstreams, and their own request counters.
 
-They start as ``demo/mesh.py up`` starts them (``meshgate product serve FOLDER``, one per
-product, on 127.0.0.1), each on a free port; the kit's state is kept in memory so a run
+They start as ``demo/mesh.py up`` starts them (``meshgate product serve FOLDER``, here as
+``python -m productkit serve FOLDER`` from this checkout, one per product, on 127.0.0.1),
+each on a free port; the kit's state is kept in memory so a run
 never touches the product folders' state files.
 
 Upstream calls are counted by the products themselves: each kit counts every answered
@@ -61,13 +62,13 @@ def running_products(logs: Path, timeout: float = 90.0) -> Iterator[list[Product
     """Start every demo product; stop them all on the way out."""
     from demo.mesh import product_dirs  # the demo's own list of its products
 
-    exe = str(Path(sys.executable).with_name("meshgate"))
     started: list[tuple[Started, Product]] = []
     try:
         for folder in product_dirs():
             port = free_port()
-            cmd = [exe, "product", "serve", str(folder), "--host", "127.0.0.1",
-                   "--port", str(port), "--log-level", "warning"]  # fmt: skip
+            # `-m` from the checkout (not the `meshgate` script): its code is measured.
+            cmd = [sys.executable, "-m", "productkit", "serve", str(folder), "--host",
+                   "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
             proc = start(f"product-{folder.name}", cmd, cwd=ROOT, env=product_env(), logs=logs)
             started.append((proc, Product(folder.name, f"http://127.0.0.1:{port}")))
         for proc, product in started:
