@@ -12,6 +12,8 @@ planner of Hive Router (package @graphql-hive/router-runtime).
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,13 +61,14 @@ def start_meshgate(
            "--port", str(port)]  # fmt: skip
     proc = start(name, cmd, cwd=ROOT, env=env, logs=logs)
     base = f"http://127.0.0.1:{port}"
-    wait_until(proc, answers_get(f"{base}/healthz"), timeout, "/healthz")
     admin = {"Authorization": f"Bearer {issuer.token('bench-admin', ['admin'], ttl=86400)}"}
-    for p in products:
-        answer = httpx.post(f"{base}/registry/products", json={"url": p.metadata},
-                            headers=admin, timeout=30)  # fmt: skip
-        if answer.status_code != 201:
-            raise SystemExit(f"{label}: registering {p.slug} failed: {answer.text[:500]}")
+    with stopped_on_failure(proc):
+        wait_until(proc, answers_get(f"{base}/healthz"), timeout, "/healthz")
+        for p in products:
+            answer = httpx.post(f"{base}/registry/products", json={"url": p.metadata},
+                                headers=admin, timeout=30)  # fmt: skip
+            if answer.status_code != 201:
+                raise SystemExit(f"{label}: registering {p.slug} failed: {answer.text[:500]}")
     return Gateway(label, f"{base}/graphql", proc)
 
 
@@ -85,11 +88,21 @@ def start_hive(label: str, supergraph: Path, router: bool, logs: Path,
     name = "hive-router" if router else "hive-default"
     proc = start(name, cmd, cwd=PEER / ".generated", env=env, logs=logs)
     base = f"http://127.0.0.1:{port}"
-    wait_until(proc, answers_get(f"{base}/readiness"), timeout, "/readiness")
-    if router and not uses_router_addon(proc):
-        proc.stop()
-        raise RuntimeError("the Rust query planner was not loaded")
+    with stopped_on_failure(proc):
+        wait_until(proc, answers_get(f"{base}/readiness"), timeout, "/readiness")
+        if router and not uses_router_addon(proc):
+            raise RuntimeError("the Rust query planner was not loaded")
     return Gateway(label, f"{base}/graphql", proc)
+
+
+@contextmanager
+def stopped_on_failure(proc: Started) -> Iterator[None]:
+    """Stop ``proc`` if its start fails (once started, the caller stops it)."""
+    try:
+        yield
+    except BaseException:
+        proc.stop()
+        raise
 
 
 def uses_router_addon(proc: Started) -> bool:
