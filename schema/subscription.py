@@ -5,7 +5,6 @@ See docs/notifications.md; the rules of who hears what are in ``resolvers.live``
 
 from __future__ import annotations
 
-import enum
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any, cast
@@ -14,17 +13,8 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from gateway.notify import CERTIFICATION, CONTRACT, HEALTH, ISSUE, RATING
 from resolvers import live
-
-
-@strawberry.enum(description="What changed (docs/notifications.md).")
-class EventKind(enum.Enum):
-    HEALTH = HEALTH
-    CERTIFICATION = CERTIFICATION
-    CONTRACT = CONTRACT
-    ISSUE = ISSUE
-    RATING = RATING
+from schema.notify_kinds import EventKind
 
 
 @strawberry.type(description="One change of one product, told live.")
