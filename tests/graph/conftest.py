@@ -4,7 +4,7 @@ app under uvicorn, every product registered through the gateway's own REST route
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,7 +68,15 @@ class Mesh:
 
 
 @contextlib.contextmanager
-def start_mesh(tmp: Path, dirs: list[Path], **settings: Any) -> Iterator[Mesh]:
+def start_mesh(
+    tmp: Path,
+    dirs: list[Path],
+    *,
+    kits: Mapping[str, Mapping[str, Any]] | None = None,
+    **settings: Any,
+) -> Iterator[Mesh]:
+    """The product kits of ``dirs`` (``kits``: options of some, by folder name, e.g. no
+    result cache) and a gateway with ``settings`` that has registered them all."""
     with contextlib.ExitStack() as outer:
         stacks: dict[str, contextlib.ExitStack] = {}
         products: dict[str, str] = {}
@@ -76,7 +84,11 @@ def start_mesh(tmp: Path, dirs: list[Path], **settings: Any) -> Iterator[Mesh]:
             stack = contextlib.ExitStack()
             outer.callback(stack.close)
             products[folder.name] = stack.enter_context(
-                running(create_product_app(folder, token="t", env={}))
+                running(
+                    create_product_app(
+                        folder, token="t", env={}, **(kits or {}).get(folder.name, {})
+                    )
+                )
             )
             stacks[folder.name] = stack
         settings.setdefault("upstream_allowed_networks", LOOPBACK_ONLY)
