@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-__all__ = ["LifecycleNotice", "lifecycle_notices", "CODES"]
+__all__ = ["LifecycleNotice", "lifecycle_dates", "lifecycle_notices", "CODES"]
 
 #: SLA property -> (what it means for readers, code when passed, code when near).
 _DATES = {
@@ -71,6 +71,25 @@ def lifecycle_notices(
             message = f"{label} reaches its {what} on {when} (in {days} days)"
             found.append(LifecycleNotice(near, name, moment, path, message))
     return found
+
+
+def lifecycle_dates(raw: Mapping[str, Any], most: int = 8) -> dict[str, Any]:
+    """The part of contract ``raw`` that :func:`lifecycle_notices` reads (its id, version
+    and lifecycle SLA properties, at most ``most``), small enough to keep beside each table
+    the SQL catalog knows, so a query's notices need no fetch.
+
+    >>> doc = {"id": "c", "version": "1", "slaProperties": [
+    ...     {"property": "latency", "value": 3}, {"property": "endOfLife", "value": "2030"}]}
+    >>> lifecycle_dates(doc)
+    {'id': 'c', 'version': '1', 'slaProperties': [{'property': 'endOfLife', 'value': '2030'}]}
+    """
+    items = raw.get("slaProperties")
+    kept = [
+        {"property": i["property"], "value": i.get("value")}
+        for i in (items if isinstance(items, list) else [])
+        if isinstance(i, Mapping) and i.get("property") in _DATES
+    ]
+    return {"id": raw.get("id"), "version": raw.get("version"), "slaProperties": kept[:most]}
 
 
 def parse_moment(value: Any) -> datetime | None:

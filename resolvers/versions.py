@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from contracts.compare import Comparison, compare_contracts, declared_bump
-from contracts.lifecycle import lifecycle_notices
-from gateway.errors import GatewayError
+from gateway.federation.catalog import CatalogTable
+from gateway.federation.notes import lifecycle_notes
 from resolvers import documents
 
 if TYPE_CHECKING:
@@ -37,21 +37,10 @@ async def compare(
     return result, declared_bump(old[1], new[1])
 
 
-async def warn_lifecycle(ctx: RequestContext, used: Iterable[tuple[str, str, str]]) -> None:
-    """Add a note to the answer for each contract read (``(product id, contract id,
-    version)``) that is past, or near, its end of support or end of life. A contract that
-    cannot be read now adds nothing: the query itself already answered. Codes are the
+def warn_lifecycle(ctx: RequestContext, tables: Iterable[CatalogTable]) -> None:
+    """Add a note to the answer for each contract version read that is past, or near, its
+    end of support or end of life (:mod:`gateway.federation.notes`). Codes are the
     lifecycle codes in capitals (``END_OF_SUPPORT_PASSED``, ``END_OF_LIFE_NEAR``...)."""
     days: int = ctx.services.settings.contract_lifecycle_warning_days
-    now = datetime.now(UTC)
-
-    async def one(product_id: str, contract_id: str, version: str) -> None:
-        try:
-            _, doc = await documents.contract_document(ctx, contract_id, version)
-        except GatewayError:
-            return
-        if isinstance(doc.data, dict):
-            for notice in lifecycle_notices(doc.data, now, days):
-                ctx.warn(notice.message, code=notice.code.upper(), product_id=product_id)
-
-    await asyncio.gather(*(one(*u) for u in dict.fromkeys(used)))
+    for note in lifecycle_notes(tables, datetime.now(UTC), days):
+        ctx.warn(note.message, code=note.code, product_id=note.product_id)

@@ -130,11 +130,8 @@ class SqlQuery:
             principal=principal,
             request_id=info.context.request_id,
         )
-        read = [
-            (u.table.product_id, u.table.contract_id, u.table.contract_version)
-            for u in page.answer.plan.tables
-        ]
-        await versions.warn_lifecycle(info.context, read)  # end of support / life notes
+        # End of support / life notes of the contract versions read.
+        versions.warn_lifecycle(info.context, [u.table for u in page.answer.plan.tables])
         return sql_result(page.answer, page, admin=principal.is_admin)
 
     @strawberry.field(description="The engine's plan for a SQL query, without running it.")

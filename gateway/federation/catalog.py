@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from contracts import load_contract, load_descriptor
+from contracts.lifecycle import lifecycle_dates
 from contracts.versions import major, version_key
 from gateway.federation.contract_access import ContractRole, column_masking, table_roles
 from gateway.federation.location_owner import assign_owners
@@ -100,6 +101,7 @@ class CatalogTable:
     physical_name: str = ""
     roles: tuple[ContractRole, ...] = ()
     unavailable: Mapping[str, str] = field(default_factory=dict)  # engine -> why not
+    lifecycle: Mapping[str, Any] = field(default_factory=dict)  # contracts.lifecycle_dates
 
     @property
     def versioned(self) -> str:
@@ -334,6 +336,7 @@ def _table(
         physical_name=physical,
         roles=table_roles(raw, name, [str(o["name"]) for o in _objects(raw)]),
         unavailable=unavailable,
+        lifecycle=lifecycle_dates(raw),
     )
 
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import abc
 import io
+import json
 import logging
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -24,6 +26,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Send
 
 from gateway.errors import BadRequest, GatewayError, Unauthenticated
+from gateway.federation.notes import Note, lifecycle_notes
 from gateway.federation.streaming import ResultStream
 from gateway.http.refusal import refusal
 from gateway.identity import principal_of, request_id_of
@@ -61,11 +64,37 @@ async def stream_sql(request: Request) -> Response:
     except GatewayError as exc:
         return refusal(exc, None, request.scope)
     encoder = ENCODERS[fmt](stream.schema)
-    return _CuttableResponse(
-        _body(stream, encoder),
-        media_type=MEDIA_TYPES[fmt],
-        headers={"X-Meshgate-Engine": stream.engine, "Cache-Control": "no-store"},
-    )
+    headers = {"X-Meshgate-Engine": stream.engine, "Cache-Control": "no-store"}
+    days = request.app.state.services.settings.contract_lifecycle_warning_days
+    notes = lifecycle_notes([u.table for u in stream.plan.tables], datetime.now(UTC), days)
+    if notes:
+        headers[WARNINGS_HEADER] = warnings_header(notes)
+    return _CuttableResponse(_body(stream, encoder), media_type=MEDIA_TYPES[fmt], headers=headers)
+
+
+WARNINGS_HEADER = "X-Meshgate-Warnings"
+WARNINGS_MAX_BYTES = 4096
+"""Longest warnings header: past it, the last notes give way to one that says so."""
+
+
+def warnings_header(notes: list[Note]) -> str:
+    """The notes as a JSON list (ASCII, so any header parser reads it) of ``code``,
+    ``message`` and ``productId``, the same fields the graph's ``extensions.warnings`` has.
+
+    >>> warnings_header([Note("END_OF_LIFE_PASSED", "contract c is past", "p")])
+    '[{"code":"END_OF_LIFE_PASSED","message":"contract c is past","productId":"p"}]'
+    """
+    items = [
+        {"code": n.code, "message": n.message[:300], "productId": n.product_id[:200]}
+        for n in notes
+    ]  # each clipped: a contract's id and version in a message are the product's words
+    while True:
+        text = json.dumps(items, separators=(",", ":"), ensure_ascii=True)
+        if len(text) <= WARNINGS_MAX_BYTES or len(items) <= 1:
+            return text
+        kept = [i for i in items if i["code"] != "WARNINGS_TRUNCATED"][: len(items) // 2]
+        left = len(notes) - len(kept)
+        items = [*kept, {"code": "WARNINGS_TRUNCATED", "message": f"{left} more notes"}]
 
 
 async def _arguments(request: Request) -> tuple[str, str | None, str]:

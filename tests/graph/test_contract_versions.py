@@ -5,6 +5,7 @@ on SQL answers. Real servers: product kits and the gateway under uvicorn."""
 from __future__ import annotations
 
 import contextlib
+import json
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -216,6 +217,13 @@ def test_end_of_support_and_end_of_life_warn_on_the_product_and_on_sql(
         notes = {(n["code"], n["productId"]) for n in body["extensions"]["warnings"]}
         assert ("END_OF_SUPPORT_PASSED", pid) in notes
         assert ("END_OF_LIFE_NEAR", pid) in notes
+        # The same notes come with a streamed answer, in a header (the body is the data).
+        streamed = _stream(mesh, f"SELECT count(*) FROM {table}")
+        header = json.loads(streamed.headers["x-meshgate-warnings"])
+        assert {(n["code"], n["productId"]) for n in header} == {
+            ("END_OF_SUPPORT_PASSED", pid),
+            ("END_OF_LIFE_NEAR", pid),
+        }
 
 
 def test_a_supported_contract_gives_no_lifecycle_warning(mesh: Mesh, tmp_path: Path) -> None:
@@ -235,6 +243,18 @@ def test_a_supported_contract_gives_no_lifecycle_warning(mesh: Mesh, tmp_path: P
         )
         assert "errors" not in body, body
         assert "END_OF_SUPPORT" not in str(body.get("extensions"))
+        assert "x-meshgate-warnings" not in _stream(mesh, f"SELECT count(*) FROM {table}").headers
+
+
+def _stream(mesh: Mesh, sql: str) -> httpx.Response:
+    answer = httpx.post(
+        f"{mesh.gateway}/sql/stream",
+        json={"query": sql, "format": "jsonl"},
+        headers=mesh.headers,
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    return answer
 
 
 def _quoted(text: str) -> str:
