@@ -85,8 +85,7 @@ def warnings_header(notes: list[Note]) -> str:
     '[{"code":"END_OF_LIFE_PASSED","message":"contract c is past","productId":"p"}]'
     """
     items = [
-        {"code": n.code, "message": n.message[:300], "productId": n.product_id[:200]}
-        for n in notes
+        {"code": n.code, "message": n.message[:300], "productId": n.product_id[:200]} for n in notes
     ]  # each clipped: a contract's id and version in a message are the product's words
     while True:
         text = json.dumps(items, separators=(",", ":"), ensure_ascii=True)
