@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
@@ -117,6 +117,8 @@ class MeshGraphQL(GraphQL[RequestContext, None]):
         try:
             return await super().run(request, context, root_value)
         except HTTPException as exc:
+            if isinstance(exc.__cause__, CannotGetOperationTypeError):
+                return await self._no_such_operation(request, exc.reason)
             status, headers = exc.status_code, {}
             if isinstance(exc.__cause__, InvalidOperationTypeError):
                 status, headers = 405, {"Allow": "POST"}
@@ -128,6 +130,22 @@ class MeshGraphQL(GraphQL[RequestContext, None]):
             if request_id is not None:
                 body["requestId"] = request_id
             return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+    async def _no_such_operation(self, request: Any, message: str) -> Response:
+        """The document has no operation of the name given: a GraphQL request error
+        (GetOperation), answered as one, with the status of its media type (200 in
+        ``application/json``, 400 in ``application/graphql-response+json``)."""
+        extensions: dict[str, Any] = {"code": "BAD_REQUEST"}
+        request_id = request_id_of(request.scope)
+        if request_id is not None:
+            extensions["requestId"] = request_id
+        answer: dict[str, Any] = {
+            "data": None,
+            "errors": [{"message": message, "extensions": extensions}],
+        }
+        if request.scope.get(_MEDIA_KEY) == GRAPHQL_RESPONSE:
+            del answer["data"]
+        return self.create_response(answer, await self.get_sub_response(request))
 
     async def process_result(self, request: Any, result: Any) -> Any:
         """Every error names the request, also those raised before any extension ran."""

@@ -207,3 +207,20 @@ def test_refusals_at_the_edge_keep_their_json_error_body(
         assert answer.status_code == status, (code, answer.text)
         assert answer.headers["content-type"] == JSON
         assert answer.json()["error"]["code"] == code
+
+
+@pytest.mark.parametrize(("accept", "status"), [(GRAPHQL, 400), (JSON, 200)])
+def test_an_operation_that_is_not_in_the_document_is_a_graphql_request_error(
+    gateway: str, accept: str, status: int
+) -> None:
+    # GetOperation() fails: nothing runs, and the answer is a GraphQL response with the
+    # status of its media type (it was a bare 400 {"error": ...} in both before).
+    body = {"query": "query A { domains { name } }", "operationName": "B"}
+    answer = post(gateway, body, accept)
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"].split(";")[0] == accept
+    result = answer.json()
+    assert ("data" in result) is (accept == JSON)
+    [error] = result["errors"]
+    assert without_request_id(error["extensions"]) == {"code": "BAD_REQUEST"}
+    assert error["message"] == 'Unknown operation named "B".'
