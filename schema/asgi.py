@@ -147,6 +147,19 @@ class MeshGraphQL(GraphQL[RequestContext, None]):
             del answer["data"]
         return self.create_response(answer, await self.get_sub_response(request))
 
+    async def parse_http_body(self, request: Any) -> Any:
+        """Strawberry's parsing, and an ``operationName`` that is not a string (nor null)
+        makes the request ill-formed (400), as the spec says; Strawberry would look for an
+        operation of that "name" and answer as if the document lacked it."""
+        data = await super().parse_http_body(request)
+        name = getattr(data, "operation_name", None)
+        if name is not None and not isinstance(name, str):
+            raise HTTPException(
+                400,
+                "The GraphQL operation's `operationName` must be a string or null, if provided.",
+            )
+        return data
+
     async def process_result(self, request: Any, result: Any) -> Any:
         """Every error names the request, also those raised before any extension ran."""
         answer = await super().process_result(request, result)

@@ -24,6 +24,13 @@ DEFAULT = GRAPHQL_RESPONSE
 # spec asks the newer type to say so.
 CONTENT_TYPE = {GRAPHQL_RESPONSE: f"{GRAPHQL_RESPONSE}; charset=utf-8", JSON: JSON}
 
+# What a client asks for when it wants a subscription or an incremental answer streamed
+# over HTTP, which this gateway does not serve (subscriptions go over the WebSocket).
+# Such a request is answered in JSON rather than refused with 406, so it reaches the
+# validation rule that says where subscriptions go (``WRONG_TRANSPORT``): the spec allows
+# disregarding an Accept header, and that message helps more than a bare 406.
+STREAMS = ("multipart/mixed", "text/event-stream")
+
 # Status of a request error (no ``data``) by its code; any other code is the caller's 400.
 _REQUEST_ERROR_STATUS = {
     "UNAUTHENTICATED": 401,
@@ -52,6 +59,7 @@ def negotiate(accept: str | None) -> str | None:
     wildcard (``*/*``, ``application/*``: curl, browsers, most HTTP libraries) gets the
     legacy ``application/json``, which every client of before the spec understands. No
     Accept header at all: the spec's default since 2025, ``application/graphql-response+json``.
+    An Accept of streamed answers only (:data:`STREAMS`): ``application/json``.
 
     >>> negotiate("application/graphql-response+json, application/json;q=0.9")
     'application/graphql-response+json'
@@ -63,6 +71,8 @@ def negotiate(accept: str | None) -> str | None:
     'application/graphql-response+json'
     >>> negotiate("text/html") is None
     True
+    >>> negotiate("multipart/mixed")
+    'application/json'
     """
     if accept is None or not accept.strip():
         return DEFAULT
@@ -78,6 +88,8 @@ def negotiate(accept: str | None) -> str | None:
         key = (deciding.q, named, -deciding.index, candidate == JSON)
         if best is None or key > best:
             best, chosen = key, candidate
+    if chosen is None and any(r.kind in STREAMS and r.q > 0 for r in ranges):
+        return JSON
     return chosen
 
 

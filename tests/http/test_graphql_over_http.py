@@ -162,6 +162,17 @@ def test_an_accept_that_allows_neither_type_is_406(gateway: str, accept: str) ->
     assert get.status_code == 406
 
 
+@pytest.mark.parametrize("accept", ["multipart/mixed", "text/event-stream"])
+def test_a_client_asking_for_a_stream_gets_json_not_406(gateway: str, accept: str) -> None:
+    # Streamed answers are not served over HTTP (subscriptions go over the WebSocket,
+    # tests/live); answering in JSON lets the graph say so (WRONG_TRANSPORT) to a
+    # subscription, and answers a plain query.
+    answer = post(gateway, {"query": QUERY}, accept)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == JSON
+    assert answer.json() == {"data": {"domains": []}}
+
+
 def test_the_graphiql_page_is_still_served_to_a_browser(gateway: str) -> None:
     # A browser asks for text/html only: the IDE page, not a 406.
     page = httpx.get(f"{gateway}/graphql", headers={"accept": "text/html"})
@@ -181,7 +192,13 @@ def test_a_mutation_over_get_stays_405_in_the_new_type(gateway: str) -> None:
 
 def test_an_ill_formed_request_is_a_400_in_either_type(gateway: str) -> None:
     for accept in (GRAPHQL, JSON):
-        for body in ({"qeury": QUERY}, {"query": QUERY, "variables": [7]}, {"query": 1}):
+        for body in (
+            {"qeury": QUERY},
+            {"query": QUERY, "variables": [7]},
+            {"query": 1},
+            {"query": QUERY, "operationName": {"name": "Q"}},
+            {"query": QUERY, "operationName": 7},
+        ):
             answer = post(gateway, body, accept)
             assert answer.status_code == 400, (accept, body, answer.text)
             assert answer.json()["error"]["code"] == "BAD_REQUEST"
