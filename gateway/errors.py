@@ -246,3 +246,10 @@ class UpstreamAddressRefused(UpstreamError):
     private, link-local...); nothing was sent."""
 
     code = "UPSTREAM_ADDRESS_REFUSED"
+
+
+class NotAcceptable(GatewayError):
+    """A GraphQL request whose Accept header allows neither
+    ``application/graphql-response+json`` nor ``application/json`` (HTTP 406)."""
+
+    code = "NOT_ACCEPTABLE"

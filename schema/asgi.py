@@ -16,13 +16,21 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
-from gateway.errors import GatewayError, Unauthenticated
+from gateway.errors import GatewayError, NotAcceptable, Unauthenticated
 from gateway.http import graphiql
 from gateway.http.app import create_http_app
+from gateway.http.graphql_media import (
+    CONTENT_TYPE,
+    GRAPHQL_RESPONSE,
+    JSON,
+    negotiate,
+    status_of_request_error,
+)
+from gateway.http.refusal import refusal
 from gateway.identity import bind, request_id_of
 from gateway.identity.connection import authenticate_connection, note_failure
 from gateway.logs import configure_logging
@@ -36,6 +44,9 @@ log = logging.getLogger(__name__)
 
 # Where a WebSocket's seat among its caller's connections is kept until it ends.
 _SEAT_KEY = "meshgate.ws_seat"
+
+# Where the media type chosen for a request's answer is kept (``gateway.http.graphql_media``).
+_MEDIA_KEY = "meshgate.graphql_media"
 
 # Codes of Strawberry's own HTTP refusals, by status (anything else is the caller's 400).
 _CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
@@ -89,11 +100,25 @@ class MeshGraphQL(GraphQL[RequestContext, None]):
 
         Strawberry already runs only queries over GET (a link or an ``<img>`` on another
         site must not change anything); this gives that refusal the status of the
-        GraphQL-over-HTTP spec and a stable code.
+        GraphQL-over-HTTP spec and a stable code. The answer's media type is chosen here,
+        from the Accept header, before anything runs: one the client cannot read is
+        refused with 406, as the spec recommends (the GraphiQL page aside).
         """
+        accept = request.headers.getlist("accept")
+        media = negotiate(",".join(accept) if accept else None)
+        ide = self.should_render_graphql_ide(self.request_adapter_class(request))
+        if media is None and not ide:
+            exc = NotAcceptable(
+                f"the answer is {GRAPHQL_RESPONSE} or {JSON}; the Accept header allows neither",
+                accepted=[GRAPHQL_RESPONSE, JSON],
+            )
+            return refusal(exc, 406, request.scope)
+        request.scope[_MEDIA_KEY] = media or JSON
         try:
             return await super().run(request, context, root_value)
         except HTTPException as exc:
+            if isinstance(exc.__cause__, CannotGetOperationTypeError):
+                return await self._no_such_operation(request, exc.reason)
             status, headers = exc.status_code, {}
             if isinstance(exc.__cause__, InvalidOperationTypeError):
                 status, headers = 405, {"Allow": "POST"}
@@ -106,6 +131,35 @@ class MeshGraphQL(GraphQL[RequestContext, None]):
                 body["requestId"] = request_id
             return JSONResponse({"error": body}, status_code=status, headers=headers)
 
+    async def _no_such_operation(self, request: Any, message: str) -> Response:
+        """The document has no operation of the name given: a GraphQL request error
+        (GetOperation), answered as one, with the status of its media type (200 in
+        ``application/json``, 400 in ``application/graphql-response+json``)."""
+        extensions: dict[str, Any] = {"code": "BAD_REQUEST"}
+        request_id = request_id_of(request.scope)
+        if request_id is not None:
+            extensions["requestId"] = request_id
+        answer: dict[str, Any] = {
+            "data": None,
+            "errors": [{"message": message, "extensions": extensions}],
+        }
+        if request.scope.get(_MEDIA_KEY) == GRAPHQL_RESPONSE:
+            del answer["data"]
+        return self.create_response(answer, await self.get_sub_response(request))
+
+    async def parse_http_body(self, request: Any) -> Any:
+        """Strawberry's parsing, and an ``operationName`` that is not a string (nor null)
+        makes the request ill-formed (400), as the spec says; Strawberry would look for an
+        operation of that "name" and answer as if the document lacked it."""
+        data = await super().parse_http_body(request)
+        name = getattr(data, "operation_name", None)
+        if name is not None and not isinstance(name, str):
+            raise HTTPException(
+                400,
+                "The GraphQL operation's `operationName` must be a string or null, if provided.",
+            )
+        return data
+
     async def process_result(self, request: Any, result: Any) -> Any:
         """Every error names the request, also those raised before any extension ran."""
         answer = await super().process_result(request, result)
@@ -116,7 +170,33 @@ class MeshGraphQL(GraphQL[RequestContext, None]):
             extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
             if request_id is not None:
                 extensions.setdefault("requestId", request_id)
+        if request.scope.get(_MEDIA_KEY) == GRAPHQL_RESPONSE and _is_request_error(result):
+            # The spec's newer type: nothing was executed, so there is no `data` entry
+            # (the legacy type keeps its `"data": null`, which clients of before expect).
+            answer.pop("data", None)
         return answer
+
+    async def get_sub_response(self, request: Any) -> Response:
+        """The response under construction carries the media type chosen for it."""
+        sub_response: Response = await super().get_sub_response(request)
+        sub_response.media_type = request.scope.get(_MEDIA_KEY, JSON)
+        return sub_response
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        """The answer in its negotiated media type. In ``application/graphql-response+json``
+        a request error (no ``data``: the document does not parse or validate, a limit
+        refuses it, its variables do not coerce) is a 4xx; in ``application/json`` every
+        well-formed request stays 200, as legacy clients expect (GraphQL-over-HTTP spec,
+        "Status Codes")."""
+        response: Response = super().create_response(response_data, sub_response)
+        media = sub_response.media_type or JSON
+        response.headers["content-type"] = CONTENT_TYPE[media]
+        request_error = isinstance(response_data, dict) and "data" not in response_data
+        if media == GRAPHQL_RESPONSE and request_error:
+            errors = response_data.get("errors") or []
+            codes = [str(e.get("extensions", {}).get("code", "")) for e in errors]
+            response.status_code = status_of_request_error(codes)
+        return response
 
     def encode_json(self, data: object) -> str | bytes:
         """Strict JSON: a NaN or an infinity anywhere in the answer (a product's page parsed
@@ -139,6 +219,13 @@ class MeshGraphQL(GraphQL[RequestContext, None]):
             self.graphql_ide_html, graphiql.graphiql_assets_dir() is not None
         )
         return HTMLResponse(html)
+
+
+def _is_request_error(result: Any) -> bool:
+    """Whether ``result`` is a GraphQL request error: errors and no data, none of them at
+    a field's path (a field error that nulls the whole ``data`` has a path: it ran)."""
+    errors = getattr(result, "errors", None) or []
+    return result.data is None and bool(errors) and all(e.path is None for e in errors)
 
 
 def _origins(setting: str) -> tuple[str, ...]:
