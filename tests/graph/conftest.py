@@ -16,7 +16,7 @@ from gateway.settings import Settings
 from productkit.http.app import create_product_app
 from schema.asgi import create_app
 from tests.fixtures.identity import TestIssuer
-from tests.fixtures.uvicorn import LOOPBACK_ONLY, running
+from tests.fixtures.uvicorn import LOOPBACK_ONLY, running, stop_soon
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo" / "products"
@@ -85,6 +85,8 @@ def start_mesh(tmp: Path, dirs: list[Path], **settings: Any) -> Iterator[Mesh]:
             registry_url=f"sqlite:///{tmp / 'registry.db'}", **{**issuer.settings(), **settings}
         )
         gateway = outer.enter_context(running(create_app(config)))
+        # On exit, every server is asked to stop at once; the stacks then wait for each.
+        outer.callback(lambda: stop_soon(gateway, *products.values()))
         for base in products.values():
             answer = httpx.post(
                 f"{gateway}/registry/products",
