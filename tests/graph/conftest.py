@@ -103,3 +103,15 @@ def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
     """The whole demo mesh, shared by a module's tests (which must not stop products)."""
     with start_mesh(tmp_path_factory.mktemp("mesh"), demo_product_dirs()) as started:
         yield started
+
+
+@pytest.fixture(scope="session")
+def engines_mesh(
+    tmp_path_factory: pytest.TempPathFactory, trino_url: str, demo_stores: Any
+) -> Iterator[Mesh]:
+    """The whole demo mesh with SQL on both engines (its files, and Trino over the demo
+    stores), started once for the SQL modules that only query it (which must neither stop
+    products nor change the registry)."""
+    tmp = tmp_path_factory.mktemp("engines-mesh")
+    with start_mesh(tmp, demo_product_dirs(), data_root=str(ROOT), trino_url=trino_url) as mesh:
+        yield mesh

@@ -27,12 +27,9 @@ GROUP BY 1, 2 ORDER BY 1, 2"""
 
 
 @pytest.fixture(scope="module")
-def sql_mesh(
-    tmp_path_factory: pytest.TempPathFactory, trino_url: str, demo_stores: Any
-) -> Iterator[Mesh]:
-    tmp = tmp_path_factory.mktemp("sql-mesh")
-    with start_mesh(tmp, demo_product_dirs(), data_root=str(ROOT), trino_url=trino_url) as mesh:
-        yield mesh
+def sql_mesh(engines_mesh: Mesh) -> Mesh:
+    """The demo mesh on both engines, shared with the other SQL modules (queries only)."""
+    return engines_mesh
 
 
 def join_over_the_files() -> list[tuple[Any, ...]]:
