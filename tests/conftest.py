@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.fixtures.trino",
     "tests.fixtures.markers",
     "tests.fixtures.kit_state",
+    "tests.fixtures.demo_data",
 ]

@@ -16,7 +16,7 @@ from gateway.settings import Settings
 from productkit.http.app import create_product_app
 from schema.asgi import create_app
 from tests.fixtures.identity import TestIssuer
-from tests.fixtures.uvicorn import LOOPBACK_ONLY, running
+from tests.fixtures.uvicorn import LOOPBACK_ONLY, running, stop_soon
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo" / "products"
@@ -97,6 +97,8 @@ def start_mesh(
             registry_url=f"sqlite:///{tmp / 'registry.db'}", **{**issuer.settings(), **settings}
         )
         gateway = outer.enter_context(running(create_app(config)))
+        # On exit, every server is asked to stop at once; the stacks then wait for each.
+        outer.callback(lambda: stop_soon(gateway, *products.values()))
         for base in products.values():
             answer = httpx.post(
                 f"{gateway}/registry/products",
@@ -113,3 +115,15 @@ def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
     """The whole demo mesh, shared by a module's tests (which must not stop products)."""
     with start_mesh(tmp_path_factory.mktemp("mesh"), demo_product_dirs()) as started:
         yield started
+
+
+@pytest.fixture(scope="session")
+def engines_mesh(
+    tmp_path_factory: pytest.TempPathFactory, trino_url: str, demo_stores: Any
+) -> Iterator[Mesh]:
+    """The whole demo mesh with SQL on both engines (its files, and Trino over the demo
+    stores), started once for the SQL modules that only query it (which must neither stop
+    products nor change the registry)."""
+    tmp = tmp_path_factory.mktemp("engines-mesh")
+    with start_mesh(tmp, demo_product_dirs(), data_root=str(ROOT), trino_url=trino_url) as mesh:
+        yield mesh

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -28,12 +27,9 @@ GROUP BY 1, 2 ORDER BY 1, 2"""
 
 
 @pytest.fixture(scope="module")
-def sql_mesh(
-    tmp_path_factory: pytest.TempPathFactory, trino_url: str, demo_stores: Any
-) -> Iterator[Mesh]:
-    tmp = tmp_path_factory.mktemp("sql-mesh")
-    with start_mesh(tmp, demo_product_dirs(), data_root=str(ROOT), trino_url=trino_url) as mesh:
-        yield mesh
+def sql_mesh(engines_mesh: Mesh) -> Mesh:
+    """The demo mesh on both engines, shared with the other SQL modules (queries only)."""
+    return engines_mesh
 
 
 def join_over_the_files() -> list[tuple[Any, ...]]:
@@ -107,9 +103,17 @@ def test_explain_sql(sql_mesh: Mesh) -> None:
     assert "JOIN" in body["data"]["explainSql"].upper()
 
 
+@pytest.fixture(scope="module")
+def files_mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
+    """The demo mesh on its files only (no Trino configured), for both engines' cases."""
+    tmp = tmp_path_factory.mktemp("files-mesh")
+    with start_mesh(tmp, demo_product_dirs(), data_root=str(ROOT)) as mesh:
+        yield mesh
+
+
 @pytest.mark.parametrize("engine", ["DUCKDB", "TRINO"])
 def test_every_must_reject_statement_is_refused_before_any_engine(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, engine: str
+    monkeypatch: pytest.MonkeyPatch, files_mesh: Mesh, engine: str
 ) -> None:
     calls: list[str] = []
     original = Federation._engine
@@ -118,13 +122,15 @@ def test_every_must_reject_statement_is_refused_before_any_engine(
         calls.append(name)
         return await original(self, name, catalog)
 
+    # The method is looked up at each call: patched now, it counts every engine asked
+    # from here on, in the running gateway too.
     monkeypatch.setattr(Federation, "_engine", counting)
-    with start_mesh(tmp_path, demo_product_dirs(), data_root=str(ROOT)) as mesh:
-        for case, statement, code, _ in REJECT:
-            errors = run(mesh, statement, engine)["errors"]
-            assert errors[0]["extensions"]["code"] == code, (case, errors)
-        assert calls == []  # the whole list, and no engine was asked
-        if engine == "DUCKDB":
-            ok = run(mesh, "SELECT 1 AS one", engine)
-            assert "errors" not in ok, ok.get("errors")
-            assert calls == ["duckdb"]
+    mesh = files_mesh
+    for case, statement, code, _ in REJECT:
+        errors = run(mesh, statement, engine)["errors"]
+        assert errors[0]["extensions"]["code"] == code, (case, errors)
+    assert calls == []  # the whole list, and no engine was asked
+    if engine == "DUCKDB":
+        ok = run(mesh, "SELECT 1 AS one", engine)
+        assert "errors" not in ok, ok.get("errors")
+        assert calls == ["duckdb"]

@@ -10,13 +10,11 @@ engine's error message no longer quotes the values it failed on.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
 
-from tests.graph.conftest import ROOT, Mesh, demo_product_dirs, start_mesh
+from tests.graph.conftest import Mesh
 from tests.graph.test_sql import SQL, run
 
 CITIES = 'temperature."city-temperatures"'
@@ -30,12 +28,9 @@ ENGINES = ["DUCKDB", "TRINO"]
 
 
 @pytest.fixture(scope="module")
-def size_mesh(
-    tmp_path_factory: pytest.TempPathFactory, trino_url: str, demo_stores: Any
-) -> Iterator[Mesh]:
-    tmp = tmp_path_factory.mktemp("size-mesh")
-    with start_mesh(tmp, demo_product_dirs(), data_root=str(ROOT), trino_url=trino_url) as mesh:
-        yield mesh
+def size_mesh(engines_mesh: Mesh) -> Mesh:
+    """The demo mesh on both engines, shared with the other SQL modules (queries only)."""
+    return engines_mesh
 
 
 def city_names(mesh: Mesh) -> list[str]:

@@ -1,16 +1,15 @@
-"""Fixtures for the engine tests: freshly generated demo data and its catalog."""
+"""Fixtures for the engine tests: the demo catalog over freshly generated demo data
+(``demo_root``, shared with the generator's tests: tests/fixtures/demo_data.py)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from contracts import load_contract, load_descriptor
-from demo.datagen import Run, generate
 from gateway.federation.catalog import CatalogTable, StaticCatalog, build_catalog
 from gateway.federation.engines import DuckDBEngine
 from gateway.federation.engines._duckdb_sources import qualified
@@ -18,15 +17,6 @@ from gateway.federation.planner import Plan, TableUse
 
 ROOT = Path(__file__).resolve().parents[3]
 PRODUCTS = ROOT / "demo" / "products"
-
-
-@pytest.fixture(scope="session")
-def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A root holding ``demo/data`` as the contracts' local servers name it, generated
-    by the demo's generator with the default seed and scale."""
-    root = tmp_path_factory.mktemp("engine-root")
-    generate(Run(out=root / "demo" / "data", seed=42, end_date=datetime.now(UTC).date()))
-    return root
 
 
 def contract_entries(
