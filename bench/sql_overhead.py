@@ -67,6 +67,8 @@ STATEMENTS = {
         "WHERE insee_code = '31555'"
     ),
 }
+READ = "us-precipitation,physical-risk,flood-areas,global-precipitation,city-temperatures"
+"""The products the statements read: the only ones the bench starts."""
 GRAPHQL = """query($q: String!, $e: SqlEngine) {
   sql(query: $q, engine: $e) { rowCount rows executedSql } }"""
 ENGINES = ("duckdb", "trino")
@@ -135,7 +137,7 @@ def demo_mesh(gateway_port: int, first_product_port: int) -> Iterator[str]:
            "MESHGATE_LOG_LEVEL": "warning", "MESHGATE_TRINO_URL": TRINO_URL,
            "MESHGATE_RATE_LIMIT_PER_MINUTE": "0"}  # time the gateway, not its limit  # fmt: skip
     mesh = subprocess.Popen(
-        [sys.executable, str(ROOT / "demo" / "mesh.py"), "up",
+        [sys.executable, str(ROOT / "demo" / "mesh.py"), "up", "--products", READ,
          "--gateway-port", str(gateway_port), "--first-product-port", str(first_product_port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip

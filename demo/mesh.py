@@ -37,6 +37,19 @@ def product_dirs() -> list[Path]:
     return sorted(p.parent for p in PRODUCTS.glob("*/product.yaml"))
 
 
+def chosen(names: str | None) -> list[Path]:
+    """The product folders ``names`` lists (comma-separated folder names), all if None."""
+    every = product_dirs()
+    if not names:
+        return every
+    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    unknown = sorted(set(wanted) - {p.name for p in every})
+    if unknown:
+        known = ", ".join(p.name for p in every)
+        raise SystemExit(f"--products: unknown {', '.join(unknown)}; the demo has {known}")
+    return [p for p in every if p.name in wanted]
+
+
 def wait_for(url: str, deadline: float, proc: subprocess.Popen[bytes] | None = None) -> None:
     """Poll ``url`` until it answers 200, the process dies, or the deadline passes."""
     while time.monotonic() < deadline:
@@ -83,7 +96,7 @@ def up(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
     try:
         urls = []
-        for i, folder in enumerate(product_dirs()):
+        for i, folder in enumerate(chosen(args.products)):
             port = args.first_product_port + i
             cmd = [exe, "product", "serve", str(folder), "--host", "127.0.0.1", "--port", str(port)]
             cmd += ["--log-level", "warning"]
@@ -152,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--first-product-port", type=int, default=8101)
     p.add_argument("--token", default="demo-token", help="control token of every product")
     p.add_argument("--timeout", type=float, default=60.0)
+    p.add_argument(
+        "--products", default=None, help="comma-separated product folders to start (default: all)"
+    )
     p.add_argument("--detach", action="store_true", help="leave the processes running")
     p.set_defaults(func=up)
     args = parser.parse_args(argv)

@@ -147,8 +147,11 @@ async def product_health(info: Info, product: RegisteredProduct) -> ProductHealt
     try:
         doc = await documents.linked(info.context, product, "health", "/observe/health")
     except (UpstreamTimeout, UpstreamUnavailable) as exc:
-        # The verdict says why (DOWN, UNREACHABLE); the field still answers.
+        # Found unreachable now: that is the verdict (DOWN, UNREACHABLE), not an older UP
+        # kept from the last check; the monitor keeps it too. The field still answers.
         info.context.warn(exc.message, code=exc.code, product_id=product.id)
+        judged = monitor(info).unreachable(product, f"{exc.code}: {exc.message}")
+        fetched_at = judged.checked_at
     else:
         data = doc.data if isinstance(doc.data, Mapping) else {}
         source, fetched_at, stale = doc.source, doc.fetched_at, doc.stale

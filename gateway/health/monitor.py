@@ -137,6 +137,18 @@ class HealthMonitor:
                     product.id, product.key, None,
                     error=f"UPSTREAM_TIMEOUT: no full answer within {self._deadline:g}s",
                 )  # fmt: skip
+        return self._keep(product, found, forgotten)
+
+    def unreachable(self, product: RegisteredProduct, error: str) -> Judgement:
+        """A read of ``product`` just failed elsewhere in the gateway (a request's own
+        fetch): judge that now, keep it and publish a change, as a check would, so no
+        answer says UP of a product the gateway has just found it cannot reach."""
+        found = Evidence(product.id, product.key, None, error=error)
+        return self._keep(product, found, self._forgotten.get(product.id, 0))
+
+    def _keep(self, product: RegisteredProduct, found: Evidence, forgotten: int) -> Judgement:
+        """The verdict on ``found``, kept and published unless the product was unregistered
+        since the evidence was sought (``forgotten`` is its count of removals then)."""
         if self._forgotten.get(product.id, 0) != forgotten:
             return judge(found, self._clock(), max_reasons=self._max_reasons)
         previous = self._verdicts.get(product.id)
