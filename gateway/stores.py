@@ -23,7 +23,7 @@ from psycopg.rows import TupleRow
 from psycopg_pool import AsyncConnectionPool
 
 from gateway.errors import GatewayError
-from gateway.migrations import Migrations, describe, open_postgres_pool
+from gateway.migrations import Migrations, describe, open_postgres_pool, open_sqlite
 from gateway.values.moments import given_utc
 
 T = TypeVar("T")
@@ -60,6 +60,32 @@ class SqliteCalls:
         self._label = f"SQLite {what} at {path}"
         self._error = error
         self._lock = threading.Lock()
+
+    @classmethod
+    async def open(
+        cls,
+        path: str,
+        migrations: Migrations,
+        *,
+        table: str,
+        what: str,
+        error: type[GatewayError],
+    ) -> SqliteCalls:
+        """Calls on the SQLite file at ``path``, migrated (``table`` keeps the schema's
+        version), in WAL mode with a busy timeout: the stores beside the registry's."""
+
+        def opened() -> SqliteCalls:
+            db = open_sqlite(
+                path,
+                migrations,
+                table=table,
+                what=what,
+                error=error,
+                pragmas=("journal_mode=WAL", "busy_timeout=5000"),
+            )
+            return cls(db, what=what, path=path, error=error)
+
+        return await asyncio.to_thread(opened)
 
     async def run(self, call: Callable[..., T], *args: Any) -> T:
         """``call(*args)`` in a worker thread; a SQLite error becomes the store's error."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 
 from gateway.certification.model import Certification
@@ -18,7 +17,6 @@ from gateway.certification.store import (
     page_of,
     values,
 )
-from gateway.migrations import open_sqlite
 from gateway.stores import SqliteCalls, stamp
 
 # Each entry moves the schema one version up; never edit a released entry, add one.
@@ -55,16 +53,15 @@ class SqliteCertificationStore:
 
     @classmethod
     async def open(cls, path: str) -> SqliteCertificationStore:
-        return await asyncio.to_thread(cls._open, path)
-
-    @classmethod
-    def _open(cls, path: str) -> SqliteCertificationStore:
-        what = "certification store"
-        db = open_sqlite(
-            path, MIGRATIONS, table="certification_schema", what=what, error=CertificationError,
-            pragmas=("journal_mode=WAL", "busy_timeout=5000"),
-        )  # fmt: skip
-        return cls(SqliteCalls(db, what=what, path=path, error=CertificationError))
+        return cls(
+            await SqliteCalls.open(
+                path,
+                MIGRATIONS,
+                table="certification_schema",
+                what="certification store",
+                error=CertificationError,
+            )
+        )
 
     async def record(self, certification: Certification) -> int:
         row = values(certification, stamp(certification.checked_at))

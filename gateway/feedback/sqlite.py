@@ -6,7 +6,6 @@ lock, held across processes sharing the file), so its flood check and its write 
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import sqlite3
 from collections.abc import Callable
@@ -35,7 +34,6 @@ from gateway.feedback.store import (
     upsert_rating_sql,
     window,
 )
-from gateway.migrations import open_sqlite
 from gateway.stores import SqliteCalls, stamp
 
 T = TypeVar("T")
@@ -92,16 +90,15 @@ class SqliteFeedbackStore:
 
     @classmethod
     async def open(cls, path: str) -> SqliteFeedbackStore:
-        return await asyncio.to_thread(cls._open, path)
-
-    @classmethod
-    def _open(cls, path: str) -> SqliteFeedbackStore:
-        what = "feedback store"
-        db = open_sqlite(
-            path, MIGRATIONS, table="feedback_schema", what=what, error=FeedbackError,
-            pragmas=("journal_mode=WAL", "busy_timeout=5000"),
-        )  # fmt: skip
-        return cls(SqliteCalls(db, what=what, path=path, error=FeedbackError))
+        return cls(
+            await SqliteCalls.open(
+                path,
+                MIGRATIONS,
+                table="feedback_schema",
+                what="feedback store",
+                error=FeedbackError,
+            )
+        )
 
     def _immediate(self, call: Callable[[sqlite3.Connection], T]) -> T:
         """``call(db)`` in a transaction holding the write lock from its start."""

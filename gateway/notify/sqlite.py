@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from gateway.migrations import open_sqlite
 from gateway.notify import statements as sql
 from gateway.notify.records import (
     PENDING,
@@ -88,16 +86,11 @@ class SqliteNotifyStore:
 
     @classmethod
     async def open(cls, path: str) -> SqliteNotifyStore:
-        return await asyncio.to_thread(cls._open, path)
-
-    @classmethod
-    def _open(cls, path: str) -> SqliteNotifyStore:
-        what = "notify store"
-        db = open_sqlite(
-            path, MIGRATIONS, table="notify_schema", what=what, error=NotifyStoreError,
-            pragmas=("journal_mode=WAL", "busy_timeout=5000"),
-        )  # fmt: skip
-        return cls(SqliteCalls(db, what=what, path=path, error=NotifyStoreError))
+        return cls(
+            await SqliteCalls.open(
+                path, MIGRATIONS, table="notify_schema", what="notify store", error=NotifyStoreError
+            )
+        )
 
     async def _rows(self, statement: str, args: Sequence[Any]) -> list[Any]:
         return await self._calls.run(lambda: self._calls.db.execute(statement, args).fetchall())
