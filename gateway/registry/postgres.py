@@ -9,7 +9,8 @@ is replaced and the call tried once more.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -19,6 +20,15 @@ from gateway.errors import RegistryError
 from gateway.migrations import describe
 from gateway.registry.model import RegisteredProduct
 from gateway.registry.rows import COLUMNS, fold, from_row, to_values
+from gateway.registry.search_index import (
+    Found,
+    Place,
+    Term,
+    judge,
+    places_of,
+    served_contracts,
+    weight_case,
+)
 from gateway.registry.store import check_page, key_taken
 from gateway.stores import PostgresCalls
 
@@ -79,6 +89,25 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             """,
         ),
     ),
+    # issue 10 (10,000 products): the search index (gateway/registry/search_index.py).
+    # Rows of products registered before are filled in by the store when it opens.
+    (
+        3,
+        (
+            """
+            CREATE TABLE search_places (
+                id bigserial PRIMARY KEY,
+                product_id text NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+                field text NOT NULL,
+                element text,
+                text text NOT NULL,
+                words tsvector NOT NULL
+            )
+            """,
+            "CREATE INDEX search_places_product ON search_places (product_id)",
+            "CREATE INDEX search_places_words ON search_places USING gin (words)",
+        ),
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 # Serializes gateways migrating the same database at the same time ("meshgate" in ASCII).
@@ -118,12 +147,46 @@ class PostgresRegistryStore:
             # upsert turns it into a clear RegistryError
             passthrough=(psycopg.errors.UniqueViolation,),
         )  # fmt: skip
-        return cls(calls)
+        store = cls(calls)
+        try:
+            await store._index_unindexed()
+        except BaseException:
+            await calls.close()
+            raise
+        return store
 
-    async def upsert(self, product: RegisteredProduct) -> RegisteredProduct:
+    async def _index_unindexed(self) -> None:
+        """Index the products registered before the index existed (schema version 3), from
+        their summary and the contract documents kept of them."""
+        sql = (
+            f"{_SELECT} WHERE NOT EXISTS "
+            "(SELECT 1 FROM search_places s WHERE s.product_id = products.id)"
+        )
+
+        async def select(conn: Connection) -> builtins.list[DictRow]:
+            return await (await conn.execute(sql)).fetchall()
+
+        for row in await self._run(select):
+            product = from_row(row)
+            kept = await self.contract_snapshots(product.id)
+            documents = {k: json.loads(v) for k, v in kept.items()}
+            places = places_of(product, served_contracts(product, documents))
+
+            async def write(
+                conn: Connection, pid: str = product.id, ps: list[Place] = places
+            ) -> None:
+                async with conn.transaction():
+                    await _replace_places(conn, pid, ps)
+
+            await self._run(write)
+
+    async def upsert(
+        self, product: RegisteredProduct, *, places: Sequence[Place] | None = None
+    ) -> RegisteredProduct:
         """See :meth:`RegistryStore.upsert`."""
         values = to_values(product)
         args = [values[c] for c in COLUMNS]
+        indexed = places_of(product, ()) if places is None else places
 
         async def write(conn: Connection) -> DictRow | None:
             async with conn.transaction():
@@ -132,7 +195,9 @@ class PostgresRegistryStore:
                 ).fetchone()
                 if holder is not None:
                     raise key_taken(product, holder["id"])
-                return await (await conn.execute(_UPSERT, args)).fetchone()
+                row = await (await conn.execute(_UPSERT, args)).fetchone()
+                await _replace_places(conn, product.id, indexed)
+                return row
 
         try:
             row = await self._run(write)
@@ -162,10 +227,47 @@ class PostgresRegistryStore:
         """See :meth:`RegistryStore.remove`."""
 
         async def delete(conn: Connection) -> bool:
-            cursor = await conn.execute("DELETE FROM products WHERE id = %s", (id,))
-            return cursor.rowcount > 0
+            async with conn.transaction():
+                await conn.execute("DELETE FROM search_places WHERE product_id = %s", (id,))
+                cursor = await conn.execute("DELETE FROM products WHERE id = %s", (id,))
+                return cursor.rowcount > 0
 
         return await self._run(delete)
+
+    async def search(self, wanted: builtins.list[Term], limit: int) -> builtins.list[Found]:
+        """See :meth:`RegistryStore.search`."""
+        hits = " UNION ALL ".join(
+            "SELECT id FROM search_places WHERE words @@ to_tsquery('simple', %s)" for _ in wanted
+        )
+        sql = (
+            f"WITH hits AS ({hits}), counted AS (SELECT id, count(*) AS n FROM hits GROUP BY id), "
+            f"scored AS (SELECT s.product_id, sum({weight_case('s.field')} * c.n) AS score "
+            "FROM counted c JOIN search_places s ON s.id = c.id GROUP BY s.product_id) "
+            f"SELECT {', '.join(f'p.{c}' for c in COLUMNS)}, scored.score FROM scored "
+            "JOIN products p ON p.id = scored.product_id "
+            "ORDER BY scored.score DESC, (p.domain || '.' || p.slug) COLLATE \"C\" LIMIT %s"
+        )
+        args = [*(t.tsquery() for t in wanted), limit]
+
+        async def select(conn: Connection) -> tuple[builtins.list[DictRow], builtins.list[DictRow]]:
+            rows = await (await conn.execute(sql, args)).fetchall()
+            ids = [row["id"] for row in rows]
+            found = await (
+                await conn.execute(
+                    "SELECT product_id, field, element, text FROM search_places "
+                    "WHERE product_id = ANY(%s) ORDER BY id",
+                    (ids,),
+                )
+            ).fetchall()
+            return rows, found
+
+        rows, found = await self._run(select)
+        places: dict[str, builtins.list[Place]] = {row["id"]: [] for row in rows}
+        for r in found:
+            places[r["product_id"]].append(Place(r["field"], r["text"], r["element"]))
+        return [
+            judge(from_row(row), float(row["score"]), places[row["id"]], wanted) for row in rows
+        ]
 
     async def list(
         self,
@@ -256,6 +358,16 @@ class PostgresRegistryStore:
     async def close(self) -> None:
         """See :meth:`RegistryStore.close`."""
         await self._calls.close()
+
+
+async def _replace_places(conn: Connection, product_id: str, places: Sequence[Place]) -> None:
+    await conn.execute("DELETE FROM search_places WHERE product_id = %s", (product_id,))
+    async with conn.cursor() as cursor:
+        await cursor.executemany(
+            "INSERT INTO search_places (product_id, field, element, text, words) "
+            "VALUES (%s, %s, %s, %s, to_tsvector('simple', %s))",
+            [(product_id, p.field, p.element, p.text, p.words) for p in places],
+        )
 
 
 async def _fetchone(conn: Connection, sql: str, args: Any) -> DictRow | None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import json
 import sqlite3
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from os import PathLike
 from typing import Any, TypeVar
@@ -21,6 +22,15 @@ from gateway.errors import RegistryError
 from gateway.migrations import open_sqlite
 from gateway.registry.model import RegisteredProduct
 from gateway.registry.rows import COLUMNS, fold, from_row, to_values
+from gateway.registry.search_index import (
+    Found,
+    Place,
+    Term,
+    judge,
+    places_of,
+    served_contracts,
+    weight_case,
+)
 from gateway.registry.store import check_page, key_taken
 
 T = TypeVar("T")
@@ -78,6 +88,41 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             """,
         ),
     ),
+    # issue 10 (10,000 products): the search index (gateway/registry/search_index.py).
+    # Rows of products registered before are filled in by the store when it opens.
+    (
+        3,
+        (
+            """
+            CREATE TABLE search_places (
+                id INTEGER PRIMARY KEY,
+                product_id TEXT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+                field TEXT NOT NULL,
+                element TEXT,
+                text TEXT NOT NULL,
+                words TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX search_places_product ON search_places (product_id)",
+            """
+            CREATE VIRTUAL TABLE search_fts USING fts5 (
+                words, content = 'search_places', content_rowid = 'id',
+                tokenize = 'unicode61 remove_diacritics 0'
+            )
+            """,
+            """
+            CREATE TRIGGER search_places_added AFTER INSERT ON search_places BEGIN
+                INSERT INTO search_fts (rowid, words) VALUES (new.id, new.words);
+            END
+            """,
+            """
+            CREATE TRIGGER search_places_removed AFTER DELETE ON search_places BEGIN
+                INSERT INTO search_fts (search_fts, rowid, words)
+                VALUES ('delete', old.id, old.words);
+            END
+            """,
+        ),
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -110,13 +155,55 @@ class SqliteRegistryStore:
             path, MIGRATIONS, table="registry_schema", what="registry", error=RegistryError,
             pragmas=("journal_mode=WAL", "busy_timeout=5000"), row_factory=sqlite3.Row,
         )  # fmt: skip
-        return cls(db, path)
+        store = cls(db, path)
+        try:
+            store._index_unindexed()
+        except sqlite3.Error as exc:
+            db.close()
+            raise RegistryError(f"SQLite registry at {path}: {exc}") from exc
+        return store
 
-    async def upsert(self, product: RegisteredProduct) -> RegisteredProduct:
+    def _index_unindexed(self) -> None:
+        """Index the products registered before the index existed (schema version 3), from
+        their summary and the contract documents kept of them."""
+        rows = self._db.execute(
+            f"{_SELECT} WHERE NOT EXISTS "
+            "(SELECT 1 FROM search_places s WHERE s.product_id = products.id)"
+        ).fetchall()
+        for row in rows:
+            product = from_row(row)
+            kept = self._db.execute(
+                "SELECT contract_id, version, document FROM contract_snapshots "
+                "WHERE product_id = ?",
+                (product.id,),
+            ).fetchall()
+            documents = {(r[0], r[1]): json.loads(r[2]) for r in kept}
+            places = places_of(product, served_contracts(product, documents))
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._replace_places(product.id, places)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _replace_places(self, product_id: str, places: Sequence[Place]) -> None:
+        self._db.execute("DELETE FROM search_places WHERE product_id = ?", (product_id,))
+        self._db.executemany(
+            "INSERT INTO search_places (product_id, field, element, text, words) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(product_id, p.field, p.element, p.text, p.words) for p in places],
+        )
+
+    async def upsert(
+        self, product: RegisteredProduct, *, places: Sequence[Place] | None = None
+    ) -> RegisteredProduct:
         """See :meth:`RegistryStore.upsert`."""
-        return await self._run(self._upsert, product)
+        return await self._run(self._upsert, product, places)
 
-    def _upsert(self, product: RegisteredProduct) -> RegisteredProduct:
+    def _upsert(
+        self, product: RegisteredProduct, places: Sequence[Place] | None = None
+    ) -> RegisteredProduct:
         values = _sqlite_values(product)
         # IMMEDIATE takes the write lock now, so the slug check and the write are atomic.
         self._db.execute("BEGIN IMMEDIATE")
@@ -129,6 +216,7 @@ class SqliteRegistryStore:
             if holder is not None:
                 raise key_taken(product, holder["id"])
             self._db.execute(_UPSERT, [values[c] for c in COLUMNS])
+            self._replace_places(product.id, places_of(product, ()) if places is None else places)
             row = self._db.execute(f"{_SELECT} WHERE id = ?", (product.id,)).fetchone()
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -154,7 +242,46 @@ class SqliteRegistryStore:
         return await self._run(self._remove, id)
 
     def _remove(self, id: str) -> bool:
-        return self._db.execute("DELETE FROM products WHERE id = ?", (id,)).rowcount > 0
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("DELETE FROM search_places WHERE product_id = ?", (id,))
+            removed = self._db.execute("DELETE FROM products WHERE id = ?", (id,)).rowcount > 0
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+        return removed
+
+    async def search(self, wanted: builtins.list[Term], limit: int) -> builtins.list[Found]:
+        """See :meth:`RegistryStore.search`."""
+        return await self._run(self._search, wanted, limit)
+
+    def _search(self, wanted: builtins.list[Term], limit: int) -> builtins.list[Found]:
+        hits = " UNION ALL ".join(
+            "SELECT rowid AS id FROM search_fts WHERE search_fts MATCH ?" for _ in wanted
+        )
+        sql = (
+            f"WITH hits AS ({hits}), counted AS (SELECT id, count(*) AS n FROM hits GROUP BY id), "
+            f"scored AS (SELECT s.product_id, sum({weight_case('s.field')} * c.n) AS score "
+            "FROM counted c JOIN search_places s ON s.id = c.id GROUP BY s.product_id) "
+            f"SELECT {', '.join(f'p.{c}' for c in COLUMNS)}, scored.score FROM scored "
+            "JOIN products p ON p.id = scored.product_id "
+            "ORDER BY scored.score DESC, p.domain || '.' || p.slug LIMIT ?"
+        )
+        rows = self._db.execute(sql, [*(t.fts5() for t in wanted), limit]).fetchall()
+        ids = [row["id"] for row in rows]
+        places: dict[str, builtins.list[Place]] = {i: [] for i in ids}
+        if ids:
+            found = self._db.execute(
+                "SELECT product_id, field, element, text FROM search_places "
+                f"WHERE product_id IN ({', '.join('?' for _ in ids)}) ORDER BY id",
+                ids,
+            ).fetchall()
+            for r in found:
+                places[r["product_id"]].append(Place(r["field"], r["text"], r["element"]))
+        return [
+            judge(from_row(row), float(row["score"]), places[row["id"]], wanted) for row in rows
+        ]
 
     async def list(
         self,
