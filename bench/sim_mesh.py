@@ -188,3 +188,33 @@ def create_sim_app(templates: Sequence[Template], count: int) -> Starlette:
             Route("/p/{n:int}/observe/health", health),
         ]
     )
+
+
+def main() -> int:
+    """``python bench/sim_mesh.py --count N [--port P]``: serve N copies on 127.0.0.1 and
+    print ``ready http://127.0.0.1:<port>`` once listening."""
+    import argparse
+    import socket
+    import sys
+
+    import uvicorn
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--count", type=int, required=True)
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    app = create_sim_app(capture_templates(), args.count)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", args.port))
+    print(f"ready http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    uvicorn.Server(config).run(sockets=[sock])
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    import sys as _sys
+
+    _sys.path.insert(0, str(ROOT))
+    raise SystemExit(main())

@@ -21,13 +21,18 @@ from gateway.migrations import describe
 from gateway.registry.model import RegisteredProduct
 from gateway.registry.rows import COLUMNS, fold, from_row, to_values
 from gateway.registry.search_index import (
+    FIELDS,
+    PG_CLASSES,
+    PG_WEIGHTS,
     Found,
     Place,
     Term,
+    candidates,
+    field_words,
     judge,
     places_of,
     served_contracts,
-    weight_case,
+    ts_query,
 )
 from gateway.registry.store import check_page, key_taken
 from gateway.stores import PostgresCalls
@@ -101,11 +106,19 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
                 field text NOT NULL,
                 element text,
                 text text NOT NULL,
-                words tsvector NOT NULL
+                words text NOT NULL
             )
             """,
             "CREATE INDEX search_places_product ON search_places (product_id)",
-            "CREATE INDEX search_places_words ON search_places USING gin (words)",
+            # One row per product: its places' words, weighted A to D by kind of place.
+            """
+            CREATE TABLE search_docs (
+                product_id text PRIMARY KEY REFERENCES products (id) ON DELETE CASCADE,
+                key text NOT NULL,
+                doc tsvector NOT NULL
+            )
+            """,
+            "CREATE INDEX search_docs_doc ON search_docs USING gin (doc)",
         ),
     ),
 )
@@ -160,7 +173,7 @@ class PostgresRegistryStore:
         their summary and the contract documents kept of them."""
         sql = (
             f"{_SELECT} WHERE NOT EXISTS "
-            "(SELECT 1 FROM search_places s WHERE s.product_id = products.id)"
+            "(SELECT 1 FROM search_docs s WHERE s.product_id = products.id)"
         )
 
         async def select(conn: Connection) -> builtins.list[DictRow]:
@@ -173,10 +186,10 @@ class PostgresRegistryStore:
             places = places_of(product, served_contracts(product, documents))
 
             async def write(
-                conn: Connection, pid: str = product.id, ps: list[Place] = places
+                conn: Connection, found: RegisteredProduct = product, ps: list[Place] = places
             ) -> None:
                 async with conn.transaction():
-                    await _replace_places(conn, pid, ps)
+                    await _replace_places(conn, found, ps)
 
             await self._run(write)
 
@@ -196,7 +209,7 @@ class PostgresRegistryStore:
                 if holder is not None:
                     raise key_taken(product, holder["id"])
                 row = await (await conn.execute(_UPSERT, args)).fetchone()
-                await _replace_places(conn, product.id, indexed)
+                await _replace_places(conn, product, indexed)
                 return row
 
         try:
@@ -229,6 +242,7 @@ class PostgresRegistryStore:
         async def delete(conn: Connection) -> bool:
             async with conn.transaction():
                 await conn.execute("DELETE FROM search_places WHERE product_id = %s", (id,))
+                await conn.execute("DELETE FROM search_docs WHERE product_id = %s", (id,))
                 cursor = await conn.execute("DELETE FROM products WHERE id = %s", (id,))
                 return cursor.rowcount > 0
 
@@ -236,37 +250,42 @@ class PostgresRegistryStore:
 
     async def search(self, wanted: builtins.list[Term], limit: int) -> builtins.list[Found]:
         """See :meth:`RegistryStore.search`."""
-        hits = " UNION ALL ".join(
-            "SELECT id FROM search_places WHERE words @@ to_tsquery('simple', %s)" for _ in wanted
+        # ts_rank reads only the matching rows' tsvector; only the page is joined.
+        ranked_sql = (
+            "WITH q AS (SELECT to_tsquery('simple', %s) AS q) "
+            "SELECT product_id, ts_rank(%s::float4[], doc, q.q) AS score FROM search_docs, q "
+            'WHERE doc @@ q.q ORDER BY score DESC, key COLLATE "C" LIMIT %s'
         )
-        sql = (
-            f"WITH hits AS ({hits}), counted AS (SELECT id, count(*) AS n FROM hits GROUP BY id), "
-            f"scored AS (SELECT s.product_id, sum({weight_case('s.field')} * c.n) AS score "
-            "FROM counted c JOIN search_places s ON s.id = c.id GROUP BY s.product_id) "
-            f"SELECT {', '.join(f'p.{c}' for c in COLUMNS)}, scored.score FROM scored "
-            "JOIN products p ON p.id = scored.product_id "
-            "ORDER BY scored.score DESC, (p.domain || '.' || p.slug) COLLATE \"C\" LIMIT %s"
-        )
-        args = [*(t.tsquery() for t in wanted), limit]
 
-        async def select(conn: Connection) -> tuple[builtins.list[DictRow], builtins.list[DictRow]]:
-            rows = await (await conn.execute(sql, args)).fetchall()
-            ids = [row["id"] for row in rows]
-            found = await (
+        async def select(
+            conn: Connection,
+        ) -> tuple[builtins.list[DictRow], builtins.list[DictRow], builtins.list[DictRow]]:
+            ranked = await (
+                await conn.execute(ranked_sql, (ts_query(wanted), PG_WEIGHTS, limit))
+            ).fetchall()
+            ids = [row["product_id"] for row in ranked]
+            products = await (
+                await conn.execute(f"{_SELECT} WHERE id = ANY(%s)", (ids,))
+            ).fetchall()
+            places = await (
                 await conn.execute(
-                    "SELECT product_id, field, element, text FROM search_places "
-                    "WHERE product_id = ANY(%s) ORDER BY id",
-                    (ids,),
+                    "SELECT product_id, field, element, text, words FROM search_places "
+                    "WHERE product_id = ANY(%s) AND words LIKE ANY(%s) ORDER BY id",
+                    (ids, [f"%{_like(run)}%" for run in candidates(wanted)]),
                 )
             ).fetchall()
-            return rows, found
+            return ranked, products, places
 
-        rows, found = await self._run(select)
-        places: dict[str, builtins.list[Place]] = {row["id"]: [] for row in rows}
+        ranked, rows, found = await self._run(select)
+        products = {row["id"]: from_row(row) for row in rows}
+        places: dict[str, builtins.list[tuple[Place, str]]] = {pid: [] for pid in products}
         for r in found:
-            places[r["product_id"]].append(Place(r["field"], r["text"], r["element"]))
+            place = Place(r["field"], r["text"], r["element"])
+            places[r["product_id"]].append((place, r["words"]))
         return [
-            judge(from_row(row), float(row["score"]), places[row["id"]], wanted) for row in rows
+            judge(products[r["product_id"]], float(r["score"]), places[r["product_id"]], wanted)
+            for r in ranked
+            if r["product_id"] in products
         ]
 
     async def list(
@@ -360,14 +379,32 @@ class PostgresRegistryStore:
         await self._calls.close()
 
 
-async def _replace_places(conn: Connection, product_id: str, places: Sequence[Place]) -> None:
-    await conn.execute("DELETE FROM search_places WHERE product_id = %s", (product_id,))
+# The product's row of the index: each field's words with its class (search_index.FIELDS).
+_DOC = " || ".join(
+    f"setweight(to_tsvector('simple', %s), '{PG_CLASSES[field]}')" for field in FIELDS
+)
+
+
+async def _replace_places(
+    conn: Connection, product: RegisteredProduct, places: Sequence[Place]
+) -> None:
+    await conn.execute("DELETE FROM search_places WHERE product_id = %s", (product.id,))
     async with conn.cursor() as cursor:
         await cursor.executemany(
             "INSERT INTO search_places (product_id, field, element, text, words) "
-            "VALUES (%s, %s, %s, %s, to_tsvector('simple', %s))",
-            [(product_id, p.field, p.element, p.text, p.words) for p in places],
+            "VALUES (%s, %s, %s, %s, %s)",
+            [(product.id, p.field, p.element, p.text, p.words) for p in places],
         )
+    await conn.execute(
+        f"INSERT INTO search_docs (product_id, key, doc) VALUES (%s, %s, {_DOC}) "
+        "ON CONFLICT (product_id) DO UPDATE SET key = excluded.key, doc = excluded.doc",
+        (product.id, product.key, *field_words(places)),
+    )
+
+
+def _like(text: str) -> str:
+    """``text`` as a literal inside a LIKE pattern (its ``%``, ``_`` and ``\\`` escaped)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def _fetchone(conn: Connection, sql: str, args: Any) -> DictRow | None:

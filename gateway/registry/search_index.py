@@ -18,6 +18,7 @@ term is longer than three characters), so ``"``, ``*``, ``NEAR(``, ``OR``, ``nam
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -72,21 +73,23 @@ class Term:
             quoted[-1] += ":*"
         return " <-> ".join(quoted)
 
-    def matches(self, words: Sequence[str]) -> bool:
-        """Whether this term is found in ``words`` (the runs of a place), as the index finds it.
+    def matches(self, words: str) -> bool:
+        """Whether this term is found in ``words`` (a place's runs, space-separated), as
+        the index finds it: its runs one after the other, the last maybe as a prefix.
 
-        >>> Term(("precip",), True).matches(["us", "precipitation"])
+        >>> Term(("precip",), True).matches("us precipitation")
         True
+        >>> Term(("us", "rain"), False).matches("us rainfall")
+        False
         """
-        size = len(self.runs)
-        for start in range(len(words) - size + 1):
-            window = words[start : start + size]
-            if list(window[:-1]) == list(self.runs[:-1]) and (
-                window[-1] == self.runs[-1]
-                or (self.prefix and window[-1].startswith(self.runs[-1]))
-            ):
-                return True
-        return False
+        if self.runs[0] not in words:  # cheap test first: most places do not match
+            return False
+        return self._pattern.search(words) is not None
+
+    @functools.cached_property
+    def _pattern(self) -> re.Pattern[str]:
+        phrase = " ".join(map(re.escape, self.runs))
+        return re.compile(rf"(?:^| ){phrase}" + ("" if self.prefix else "(?: |$)"))
 
 
 def runs(text: str) -> list[str]:
@@ -149,18 +152,70 @@ class Found:
 
 
 def judge(
-    product: RegisteredProduct, score: float, places: Iterable[Place], wanted: list[Term]
+    product: RegisteredProduct,
+    score: float,
+    places: Iterable[tuple[Place, str]],
+    wanted: list[Term],
 ) -> Found:
-    """A :class:`Found` with the places (read back from the index) that ``wanted`` matches."""
+    """A :class:`Found` with the places (read back from the index with their words) that
+    ``wanted`` matches."""
     matched = []
-    for place in places:
-        words = place.words.split()
+    for place, words in places:
         if any(term.matches(words) for term in wanted):
             matched.append(Match(place.field, place.text, place.element))
     return Found(product, score, tuple(matched))
 
 
-def weight_case(column: str = "field") -> str:
-    """A SQL ``CASE`` giving each field its weight (constants of this module only)."""
-    whens = " ".join(f"WHEN '{field}' THEN {weight!r}" for field, weight in WEIGHTS.items())
-    return f"(CASE {column} {whens} ELSE 0.0 END)"
+# The index's columns, one per kind of place, in the order of their weight.
+FIELDS = tuple(WEIGHTS)
+# PostgreSQL ranks four classes of lexemes (A to D): the kinds of place, by weight.
+PG_CLASSES = {
+    "name": "A",
+    "tag": "B",
+    "domain": "B",
+    "table": "B",
+    "column": "C",
+    "description": "C",
+    "table description": "D",
+    "column description": "D",
+}
+# ts_rank's weights of the classes D, C, B, A: about the old weights' ratios.
+PG_WEIGHTS = "{0.15, 0.35, 0.55, 1.0}"
+
+
+def field_words(places: Iterable[Place]) -> list[str]:
+    """The words of each field (in :data:`FIELDS` order), its places' words one after
+    another: what one product's row of the index holds."""
+    words: dict[str, list[str]] = {field: [] for field in FIELDS}
+    for place in places:
+        words[place.field].append(place.words)
+    return [" ".join(words[field]) for field in FIELDS]
+
+
+def fts5_query(wanted: Sequence[Term]) -> str:
+    """The FTS5 query of a search: any of its terms (each a quoted phrase).
+
+    >>> fts5_query(terms("NEAR( ozone OR"))
+    '"near" * OR "ozone" * OR "or"'
+    """
+    return " OR ".join(term.fts5() for term in wanted)
+
+
+def ts_query(wanted: Sequence[Term]) -> str:
+    """The PostgreSQL tsquery text of a search: any of its terms.
+
+    >>> ts_query(terms("h3 ozone"))
+    "('h3') | ('ozone':*)"
+    """
+    return " | ".join(f"({term.tsquery()})" for term in wanted)
+
+
+def candidates(wanted: Sequence[Term]) -> list[str]:
+    """The first run of each term: a place whose words contain none of them as a substring
+    cannot match (the cheap filter of the places read back to name the matches)."""
+    return sorted({term.runs[0] for term in wanted})
+
+
+def fts5_weights() -> str:
+    """The arguments of FTS5's ``bm25`` after the table: each column's weight."""
+    return ", ".join(repr(WEIGHTS[field]) for field in FIELDS)

@@ -26,10 +26,13 @@ from gateway.registry.search_index import (
     Found,
     Place,
     Term,
+    candidates,
+    field_words,
+    fts5_query,
+    fts5_weights,
     judge,
     places_of,
     served_contracts,
-    weight_case,
 )
 from gateway.registry.store import check_page, key_taken
 
@@ -105,20 +108,22 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             """,
             "CREATE INDEX search_places_product ON search_places (product_id)",
             """
+            CREATE TABLE search_docs (
+                doc INTEGER PRIMARY KEY,
+                product_id TEXT NOT NULL UNIQUE REFERENCES products (id) ON DELETE CASCADE,
+                key TEXT NOT NULL
+            )
+            """,
+            # One row per product, a column per kind of place (search_index.FIELDS order).
+            """
             CREATE VIRTUAL TABLE search_fts USING fts5 (
-                words, content = 'search_places', content_rowid = 'id',
+                name, tag, domain, tbl, col, description, tbl_desc, col_desc,
                 tokenize = 'unicode61 remove_diacritics 0'
             )
             """,
             """
-            CREATE TRIGGER search_places_added AFTER INSERT ON search_places BEGIN
-                INSERT INTO search_fts (rowid, words) VALUES (new.id, new.words);
-            END
-            """,
-            """
-            CREATE TRIGGER search_places_removed AFTER DELETE ON search_places BEGIN
-                INSERT INTO search_fts (search_fts, rowid, words)
-                VALUES ('delete', old.id, old.words);
+            CREATE TRIGGER search_docs_removed AFTER DELETE ON search_docs BEGIN
+                DELETE FROM search_fts WHERE rowid = old.doc;
             END
             """,
         ),
@@ -168,7 +173,7 @@ class SqliteRegistryStore:
         their summary and the contract documents kept of them."""
         rows = self._db.execute(
             f"{_SELECT} WHERE NOT EXISTS "
-            "(SELECT 1 FROM search_places s WHERE s.product_id = products.id)"
+            "(SELECT 1 FROM search_docs s WHERE s.product_id = products.id)"
         ).fetchall()
         for row in rows:
             product = from_row(row)
@@ -181,18 +186,27 @@ class SqliteRegistryStore:
             places = places_of(product, served_contracts(product, documents))
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._replace_places(product.id, places)
+                self._replace_places(product, places)
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
 
-    def _replace_places(self, product_id: str, places: Sequence[Place]) -> None:
-        self._db.execute("DELETE FROM search_places WHERE product_id = ?", (product_id,))
+    def _replace_places(self, product: RegisteredProduct, places: Sequence[Place]) -> None:
+        self._db.execute("DELETE FROM search_places WHERE product_id = ?", (product.id,))
+        self._db.execute("DELETE FROM search_docs WHERE product_id = ?", (product.id,))
         self._db.executemany(
             "INSERT INTO search_places (product_id, field, element, text, words) "
             "VALUES (?, ?, ?, ?, ?)",
-            [(product_id, p.field, p.element, p.text, p.words) for p in places],
+            [(product.id, p.field, p.element, p.text, p.words) for p in places],
+        )
+        doc = self._db.execute(
+            "INSERT INTO search_docs (product_id, key) VALUES (?, ?)", (product.id, product.key)
+        ).lastrowid
+        self._db.execute(
+            "INSERT INTO search_fts (rowid, name, tag, domain, tbl, col, description, "
+            "tbl_desc, col_desc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (doc, *field_words(places)),
         )
 
     async def upsert(
@@ -216,7 +230,7 @@ class SqliteRegistryStore:
             if holder is not None:
                 raise key_taken(product, holder["id"])
             self._db.execute(_UPSERT, [values[c] for c in COLUMNS])
-            self._replace_places(product.id, places_of(product, ()) if places is None else places)
+            self._replace_places(product, places_of(product, ()) if places is None else places)
             row = self._db.execute(f"{_SELECT} WHERE id = ?", (product.id,)).fetchone()
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -245,6 +259,7 @@ class SqliteRegistryStore:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             self._db.execute("DELETE FROM search_places WHERE product_id = ?", (id,))
+            self._db.execute("DELETE FROM search_docs WHERE product_id = ?", (id,))
             removed = self._db.execute("DELETE FROM products WHERE id = ?", (id,)).rowcount > 0
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -257,30 +272,34 @@ class SqliteRegistryStore:
         return await self._run(self._search, wanted, limit)
 
     def _search(self, wanted: builtins.list[Term], limit: int) -> builtins.list[Found]:
-        hits = " UNION ALL ".join(
-            "SELECT rowid AS id FROM search_fts WHERE search_fts MATCH ?" for _ in wanted
-        )
-        sql = (
-            f"WITH hits AS ({hits}), counted AS (SELECT id, count(*) AS n FROM hits GROUP BY id), "
-            f"scored AS (SELECT s.product_id, sum({weight_case('s.field')} * c.n) AS score "
-            "FROM counted c JOIN search_places s ON s.id = c.id GROUP BY s.product_id) "
-            f"SELECT {', '.join(f'p.{c}' for c in COLUMNS)}, scored.score FROM scored "
-            "JOIN products p ON p.id = scored.product_id "
-            "ORDER BY scored.score DESC, p.domain || '.' || p.slug LIMIT ?"
-        )
-        rows = self._db.execute(sql, [*(t.fts5() for t in wanted), limit]).fetchall()
-        ids = [row["id"] for row in rows]
-        places: dict[str, builtins.list[Place]] = {i: [] for i in ids}
-        if ids:
-            found = self._db.execute(
-                "SELECT product_id, field, element, text FROM search_places "
-                f"WHERE product_id IN ({', '.join('?' for _ in ids)}) ORDER BY id",
-                ids,
-            ).fetchall()
-            for r in found:
-                places[r["product_id"]].append(Place(r["field"], r["text"], r["element"]))
+        # FTS5 ranks in its own code (bm25, a weight per column); the tie-break reads the
+        # key from search_docs (reading it from the FTS row would load all its text).
+        ranked = self._db.execute(
+            f"SELECT d.product_id, -r.rank AS score FROM (SELECT rowid, bm25(search_fts, "
+            f"{fts5_weights()}) AS rank FROM search_fts WHERE search_fts MATCH ?) r "
+            "JOIN search_docs d ON d.doc = r.rowid ORDER BY r.rank, d.key LIMIT ?",
+            (fts5_query(wanted), limit),
+        ).fetchall()
+        ids = [row[0] for row in ranked]
+        marks = ", ".join("?" for _ in ids)
+        products = {
+            row["id"]: from_row(row)
+            for row in self._db.execute(f"{_SELECT} WHERE id IN ({marks})", ids).fetchall()
+        }
+        places: dict[str, builtins.list[tuple[Place, str]]] = {i: [] for i in ids}
+        runs = candidates(wanted)
+        some = " OR ".join("instr(words, ?) > 0" for _ in runs)
+        for r in self._db.execute(
+            "SELECT product_id, field, element, text, words FROM search_places "
+            f"WHERE product_id IN ({marks}) AND ({some}) ORDER BY id",
+            [*ids, *runs],
+        ).fetchall():
+            place = Place(r["field"], r["text"], r["element"])
+            places[r["product_id"]].append((place, r["words"]))
         return [
-            judge(from_row(row), float(row["score"]), places[row["id"]], wanted) for row in rows
+            judge(products[pid], float(score), places[pid], wanted)
+            for pid, score in ranked
+            if pid in products
         ]
 
     async def list(

@@ -251,13 +251,14 @@ async def test_the_table_holds_links_and_summaries_only(
 ) -> None:
     await fill(store)
     # contract_snapshots holds contract SHAPES, prose as digests (issue 9, test_versions.py);
-    # search_places the words search finds products by (issue 10), which SQLite's FTS5
-    # index keeps in its own search_fts* tables.
+    # search_places and search_docs the words search finds products by (issue 10), which
+    # SQLite's FTS5 index keeps in its own search_fts* tables.
     found = dbtools.tables(registry_url)
     assert [t for t in found if not t.startswith("search_fts")] == [
         "contract_snapshots",
         "products",
         "registry_schema",
+        "search_docs",
         "search_places",
         "version_flags",
     ]
