@@ -94,11 +94,15 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             """,
         ),
     ),
-    # issue 10 (10,000 products): the search index (gateway/registry/search_index.py).
-    # Rows of products registered before are filled in by the store when it opens.
+    # issue 10 (10,000 products): lookups by key without a scan of every product (the
+    # check that a key is free, run by each registration, and get by domain.slug), and
+    # the search index (gateway/registry/search_index.py); rows of products registered
+    # before are filled in by the store when it opens.
     (
         3,
         (
+            "CREATE INDEX products_key ON products (lower(domain), lower(slug))",
+            "CREATE INDEX products_dotted ON products (lower(domain || '.' || slug))",
             """
             CREATE TABLE search_places (
                 id bigserial PRIMARY KEY,
