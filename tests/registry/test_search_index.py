@@ -19,7 +19,7 @@ import pytest
 from bench.sim_mesh import SimMesh, Template, capture_templates
 from contracts import parse_descriptor
 from gateway.errors import BadRequest
-from gateway.registry import Registry, RegistryStore
+from gateway.registry import Registry, RegistryStore, open_registry
 from gateway.registry.search_index import places_of, terms
 from gateway.registry.summary import contract_links, summarise
 from gateway.registry.urls import normalise_product_url
@@ -207,3 +207,35 @@ async def test_a_page_and_a_search_at_thousands_of_products_stay_fast(
     # Groups 3, 28, 53... are the danube region's (REGIONS[3]): 80 products of 2,000.
     assert len(rare) == 20 and all("Danube" in f.product.name for f in rare)
     assert took < 1.0, f"a page, a count and two searches at {count} products took {took:.2f} s"
+
+
+async def test_products_registered_before_the_index_are_indexed_on_open(
+    registry: Registry, site: ProductSite, base_url: str, registry_url: str
+) -> None:
+    site.products["us"] = FakeProduct(descriptor())
+    await registry.register(f"{base_url}/p/us")
+    await registry.store.close()
+    # The database as schema version 2 left it: no index, the products and their shapes.
+    for statement in (
+        "DROP TABLE search_fts" if registry_url.startswith("sqlite") else "SELECT 1",
+        "DROP TABLE search_docs",
+        "DROP TABLE search_places",
+        "DROP INDEX products_key",
+        "DROP INDEX products_dotted",
+        "UPDATE registry_schema SET version = 2",
+    ):
+        dbtools.execute(registry_url, statement)
+    reopened = await open_registry(registry_url)
+    try:
+        [found] = await reopened.search(terms("noaa station"), 5)
+        assert found.product.key == "precipitation.us-precipitation"
+        # From the summary (a tag, the description) and from the contract shape kept
+        # (a column; a shape keeps no prose, so no column description).
+        assert {(m.field, m.element) for m in found.matches} == {
+            ("tag", None),
+            ("description", None),
+            ("column", "daily.station"),
+        }
+        assert dbtools.execute(registry_url, "SELECT version FROM registry_schema") == [(3,)]
+    finally:
+        await reopened.close()
