@@ -247,6 +247,38 @@ def measure(graph: Graph, count: int, runs: int) -> dict[str, Any]:
 Row = tuple[str, int, str, str, str]
 
 
+async def measure_store(url: str, size: int, runs: int) -> dict[str, list[float]]:
+    """The registry's side of each graph field, in process (``--store-only``): what the
+    resolvers of ``products``, ``search`` and ``domains`` await, without HTTP, GraphQL or
+    the gateway's background work (which at 10,000 products is its own cost, see
+    docs/benchmarks.md)."""
+    store = await open_registry(url)
+    registry = Registry(store, httpx.AsyncClient())
+    found: dict[str, list[float]] = {}
+
+    async def timed(name: str, call: Callable[[int], Any]) -> None:
+        for i in range(3):
+            await call(i)
+        times = []
+        for i in range(runs):
+            start = time.perf_counter()
+            await call(i)
+            times.append((time.perf_counter() - start) * 1000)
+        found[name] = times
+
+    async def page(offset: int) -> None:
+        await asyncio.gather(registry.count(), registry.list(limit=50, offset=offset))
+
+    try:
+        await timed("page, first 50 (store)", lambda i: page(0))
+        await timed("page, 50 deep (store)", lambda i: page(max(size - 60, 0)))
+        await timed("search (store)", lambda i: registry.search(SEARCHES[i % 5], limit=20))
+        await timed("domains (store)", lambda i: registry.domains())
+    finally:
+        await store.close()
+    return found
+
+
 def one_size(
     backend: str, size: int, base: str, tmp: Path, args: argparse.Namespace,
     issuer: LocalIssuer, headers: dict[str, str],
@@ -261,6 +293,10 @@ def one_size(
         seconds = asyncio.run(register_in_process(url, base, size, args.concurrency))
         add("register, in process (per product)", f"{seconds / size * 1000:.2f}",
             f"{seconds:.1f} s in all")  # fmt: skip
+        if args.store_only:
+            for name, values in asyncio.run(measure_store(url, size, args.runs)).items():
+                add(name, f"{percentile(values, 0.5):.1f}", f"{percentile(values, 0.99):.1f}")
+            return rows
         if size == args.http_at:
             with (
                 database(backend, tmp, args.postgres_dsn) as other,
@@ -291,6 +327,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=200, help="timed runs per measure")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--http-at", type=int, default=1000, help="size also registered by HTTP")
+    parser.add_argument(
+        "--store-only", action="store_true", help="time the registry's calls in process only"
+    )
     parser.add_argument("--postgres-dsn", default="postgresql://postgres@127.0.0.1:55432/postgres")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
