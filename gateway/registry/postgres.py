@@ -103,6 +103,9 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
         (
             "CREATE INDEX products_key ON products (lower(domain), lower(slug))",
             "CREATE INDEX products_dotted ON products (lower(domain || '.' || slug))",
+            # The whole listing order, so a page deep in the list walks the index only.
+            'CREATE INDEX products_listing ON products (domain COLLATE "C", '
+            'sort_name COLLATE "C", name COLLATE "C", id COLLATE "C")',
             """
             CREATE TABLE search_places (
                 id bigserial PRIMARY KEY,
