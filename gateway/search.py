@@ -64,7 +64,7 @@ def score(
     if description:
         places.append(Match("description", description))
     for contract in contracts:
-        places += list(_contract_places(contract))
+        places += list(contract_places(contract))
     total = 0.0
     matches: list[Match] = []
     for place in places:
@@ -76,7 +76,8 @@ def score(
     return Scored(total, tuple(matches))
 
 
-def _contract_places(contract: Mapping[str, Any]) -> Iterable[Match]:
+def contract_places(contract: Mapping[str, Any]) -> Iterable[Match]:
+    """The places of one contract document: its tables, columns and their descriptions."""
     for obj in contract.get("schema") or []:
         if not isinstance(obj, Mapping):
             continue

@@ -8,8 +8,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from gateway import search as ranking
-from gateway.errors import BadRequest, GatewayError
+from gateway.errors import BadRequest
 from resolvers import documents
 from schema.connection import (
     PageInfo,
@@ -111,27 +110,25 @@ class Query(SqlQuery, VersionQuery, LineageQuery, WebhookQuery):
             doc.data, product_id=pid, source=doc.source, fetched_at=doc.fetched_at, stale=doc.stale
         )
 
-    @strawberry.field(description="Products ranked by how well they match the text.")
+    @strawberry.field(
+        description="Products ranked by how well they match the text: each word adds the "
+        "weight of each place it is found in (name, tag, domain, table, column, description, "
+        "table and column descriptions, in that order of weight), from the registry's search "
+        "index (the contracts as served at registration or the last refresh)."
+    )
     async def search(self, info: Info, text: str, first: int = 20) -> list[SearchHit]:
         limit = _page_size(info, first)
-        terms = ranking.terms_of(text)
-        if not terms:
-            raise BadRequest("text: expected at least one word", argument="text")
-        products = await info.context.loaders.all_products()
-        scored = await asyncio.gather(*(_score(info, p, terms) for p in products))
-        hits = [
+        found = await info.context.services.registry.search(text, limit=limit)
+        return [
             SearchHit(
-                score=s.score,
-                product=Product.of(p),
+                score=f.score,
+                product=Product.of(f.product),
                 matches=[
-                    SearchMatch(field=m.field, text=m.text, element=m.element) for m in s.matches
+                    SearchMatch(field=m.field, text=m.text, element=m.element) for m in f.matches
                 ],
             )
-            for p, s in zip(products, scored, strict=True)
-            if s.score > 0
+            for f in found
         ]
-        hits.sort(key=lambda h: (-h.score, h.product.key))
-        return hits[:limit]
 
     @strawberry.field(description="The mesh's health from the last background refresh: "
                       "counts per status, worst offenders, products out of SLA.")  # fmt: skip
@@ -142,27 +139,3 @@ class Query(SqlQuery, VersionQuery, LineageQuery, WebhookQuery):
     async def domains(self, info: Info) -> list[Domain]:
         rows = await info.context.services.registry.domains()
         return [Domain(name=name, product_count=count) for name, count in rows]
-
-
-async def _score(info: Info, product: Any, terms: list[str]) -> ranking.Scored:
-    """Score a product over its summary and, when it answers, its contracts."""
-    contracts: list[Any] = []
-    for link in product.contracts:
-        try:
-            doc = await documents.fetch(
-                info.context, link.href, product, what=f"contract {link.id}"
-            )
-        except GatewayError as exc:
-            # Search still ranks the product on its summary; say what was left out.
-            info.context.warn(exc.message, code=exc.code, product_id=product.id)
-            continue
-        if isinstance(doc.data, dict):
-            contracts.append(doc.data)
-    return ranking.score(
-        terms,
-        name=product.name,
-        domain=product.domain,
-        description=product.description,
-        tags=product.tags,
-        contracts=contracts,
-    )

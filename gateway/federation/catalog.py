@@ -187,6 +187,12 @@ Entry = tuple[str, str, str, Mapping[str, Any]]
 """``(product_id, domain, slug, contract_raw)`` of one output contract."""
 
 
+Memo = dict[tuple[str, str, str], tuple[tuple[Mapping[str, Any], ...], list["CatalogTable"]]]
+"""The tables of each product's contracts, as last built, by (product id, domain, slug):
+:func:`build_catalog` rebuilds only a product whose contract documents are not the very
+objects it built them from."""
+
+
 def build_catalog(
     entries: Iterable[Entry],
     *,
@@ -194,6 +200,7 @@ def build_catalog(
     duckdb_catalogs: Mapping[str, str] = DEFAULT_DUCKDB_CATALOGS,
     reach: Reach | None = None,
     registered: Mapping[str, datetime] | None = None,
+    memo: Memo | None = None,
 ) -> StaticCatalog:
     """A catalog from ``(product_id, domain, slug, contract_raw)`` of OUTPUT contracts only.
 
@@ -207,10 +214,45 @@ def build_catalog(
     its locations stay its own and nothing is handed over while it is down.
     """
     reach = reach or Reach.of()
-    tables = _tables(list(entries), trino_catalogs, duckdb_catalogs, reach)
+    if memo is None:
+        tables = _tables(list(entries), trino_catalogs, duckdb_catalogs, reach)
+    else:
+        tables = _memo_tables(list(entries), memo, trino_catalogs, duckdb_catalogs, reach)
     return StaticCatalog(
         assign_owners(tables, registered=registered, trino_catalogs=trino_catalogs)
     )
+
+
+def _memo_tables(
+    entries: list[Entry],
+    memo: Memo,
+    trino_catalogs: Mapping[str, str],
+    duckdb_catalogs: Mapping[str, str],
+    reach: Reach,
+) -> list[CatalogTable]:
+    """:func:`_tables`, product by product, reusing ``memo`` (a catalog kept as state adds
+    or changes a product at a time: the others' tables need no rebuild). A product's
+    tables depend only on its own entries (versions compare within one domain.slug);
+    ``memo`` keeps the documents it was built from, so an entry is reused only for the
+    very same objects, and it is left holding the products of ``entries`` only."""
+    groups: dict[tuple[str, str, str], list[Entry]] = {}
+    for entry in entries:
+        groups.setdefault((entry[0], entry[1], entry[2]), []).append(entry)
+    tables: list[CatalogTable] = []
+    for key, group in groups.items():
+        raws = tuple(entry[3] for entry in group)
+        held = memo.get(key)
+        if (
+            held is None
+            or len(held[0]) != len(raws)
+            or any(a is not b for a, b in zip(held[0], raws, strict=True))
+        ):
+            held = (raws, _tables(group, trino_catalogs, duckdb_catalogs, reach))
+            memo[key] = held
+        tables.extend(held[1])
+    for key in [k for k in memo if k not in groups]:
+        del memo[key]
+    return tables
 
 
 def _tables(
@@ -393,6 +435,7 @@ __all__ = [
     "ENGINES",
     "Catalog",
     "Entry",
+    "Memo",
     "CatalogColumn",
     "CatalogTable",
     "PhysicalLocation",

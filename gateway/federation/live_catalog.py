@@ -31,6 +31,7 @@ from gateway.errors import GatewayError, ProductUnavailable
 from gateway.federation.catalog import (
     CatalogTable,
     Entry,
+    Memo,
     StaticCatalog,
     UnavailableTable,
     build_catalog,
@@ -136,6 +137,7 @@ class LiveCatalog:
         self._signature: Signature | None = None
         self._refreshed_at = 0.0
         self._seen: dict[tuple[str, str], Entry] = {}  # (product, href) -> last read
+        self._memo: Memo = {}  # each product's tables as last built
         self._changes = 0  # registry events received
         self._applied = -1  # registry events the state covers
         self._task: asyncio.Task[None] | None = None
@@ -205,10 +207,10 @@ class LiveCatalog:
                 down[product.key.lower()] = DownProduct(product.id, product.key, reason, bool(held))
                 log.warning("SQL catalog: %s is unavailable: %s", product.key, reason)
         self._seen = {k: v for k, v in self._seen.items() if k in known}
-        self._install(entries, registered, down)
+        await self._install(entries, registered, down)
         self._applied = max(self._applied, covered)
 
-    def _install(
+    async def _install(
         self, entries: list[Entry], registered: dict[str, datetime], down: dict[str, DownProduct]
     ) -> None:
         signature = tuple(
@@ -218,7 +220,11 @@ class LiveCatalog:
             )
         )
         if self._view is None or signature != self._signature:
-            catalog = build_catalog(entries, reach=self._reach, registered=registered)
+            # Off the event loop (thousands of products take seconds of CPU), rebuilding only
+            # the products whose contracts changed (the memo; one refresh runs at a time).
+            catalog = await asyncio.to_thread(
+                build_catalog, entries, reach=self._reach, registered=registered, memo=self._memo
+            )
             generation = 1 if self._view is None else self._view.generation + 1
             self._signature = signature
         else:  # same tables: same catalog and engine, only who is down may differ

@@ -9,7 +9,8 @@ is replaced and the call tried once more.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -19,6 +20,20 @@ from gateway.errors import RegistryError
 from gateway.migrations import describe
 from gateway.registry.model import RegisteredProduct
 from gateway.registry.rows import COLUMNS, fold, from_row, to_values
+from gateway.registry.search_index import (
+    FIELDS,
+    PG_CLASSES,
+    PG_WEIGHTS,
+    Found,
+    Place,
+    Term,
+    candidates,
+    field_words,
+    judge,
+    places_of,
+    served_contracts,
+    ts_query,
+)
 from gateway.registry.store import check_page, key_taken
 from gateway.stores import PostgresCalls
 
@@ -79,6 +94,40 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             """,
         ),
     ),
+    # issue 10 (10,000 products): lookups by key without a scan of every product (the
+    # check that a key is free, run by each registration, and get by domain.slug), and
+    # the search index (gateway/registry/search_index.py); rows of products registered
+    # before are filled in by the store when it opens.
+    (
+        3,
+        (
+            "CREATE INDEX products_key ON products (lower(domain), lower(slug))",
+            "CREATE INDEX products_dotted ON products (lower(domain || '.' || slug))",
+            # The whole listing order, so a page deep in the list walks the index only.
+            'CREATE INDEX products_listing ON products (domain COLLATE "C", '
+            'sort_name COLLATE "C", name COLLATE "C", id COLLATE "C")',
+            """
+            CREATE TABLE search_places (
+                id bigserial PRIMARY KEY,
+                product_id text NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+                field text NOT NULL,
+                element text,
+                text text NOT NULL,
+                words text NOT NULL
+            )
+            """,
+            "CREATE INDEX search_places_product ON search_places (product_id)",
+            # One row per product: its places' words, weighted A to D by kind of place.
+            """
+            CREATE TABLE search_docs (
+                product_id text PRIMARY KEY REFERENCES products (id) ON DELETE CASCADE,
+                key text NOT NULL,
+                doc tsvector NOT NULL
+            )
+            """,
+            "CREATE INDEX search_docs_doc ON search_docs USING gin (doc)",
+        ),
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 # Serializes gateways migrating the same database at the same time ("meshgate" in ASCII).
@@ -118,12 +167,46 @@ class PostgresRegistryStore:
             # upsert turns it into a clear RegistryError
             passthrough=(psycopg.errors.UniqueViolation,),
         )  # fmt: skip
-        return cls(calls)
+        store = cls(calls)
+        try:
+            await store._index_unindexed()
+        except BaseException:
+            await calls.close()
+            raise
+        return store
 
-    async def upsert(self, product: RegisteredProduct) -> RegisteredProduct:
+    async def _index_unindexed(self) -> None:
+        """Index the products registered before the index existed (schema version 3), from
+        their summary and the contract documents kept of them."""
+        sql = (
+            f"{_SELECT} WHERE NOT EXISTS "
+            "(SELECT 1 FROM search_docs s WHERE s.product_id = products.id)"
+        )
+
+        async def select(conn: Connection) -> builtins.list[DictRow]:
+            return await (await conn.execute(sql)).fetchall()
+
+        for row in await self._run(select):
+            product = from_row(row)
+            kept = await self.contract_snapshots(product.id)
+            documents = {k: json.loads(v) for k, v in kept.items()}
+            places = places_of(product, served_contracts(product, documents))
+
+            async def write(
+                conn: Connection, found: RegisteredProduct = product, ps: list[Place] = places
+            ) -> None:
+                async with conn.transaction():
+                    await _replace_places(conn, found, ps)
+
+            await self._run(write)
+
+    async def upsert(
+        self, product: RegisteredProduct, *, places: Sequence[Place] | None = None
+    ) -> RegisteredProduct:
         """See :meth:`RegistryStore.upsert`."""
         values = to_values(product)
         args = [values[c] for c in COLUMNS]
+        indexed = places_of(product, ()) if places is None else places
 
         async def write(conn: Connection) -> DictRow | None:
             async with conn.transaction():
@@ -132,7 +215,9 @@ class PostgresRegistryStore:
                 ).fetchone()
                 if holder is not None:
                     raise key_taken(product, holder["id"])
-                return await (await conn.execute(_UPSERT, args)).fetchone()
+                row = await (await conn.execute(_UPSERT, args)).fetchone()
+                await _replace_places(conn, product, indexed)
+                return row
 
         try:
             row = await self._run(write)
@@ -162,10 +247,53 @@ class PostgresRegistryStore:
         """See :meth:`RegistryStore.remove`."""
 
         async def delete(conn: Connection) -> bool:
-            cursor = await conn.execute("DELETE FROM products WHERE id = %s", (id,))
-            return cursor.rowcount > 0
+            async with conn.transaction():
+                await conn.execute("DELETE FROM search_places WHERE product_id = %s", (id,))
+                await conn.execute("DELETE FROM search_docs WHERE product_id = %s", (id,))
+                cursor = await conn.execute("DELETE FROM products WHERE id = %s", (id,))
+                return cursor.rowcount > 0
 
         return await self._run(delete)
+
+    async def search(self, wanted: builtins.list[Term], limit: int) -> builtins.list[Found]:
+        """See :meth:`RegistryStore.search`."""
+        # ts_rank reads only the matching rows' tsvector; only the page is joined.
+        ranked_sql = (
+            "WITH q AS (SELECT to_tsquery('simple', %s) AS q) "
+            "SELECT product_id, ts_rank(%s::float4[], doc, q.q) AS score FROM search_docs, q "
+            'WHERE doc @@ q.q ORDER BY score DESC, key COLLATE "C" LIMIT %s'
+        )
+
+        async def select(
+            conn: Connection,
+        ) -> tuple[builtins.list[DictRow], builtins.list[DictRow], builtins.list[DictRow]]:
+            ranked = await (
+                await conn.execute(ranked_sql, (ts_query(wanted), PG_WEIGHTS, limit))
+            ).fetchall()
+            ids = [row["product_id"] for row in ranked]
+            products = await (
+                await conn.execute(f"{_SELECT} WHERE id = ANY(%s)", (ids,))
+            ).fetchall()
+            places = await (
+                await conn.execute(
+                    "SELECT product_id, field, element, text, words FROM search_places "
+                    "WHERE product_id = ANY(%s) AND words LIKE ANY(%s) ORDER BY id",
+                    (ids, [f"%{_like(run)}%" for run in candidates(wanted)]),
+                )
+            ).fetchall()
+            return ranked, products, places
+
+        ranked, rows, found = await self._run(select)
+        products = {row["id"]: from_row(row) for row in rows}
+        places: dict[str, builtins.list[tuple[Place, str]]] = {pid: [] for pid in products}
+        for r in found:
+            place = Place(r["field"], r["text"], r["element"])
+            places[r["product_id"]].append((place, r["words"]))
+        return [
+            judge(products[r["product_id"]], float(r["score"]), places[r["product_id"]], wanted)
+            for r in ranked
+            if r["product_id"] in products
+        ]
 
     async def list(
         self,
@@ -256,6 +384,34 @@ class PostgresRegistryStore:
     async def close(self) -> None:
         """See :meth:`RegistryStore.close`."""
         await self._calls.close()
+
+
+# The product's row of the index: each field's words with its class (search_index.FIELDS).
+_DOC = " || ".join(
+    f"setweight(to_tsvector('simple', %s), '{PG_CLASSES[field]}')" for field in FIELDS
+)
+
+
+async def _replace_places(
+    conn: Connection, product: RegisteredProduct, places: Sequence[Place]
+) -> None:
+    await conn.execute("DELETE FROM search_places WHERE product_id = %s", (product.id,))
+    async with conn.cursor() as cursor:
+        await cursor.executemany(
+            "INSERT INTO search_places (product_id, field, element, text, words) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            [(product.id, p.field, p.element, p.text, p.words) for p in places],
+        )
+    await conn.execute(
+        f"INSERT INTO search_docs (product_id, key, doc) VALUES (%s, %s, {_DOC}) "
+        "ON CONFLICT (product_id) DO UPDATE SET key = excluded.key, doc = excluded.doc",
+        (product.id, product.key, *field_words(places)),
+    )
+
+
+def _like(text: str) -> str:
+    """``text`` as a literal inside a LIKE pattern (its ``%``, ``_`` and ``\\`` escaped)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def _fetchone(conn: Connection, sql: str, args: Any) -> DictRow | None:

@@ -30,6 +30,7 @@ from gateway.hub import Hub
 from gateway.identity import OWNER_PREFIX, Principal
 from gateway.registry.audited import ChangeAuditor, audited
 from gateway.registry.model import ContractLink, RegisteredProduct
+from gateway.registry.search_index import Found, Place, places_of, served_contracts, terms
 from gateway.registry.store import RegistryStore
 from gateway.registry.summary import contract_links, summarise
 from gateway.registry.urls import normalise_product_url
@@ -131,7 +132,7 @@ class Registry:
             existing = await self.store.get(product.id)
             if existing is not None and existing.domain != product.domain:
                 _require_owner(actor, existing, "moving")
-        stored = await self.store.upsert(product)
+        stored = await self.store.upsert(product, places=_places(product, served))
         await self._record_versions(stored.id, served)
         return self._changed(stored)
 
@@ -150,7 +151,7 @@ class Registry:
                 f"{stored.id}; unregister {stored.key} and register the new product instead",
                 product_id=stored.id,
             )
-        kept = await self.store.upsert(fresh)
+        kept = await self.store.upsert(fresh, places=_places(fresh, served))
         await self._record_versions(kept.id, served)
         return self._changed(kept)
 
@@ -188,6 +189,12 @@ class Registry:
     ) -> builtins.list[RegisteredProduct]:
         """Registered products matching the filters; see :meth:`RegistryStore.list`."""
         return await self.store.list(domain=domain, tag=tag, text=text, limit=limit, offset=offset)
+
+    async def search(self, text: str, *, limit: int) -> builtins.list[Found]:
+        """Products ranked by how well ``text`` matches them, best first, through the
+        registry's search index (:mod:`gateway.registry.search_index`). Raises
+        ``BadRequest`` for a text without words or with too many."""
+        return await self.store.search(terms(text), limit)
 
     async def count(
         self, *, domain: str | None = None, tag: str | None = None, text: str | None = None
@@ -312,6 +319,11 @@ class Registry:
                 product_id=product_id,
             )
         return document
+
+
+def _places(product: RegisteredProduct, served: _Served) -> builtins.list[Place]:
+    """What the search index holds of ``product``: its summary and the contracts served."""
+    return places_of(product, served_contracts(product, served))
 
 
 def _descriptor(answer: Mapping[str, Any], product_id: str | None) -> ProductDescriptor:

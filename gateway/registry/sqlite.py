@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import json
 import sqlite3
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from os import PathLike
 from typing import Any, TypeVar
@@ -21,6 +22,18 @@ from gateway.errors import RegistryError
 from gateway.migrations import open_sqlite
 from gateway.registry.model import RegisteredProduct
 from gateway.registry.rows import COLUMNS, fold, from_row, to_values
+from gateway.registry.search_index import (
+    Found,
+    Place,
+    Term,
+    candidates,
+    field_words,
+    fts5_query,
+    fts5_weights,
+    judge,
+    places_of,
+    served_contracts,
+)
 from gateway.registry.store import check_page, key_taken
 
 T = TypeVar("T")
@@ -78,6 +91,47 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             """,
         ),
     ),
+    # issue 10 (10,000 products): lookups by key without a scan of every product (the
+    # check that a key is free, run by each registration, and get by domain.slug), and
+    # the search index (gateway/registry/search_index.py); rows of products registered
+    # before are filled in by the store when it opens.
+    (
+        3,
+        (
+            "CREATE INDEX products_key ON products (lower(domain), lower(slug))",
+            "CREATE INDEX products_dotted ON products (lower(domain || '.' || slug))",
+            """
+            CREATE TABLE search_places (
+                id INTEGER PRIMARY KEY,
+                product_id TEXT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+                field TEXT NOT NULL,
+                element TEXT,
+                text TEXT NOT NULL,
+                words TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX search_places_product ON search_places (product_id)",
+            """
+            CREATE TABLE search_docs (
+                doc INTEGER PRIMARY KEY,
+                product_id TEXT NOT NULL UNIQUE REFERENCES products (id) ON DELETE CASCADE,
+                key TEXT NOT NULL
+            )
+            """,
+            # One row per product, a column per kind of place (search_index.FIELDS order).
+            """
+            CREATE VIRTUAL TABLE search_fts USING fts5 (
+                name, tag, domain, tbl, col, description, tbl_desc, col_desc,
+                tokenize = 'unicode61 remove_diacritics 0'
+            )
+            """,
+            """
+            CREATE TRIGGER search_docs_removed AFTER DELETE ON search_docs BEGIN
+                DELETE FROM search_fts WHERE rowid = old.doc;
+            END
+            """,
+        ),
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -110,13 +164,64 @@ class SqliteRegistryStore:
             path, MIGRATIONS, table="registry_schema", what="registry", error=RegistryError,
             pragmas=("journal_mode=WAL", "busy_timeout=5000"), row_factory=sqlite3.Row,
         )  # fmt: skip
-        return cls(db, path)
+        store = cls(db, path)
+        try:
+            store._index_unindexed()
+        except sqlite3.Error as exc:
+            db.close()
+            raise RegistryError(f"SQLite registry at {path}: {exc}") from exc
+        return store
 
-    async def upsert(self, product: RegisteredProduct) -> RegisteredProduct:
+    def _index_unindexed(self) -> None:
+        """Index the products registered before the index existed (schema version 3), from
+        their summary and the contract documents kept of them."""
+        rows = self._db.execute(
+            f"{_SELECT} WHERE NOT EXISTS "
+            "(SELECT 1 FROM search_docs s WHERE s.product_id = products.id)"
+        ).fetchall()
+        for row in rows:
+            product = from_row(row)
+            kept = self._db.execute(
+                "SELECT contract_id, version, document FROM contract_snapshots "
+                "WHERE product_id = ?",
+                (product.id,),
+            ).fetchall()
+            documents = {(r[0], r[1]): json.loads(r[2]) for r in kept}
+            places = places_of(product, served_contracts(product, documents))
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._replace_places(product, places)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _replace_places(self, product: RegisteredProduct, places: Sequence[Place]) -> None:
+        self._db.execute("DELETE FROM search_places WHERE product_id = ?", (product.id,))
+        self._db.execute("DELETE FROM search_docs WHERE product_id = ?", (product.id,))
+        self._db.executemany(
+            "INSERT INTO search_places (product_id, field, element, text, words) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(product.id, p.field, p.element, p.text, p.words) for p in places],
+        )
+        doc = self._db.execute(
+            "INSERT INTO search_docs (product_id, key) VALUES (?, ?)", (product.id, product.key)
+        ).lastrowid
+        self._db.execute(
+            "INSERT INTO search_fts (rowid, name, tag, domain, tbl, col, description, "
+            "tbl_desc, col_desc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (doc, *field_words(places)),
+        )
+
+    async def upsert(
+        self, product: RegisteredProduct, *, places: Sequence[Place] | None = None
+    ) -> RegisteredProduct:
         """See :meth:`RegistryStore.upsert`."""
-        return await self._run(self._upsert, product)
+        return await self._run(self._upsert, product, places)
 
-    def _upsert(self, product: RegisteredProduct) -> RegisteredProduct:
+    def _upsert(
+        self, product: RegisteredProduct, places: Sequence[Place] | None = None
+    ) -> RegisteredProduct:
         values = _sqlite_values(product)
         # IMMEDIATE takes the write lock now, so the slug check and the write are atomic.
         self._db.execute("BEGIN IMMEDIATE")
@@ -129,6 +234,7 @@ class SqliteRegistryStore:
             if holder is not None:
                 raise key_taken(product, holder["id"])
             self._db.execute(_UPSERT, [values[c] for c in COLUMNS])
+            self._replace_places(product, places_of(product, ()) if places is None else places)
             row = self._db.execute(f"{_SELECT} WHERE id = ?", (product.id,)).fetchone()
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -154,7 +260,51 @@ class SqliteRegistryStore:
         return await self._run(self._remove, id)
 
     def _remove(self, id: str) -> bool:
-        return self._db.execute("DELETE FROM products WHERE id = ?", (id,)).rowcount > 0
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("DELETE FROM search_places WHERE product_id = ?", (id,))
+            self._db.execute("DELETE FROM search_docs WHERE product_id = ?", (id,))
+            removed = self._db.execute("DELETE FROM products WHERE id = ?", (id,)).rowcount > 0
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+        return removed
+
+    async def search(self, wanted: builtins.list[Term], limit: int) -> builtins.list[Found]:
+        """See :meth:`RegistryStore.search`."""
+        return await self._run(self._search, wanted, limit)
+
+    def _search(self, wanted: builtins.list[Term], limit: int) -> builtins.list[Found]:
+        # FTS5 ranks in its own code (bm25, a weight per column); the tie-break reads the
+        # key from search_docs (reading it from the FTS row would load all its text).
+        ranked = self._db.execute(
+            f"SELECT d.product_id, -r.rank AS score FROM (SELECT rowid, bm25(search_fts, "
+            f"{fts5_weights()}) AS rank FROM search_fts WHERE search_fts MATCH ?) r "
+            "JOIN search_docs d ON d.doc = r.rowid ORDER BY r.rank, d.key LIMIT ?",
+            (fts5_query(wanted), limit),
+        ).fetchall()
+        ids = [row[0] for row in ranked]
+        marks = ", ".join("?" for _ in ids)
+        products = {
+            row["id"]: from_row(row)
+            for row in self._db.execute(f"{_SELECT} WHERE id IN ({marks})", ids).fetchall()
+        }
+        places: dict[str, builtins.list[tuple[Place, str]]] = {i: [] for i in ids}
+        runs = candidates(wanted)
+        some = " OR ".join("instr(words, ?) > 0" for _ in runs)
+        for r in self._db.execute(
+            "SELECT product_id, field, element, text, words FROM search_places "
+            f"WHERE product_id IN ({marks}) AND ({some}) ORDER BY id",
+            [*ids, *runs],
+        ).fetchall():
+            place = Place(r["field"], r["text"], r["element"])
+            places[r["product_id"]].append((place, r["words"]))
+        return [
+            judge(products[pid], float(score), places[pid], wanted)
+            for pid, score in ranked
+            if pid in products
+        ]
 
     async def list(
         self,

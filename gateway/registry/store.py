@@ -7,12 +7,13 @@ default, a file next to the gateway) and PostgreSQL (shared by several gateway r
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from gateway.errors import BadRequest, RegistryError
 from gateway.registry.model import RegisteredProduct
+from gateway.registry.search_index import Found, Place, Term
 
 ACCEPTED_URLS = (
     "sqlite:///relative/path.db, sqlite:////absolute/path.db, sqlite://:memory: "
@@ -23,12 +24,22 @@ ACCEPTED_URLS = (
 class RegistryStore(Protocol):
     """Where registered products are kept. Every method may raise ``RegistryError``."""
 
-    async def upsert(self, product: RegisteredProduct) -> RegisteredProduct:
+    async def upsert(
+        self, product: RegisteredProduct, *, places: Sequence[Place] | None = None
+    ) -> RegisteredProduct:
         """Insert ``product`` or replace the one with its id, keeping its ``registered_at``.
 
+        Its search places are replaced in the same transaction by ``places`` (default: the
+        places of its summary alone, :func:`~gateway.registry.search_index.places_of`).
         Raises ``RegistryError`` if another product id already holds ``domain.slug``.
         Returns the product as stored.
         """
+        ...
+
+    async def search(self, wanted: builtins.list[Term], limit: int) -> builtins.list[Found]:
+        """The ``limit`` products with the highest scores for ``wanted`` (each term adds the
+        weight of each indexed place it matches), then by ``domain.slug``; a score of 0 is
+        no hit. See :mod:`gateway.registry.search_index`."""
         ...
 
     async def get(self, id_or_key: str) -> RegisteredProduct | None:

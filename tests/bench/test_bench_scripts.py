@@ -75,3 +75,22 @@ def test_lineage_graph_prints_each_question() -> None:
     # (L-1, q+1), so the first product feeds 2 products of layer 1 and 3 of layer 2:
     # 1 + 2 + 3 nodes, joined by 2 + 4 input edges.
     assert rows[0] == ("lineage", "6", "6"), out
+
+
+def test_registry_scale_prints_every_measure() -> None:
+    # Issue 10's curve, on 20 simulated products and SQLite only (the script's own run is
+    # 100 / 1,000 / 10,000 on both backends: docs/benchmarks.md).
+    out = bench("registry_scale.py", "--sizes", "20", "--backends", "sqlite",
+                "--runs", "5", "--http-at", "20")  # fmt: skip
+    rows = re.findall(r"^\| sqlite \| 20 \| ([^|]+) \| ([\d.]+) \| ([^|]+) \|$", out, re.MULTILINE)
+    assert {name.strip() for name, _, _ in rows} == {
+        "register, in process (per product)",
+        "register, HTTP one by one (per product)",
+        "catalog build",
+        "page, first 50",
+        "page, 50 deep",
+        "search",
+        "domains",
+        "SQL catalog (explainSql)",
+        "first health round, checks cut to 1 ms (s)",
+    }, out

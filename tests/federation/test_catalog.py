@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from contracts import load_contract, load_descriptor
 from gateway.errors import ColumnNotFound, SqlNotAllowed
 from gateway.federation import build_catalog, plan
 from gateway.federation.reach import Reach
@@ -140,3 +142,29 @@ def test_columns_with_other_physical_names_are_renamed_and_nothing_else_is_read(
     # DuckDB's views already expose the contract's names: no renaming there.
     on_duckdb = plan("SELECT value FROM d.prod.readings", catalog, "duckdb", max_rows=5)
     assert 'FROM "demo_pg"."s"."readings" AS "readings"' in on_duckdb.sql
+
+
+def test_a_memo_rebuilds_only_the_products_whose_contracts_changed() -> None:
+    # Issue 10: the live catalog adds or changes one product at a time among thousands.
+    entries = []
+    for name in ("us-precipitation", "flood-areas"):
+        folder = Path(__file__).resolve().parents[2] / "demo" / "products" / name
+        found = load_descriptor(folder / "product.yaml")
+        for path in sorted((folder / "contracts").glob("*.yaml")):
+            raw = load_contract(path, {}).raw
+            entries.append((found.id, found.domain, found.slug, raw))
+    memo: dict[Any, Any] = {}
+    first = build_catalog(entries, memo=memo)
+    assert first.names() == build_catalog(entries).names()
+    us = [e for e in entries if e[2] == "us-precipitation"]
+    again = build_catalog(entries, memo=memo)
+    # Same documents: the very same table objects; a changed document: built again.
+    assert all(a is b for a, b in zip(first.tables(), again.tables(), strict=True))
+    changed = [(*e[:3], {**e[3]}) if e in us else e for e in entries]
+    third = build_catalog(changed, memo=memo)
+    rebuilt = {t.product for a, t in zip(again.tables(), third.tables(), strict=True) if a is not t}
+    assert rebuilt == {"us-precipitation"}
+    assert third.names() == first.names()
+    # A product no longer given is forgotten by the memo.
+    build_catalog([e for e in entries if e not in us], memo=memo)
+    assert {key[2] for key in memo} == {"flood-areas"}

@@ -46,10 +46,15 @@ def columns(url: str, table: str) -> list[str]:
     return [row[0] for row in execute(url, sql)]
 
 
-def dump(url: str) -> str:
-    """Every value of every table, as one text to search in."""
+def dump(url: str, *, skip: tuple[str, ...] = (), only: tuple[str, ...] = ()) -> str:
+    """Every value of every table (of the tables named ``only``, if given; not of those
+    whose name starts with one of ``skip``), as one text to search in."""
     text = []
     for table in tables(url):
+        if skip and table.startswith(skip):
+            continue
+        if only and table not in only:
+            continue
         for row in execute(url, f"SELECT * FROM {table}"):
             text.append(" | ".join(str(value) for value in row))
     return "\n".join(text)
