@@ -13,7 +13,7 @@ from gateway.notify.event import (
     RATING,
     MeshEvent,
 )
-from gateway.notify.ledger import Ledger, MemoryLedger
+from gateway.notify.ledger import Ledger
 from gateway.notify.notifier import Notifier, Sink
 from gateway.notify.relay import Relay
 
@@ -27,7 +27,6 @@ __all__ = [
     "EventBus",
     "Ledger",
     "LocalBus",
-    "MemoryLedger",
     "MeshEvent",
     "Notifier",
     "Relay",

@@ -5,13 +5,12 @@ same change. Before an event of a state (health status, certification status and
 the set of contract versions) is published, :meth:`Ledger.advance` records the new state
 atomically and says whether it differs from the one recorded: only the process whose
 ``advance`` returns True publishes. The first state recorded for a product is its baseline
-and is not told (a gateway that starts is not news); a stored ledger also keeps a restart
-from telling every product's state again.
+and is not told (a gateway that starts is not news); the ledger is stored
+(:mod:`gateway.notify.stored_ledger`), so a restart does not tell every state again.
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Protocol
 
 
@@ -23,20 +22,3 @@ class Ledger(Protocol):
         ...
 
     async def close(self) -> None: ...
-
-
-class MemoryLedger:
-    """The ledger of one process, lost when it stops."""
-
-    def __init__(self) -> None:
-        self._states: dict[tuple[str, str], str] = {}
-        self._lock = asyncio.Lock()
-
-    async def advance(self, kind: str, product_id: str, state: str) -> bool:
-        async with self._lock:
-            before = self._states.get((kind, product_id))
-            self._states[(kind, product_id)] = state
-            return before is not None and before != state
-
-    async def close(self) -> None:
-        return None

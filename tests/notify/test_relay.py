@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from gateway.notify import HEALTH, MemoryLedger, MeshEvent
+from gateway.notify import HEALTH, MeshEvent
 from gateway.services import close_services, open_services
 from gateway.settings import Settings
 from productkit.http.app import create_product_app
@@ -59,16 +59,6 @@ def test_health_changes_are_told_once_and_the_first_verdict_is_not(tmp_path: Pat
     assert paused.degrades and not events[1].degrades  # a pause reaches downstream too
     assert events[0].id != events[1].id
     assert MeshEvent.from_json(paused.to_json()) == paused
-
-
-async def test_the_ledger_tells_a_change_once_and_a_baseline_never() -> None:
-    ledger = MemoryLedger()
-    assert not await ledger.advance(HEALTH, "p", "UP")  # baseline
-    assert not await ledger.advance(HEALTH, "p", "UP")
-    assert await ledger.advance(HEALTH, "p", "DOWN")
-    assert not await ledger.advance(HEALTH, "p", "DOWN")  # a second process, same change
-    assert not await ledger.advance(HEALTH, "q", "DOWN")  # another product: its baseline
-    assert await ledger.advance(HEALTH, "p", "UP")
 
 
 def test_an_unknown_kind_is_refused() -> None:
