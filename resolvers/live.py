@@ -158,21 +158,12 @@ async def _reaches(ctx: RequestContext, chosen: Chosen, event: MeshEvent) -> tup
     return tuple(pid for pid in chosen.products if pid in below and pid != event.product_id)
 
 
-class _Declared:
-    """:class:`gateway.lineage.Facts` of the registry alone: product edges come from the
-    products' registered ports; no contract is fetched and no usage read for an event."""
-
-    async def contracts(self, product: RegisteredProduct) -> Sequence[Mapping[str, Any]]:
-        return ()
-
-    async def readers(self, product: RegisteredProduct) -> Sequence[Any]:
-        return ()
-
-
 async def downstream_of(ctx: RequestContext, product_id: str) -> frozenset[str]:
     """The ids of every product downstream of ``product_id`` (MESHGATE_LINEAGE_MAX_DEPTH)."""
     settings = ctx.services.settings
     products = await ctx.services.registry.list()
     bounds = lineage.Limits(depth=settings.lineage_max_depth, max_nodes=settings.lineage_max_nodes)
-    found = await lineage.impact(products, _Declared(), lineage.product_id(product_id), bounds)
+    found = await lineage.impact(
+        products, lineage.RegistryOnly(), lineage.product_id(product_id), bounds
+    )
     return frozenset(i.product for i in found.products)

@@ -7,7 +7,7 @@ kept apart by their ``origin``. See docs/lineage.md.
 
 from __future__ import annotations
 
-from gateway.lineage.build import Facts, Limits, check_depth, impact, lineage
+from gateway.lineage.build import Facts, Limits, RegistryOnly, check_depth, impact, lineage
 from gateway.lineage.impact import Impacted, ImpactSet
 from gateway.lineage.model import (
     Direction,
@@ -24,6 +24,7 @@ from gateway.lineage.people import SUPPORT, TEAM, AllSubscribers, Subscriber, Su
 __all__ = [
     "SUPPORT",
     "TEAM",
+    "RegistryOnly",
     "AllSubscribers",
     "Direction",
     "Edge",

@@ -38,6 +38,18 @@ class Facts(Protocol):
         ...
 
 
+class RegistryOnly:
+    """:class:`Facts` of the registry alone: product-to-product edges come from the
+    registered summaries, which is all an impact set of products needs; no contract is
+    fetched and no usage read (what notifications use for every event)."""
+
+    async def contracts(self, product: RegisteredProduct) -> Sequence[Mapping[str, Any]]:
+        return ()
+
+    async def readers(self, product: RegisteredProduct) -> Sequence[Reader]:
+        return ()
+
+
 @dataclass(frozen=True)
 class Limits:
     depth: int

@@ -16,31 +16,18 @@ deliverer sends, and is woken at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from gateway import lineage
 from gateway.notify.deliverer import Deliverer
 from gateway.notify.event import ISSUE, RATING, MeshEvent
 from gateway.notify.records import UPSTREAM, NewDelivery
 from gateway.notify.store import NotifyStore
-from gateway.registry import RegisteredProduct, Registry
-from gateway.usage import Reader
+from gateway.registry import Registry
 
 OWNER_ONLY = (ISSUE, RATING)
 """Kinds told only to the subscriptions of the product's owner."""
-
-
-class _ProductEdgesOnly:
-    """:class:`gateway.lineage.Facts` with no documents: product-to-product edges come
-    from the registry's summaries, which is all the impact set of a product needs."""
-
-    async def contracts(self, product: RegisteredProduct) -> Sequence[Mapping[str, Any]]:
-        return ()
-
-    async def readers(self, product: RegisteredProduct) -> Sequence[Reader]:
-        return ()
 
 
 class WebhookSink:
@@ -88,7 +75,7 @@ class WebhookSink:
         products = await self._registry.list()
         keys = {lineage.product_id(p.id): p.key for p in products}
         start = lineage.product_id(product_id)
-        hit = await lineage.impact(products, _ProductEdgesOnly(), start, self._limits)
+        hit = await lineage.impact(products, lineage.RegistryOnly(), start, self._limits)
         return {
             i.product: tuple(keys.get(n, n) for n in i.path)
             for i in hit.products
