@@ -118,7 +118,7 @@ def bare_duckdb(catalog: StaticCatalog, root: Path) -> duckdb.DuckDBPyConnection
 
 def prepare_trino() -> float:
     """Start Trino unless it runs and load the demo stores; seconds ``trino.sh up`` took."""
-    from tests.fixtures.trino import ensure_demo_stores  # the fixtures' own loader
+    from demo.stores import ensure_loaded  # what the tests' fixtures load with
 
     start = time.perf_counter()
     done = subprocess.run(["bash", str(ROOT / "scripts" / "trino.sh"), "up"], cwd=ROOT,
@@ -126,7 +126,7 @@ def prepare_trino() -> float:
     took = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"scripts/trino.sh up failed:\n{done.stdout}{done.stderr}")
-    ensure_demo_stores(MARIADB_DSN)
+    ensure_loaded(MARIADB_DSN)
     return took
 
 

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# A single-node Trino for the tests and the demo, on 127.0.0.1.
+# A two-node Trino cluster for the tests and the demo, on 127.0.0.1: a coordinator (the URL
+# clients use) and one worker that runs every task, as in production.
 #
-#   scripts/trino.sh up       download (once), configure, start when down, wait, print the URL
-#   scripts/trino.sh down     stop the server
-#   scripts/trino.sh status   one line; exit 1 when it is down
+#   scripts/trino.sh up       download (once), configure, start what is down, wait, print the URLs
+#   scripts/trino.sh down     stop both nodes
+#   scripts/trino.sh status   one line per node; exit 1 when one is down
 #
 # The pinned server comes from Maven Central through Maven (so ~/.m2 caches it across
-# checkouts); it is unpacked once into .run/trino/ (git-ignored) with only the plugins the
-# catalogs need. Config templates live in scripts/trino/; @NAME@ placeholders are filled
-# into .run/trino/etc/. A second `up` with the server running only asks it for /v1/info.
-# The catalogs point at the PostgreSQL and MariaDB of scripts/services.sh.
+# checkouts); it is unpacked once into .run/trino/server/ (git-ignored) with only the plugins
+# the catalogs need, and both nodes run that one install. Config templates live in
+# scripts/trino/; @NAME@ placeholders are filled into .run/trino/<node>/etc/. A second `up`
+# with the cluster running only asks it for /v1/info. The catalogs (on both nodes) point at
+# the PostgreSQL and MariaDB of scripts/services.sh.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,19 +32,16 @@ PLUGINS=(postgresql mariadb memory geospatial)
 DEP_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 
 PORT=${MESHGATE_TRINO_PORT:-58080}
+WORKER_PORT=${MESHGATE_TRINO_WORKER_PORT:-$((PORT + 1))}
 PG_PORT=55432
 MARIADB_PORT=53306
-HEAP=${MESHGATE_TRINO_HEAP:-1G}
+HEAP=${MESHGATE_TRINO_HEAP:-1G} # per node
 WAIT_SECONDS=${MESHGATE_TRINO_WAIT:-180}
 URL="http://127.0.0.1:$PORT"
+NODES=(coordinator worker)
 
 DIST="$RUN/dist"
 SERVER="$RUN/server"
-ETC="$RUN/etc"
-DATA="$RUN/data"
-LOG="$RUN/server.log"
-LAUNCHER_LOG="$RUN/launcher.log"
-PIDFILE="$RUN/launcher.pid"
 MARKER="$SERVER/.meshgate-installed"
 
 die() { echo "trino.sh: $*" >&2; exit 1; }
@@ -123,118 +122,199 @@ install_server() {
     mv "$SERVER.part" "$SERVER"
 }
 
+# --- the nodes ------------------------------------------------------------------------------
+# A node is a name in NODES; its files live in $RUN/<node>/ and it listens on its own port.
+
+node_port() { if [[ $1 == coordinator ]]; then echo "$PORT"; else echo "$WORKER_PORT"; fi; }
+node_url() { echo "http://127.0.0.1:$(node_port "$1")"; }
+node_dir() { echo "$RUN/$1"; }
+
 # --- configuration -------------------------------------------------------------------------
 
-render() {
-    sed -e "s|@DATA_DIR@|$DATA|g" -e "s|@PORT@|$PORT|g" -e "s|@HEAP@|$HEAP|g" \
-        -e "s|@PG_PORT@|$PG_PORT|g" -e "s|@MARIADB_PORT@|$MARIADB_PORT|g" "$1" >"$2"
+render() { # node template target
+    sed -e "s|@DATA_DIR@|$(node_dir "$1")/data|g" -e "s|@PORT@|$(node_port "$1")|g" \
+        -e "s|@COORDINATOR_PORT@|$PORT|g" -e "s|@NODE_ID@|meshgate-test-$1|g" \
+        -e "s|@HEAP@|$HEAP|g" -e "s|@PG_PORT@|$PG_PORT|g" -e "s|@MARIADB_PORT@|$MARIADB_PORT|g" \
+        "$2" >"$3"
 }
 
-write_config() {
-    local file
-    rm -rf "$ETC.part"
-    mkdir -p "$ETC.part/catalog" "$DATA"
-    for file in node.properties jvm.config config.properties; do
-        render "$TEMPLATES/$file" "$ETC.part/$file"
+write_config() { # node
+    local etc file
+    etc="$(node_dir "$1")/etc"
+    rm -rf "$etc.part"
+    mkdir -p "$etc.part/catalog" "$(node_dir "$1")/data"
+    for file in node.properties jvm.config; do
+        render "$1" "$TEMPLATES/$file" "$etc.part/$file"
     done
+    render "$1" "$TEMPLATES/$1.properties" "$etc.part/config.properties"
     for file in "$TEMPLATES"/catalog/*.properties; do
-        render "$file" "$ETC.part/catalog/$(basename "$file")"
+        render "$1" "$file" "$etc.part/catalog/$(basename "$file")"
     done
-    rm -rf "$ETC"
-    mv "$ETC.part" "$ETC"
+    rm -rf "$etc"
+    mv "$etc.part" "$etc"
 }
 
-config_digest() { (cd "$ETC" && find . -type f | sort | xargs sha1sum | sha1sum | cut -c1-40); }
-
-# --- the server ------------------------------------------------------------------------------
-
-info() { curl -fsS -m 2 "$URL/v1/info" 2>/dev/null; }
-ready() { info | grep -q '"starting":false'; }
-
-launcher() {
-    local java_home
-    java_home=$(find_java)
-    # The launcher script picks `java` from JAVA_HOME; the server's files all go to .run/trino.
-    JAVA_HOME="$java_home" PATH="$java_home/bin:$PATH" "$SERVER/bin/launcher" \
-        --etc-dir="$ETC" --data-dir="$DATA" --pid-file="$PIDFILE" \
-        --launcher-log-file="$LAUNCHER_LOG" --server-log-file="$LOG" "$@"
+config_digest() { # node
+    (cd "$(node_dir "$1")/etc" && find . -type f | sort | xargs sha1sum | sha1sum | cut -c1-40)
 }
 
-fail_start() {
-    local file
-    for file in "$LAUNCHER_LOG" "$LOG"; do
-        [[ -s $file ]] || continue
-        echo "--- end of $file" >&2
-        tail -n 40 "$file" >&2
+# --- the servers -----------------------------------------------------------------------------
+
+info() { curl -fsS -m 2 "$(node_url "$1")/v1/info" 2>/dev/null; }
+ready() { info "$1" | grep -q '"starting":false'; }
+
+JAVA_FOUND=""
+
+launcher() { # node launcher-arguments...
+    local dir
+    [[ -n $JAVA_FOUND ]] || JAVA_FOUND=$(find_java)
+    dir=$(node_dir "$1")
+    shift
+    # The launcher script picks `java` from JAVA_HOME; the node's files all go to its folder.
+    JAVA_HOME="$JAVA_FOUND" PATH="$JAVA_FOUND/bin:$PATH" "$SERVER/bin/launcher" \
+        --etc-dir="$dir/etc" --data-dir="$dir/data" --pid-file="$dir/launcher.pid" \
+        --launcher-log-file="$dir/launcher.log" --server-log-file="$dir/server.log" "$@"
+}
+
+# Started from this checkout (its pid file names a live process), on whatever port.
+running() { [[ -d $(node_dir "$1")/etc ]] && launcher "$1" status >/dev/null 2>&1; }
+# Started from this checkout on the port asked for now: the server answering there is it.
+ours() { running "$1" && [[ $(cat "$(node_dir "$1")/port" 2>/dev/null) == "$(node_port "$1")" ]]; }
+
+# The workers the coordinator counts as active, from its node list (an unauthenticated
+# read on a cluster with no authentication); the worker is usable once this is 1.
+active_workers() {
+    curl -fsS -m 2 -H 'X-Trino-User: meshgate' "$URL/v1/node" 2>/dev/null \
+        | grep -o '"uri"' | wc -l
+}
+
+fail_start() { # message node...
+    local message=$1 node file
+    shift
+    for node in "$@"; do
+        for file in "$(node_dir "$node")/launcher.log" "$(node_dir "$node")/server.log"; do
+            [[ -s $file ]] || continue
+            echo "--- end of $file" >&2
+            tail -n 40 "$file" >&2
+        done
     done
-    die "$1"
+    die "$message"
+}
+
+# An earlier version of this script ran one node from .run/trino/{etc,data}; a checkout
+# updated while it runs stops it here, so that the cluster can take its port.
+stop_single_node() {
+    [[ -d $RUN/etc ]] || return 0
+    local pid _
+    pid=$(cat "$RUN/launcher.pid" 2>/dev/null || true)
+    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+        say "stopping the single-node Trino of an earlier scripts/trino.sh"
+        kill -TERM "$pid"
+        for _ in $(seq 150); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.2
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -rf "$RUN/etc" "$RUN/data" "$RUN/launcher.pid" "$RUN/config.sha1" "$RUN"/server.log* \
+        "$RUN/launcher.log" "$RUN/launcher.out"
 }
 
 start() {
     install_server
+    stop_single_node
+    local node started=()
     # Before touching etc/: a port held by another program is the caller's problem to solve.
-    if ! info >/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-        die "port $PORT is taken by something that is not a Trino (see: ss -ltnp)"
-    fi
-    write_config
-    local digest
-    digest=$(config_digest)
-    if ready; then
-        # A Trino this checkout did not start (another clone's, say) is used as it is, as
-        # scripts/services.sh does with its servers: its launcher is not ours to stop.
-        if ! launcher status >/dev/null 2>&1; then
-            say "using the Trino already answering on $URL (not started from $ROOT)"
-            return 0
+    for node in "${NODES[@]}"; do
+        if ! info "$node" >/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$(node_port "$node")") 2>/dev/null; then
+            die "port $(node_port "$node") is taken by something that is not a Trino (see: ss -ltnp)"
         fi
-        # Ours: restart only when the config it started with has changed.
-        [[ -f $RUN/config.sha1 && $(cat "$RUN/config.sha1") == "$digest" ]] && return 0
-        say "configuration changed: restarting"
-        stop
+    done
+    # A Trino this checkout did not start (another clone's, say) is used as it is, as
+    # scripts/services.sh does with its servers: its launcher is not ours to stop.
+    if ready coordinator && ! ours coordinator; then
+        say "using the Trino already answering on $URL (not started from $ROOT)"
+        return 0
     fi
-    # Answering but not ready means another `up` has started it: just wait below.
-    if ! info >/dev/null; then
-        say "starting Trino $TRINO_VERSION on $URL"
+    for node in "${NODES[@]}"; do
+        write_config "$node"
+        local digest
+        digest=$(config_digest "$node")
+        if running "$node" && ! ours "$node"; then
+            die "the $node of this checkout runs on port $(cat "$(node_dir "$node")/port"): run \`$0 down\` first"
+        fi
+        if ready "$node" && ours "$node"; then
+            # Restart only when the config it started with has changed.
+            [[ $(cat "$(node_dir "$node")/config.sha1" 2>/dev/null) == "$digest" ]] && continue
+            say "$node: configuration changed: restarting"
+            stop_node "$node"
+            wait_down "$node"
+        fi
+        # Answering but not ready means another `up` has started it: just wait below.
+        info "$node" >/dev/null && continue
+        say "starting the Trino $TRINO_VERSION $node on $(node_url "$node")"
         # The server rotates its log at each start; the last run's is enough to keep.
-        rm -f "$LOG"-*
-        : >"$LAUNCHER_LOG"
-        launcher start </dev/null >"$RUN/launcher.out" 2>&1 9>&- \
-            || { cat "$RUN/launcher.out" >&2; fail_start "bin/launcher start failed"; }
-        echo "$digest" >"$RUN/config.sha1"
-    fi
+        rm -f "$(node_dir "$node")"/server.log-*
+        : >"$(node_dir "$node")/launcher.log"
+        launcher "$node" start </dev/null >"$(node_dir "$node")/launcher.out" 2>&1 9>&- \
+            || { cat "$(node_dir "$node")/launcher.out" >&2; fail_start "bin/launcher start failed" "$node"; }
+        echo "$digest" >"$(node_dir "$node")/config.sha1"
+        node_port "$node" >"$(node_dir "$node")/port"
+        started+=("$node")
+    done
+    # Both nodes start at once; the worker is usable when the coordinator lists it.
     local deadline=$((SECONDS + WAIT_SECONDS))
-    until ready; do
-        if ! launcher status >/dev/null 2>&1; then
-            fail_start "Trino exited while starting (log: $LOG)"
-        fi
-        ((SECONDS < deadline)) || fail_start "Trino did not answer within ${WAIT_SECONDS}s (log: $LOG)"
+    until ready coordinator && ready worker && (($(active_workers) == 1)); do
+        for node in "${NODES[@]}"; do
+            if ! ours "$node"; then
+                fail_start "the Trino $node exited while starting" "$node"
+            fi
+        done
+        ((SECONDS < deadline)) || fail_start "the cluster was not ready within ${WAIT_SECONDS}s" "${NODES[@]}"
         sleep 0.5
     done
 }
 
-stop() {
-    [[ -x $SERVER/bin/launcher && -d $ETC ]] || return 0
-    launcher status >/dev/null 2>&1 || return 0
-    launcher stop >/dev/null 2>&1 || true
+stop_node() { # node
+    [[ -x $SERVER/bin/launcher ]] || return 0
+    running "$1" || return 0
+    launcher "$1" stop >/dev/null 2>&1 || true
+}
+
+wait_down() { # node; kills it after 30 s
     local _
     for _ in $(seq 150); do
-        info >/dev/null || return 0
+        running "$1" || return 0
         sleep 0.2
     done
-    launcher kill >/dev/null 2>&1 || true
+    launcher "$1" kill >/dev/null 2>&1 || true
+}
+
+stop() {
+    local node
+    # Both are asked at once, then waited for: a graceful stop takes seconds each.
+    for node in "${NODES[@]}"; do stop_node "$node"; done
+    for node in "${NODES[@]}"; do wait_down "$node"; done
 }
 
 status() {
-    if ready; then
-        printf '%-9s up    %s\n' trino "$URL"
-    else
-        printf '%-9s down  %s\n' trino "$URL"
-        return 1
-    fi
+    local node name down=0
+    for node in "${NODES[@]}"; do
+        name=trino
+        [[ $node == coordinator ]] || name="trino-$node"
+        if ready "$node"; then
+            printf '%-13s up    %s\n' "$name" "$(node_url "$node")"
+        else
+            printf '%-13s down  %s\n' "$name" "$(node_url "$node")"
+            down=1
+        fi
+    done
+    return "$down"
 }
 
 with_lock() {
-    # A fixture and make may run `up` at once. The server is started with fd 9 closed so
-    # it never holds this lock itself.
+    # A fixture and make may run `up` at once. The servers are started with fd 9 closed so
+    # they never hold this lock themselves.
     mkdir -p "$RUN"
     exec 9>"$RUN/lock"
     flock -w 900 9 || die "another trino.sh holds $RUN/lock"

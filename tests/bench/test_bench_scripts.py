@@ -9,7 +9,7 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
-from tests.fixtures.trino import StoredTable
+from demo.stores import StoredTable
 
 ROOT = Path(__file__).resolve().parents[2]
 ROW = re.compile(r"^\| (?P<statement>[^|]+) \| (?P<engine>duckdb|trino) \| (?P<rows>\d+) \|")

@@ -18,13 +18,13 @@ from typing import Any
 import httpx
 import pyarrow as pa
 import pytest
-import trino
 
 from gateway.federation.records import QueryRecord
 from gateway.settings import Settings
 from schema.asgi import create_app
 from tests.federation.engines.test_trino_engine import normalised
 from tests.fixtures.identity import TestIssuer
+from tests.fixtures.trino import trino_connection
 from tests.fixtures.uvicorn import LOOPBACK_ONLY, running
 from tests.graph.conftest import ROOT, Mesh, demo_product_dirs, start_mesh
 from tests.graph.test_sql import JOIN, run
@@ -198,7 +198,7 @@ def test_a_large_stream_keeps_the_gateway_memory_bounded(stream_mesh: Mesh, fmt:
 
 
 def trino_query_states(marker: str) -> list[tuple[str, str | None]]:
-    cursor = trino.dbapi.connect(host="127.0.0.1", port=58080, user="test").cursor()
+    cursor = trino_connection(user="test").cursor()
     cursor.execute(
         "SELECT state, error_code FROM system.runtime.queries "
         f"WHERE query LIKE '%{marker}%' AND query NOT LIKE '%system.runtime%'"

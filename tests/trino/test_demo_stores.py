@@ -5,7 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from tests.fixtures.trino import StoredTable, demo_tables, file_rows, trino_rows
+from demo.stores import StoredTable, demo_tables, file_rows
+from tests.fixtures.trino import trino_rows
 
 pytestmark = pytest.mark.services
 

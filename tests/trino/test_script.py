@@ -60,33 +60,54 @@ def test_up_when_running_is_fast_and_keeps_the_server(trino_url: str) -> None:
     assert still_listed(trino_url, query_id), "`up` restarted a running Trino"
 
 
-def test_status(trino_url: str) -> None:
+def test_status_has_a_line_per_node(trino_url: str) -> None:
     done = script("status")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["trino", "up", trino_url]
+    worker = f"http://127.0.0.1:{int(trino_url.rsplit(':', 1)[1]) + 1}"
+    assert [line.split() for line in done.stdout.splitlines()] == [
+        ["trino", "up", trino_url],
+        ["trino-worker", "up", worker],
+    ]
 
 
-def test_status_of_a_port_with_no_trino_is_down(trino_url: str) -> None:
+def free_port() -> int:
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
-        port = free.getsockname()[1]
-    done = script("status", env={"MESHGATE_TRINO_PORT": str(port)})
+        return int(free.getsockname()[1])
+
+
+def test_status_of_ports_with_no_trino_is_down(trino_url: str) -> None:
+    port, worker = free_port(), free_port()
+    env = {"MESHGATE_TRINO_PORT": str(port), "MESHGATE_TRINO_WORKER_PORT": str(worker)}
+    done = script("status", env=env)
     assert done.returncode == 1
-    assert done.stdout.split() == ["trino", "down", f"http://127.0.0.1:{port}"]
+    assert [line.split() for line in done.stdout.splitlines()] == [
+        ["trino", "down", f"http://127.0.0.1:{port}"],
+        ["trino-worker", "down", f"http://127.0.0.1:{worker}"],
+    ]
+
+
+def test_status_is_down_when_only_the_worker_is(trino_url: str) -> None:
+    worker = free_port()
+    done = script("status", env={"MESHGATE_TRINO_WORKER_PORT": str(worker)})
+    assert done.returncode == 1
+    assert done.stdout.split()[-3:] == ["trino-worker", "down", f"http://127.0.0.1:{worker}"]
 
 
 def config_files() -> dict[Path, bytes]:
-    return {path: path.read_bytes() for path in sorted((RUN / "etc").rglob("*")) if path.is_file()}
+    return {path: path.read_bytes() for path in sorted(RUN.glob("*/etc/**/*")) if path.is_file()}
 
 
-def test_up_fails_loudly_on_a_port_taken_by_something_else(trino_url: str) -> None:
+@pytest.mark.parametrize("variable", ["MESHGATE_TRINO_PORT", "MESHGATE_TRINO_WORKER_PORT"])
+def test_up_fails_loudly_on_a_port_taken_by_something_else(trino_url: str, variable: str) -> None:
     before = config_files()
+    assert before, "no node config under .run/trino"
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = script("up", env={"MESHGATE_TRINO_PORT": str(port)})
+        done = script("up", env={variable: str(port)})
     assert done.returncode == 1
     assert f"port {port} is taken" in done.stderr
-    # The running server's config was left alone.
+    # The running servers' config was left alone.
     assert config_files() == before

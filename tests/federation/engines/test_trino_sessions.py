@@ -18,9 +18,8 @@ from gateway.errors import SqlTimeout
 from gateway.federation.engines._trino_sessions import TrinoSessions
 from gateway.federation.engines.trino_engine import TrinoEngine, TrinoSettings
 from gateway.federation.planner import Plan
-from tests.fixtures.trino import trino_rows
+from tests.fixtures.trino import TRINO_PORT, trino_rows
 
-TRINO_PORT = 58080
 IDLE = 2
 SLOW = (
     "SELECT count(*) FROM UNNEST(sequence(1, 10000)) a(x) "

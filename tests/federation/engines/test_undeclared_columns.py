@@ -20,12 +20,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from demo.stores import DEMO_PG_DSN
 from gateway.errors import GatewayError, SqlEngineError
 from gateway.federation.catalog import StaticCatalog, build_catalog
 from gateway.federation.engines import DuckDBEngine
 from gateway.federation.engines.trino_engine import TrinoEngine, TrinoSettings
 from gateway.federation.planner import Plan, plan
-from tests.fixtures.trino import DEMO_PG_DSN
 
 SCHEMA = f"planner_undeclared_{os.getpid()}"
 TABLE = "readings.secretive.readings"

@@ -15,7 +15,6 @@ from typing import Any
 import duckdb
 import pytest
 import sqlglot
-import trino
 
 from gateway.errors import Forbidden
 from gateway.federation.catalog import CatalogColumn
@@ -26,6 +25,7 @@ from gateway.federation.planner.masks import mask_expression
 from gateway.identity import Principal
 from tests.federation.demo_catalog import demo_catalog
 from tests.federation.two_engines.compare import normalised
+from tests.fixtures.trino import trino_connection
 
 ASSETS = '"physical-risk"."physical-risk".assets'
 EXPOSURE = '"physical-risk"."physical-risk".asset_flood_exposure'
@@ -173,7 +173,7 @@ def masked_on(engine: str, value_sql: str, column: CatalogColumn) -> tuple[Any, 
         found = duckdb.connect().execute(sql).fetchone()
         assert found is not None
         return tuple(found)
-    cursor = trino.dbapi.connect(host="127.0.0.1", port=58080, user="test").cursor()
+    cursor = trino_connection(user="test").cursor()
     cursor.execute(sql)
     return tuple(cursor.fetchall()[0])
 
@@ -199,7 +199,7 @@ async def test_trino_runs_a_callers_query_as_the_caller(trino_engine: TrinoEngin
     )  # fmt: skip
     assert checked.user == subject
     await trino_engine.execute(checked, timeout_s=60, max_rows=1)
-    cursor = trino.dbapi.connect(host="127.0.0.1", port=58080, user="test").cursor()
+    cursor = trino_connection(user="test").cursor()
     cursor.execute(f"SELECT source, query FROM system.runtime.queries WHERE user = '{subject}'")
     seen = cursor.fetchall()
     assert len(seen) == 1 and seen[0][0] == "meshgate" and "count(*)" in seen[0][1].lower()
