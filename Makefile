@@ -26,8 +26,11 @@ $(DEMO_DATA): $(INSTALLED) $(wildcard demo/generate.py demo/datagen/*.py demo/da
 
 demo-data: $(DEMO_DATA)
 
+# ENGINE=trino: PostgreSQL, MariaDB and the Trino cluster too, the demo loaded into them,
+# and the gateway on both SQL engines (Trino the default). docs/demo.md.
+ENGINE ?= duckdb
 serve: install $(DEMO_DATA)
-	$(PY) demo/mesh.py up
+	$(PY) demo/mesh.py up --engine $(ENGINE)
 
 services:
 	bash scripts/services.sh up

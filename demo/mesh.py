@@ -2,10 +2,16 @@
 """Start the Climate Quantum demo mesh: one product gateway per product, the meshgate
 gateway, and the registration of every product. ``make serve`` runs ``mesh.py up``.
 
-    python demo/mesh.py up [--gateway-port 8000] [--first-product-port 8101]
+    python demo/mesh.py up [--gateway-port 8000] [--first-product-port 8101] [--engine trino]
 
 Each product gateway is a ``meshgate product serve`` process on 127.0.0.1; the gateway
 runs in the foreground. Ctrl-C stops everything.
+
+SQL runs on the embedded DuckDB over the products' files. With ``--engine trino``
+(``make serve ENGINE=trino``) the services and the Trino cluster are started first
+(``scripts/services.sh``, ``scripts/trino.sh``), the products' rows loaded into PostgreSQL
+and MariaDB (``demo/stores.py``), and the gateway gets both engines, Trino the default: the
+same query can then name either engine in GraphiQL.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PRODUCTS = ROOT / "demo" / "products"
 sys.path.insert(0, str(ROOT))
 
+from demo.stores import StoresNotLoaded, ensure_loaded  # noqa: E402
 from demo.users import USERS  # noqa: E402
 from gateway.identity.local_issuer import LocalIssuer  # noqa: E402
 
@@ -64,10 +71,27 @@ def wait_for(url: str, deadline: float, proc: subprocess.Popen[bytes] | None = N
     raise SystemExit(f"{url} did not answer in time")
 
 
+def start_trino() -> str:
+    """Services and the Trino cluster up, the demo stores loaded; the coordinator's URL."""
+    for script in ("services.sh", "trino.sh"):
+        # Their progress goes to the terminal: a first start downloads and takes minutes.
+        done = subprocess.run(["bash", str(ROOT / "scripts" / script), "up"], cwd=ROOT)
+        if done.returncode != 0:
+            raise SystemExit(f"scripts/{script} up failed (exit {done.returncode})")
+    try:
+        ensure_loaded()
+    except StoresNotLoaded as exc:
+        raise SystemExit(str(exc)) from exc
+    return f"http://127.0.0.1:{os.environ.get('MESHGATE_TRINO_PORT', '58080')}"
+
+
 def up(args: argparse.Namespace) -> int:
     started = time.monotonic()
     exe = str(Path(sys.executable).with_name("meshgate"))
     env = {**os.environ, "MESHGATE_PRODUCT_TOKEN": args.token}
+    if args.engine == "trino":
+        env.setdefault("MESHGATE_TRINO_URL", start_trino())
+        env.setdefault("MESHGATE_SQL_ENGINE", "trino")
     env.setdefault("MESHGATE_REGISTRY_URL", f"sqlite:///{ROOT / '.run' / 'demo-registry.db'}")
     # The whole demo mesh runs on this machine: the gateway and the products may call
     # 127.0.0.1, which they refuse by default (only public addresses). Allowed explicitly.
@@ -119,6 +143,7 @@ def up(args: argparse.Namespace) -> int:
                 raise SystemExit(f"registering {url} failed: {answer.text}")
         elapsed = time.monotonic() - started
         print(f"\nmeshgate demo mesh: {len(urls)} products ready in {elapsed:.1f}s")
+        print_engines(env)
         graphiql = f"http://{args.host}:{args.gateway_port}/graphql"
         print_tokens(tokens, graphiql)
         print(f"GraphiQL: {graphiql}\n", flush=True)
@@ -156,6 +181,17 @@ def print_tokens(tokens: dict[str, str], graphiql: str) -> None:
     print(f"or open GraphiQL as the analyst: {graphiql}?headers={quote(headers)}")
 
 
+def print_engines(env: dict[str, str]) -> None:
+    """Which engines answer ``sql``, and the default one."""
+    default = env.get("MESHGATE_SQL_ENGINE", "duckdb").upper()
+    trino = env.get("MESHGATE_TRINO_URL")
+    if not trino:
+        print("SQL engine: DUCKDB over the products' files (make serve ENGINE=trino adds Trino)")
+        return
+    print(f"SQL engines: DUCKDB (the files) and TRINO at {trino} (PostgreSQL, MariaDB);")
+    print(f"  {default} when a query names none: sql(query: ..., engine: DUCKDB) picks one")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -169,6 +205,12 @@ def main(argv: list[str] | None = None) -> int:
         "--products", default=None, help="comma-separated product folders to start (default: all)"
     )
     p.add_argument("--detach", action="store_true", help="leave the processes running")
+    p.add_argument(
+        "--engine",
+        choices=("duckdb", "trino"),
+        default="duckdb",
+        help="trino: start the services and Trino, load the stores, add the TRINO engine",
+    )
     p.set_defaults(func=up)
     args = parser.parse_args(argv)
     return int(args.func(args))
