@@ -181,11 +181,20 @@ running() { [[ -d $(node_dir "$1")/etc ]] && launcher "$1" status >/dev/null 2>&
 # Started from this checkout on the port asked for now: the server answering there is it.
 ours() { running "$1" && [[ $(cat "$(node_dir "$1")/port" 2>/dev/null) == "$(node_port "$1")" ]]; }
 
-# The workers the coordinator counts as active, from its node list (an unauthenticated
-# read on a cluster with no authentication); the worker is usable once this is 1.
+# The workers the coordinator counts as active, asked as a query of system.runtime.nodes
+# through Trino's REST protocol (POST the statement, follow nextUri to the end).
 active_workers() {
-    curl -fsS -m 2 -H 'X-Trino-User: meshgate' "$URL/v1/node" 2>/dev/null \
-        | grep -o '"uri"' | wc -l
+    local body next found=""
+    body=$(curl -fsS -m 5 -H 'X-Trino-User: meshgate' -H 'X-Trino-Source: trino.sh' \
+        --data-binary "SELECT count(*) FROM system.runtime.nodes WHERE state = 'active' AND NOT coordinator" \
+        "$URL/v1/statement" 2>/dev/null) || { echo 0; return 0; }
+    while :; do
+        [[ -n $found ]] || found=$(grep -o '"data":\[\[[0-9]*\]\]' <<<"$body" | tr -dc 0-9 || true)
+        next=$(grep -o '"nextUri":"[^"]*"' <<<"$body" | cut -d'"' -f4 || true)
+        [[ -n $next ]] || break
+        body=$(curl -fsS -m 5 -H 'X-Trino-User: meshgate' "$next" 2>/dev/null) || break
+    done
+    echo "${found:-0}"
 }
 
 fail_start() { # message node...
@@ -229,6 +238,9 @@ start() {
         if ! info "$node" >/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$(node_port "$node")") 2>/dev/null; then
             die "port $(node_port "$node") is taken by something that is not a Trino (see: ss -ltnp)"
         fi
+        if running "$node" && ! ours "$node"; then
+            die "the $node of this checkout runs on port $(cat "$(node_dir "$node")/port"): run \`$0 down\` first"
+        fi
     done
     # A Trino this checkout did not start (another clone's, say) is used as it is, as
     # scripts/services.sh does with its servers: its launcher is not ours to stop.
@@ -240,9 +252,6 @@ start() {
         write_config "$node"
         local digest
         digest=$(config_digest "$node")
-        if running "$node" && ! ours "$node"; then
-            die "the $node of this checkout runs on port $(cat "$(node_dir "$node")/port"): run \`$0 down\` first"
-        fi
         if ready "$node" && ours "$node"; then
             # Restart only when the config it started with has changed.
             [[ $(cat "$(node_dir "$node")/config.sha1" 2>/dev/null) == "$digest" ]] && continue
@@ -262,7 +271,12 @@ start() {
         node_port "$node" >"$(node_dir "$node")/port"
         started+=("$node")
     done
-    # Both nodes start at once; the worker is usable when the coordinator lists it.
+    # Both answering and neither started now: a running cluster (an `up` that started it
+    # held the lock until the worker was active).
+    if ((${#started[@]} == 0)) && ready coordinator && ready worker; then
+        return 0
+    fi
+    # Both nodes start at once; the worker is usable once the coordinator counts it active.
     local deadline=$((SECONDS + WAIT_SECONDS))
     until ready coordinator && ready worker && (($(active_workers) == 1)); do
         for node in "${NODES[@]}"; do

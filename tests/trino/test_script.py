@@ -111,3 +111,15 @@ def test_up_fails_loudly_on_a_port_taken_by_something_else(trino_url: str, varia
     assert f"port {port} is taken" in done.stderr
     # The running servers' config was left alone.
     assert config_files() == before
+
+
+def test_up_on_other_ports_leaves_the_running_cluster_alone(trino_url: str) -> None:
+    before = config_files()
+    query_id = remembered_query(trino_url)
+    env = {"MESHGATE_TRINO_PORT": str(free_port()), "MESHGATE_TRINO_WORKER_PORT": str(free_port())}
+    done = script("up", env=env)
+    assert done.returncode == 1
+    assert f"runs on port {trino_url.rsplit(':', 1)[1]}" in done.stderr, done.stderr
+    # Neither the config nor the servers of the cluster were touched.
+    assert config_files() == before
+    assert still_listed(trino_url, query_id)
