@@ -11,7 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.trino import ROOT, TRINO_SCRIPT, trino_connection, trino_rows
+from tests.fixtures.trino import (
+    ROOT,
+    TRINO_SCRIPT,
+    TRINO_WORKER_PORT,
+    trino_connection,
+    trino_rows,
+)
 
 pytestmark = pytest.mark.services
 RUN = ROOT / ".run" / "trino"
@@ -63,7 +69,7 @@ def test_up_when_running_is_fast_and_keeps_the_server(trino_url: str) -> None:
 def test_status_has_a_line_per_node(trino_url: str) -> None:
     done = script("status")
     assert done.returncode == 0, done.stderr
-    worker = f"http://127.0.0.1:{int(trino_url.rsplit(':', 1)[1]) + 1}"
+    worker = f"http://127.0.0.1:{TRINO_WORKER_PORT}"
     assert [line.split() for line in done.stdout.splitlines()] == [
         ["trino", "up", trino_url],
         ["trino-worker", "up", worker],

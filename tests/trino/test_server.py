@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.trino import TRINO_SCRIPT, trino_rows
+from tests.fixtures.trino import TRINO_PORT, TRINO_SCRIPT, TRINO_WORKER_PORT, trino_rows
 
 pytestmark = pytest.mark.services
 
@@ -51,8 +51,8 @@ def listening_addresses(port: int) -> set[str]:
     return found
 
 
-def test_listens_on_loopback_only(trino_url: str) -> None:
-    port = int(trino_url.rsplit(":", 1)[1])
+@pytest.mark.parametrize("port", [TRINO_PORT, TRINO_WORKER_PORT], ids=["coordinator", "worker"])
+def test_listens_on_loopback_only(trino_url: str, port: int) -> None:
     # 127.0.0.1 as /proc writes it: little-endian words; as tcp6, the IPv4-mapped form.
     loopback = {"0100007F", "0000000000000000FFFF00000100007F"}
     addresses = listening_addresses(port)
