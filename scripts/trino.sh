@@ -36,7 +36,8 @@ WORKER_PORT=${MESHGATE_TRINO_WORKER_PORT:-$((PORT + 1))}
 PG_PORT=55432
 MARIADB_PORT=53306
 HEAP=${MESHGATE_TRINO_HEAP:-1G} # per node
-WAIT_SECONDS=${MESHGATE_TRINO_WAIT:-180}
+# Two JVMs starting on 2 busy cores took up to 160 s (load at 45): room above that.
+WAIT_SECONDS=${MESHGATE_TRINO_WAIT:-300}
 URL="http://127.0.0.1:$PORT"
 NODES=(coordinator worker)
 
