@@ -118,6 +118,16 @@ def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
 
 
 @pytest.fixture(scope="session")
+def files_mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
+    """The whole demo mesh with SQL on its files only (no Trino configured), started once
+    for the modules that only read it (which must neither stop products nor change the
+    registry, a certification or a subscription)."""
+    with start_mesh(tmp_path_factory.mktemp("files-mesh"), demo_product_dirs(),
+                    data_root=str(ROOT)) as mesh:  # fmt: skip
+        yield mesh
+
+
+@pytest.fixture(scope="session")
 def engines_mesh(
     tmp_path_factory: pytest.TempPathFactory, trino_url: str, demo_stores: Any
 ) -> Iterator[Mesh]:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -12,23 +11,27 @@ import pytest
 from gateway.settings import Settings
 from schema.asgi import create_app
 from tests.fixtures.identity import TestIssuer
+from tests.fixtures.uvicorn import running
 
 
-@pytest.fixture
-def issuer(tmp_path: Path) -> TestIssuer:
-    return TestIssuer(tmp_path / "auth")
+@pytest.fixture(scope="module")
+def issuer(tmp_path_factory: pytest.TempPathFactory) -> TestIssuer:
+    return TestIssuer(tmp_path_factory.mktemp("auth"))
 
 
-@pytest.fixture
-def gateway(serve_app: Callable[[Any], str], tmp_path: Path, issuer: TestIssuer) -> str:
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory, issuer: TestIssuer) -> Iterator[str]:
+    """One gateway for the module: every request below is refused, so its mesh stays
+    empty whatever order the tests run in (starting one per test cost more than them)."""
     settings = Settings(
-        registry_url=f"sqlite:///{tmp_path / 'r.db'}",
+        registry_url=f"sqlite:///{tmp_path_factory.mktemp('registry') / 'r.db'}",
         max_query_depth=4,
         max_aliases=2,
         max_query_bytes=300,
         **issuer.settings(),
     )
-    return serve_app(create_app(settings))
+    with running(create_app(settings)) as base:
+        yield base
 
 
 def post(gateway: str, query: str, headers: dict[str, str] | None = None) -> dict[str, Any]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.graph.conftest import ROOT, Mesh
 
 GLOBAL = "303dc6c6-3763-4e71-9ecb-7df268720de7"
@@ -20,6 +22,12 @@ query ($of: ID!, $direction: LineageDirection, $depth: Int) {
   }
 }
 """
+
+
+@pytest.fixture
+def mesh(files_mesh: Mesh) -> Mesh:
+    """The demo mesh the session starts once: these tests only read it."""
+    return files_mesh
 
 
 def lineage(mesh: Mesh, of: str, direction: str = "UPSTREAM", **kw: Any) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from tests.graph.conftest import DEMO, Mesh, demo_product_dirs
@@ -9,6 +10,12 @@ from tests.graph.conftest import DEMO, Mesh, demo_product_dirs
 ISSUE_QUERY = """{ products(first: 50) { totalCount edges { node { id name
   domain owner versions { outputPorts { contract { schema { name properties { name
   logicalType quality { dimension } } } } } } } } } }"""
+
+
+@pytest.fixture
+def mesh(files_mesh: Mesh) -> Mesh:
+    """The demo mesh the session starts once: these tests only read it."""
+    return files_mesh
 
 
 def descriptors() -> dict[str, dict]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import duckdb
@@ -11,7 +10,7 @@ import pytest
 from gateway.federation.service import Federation
 from tests.federation.engines.test_trino_engine import normalised
 from tests.federation.test_planner_reject import REJECT
-from tests.graph.conftest import ROOT, Mesh, demo_product_dirs, start_mesh
+from tests.graph.conftest import ROOT, Mesh
 
 SQL = """query($q: String!, $e: SqlEngine, $n: Int) {
   sql(query: $q, engine: $e, maxRows: $n) {
@@ -101,14 +100,6 @@ def test_explain_sql(sql_mesh: Mesh) -> None:
     )
     assert "errors" not in body, body.get("errors")
     assert "JOIN" in body["data"]["explainSql"].upper()
-
-
-@pytest.fixture(scope="module")
-def files_mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
-    """The demo mesh on its files only (no Trino configured), for both engines' cases."""
-    tmp = tmp_path_factory.mktemp("files-mesh")
-    with start_mesh(tmp, demo_product_dirs(), data_root=str(ROOT)) as mesh:
-        yield mesh
 
 
 @pytest.mark.parametrize("engine", ["DUCKDB", "TRINO"])

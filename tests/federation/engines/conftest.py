@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,15 @@ async def engine(file_catalog: StaticCatalog, demo_root: Path) -> AsyncIterator[
     duck = DuckDBEngine(file_catalog.tables(), root=demo_root)
     yield duck
     await duck.close()
+
+
+@pytest.fixture(scope="module")
+def module_engine(file_catalog: StaticCatalog, demo_root: Path) -> Iterator[DuckDBEngine]:
+    """One DuckDB engine for a module whose tests only read through it (each query on its
+    own cursor): opening the views over every demo file cost more than such a test."""
+    duck = DuckDBEngine(file_catalog.tables(), root=demo_root)
+    yield duck
+    duck.shutdown()  # what close() runs in a thread; no loop runs between modules
 
 
 def view(catalog: StaticCatalog, logical: str) -> str:

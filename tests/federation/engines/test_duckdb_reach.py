@@ -41,6 +41,12 @@ def hostile(path: str, **server: Any) -> CatalogTable:
 
 
 @pytest.fixture
+def engine(module_engine: DuckDBEngine) -> DuckDBEngine:
+    """The statements below only read: they share one engine over the demo files."""
+    return module_engine
+
+
+@pytest.fixture
 def root(tmp_path: Path) -> Path:
     data = tmp_path / "root" / "data"
     data.mkdir(parents=True)

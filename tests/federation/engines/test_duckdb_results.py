@@ -19,6 +19,13 @@ US_DAILY = "precipitation.us-precipitation.us_daily_precipitation"
 DAILY_FILE = Path("demo/data/us-precipitation/us_daily_precipitation.parquet")
 
 
+@pytest.fixture
+def engine(module_engine: DuckDBEngine) -> DuckDBEngine:
+    """These tests only read (a stream closed early or timed out ends its own query):
+    they share one engine over the demo files."""
+    return module_engine
+
+
 @pytest.mark.parametrize("max_rows", [1, 7, 100])
 async def test_rows_are_capped_and_truncation_flagged(
     engine: DuckDBEngine, file_catalog: StaticCatalog, demo_root: Path, max_rows: int
