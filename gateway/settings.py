@@ -348,6 +348,14 @@ class Settings:
         30, "Days finished webhook deliveries stay in the delivery log (0: keep them all)."
     )
 
+    # -- several processes (issue 10): `meshgate serve --workers N`.
+    workers: int = _setting(
+        1,
+        "Gateway processes `meshgate serve` runs (its --workers); more than 1 needs a "
+        "PostgreSQL registry, the redis cache and the redis events bus.",
+        positive=True,
+    )
+
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             _check(f, getattr(self, f.name))
