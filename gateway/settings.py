@@ -355,6 +355,12 @@ class Settings:
         "PostgreSQL registry, the redis cache and the redis events bus.",
         positive=True,
     )
+    worker_healthcheck_seconds: float = _setting(
+        30.0,
+        "Seconds a worker of `meshgate serve --workers N` may take to answer its "
+        "supervisor's ping before it is killed and replaced (uvicorn's own default, 5, "
+        "kills workers that are only slow on a loaded machine).",
+    )
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 
@@ -45,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
+        timeout_worker_healthcheck=math.ceil(settings.worker_healthcheck_seconds),
         log_level=settings.log_level,
         # A WebSocket message is read whole before the app sees it: no larger than a body.
         ws_max_size=settings.max_body_bytes,

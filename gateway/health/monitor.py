@@ -11,8 +11,9 @@ registered or refreshed is judged at once, in the background, and one unregister
 leaves the verdicts at once, without waiting for the next refresh.
 
 With several gateway processes, one runs the refreshes (its ``election``) and shares its
-verdicts (``shared``); the others read them every few seconds, keeping a verdict of their
-own where it is newer (a product registered or found unreachable through them).
+verdicts (``shared``), as each process shares its verdicts on products registered through
+it; every process reads them every few seconds, keeping a verdict of its own where it is
+newer (a product found unreachable by one of its requests).
 """
 
 from __future__ import annotations
@@ -102,21 +103,23 @@ class HealthMonitor:
             await self._shared.close()
 
     async def _loop(self) -> None:
+        clock = asyncio.get_running_loop().time
+        due = clock()  # the next refresh
         while True:
-            started = asyncio.get_running_loop().time()
-            wait = self.interval
             try:
-                if await self._election.leading():
+                if clock() >= due and await self._election.leading():
+                    due = clock() + self.interval  # an overrun is followed at once
                     await self._lead()
-                else:
-                    wait = min(self.interval, FOLLOWER_SECONDS)
-                    found = await self._shared.newer() if self._shared else None
+                elif self._shared is not None:
+                    found = await self._shared.newer()
                     if found is not None:
                         self._adopt(found)
             except Exception:  # a registry hiccup must not end the monitor
                 log.exception("health refresh failed")
-            spent = asyncio.get_running_loop().time() - started
-            await asyncio.sleep(max(wait - spent, 0.0))
+            # Alone: sleep until the next refresh. Several processes: read what the
+            # others found, and ask to lead, every few seconds meanwhile.
+            wake = due if self._shared is None else min(due, clock() + FOLLOWER_SECONDS)
+            await asyncio.sleep(max(wake - clock(), 0.0))
 
     async def _lead(self) -> None:
         """A refresh by the process elected to run them, its verdicts then shared."""
@@ -126,9 +129,9 @@ class HealthMonitor:
             await self._shared.write(began, self._verdicts.values())
 
     def _adopt(self, shared: Round) -> None:
-        """Take the verdicts of another process's refresh, keeping ours where newer and
-        those of products checked here since that refresh began (registered meanwhile);
-        products unregistered through this process stay out."""
+        """Take the shared verdicts, keeping ours where newer and those of products
+        checked here since the last full round began (registered meanwhile); products
+        unregistered through this process stay out."""
         mine = self._verdicts
         kept = {
             pid: theirs if pid not in mine or mine[pid].checked_at <= theirs.checked_at
@@ -165,10 +168,15 @@ class HealthMonitor:
         if product is None:
             self._forgotten[product_id] = self._forgotten.get(product_id, 0) + 1
             self._verdicts.pop(product_id, None)
-        else:
-            if self._shared is not None:  # registered again: shared verdicts count again
-                self._forgotten.pop(product_id, None)
+            if self._shared is not None:
+                await self._shared.drop(product_id)
+        elif self._shared is None:
             await self.check(product)
+        else:  # registered again: shared verdicts count again, and this one is shared
+            self._forgotten.pop(product_id, None)
+            verdict = await self.check(product)
+            if self._verdicts.get(product_id) is verdict:  # kept: not unregistered since
+                await self._shared.put(verdict)
 
     async def check(self, product: RegisteredProduct) -> Judgement:
         """Judge ``product`` now, keep the verdict, publish a change of status (unless the

@@ -1,10 +1,12 @@
-"""The health verdicts of the elected process, for every process of the gateway.
+"""The health verdicts of every process of the gateway, shared through Redis.
 
 With several processes only one runs the health rounds (:mod:`gateway.election`), but
 each answers ``Product.health`` and ``meshHealth`` from verdicts in its own memory. So
 the process that ran a round writes all its verdicts to Redis, under a key of the
-registry they share, with the time the round began; the others read them when that time
-changes. Both keys expire (a gateway stopped for a while leaves nothing behind).
+registry they share, with the time the round began; a process that judged a product
+outside a round (registered through it) adds that verdict; and every process reads them
+all whenever they changed. The keys expire (a gateway stopped for a while leaves nothing
+behind).
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ import dataclasses
 import hashlib
 import json
 import logging
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -25,12 +27,13 @@ from gateway.health.model import Judgement, Reason
 log = logging.getLogger(__name__)
 
 CLIENT_NAME = "meshgate-health"
+NEVER = datetime.min.replace(tzinfo=UTC)  # no full round yet
 
 
 @dataclasses.dataclass(frozen=True)
 class Round:
-    """The verdicts of one round and when it began (a verdict of a product checked since
-    then by another process may be newer)."""
+    """The shared verdicts and when the last full round began (a product missing from
+    them but checked since then was registered meanwhile)."""
 
     started: datetime
     verdicts: dict[str, Judgement]
@@ -77,48 +80,75 @@ def decode(value: dict[str, Any]) -> Judgement:
 
 
 class SharedVerdicts:
-    """The last round's verdicts in Redis at ``redis_url``, for the processes sharing the
-    registry at ``registry_url``; kept ``keep_seconds`` after they were written.
+    """The verdicts in Redis at ``redis_url``, for the processes sharing the registry at
+    ``registry_url``: a hash of one verdict per product, the time the last full round
+    began, and a version counted up by every write (so a reader reads only after a
+    change). Each key is kept ``keep_seconds`` after its last write.
 
-    Redis failing is logged and means "no newer round": each process keeps answering from
+    Redis failing is logged and means "nothing newer": each process keeps answering from
     the verdicts it has."""
 
     def __init__(self, redis_url: str, registry_url: str, *, keep_seconds: float) -> None:
         mesh = hashlib.blake2b(registry_url.encode(), digest_size=8).hexdigest()
-        self._key = f"meshgate:health:{mesh}"
+        key = f"meshgate:health:{mesh}"
+        self._verdicts, self._round, self._version = f"{key}:verdicts", f"{key}:round", f"{key}:v"
         self._keep_ms = max(int(keep_seconds * 1000), 1000)
         self._redis: Any = aioredis.from_url(redis_url, client_name=CLIENT_NAME)
-        self._seen: bytes | None = None  # the round last read
+        self._seen: bytes | None = None  # the version last read
 
     async def write(self, started: datetime, verdicts: Iterable[Judgement]) -> None:
-        """Publish the verdicts of the round begun at ``started``."""
-        body = json.dumps([encode(v) for v in verdicts])
+        """Replace every verdict by those of the round begun at ``started``."""
+        mapping = {v.product_id: json.dumps(encode(v)) for v in verdicts}
+
+        def steps(pipe: Any) -> None:
+            pipe.delete(self._verdicts)
+            if mapping:
+                pipe.hset(self._verdicts, mapping=mapping)
+            pipe.set(self._round, started.isoformat(), px=self._keep_ms)
+
+        await self._change("health verdicts not shared", steps)
+
+    async def put(self, verdict: Judgement) -> None:
+        """Share one verdict found outside a round (a product registered here)."""
+        body = json.dumps(encode(verdict))
+        await self._change(
+            "health verdict not shared", lambda p: p.hset(self._verdicts, verdict.product_id, body)
+        )
+
+    async def drop(self, product_id: str) -> None:
+        """Forget a product unregistered here."""
+        await self._change(
+            "health verdict not dropped", lambda p: p.hdel(self._verdicts, product_id)
+        )
+
+    async def _change(self, failed: str, steps: Callable[[Any], object]) -> None:
         try:
             async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.set(f"{self._key}:verdicts", body, px=self._keep_ms)
-                pipe.set(f"{self._key}:round", started.isoformat(), px=self._keep_ms)
+                steps(pipe)
+                pipe.pexpire(self._verdicts, self._keep_ms)
+                pipe.incr(self._version)
+                pipe.pexpire(self._version, self._keep_ms)
                 await pipe.execute()
         except RedisError as exc:
-            log.warning("health verdicts not shared: %s", exc)
+            log.warning("%s: %s", failed, exc)
 
     async def newer(self) -> Round | None:
-        """The last round written, if it is not the one this process read last."""
+        """Every shared verdict, if anything changed since this process last read them."""
         try:
-            stamp = await self._redis.get(f"{self._key}:round")
-            if stamp is None or stamp == self._seen:
+            version = await self._redis.get(self._version)
+            if version is None or version == self._seen:
                 return None
             async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.get(f"{self._key}:round")
-                pipe.get(f"{self._key}:verdicts")
-                stamp, body = await pipe.execute()
+                pipe.get(self._version)
+                pipe.get(self._round)
+                pipe.hgetall(self._verdicts)
+                version, stamp, found = await pipe.execute()
         except RedisError as exc:
             log.warning("shared health verdicts not read: %s", exc)
             return None
-        if stamp is None or body is None:
-            return None
-        self._seen = stamp
-        verdicts = (decode(v) for v in json.loads(body))
-        started = datetime.fromisoformat(stamp.decode() if isinstance(stamp, bytes) else stamp)
+        self._seen = version
+        verdicts = (decode(json.loads(body)) for body in found.values())
+        started = datetime.fromisoformat(stamp.decode()) if stamp else NEVER
         return Round(started, {v.product_id: v for v in verdicts})
 
     async def close(self) -> None:

@@ -24,7 +24,7 @@ def test_stale_copy_cached_by_one_process_is_served_by_both(
     a, b = gateway.pin_each(2)
     for name in TRIO:
         register(a, issuer, kits.bases[name])
-    warm = a.query(QUERY, issuer.headers())
+    warm = gateway.pin(a.pid).query(QUERY, issuer.headers())
     assert "errors" not in warm, warm
     kits.stop("france-precipitation")
     for pid in (b.pid, a.pid):  # the process that did not fetch it first
