@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-START_SECONDS = 120.0  # two interpreters importing the whole gateway on a loaded machine
+START_SECONDS = 240.0  # two interpreters importing the whole gateway on a loaded machine
 
 
 def free_port() -> int:
@@ -131,7 +131,7 @@ class Workers:
         assert pid is not None, "no worker holds the connection"
         return Pinned(self.port, pid, conn)
 
-    def pin(self, pid: int, within: float = 60.0) -> Pinned:
+    def pin(self, pid: int, within: float = 120.0) -> Pinned:
         """A new connection served by process ``pid`` (uvicorn closes one idle for 5 s:
         pin again rather than keep one through a wait)."""
         deadline = time.monotonic() + within
@@ -143,7 +143,7 @@ class Workers:
             time.sleep(0.02)
         raise AssertionError(f"no connection reached process {pid} in {within} s")
 
-    def pin_each(self, n: int, within: float = 60.0) -> list[Pinned]:
+    def pin_each(self, n: int, within: float = 120.0) -> list[Pinned]:
         """One connection per process, ``n`` processes; fails if fewer answer in time
         (a worker still opening its services accepts nothing yet)."""
         pinned: dict[int, Pinned] = {}
