@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))  # run as a script: the repo's packages and bench.
 
 from bench.peer import install, question, report  # noqa: E402
 from bench.peer.gateways import Gateway, start_meshgate  # noqa: E402
+from bench.peer.load import add_window_options  # noqa: E402
 from bench.peer.upstreams import running_products  # noqa: E402
 from bench.peer_gateways import RUN, measure, say  # noqa: E402
 
@@ -49,14 +50,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2],
                         help="process counts (1 2); the first is the reference")  # fmt: skip
     parser.add_argument("--ttl", type=float, default=15.0, help="cache TTL, seconds (15)")
-    parser.add_argument("--seconds", type=float, default=10.0, help="one window (10)")
-    parser.add_argument("--connections", type=int, nargs="+", default=[8, 32],
-                        help="connection counts (8 32)")  # fmt: skip
-    parser.add_argument("--repeats", type=int, default=3, help="interleaved repetitions (3)")
-    parser.add_argument("--warmup", type=float, default=3.0,
-                        help="unmeasured load before each window, seconds (3)")  # fmt: skip
-    parser.add_argument("--max-minutes", type=float, default=30.0,
-                        help="stop starting windows past this (30)")  # fmt: skip
+    add_window_options(parser, seconds=10.0, max_minutes=30.0)
     parser.add_argument("--postgres", default=POSTGRES, help=f"admin DSN ({POSTGRES})")
     parser.add_argument("--redis", default=REDIS, help=f"Redis, no database ({REDIS})")
     parser.add_argument("--json", type=Path, default=ROOT / ".run" / "workers-scale.json",

@@ -37,22 +37,23 @@ def check_workers(settings: Settings) -> None:
     if n == 1:
         return
     scheme = settings.registry_url.split(":", 1)[0].lower()
-    if scheme not in ("postgresql", "postgres"):
-        raise InvalidSetting(
-            f"MESHGATE_REGISTRY_URL={scheme}:...: {n} workers need a registry every process "
-            "shares and writes at once, and one of them elected per background round; "
-            "use postgresql://user@host:port/db"
-        )
-    if settings.cache_backend.strip().lower() != "redis":
-        raise InvalidSetting(
-            f"MESHGATE_CACHE_BACKEND={settings.cache_backend}: with {n} workers each process "
-            f"would keep its own copy of every document ({n} times the calls to the "
-            "products, a stale copy served only by the process that fetched it); set "
-            "MESHGATE_CACHE_BACKEND=redis"
-        )
-    if settings.events_bus.strip().lower() != "redis":
-        raise InvalidSetting(
-            f"MESHGATE_EVENTS_BUS={settings.events_bus}: with {n} workers a change found by "
-            "one process would not reach live subscribers connected to another; set "
-            "MESHGATE_EVENTS_BUS=redis"
-        )
+    # (variable, its value as shown, whether processes can share it, what to do instead)
+    needs = (
+        ("REGISTRY_URL", f"{scheme}:...", scheme in ("postgresql", "postgres"),
+         f"{n} workers need a registry every process shares and writes at once, and one "
+         "of them elected per background round; use postgresql://user@host:port/db"),
+        ("CACHE_BACKEND", settings.cache_backend, _named(settings.cache_backend, "redis"),
+         f"with {n} workers each process would keep its own copy of every document ({n} "
+         "times the calls to the products, a stale copy served only by the process that "
+         "fetched it); set MESHGATE_CACHE_BACKEND=redis"),
+        ("EVENTS_BUS", settings.events_bus, _named(settings.events_bus, "redis"),
+         f"with {n} workers a change found by one process would not reach live "
+         "subscribers connected to another; set MESHGATE_EVENTS_BUS=redis"),
+    )  # fmt: skip
+    for name, shown, shared, instead in needs:
+        if not shared:
+            raise InvalidSetting(f"MESHGATE_{name}={shown}: {instead}")
+
+
+def _named(value: str, name: str) -> bool:
+    return value.strip().lower() == name
