@@ -42,7 +42,13 @@ from bench.peer.gateways import (  # noqa: E402  # noqa: E402  # noqa: E402
     start_hive,
     start_meshgate,
 )
-from bench.peer.load import Target, direct_once, window, write_lua  # noqa: E402
+from bench.peer.load import (  # noqa: E402
+    Target,
+    add_window_options,
+    direct_once,
+    window,
+    write_lua,
+)
 from bench.peer.upstreams import Product, running_products  # noqa: E402
 
 RUN = ROOT / ".run" / "peer-bench"
@@ -56,14 +62,7 @@ def say(message: str) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=20.0, help="one window (20)")
-    parser.add_argument("--connections", type=int, nargs="+", default=[8, 32],
-                        help="connection counts (8 32)")  # fmt: skip
-    parser.add_argument("--repeats", type=int, default=3, help="interleaved repetitions (3)")
-    parser.add_argument("--warmup", type=float, default=3.0,
-                        help="unmeasured load before each window, seconds (3)")  # fmt: skip
-    parser.add_argument("--max-minutes", type=float, default=45.0,
-                        help="stop starting windows past this (45)")  # fmt: skip
+    add_window_options(parser, seconds=20.0, max_minutes=45.0)
     parser.add_argument("--only", nargs="+", choices=("warm", "cold", "router", "default",
                         "direct"), help="measure only these (all)")  # fmt: skip
     parser.add_argument("--json", type=Path, default=ROOT / ".run" / "peer-gateways.json",

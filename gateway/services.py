@@ -20,9 +20,11 @@ from gateway.certification import (
     load_policies,
     open_certification_store,
 )
+from gateway.election import open_election
 from gateway.federation.service import Federation
 from gateway.feedback import Feedback, FeedbackLimits, open_feedback_store
 from gateway.health import HealthHub, HealthMonitor
+from gateway.health.shared import SharedVerdicts
 from gateway.identity.authenticate import Authenticator, create_authenticator
 from gateway.notify import Ledger, Notifier, Relay
 from gateway.notify.buses import open_bus
@@ -34,6 +36,7 @@ from gateway.settings import Settings
 from gateway.upstream import UpstreamFetcher, create_http_client
 from gateway.upstream.breaker import CircuitBreaker
 from gateway.usage import UsageStore, open_usage
+from gateway.workers import check_workers
 
 HISTORY_PURGE_SECONDS = 3600.0
 """How often certification history past its retention is purged (also at start)."""
@@ -64,6 +67,7 @@ class Services:
 async def open_services(settings: Settings) -> Services:
     """Open the pooled client, the cache, the stores and the federation of ``settings``;
     if any step fails, what the earlier steps opened is closed before the error is raised."""
+    check_workers(settings)  # several processes: only settings they can share
     async with contextlib.AsyncExitStack() as stack:
         # First: a bad lineage sink setting stops the start before anything is opened; and
         # opened before the federation, it is closed after it (the streams it stops are sent).
@@ -163,6 +167,7 @@ async def _open_certifier(
         interval_seconds=settings.certification_interval_seconds,
         first_round_seconds=settings.certification_first_round_seconds,
         concurrency=settings.certification_concurrency,
+        election=open_election(settings.registry_url, "certification", workers=settings.workers),
     )  # fmt: skip
     stack.push_async_callback(certifier.close)
     certifier.start()
@@ -209,7 +214,8 @@ def _health_monitor(
 ) -> HealthMonitor:
     """The background judge of every product's health (docs/health.md). Its fetcher reads
     fresh answers only (no cached or stale copy: health is about now) and has its own
-    breaker, so a product down for health checks does not trip the graph's."""
+    breaker, so a product down for health checks does not trip the graph's. With several
+    processes, one runs the refreshes and shares its verdicts through Redis."""
     fetcher = UpstreamFetcher(
         http,
         cache,
@@ -231,6 +237,14 @@ def _health_monitor(
         deadline=settings.health_deadline_seconds,
         max_results=settings.health_max_results,
         max_reasons=settings.health_max_reasons,
+        election=open_election(settings.registry_url, "health", workers=settings.workers),
+        shared=SharedVerdicts(
+            settings.redis_url,
+            settings.registry_url,
+            keep_seconds=3 * settings.health_refresh_seconds,
+        )
+        if settings.workers > 1
+        else None,
     )
 
 

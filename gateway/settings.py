@@ -348,6 +348,20 @@ class Settings:
         30, "Days finished webhook deliveries stay in the delivery log (0: keep them all)."
     )
 
+    # -- several processes (issue 10): `meshgate serve --workers N`.
+    workers: int = _setting(
+        1,
+        "Gateway processes `meshgate serve` runs (its --workers); more than 1 needs a "
+        "PostgreSQL registry, the redis cache and the redis events bus.",
+        positive=True,
+    )
+    worker_healthcheck_seconds: float = _setting(
+        30.0,
+        "Seconds a worker of `meshgate serve --workers N` may take to answer its "
+        "supervisor's ping before it is killed and replaced (uvicorn's own default, 5, "
+        "kills workers that are only slow on a loaded machine).",
+    )
+
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             _check(f, getattr(self, f.name))

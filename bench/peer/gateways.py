@@ -12,7 +12,7 @@ planner of Hive Router (package @graphql-hive/router-runtime).
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,9 +40,17 @@ class Gateway:
 
 
 def start_meshgate(
-    label: str, ttl: float, products: list[Product], logs: Path, timeout: float = 90.0
+    label: str,
+    ttl: float,
+    products: list[Product],
+    logs: Path,
+    timeout: float = 90.0,
+    *,
+    workers: int = 1,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Gateway:
-    """``meshgate serve`` with cache TTL ``ttl``, the demo products registered."""
+    """``meshgate serve --workers N`` with cache TTL ``ttl`` and ``extra_env`` on top (another
+    registry, the Redis cache), the demo products registered."""
     from gateway.identity.local_issuer import LocalIssuer
 
     issuer = LocalIssuer.create(ROOT / ".run" / "peer-bench-auth", name="meshgate-bench")
@@ -52,13 +60,13 @@ def start_meshgate(
         "MESHGATE_REGISTRY_URL": "sqlite://:memory:", "MESHGATE_LOG_LEVEL": "warning",
         "MESHGATE_RATE_LIMIT_PER_MINUTE": "0", "MESHGATE_MAX_CONCURRENT_REQUESTS": "0",
         "MESHGATE_CACHE_TTL_SECONDS": f"{ttl:g}",
-        "MESHGATE_AUTH_ISSUERS_FILE": str(issuer.issuers_file),
+        "MESHGATE_AUTH_ISSUERS_FILE": str(issuer.issuers_file), **(extra_env or {}),
     })  # fmt: skip
-    name = "meshgate-ttl" + f"{ttl:g}"
+    name = "meshgate-ttl" + f"{ttl:g}" + (f"-workers{workers}" if workers > 1 else "")
     # `meshgate serve` as `python -m gateway.cli` from the checkout: the `meshgate` script
     # would import the package where it was installed, not the code under test.
     cmd = [sys.executable, "-m", "gateway.cli", "serve", "--host", "127.0.0.1",
-           "--port", str(port)]  # fmt: skip
+           "--port", str(port), "--workers", str(workers)]  # fmt: skip
     proc = start(name, cmd, cwd=ROOT, env=env, logs=logs)
     base = f"http://127.0.0.1:{port}"
     admin = {"Authorization": f"Bearer {issuer.token('bench-admin', ['admin'], ttl=86400)}"}

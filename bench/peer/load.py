@@ -14,6 +14,7 @@ client finishes every question it started, so its divisor is exact.
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import subprocess
@@ -55,6 +56,20 @@ function done(summary, latency, requests)
   io.write(string.format("BAD_ANSWERS %%d\\n", total))
 end
 """
+
+
+def add_window_options(
+    parser: argparse.ArgumentParser, *, seconds: float, max_minutes: float
+) -> None:
+    """The options of the measured windows, alike in every load benchmark."""
+    parser.add_argument("--seconds", type=float, default=seconds, help=f"one window ({seconds:g})")
+    parser.add_argument("--connections", type=int, nargs="+", default=[8, 32],
+                        help="connection counts (8 32)")  # fmt: skip
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved repetitions (3)")
+    parser.add_argument("--warmup", type=float, default=3.0,
+                        help="unmeasured load before each window, seconds (3)")  # fmt: skip
+    parser.add_argument("--max-minutes", type=float, default=max_minutes,
+                        help=f"stop starting windows past this ({max_minutes:g})")  # fmt: skip
 
 
 @dataclass(frozen=True)

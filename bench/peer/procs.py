@@ -13,7 +13,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import closing
+from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,12 +53,16 @@ class Started:
         """SIGSTOP: an idle gateway's timers (health rounds, polling) neither use CPU nor
         call the products while another gateway is measured."""
         if not self.paused and self.proc.poll() is None:
-            os.kill(self.pid, signal.SIGSTOP)
+            for pid in (self.pid, *descendants(self.pid)):  # a server's workers too
+                with suppress(OSError):
+                    os.kill(pid, signal.SIGSTOP)
             self.paused = True
 
     def resume(self) -> None:
         if self.paused:
-            os.kill(self.pid, signal.SIGCONT)
+            for pid in (self.pid, *descendants(self.pid)):
+                with suppress(OSError):
+                    os.kill(pid, signal.SIGCONT)
             self.paused = False
 
     def stop(self) -> None:
@@ -122,8 +126,8 @@ def _stat(pid: int) -> tuple[int, int, int] | None:
     return ppid, utime + stime, cutime + cstime
 
 
-def cpu_seconds(root: int) -> float:
-    """CPU seconds used so far by ``root`` and its descendants (live and reaped)."""
+def _table() -> tuple[dict[int, int], dict[int, int]]:
+    """(parent, own ticks) of every process now."""
     parents: dict[int, int] = {}
     ticks: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -132,10 +136,10 @@ def cpu_seconds(root: int) -> float:
             if found is not None:
                 parents[int(entry)] = found[0]
                 ticks[int(entry)] = found[1]
-    root_stat = _stat(root)
-    if root_stat is None:
-        raise SystemExit(f"process {root} is gone")
-    total = root_stat[1] + root_stat[2]
+    return parents, ticks
+
+
+def _descendants(root: int, parents: dict[int, int]) -> set[int]:
     tree = {root}
     grew = True
     while grew:  # descendants: processes whose parent is in the tree
@@ -143,6 +147,21 @@ def cpu_seconds(root: int) -> float:
         for pid, ppid in parents.items():
             if ppid in tree and pid not in tree:
                 tree.add(pid)
-                total += ticks[pid]
                 grew = True
+    return tree - {root}
+
+
+def descendants(root: int) -> set[int]:
+    """The live processes below ``root`` (a server's workers)."""
+    return _descendants(root, _table()[0])
+
+
+def cpu_seconds(root: int) -> float:
+    """CPU seconds used so far by ``root`` and its descendants (live and reaped)."""
+    parents, ticks = _table()
+    root_stat = _stat(root)
+    if root_stat is None:
+        raise SystemExit(f"process {root} is gone")
+    total = root_stat[1] + root_stat[2]
+    total += sum(ticks[pid] for pid in _descendants(root, parents))
     return total / TICKS

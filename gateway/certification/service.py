@@ -14,6 +14,8 @@ more than an interval ago), so restarting a gateway does not re-certify the whol
 While the schedule runs, the certifier also follows the registry
 (:class:`gateway.follow.Follower`): a product registered or refreshed is evaluated at
 once in the background (same ``concurrency``), never making the registration wait.
+With several gateway processes, only the one its ``election`` picks runs the scheduled
+rounds (each process still evaluates the products registered through it).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from gateway.certification.model import (
 )
 from gateway.certification.policies import PolicySet
 from gateway.certification.store import CertificationPage, CertificationStore
+from gateway.election import Alone, Election
 from gateway.every import Every
 from gateway.follow import Follower
 from gateway.hub import Hub
@@ -94,6 +97,7 @@ class Certifier:
         first_round_seconds: float | None = None,
         concurrency: int = 4,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        election: Election | None = None,
     ) -> None:
         self.policies = policies
         self.store = store
@@ -103,6 +107,7 @@ class Certifier:
         self._workers = max(1, concurrency)
         self._slots = asyncio.Semaphore(self._workers)
         self._clock = clock
+        self._election = election or Alone()
         first = interval_seconds if first_round_seconds is None else first_round_seconds
         self._first_round = True
         self._timer = Every(
@@ -150,7 +155,10 @@ class Certifier:
         return await self.store.history(product_id, first=first, after=after)
 
     async def _round(self) -> int:
-        """A scheduled round: the first after start evaluates the due products only."""
+        """A scheduled round (in the elected process only): the first this process runs
+        evaluates the due products only."""
+        if not await self._election.leading():
+            return 0
         due_only, self._first_round = self._first_round, False
         try:
             return await self.certify_all(due_only=due_only)
@@ -206,3 +214,4 @@ class Certifier:
         self._registry.unsubscribe(self.follower)
         await self.follower.close()
         await self._timer.close()
+        await self._election.close()

@@ -1,24 +1,43 @@
-"""``meshgate serve``: run the GraphQL gateway under uvicorn."""
+"""``meshgate serve``: run the GraphQL gateway under uvicorn, in one or more processes."""
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
+import sys
 
-from gateway.settings import Settings
+from gateway.settings import InvalidSetting, Settings
+from gateway.workers import check_workers
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("serve", help="run the GraphQL gateway")
     parser.add_argument("--host", help="listen address (MESHGATE_HOST)")
     parser.add_argument("--port", type=int, help="listen port (MESHGATE_PORT)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="gateway processes sharing the Redis cache and the PostgreSQL registry "
+        "(MESHGATE_WORKERS)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
-    settings = Settings.from_env(**overrides)
+    given = (("host", args.host), ("port", args.port), ("workers", args.workers))
+    overrides = {k: v for k, v in given if v is not None}
+    try:
+        settings = Settings.from_env(**overrides)
+        check_workers(settings)
+    except (InvalidSetting, ValueError) as exc:
+        print(f"meshgate serve: {exc}", file=sys.stderr)
+        return 2
+    # Each worker is a fresh interpreter reading its settings from the environment: it
+    # must know it is one of several (its background rounds are elected, docs/operator.md).
+    os.environ["MESHGATE_WORKERS"] = str(settings.workers)
     # The composition root lives in `schema.asgi` (it joins the HTTP edge with the graph);
     # naming it by string keeps the import arrow from gateway to schema out of the code.
     uvicorn.run(
@@ -26,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
         factory=True,
         host=settings.host,
         port=settings.port,
+        workers=settings.workers,
+        timeout_worker_healthcheck=math.ceil(settings.worker_healthcheck_seconds),
         log_level=settings.log_level,
         # A WebSocket message is read whole before the app sees it: no larger than a body.
         ws_max_size=settings.max_body_bytes,

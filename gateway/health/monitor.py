@@ -9,6 +9,11 @@ next one, never overlapped.
 The monitor also follows the registry (:class:`gateway.follow.Follower`): a product
 registered or refreshed is judged at once, in the background, and one unregistered
 leaves the verdicts at once, without waiting for the next refresh.
+
+With several gateway processes, one runs the refreshes (its ``election``) and shares its
+verdicts (``shared``), as each process shares its verdicts on products registered through
+it; every process reads them every few seconds, keeping a verdict of its own where it is
+newer (a product found unreachable by one of its requests).
 """
 
 from __future__ import annotations
@@ -19,16 +24,21 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from gateway.election import Alone, Election
 from gateway.follow import Follower
 from gateway.health.gather import evidence
 from gateway.health.hub import HealthChanged, HealthHub
 from gateway.health.judge import Evidence, judge
 from gateway.health.model import UNKNOWN, Judgement
+from gateway.health.shared import Round, SharedVerdicts
 from gateway.registry import RegisteredProduct, Registry
 from gateway.upstream import UpstreamFetcher
 
 log = logging.getLogger(__name__)
 _PAGE = 500  # products listed from the registry at a time
+FOLLOWER_SECONDS = 5.0
+"""How often a process not running the refreshes reads the shared verdicts and asks to
+run them (so one takes over this long after the one running them died, at most)."""
 
 
 def _now() -> datetime:
@@ -50,6 +60,8 @@ class HealthMonitor:
         max_results: int,
         max_reasons: int,
         clock: Callable[[], datetime] = _now,
+        election: Election | None = None,
+        shared: SharedVerdicts | None = None,
     ) -> None:
         self.registry = registry
         self.hub = hub
@@ -60,6 +72,8 @@ class HealthMonitor:
         self._max_results = max_results
         self._max_reasons = max_reasons
         self._clock = clock
+        self._election = election or Alone()
+        self._shared = shared
         self._verdicts: dict[str, Judgement] = {}
         self._task: asyncio.Task[None] | None = None
         self.follower = Follower(self._follow, "health")
@@ -84,16 +98,51 @@ class HealthMonitor:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self._election.close()
+        if self._shared is not None:
+            await self._shared.close()
 
     async def _loop(self) -> None:
+        clock = asyncio.get_running_loop().time
+        due = clock()  # the next refresh
         while True:
-            started = asyncio.get_running_loop().time()
             try:
-                await self.refresh()
+                if clock() >= due and await self._election.leading():
+                    due = clock() + self.interval  # an overrun is followed at once
+                    await self._lead()
+                elif self._shared is not None:
+                    found = await self._shared.newer()
+                    if found is not None:
+                        self._adopt(found)
             except Exception:  # a registry hiccup must not end the monitor
                 log.exception("health refresh failed")
-            spent = asyncio.get_running_loop().time() - started
-            await asyncio.sleep(max(self.interval - spent, 0.0))
+            # Alone: sleep until the next refresh. Several processes: read what the
+            # others found, and ask to lead, every few seconds meanwhile.
+            wake = due if self._shared is None else min(due, clock() + FOLLOWER_SECONDS)
+            await asyncio.sleep(max(wake - clock(), 0.0))
+
+    async def _lead(self) -> None:
+        """A refresh by the process elected to run them, its verdicts then shared."""
+        began = self._clock()
+        await self.refresh()
+        if self._shared is not None:
+            await self._shared.write(began, self._verdicts.values())
+
+    def _adopt(self, shared: Round) -> None:
+        """Take the shared verdicts, keeping ours where newer and those of products
+        checked here since the last full round began (registered meanwhile); products
+        unregistered through this process stay out."""
+        mine = self._verdicts
+        kept = {
+            pid: theirs if pid not in mine or mine[pid].checked_at <= theirs.checked_at
+            else mine[pid]
+            for pid, theirs in shared.verdicts.items()
+            if pid not in self._forgotten
+        }  # fmt: skip
+        for pid, verdict in mine.items():
+            if pid not in kept and verdict.checked_at >= shared.started:
+                kept[pid] = verdict
+        self._verdicts = kept
 
     async def _products(self) -> list[RegisteredProduct]:
         found: list[RegisteredProduct] = []
@@ -119,8 +168,15 @@ class HealthMonitor:
         if product is None:
             self._forgotten[product_id] = self._forgotten.get(product_id, 0) + 1
             self._verdicts.pop(product_id, None)
-        else:
+            if self._shared is not None:
+                await self._shared.drop(product_id)
+        elif self._shared is None:
             await self.check(product)
+        else:  # registered again: shared verdicts count again, and this one is shared
+            self._forgotten.pop(product_id, None)
+            verdict = await self.check(product)
+            if self._verdicts.get(product_id) is verdict:  # kept: not unregistered since
+                await self._shared.put(verdict)
 
     async def check(self, product: RegisteredProduct) -> Judgement:
         """Judge ``product`` now, keep the verdict, publish a change of status (unless the

@@ -1,0 +1,121 @@
+"""The election of one runner per job on the shared PostgreSQL registry, and the health
+verdicts shared through Redis, each against the real server."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from gateway.election import AdvisoryLock, open_election
+from gateway.health.model import Judgement, Reason
+from gateway.health.monitor import HealthMonitor
+from gateway.health.shared import Round, SharedVerdicts
+
+
+def test_one_process_leads_a_job_until_its_session_ends(fresh_postgres_dsn: str) -> None:
+    async def scenario() -> list[bool]:
+        first, second = (
+            AdvisoryLock(fresh_postgres_dsn, "health"),
+            AdvisoryLock(fresh_postgres_dsn, "health"),
+        )
+        other_job = AdvisoryLock(fresh_postgres_dsn, "certification")
+        try:
+            seen = [await first.leading(), await second.leading(), await first.leading()]
+            seen.append(await other_job.leading())  # jobs are elected apart
+            await first.close()  # as a process that dies: its session ends
+            seen.append(await _within(5.0, second))  # the server frees it soon after
+            seen.append(await first.leading())
+            return seen
+        finally:
+            for election in (first, second, other_job):
+                await election.close()
+
+    assert asyncio.run(scenario()) == [True, False, True, True, True, False]
+
+
+async def _within(seconds: float, election: AdvisoryLock) -> bool:
+    """Whether ``election`` leads within ``seconds`` (asked every 0.1 s)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not await election.leading():
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.1)
+    return True
+
+
+def test_a_registry_that_does_not_answer_elects_nobody() -> None:
+    async def scenario() -> bool:
+        election = AdvisoryLock("postgresql://postgres@127.0.0.1:1/none", "health")
+        try:
+            return await election.leading()
+        finally:
+            await election.close()
+
+    assert asyncio.run(scenario()) is False
+
+
+def test_one_process_needs_no_election() -> None:
+    alone = open_election("postgresql://postgres@127.0.0.1:1/none", "health", workers=1)
+    assert asyncio.run(alone.leading()) is True
+
+
+T0 = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+
+
+def at(minutes: int, pid: str, status: str = "UP") -> Judgement:
+    reasons = () if status == "UP" else (Reason("UNREACHABLE", status, "down", since=T0),)
+    return Judgement(pid, f"d.{pid}", status, T0 + timedelta(minutes=minutes), reasons)
+
+
+def test_verdicts_written_by_one_process_are_read_once_by_another(redis_url: str) -> None:
+    registry = f"postgresql://x/{secrets.token_hex(4)}"  # a mesh of its own in Redis
+
+    async def scenario() -> list[Any]:
+        writer = SharedVerdicts(redis_url, registry, keep_seconds=60)
+        reader = SharedVerdicts(redis_url, registry, keep_seconds=60)
+        stranger = SharedVerdicts(redis_url, f"{registry}-other", keep_seconds=60)
+        try:
+            await writer.write(T0, [at(1, "a"), at(2, "b", "DOWN")])
+            seen = [await reader.newer(), await reader.newer()]
+            await reader.put(at(3, "c"))  # registered through the reader
+            await reader.drop("a")  # unregistered through it
+            seen += [await writer.newer(), await stranger.newer()]
+            return seen
+        finally:
+            for shared in (writer, reader, stranger):
+                await shared.close()
+
+    first, again, changed, other = asyncio.run(scenario())
+    assert first == Round(T0, {"a": at(1, "a"), "b": at(2, "b", "DOWN")})
+    assert again is None  # nothing changed: nothing read
+    assert changed == Round(T0, {"b": at(2, "b", "DOWN"), "c": at(3, "c")})
+    assert other is None  # another registry's gateways see none of them
+
+
+def test_a_process_adopts_the_shared_round_but_keeps_what_it_knows_newer() -> None:
+    monitor = HealthMonitor(
+        None,  # type: ignore[arg-type]  # adopting reads neither registry nor products
+        None,  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]
+        interval=60, concurrency=1, deadline=1, max_results=1, max_reasons=1,
+    )  # fmt: skip
+    monitor._verdicts = {
+        "newer-here": at(30, "newer-here", "DOWN"),  # found unreachable here since
+        "older-here": at(5, "older-here", "DOWN"),
+        "registered-here": at(25, "registered-here"),  # after the round's list was read
+        "gone": at(5, "gone"),  # before the round, which left it out: unregistered
+    }
+    monitor._forgotten = {"unregistered-here": 1}
+    shared = Round(T0 + timedelta(minutes=20), {
+        "newer-here": at(20, "newer-here"), "older-here": at(20, "older-here"),
+        "unregistered-here": at(20, "unregistered-here"), "new": at(20, "new"),
+    })  # fmt: skip
+    monitor._adopt(shared)
+    assert {v.product_id: (v.status, v.checked_at) for v in monitor.verdicts()} == {
+        "newer-here": ("DOWN", T0 + timedelta(minutes=30)),
+        "older-here": ("UP", T0 + timedelta(minutes=20)),
+        "registered-here": ("UP", T0 + timedelta(minutes=25)),
+        "new": ("UP", T0 + timedelta(minutes=20)),
+    }
