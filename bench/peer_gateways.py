@@ -66,6 +66,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="stop starting windows past this (45)")  # fmt: skip
     parser.add_argument("--only", nargs="+", choices=("warm", "cold", "router", "default",
                         "direct"), help="measure only these (all)")  # fmt: skip
+    parser.add_argument("--before", type=Path, metavar="DIR",
+                        help="also meshgate (cache warm) from the checkout DIR, e.g. an "
+                        "export of main: before and after side by side")  # fmt: skip
+    parser.add_argument("--before-env", nargs="*", default=[], metavar="NAME=VALUE",
+                        help="environment of the --before gateway only")  # fmt: skip
     parser.add_argument("--json", type=Path, default=ROOT / ".run" / "peer-gateways.json",
                         help="where the results go (.run/peer-gateways.json)")  # fmt: skip
     return parser.parse_args(argv)
@@ -75,15 +80,27 @@ KEYS = {"warm": MESHGATE_WARM, "cold": MESHGATE_COLD, "router": HIVE_ROUTER,
         "default": HIVE_DEFAULT, "direct": DIRECT}  # fmt: skip
 
 
+def before_label(args: argparse.Namespace) -> str:
+    return f"meshgate before ({args.before.name}), cache warm (TTL 15 s)"
+
+
 def start_gateways(
-    stack: ExitStack, wanted: set[str], products: list[Product], notes: list[str]
-) -> dict[str, Gateway]:
+    stack: ExitStack, wanted: set[str], products: list[Product], notes: list[str],
+    args: argparse.Namespace,
+) -> dict[str, Gateway]:  # fmt: skip
     """Every gateway of ``wanted`` (labels), started, stopped when ``stack`` closes."""
     gateways: dict[str, Gateway] = {}
 
     def keep(gateway: Gateway) -> None:
         gateways[gateway.label] = gateway
         stack.callback(gateway.process.stop)
+
+    if args.before is not None:
+        label = before_label(args)
+        say(f"starting {label}")
+        env = dict(item.split("=", 1) for item in args.before_env)
+        keep(start_meshgate(label, 15.0, products, RUN, root=args.before.resolve(),
+                            extra_env=env))  # fmt: skip
 
     if wanted & {MESHGATE_WARM, MESHGATE_COLD}:
         for label, ttl in ((MESHGATE_WARM, 15.0), (MESHGATE_COLD, 0.0)):
@@ -193,9 +210,11 @@ def main(argv: list[str] | None = None) -> int:
         say("starting the 9 demo product gateways")
         products = stack.enter_context(running_products(RUN))
         client = stack.enter_context(httpx.Client(timeout=30))
-        gateways = start_gateways(stack, wanted, products, notes)
+        gateways = start_gateways(stack, wanted, products, notes, args)
         order = [label for label in ORDER if label in wanted and (label in gateways or
                  label == DIRECT)]  # fmt: skip
+        if args.before is not None:
+            order.insert(0, before_label(args))
         check_answers(gateways, products, client)
         windows, complete = measure(args, order, gateways, products, client, started)
     reference = HIVE_ROUTER if HIVE_ROUTER in order else HIVE_DEFAULT

@@ -11,6 +11,7 @@ planner of Hive Router (package @graphql-hive/router-runtime).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,9 +41,11 @@ class Gateway:
 
 
 def start_meshgate(
-    label: str, ttl: float, products: list[Product], logs: Path, timeout: float = 90.0
-) -> Gateway:
-    """``meshgate serve`` with cache TTL ``ttl``, the demo products registered."""
+    label: str, ttl: float, products: list[Product], logs: Path, timeout: float = 90.0,
+    root: Path = ROOT, extra_env: dict[str, str] | None = None,
+) -> Gateway:  # fmt: skip
+    """``meshgate serve`` with cache TTL ``ttl``, the demo products registered; the code of
+    the checkout at ``root`` (another one than this: a version to compare with)."""
     from gateway.identity.local_issuer import LocalIssuer
 
     issuer = LocalIssuer.create(ROOT / ".run" / "peer-bench-auth", name="meshgate-bench")
@@ -52,14 +55,17 @@ def start_meshgate(
         "MESHGATE_REGISTRY_URL": "sqlite://:memory:", "MESHGATE_LOG_LEVEL": "warning",
         "MESHGATE_RATE_LIMIT_PER_MINUTE": "0", "MESHGATE_MAX_CONCURRENT_REQUESTS": "0",
         "MESHGATE_CACHE_TTL_SECONDS": f"{ttl:g}",
-        "MESHGATE_AUTH_ISSUERS_FILE": str(issuer.issuers_file),
+        "MESHGATE_AUTH_ISSUERS_FILE": str(issuer.issuers_file), **(extra_env or {}),
     })  # fmt: skip
-    name = "meshgate-ttl" + f"{ttl:g}"
+    name = "meshgate-ttl" + f"{ttl:g}" + ("" if root == ROOT else "-before")
     # `meshgate serve` as `python -m gateway.cli` from the checkout: the `meshgate` script
     # would import the package where it was installed, not the code under test.
     cmd = [sys.executable, "-m", "gateway.cli", "serve", "--host", "127.0.0.1",
            "--port", str(port)]  # fmt: skip
-    proc = start(name, cmd, cwd=ROOT, env=env, logs=logs)
+    if root != ROOT:  # that checkout's code first, never this one's
+        paths = (str(root), (extra_env or {}).get("PYTHONPATH", ""))
+        env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+    proc = start(name, cmd, cwd=root, env=env, logs=logs)
     base = f"http://127.0.0.1:{port}"
     admin = {"Authorization": f"Bearer {issuer.token('bench-admin', ['admin'], ttl=86400)}"}
     with stopped_on_failure(proc):
