@@ -116,14 +116,19 @@ class ResultCache:
     def put(self, key: bytes, body: bytes, *, expires: float, epoch: Hashable) -> None:
         """Keep ``body`` until ``expires`` (wall-clock seconds), if ``epoch`` is still the
         current one and it fits."""
+        self._drop(key)
         if epoch != self.epoch() or expires <= self._clock() or len(body) > self.max_bytes // 4:
             return
-        self._drop(key)
         self._entries[key] = _Entry(body, expires, epoch)
         self._bytes += len(body)
         while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
             oldest = next(iter(self._entries))
             self._drop(oldest)
+
+    def drop(self, key: bytes) -> None:
+        """Forget the answer under ``key``: it was built again and may not be kept (an
+        error, a stale copy), so the next caller must see what it is now."""
+        self._drop(key)
 
     def refresh(self, key: bytes, work: Callable[[], Coroutine[Any, Any, None]]) -> bool:
         """Run ``work`` (which rebuilds and puts the answer) in the background unless a

@@ -81,9 +81,12 @@ class MeshGraphQL(GraphQL[RequestContext, None]):
     """Strawberry's ASGI view with our per-request context, an offline GraphiQL and the
     answers kept whole (``gateway.result_cache``, ``schema.cached_answers``)."""
 
-    def __init__(self, schema: Schema, known: KnownDocuments, **options: Any) -> None:
+    def __init__(
+        self, schema: Schema, *, known: KnownDocuments | None = None, **options: Any
+    ) -> None:
+        """``known``: the schema's parsed texts, if it has some (else parsed here)."""
         super().__init__(schema, **options)
-        self.known = known
+        self.known = known if known is not None else KnownDocuments()
         self.graphql_schema = schema._schema
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
@@ -242,16 +245,25 @@ class MeshGraphQL(GraphQL[RequestContext, None]):
     ) -> ExecutionResult:
         """Run the operation; keep its answer if it may be kept (see
         ``schema.cached_answers``): until the oldest document it read expires, under the
-        epoch read before it ran (a change meanwhile leaves it unkept)."""
+        epoch read before it ran (a change meanwhile leaves it unkept). An answer that may
+        not be kept replaces what was kept: a product gone down is seen as such (its
+        stale copy and warning) by the next caller, not hidden behind the older answer."""
         epoch = cache.epoch()
         result = await run()
-        if result.errors or result.extensions or context.warnings or result.data is None:
-            return result
-        document = self.known.parse(request_data.query)
         read = context.loaders.read
-        if any(doc.stale for doc in read) or not may_keep(
-            self.graphql_schema, document, request_data.operation_name
+        if (
+            result.errors
+            or result.extensions
+            or context.warnings
+            or result.data is None
+            or any(doc.stale for doc in read)
+            or not may_keep(
+                self.graphql_schema,
+                self.known.parse(request_data.query),
+                request_data.operation_name,
+            )
         ):
+            cache.drop(key)  # an older answer kept under it is not what it is now
             return result
         oldest = min((doc.fetched_at.timestamp() for doc in read), default=time.time())
         body = self.encode_json({"data": result.data})
@@ -361,7 +373,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     known = KnownDocuments()  # parsed and validated texts, shared by every request
     view = MeshGraphQL(
         build_schema(settings, known),
-        known,
+        known=known,
         graphql_ide="graphiql" if settings.graphiql else None,
         # WebSocket: graphql-transport-ws only (the legacy graphql-ws protocol has no
         # init deadline of its own and is unmaintained); docs/notifications.md.

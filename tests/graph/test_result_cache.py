@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,8 @@ class World:
     issuer: TestIssuer
     cache: ResultCache
     services: Any
-    france: str  # the discovery URL of a second product, registered or not by a test
+    france: str
+    stop_relay: Callable[[], None]
 
     def post(self, query: str, variables: dict[str, Any] | None = None,
              headers: dict[str, str] | None = None) -> httpx.Response:  # fmt: skip
@@ -70,7 +71,9 @@ def world(tmp: Path, **settings: Any) -> Iterator[World]:
             running(create_product_app(DEMO / "france-precipitation", token="t", env={}))
         )
         relay = Relay(kit)
-        relayed = stack.enter_context(running(relay.app()))
+        relay_stack = contextlib.ExitStack()
+        stack.callback(relay_stack.close)
+        relayed = relay_stack.enter_context(running(relay.app()))
         issuer = TestIssuer(tmp / "auth")
         config = Settings(
             registry_url=f"sqlite:///{tmp / 'registry.db'}",
@@ -86,7 +89,7 @@ def world(tmp: Path, **settings: Any) -> Iterator[World]:
         cache = app.state.services.result_cache
         assert cache is not None
         started = World(gateway, relay, issuer, cache, app.state.services,
-                        f"{france}/discover/metadata")  # fmt: skip
+                        f"{france}/discover/metadata", relay_stack.close)  # fmt: skip
         # The product's first health verdict moves the epoch: an answer built meanwhile
         # is not kept. Once it is judged, answers are.
         deadline = time.monotonic() + 15
@@ -163,6 +166,20 @@ def test_a_product_that_changes_its_documents_is_seen_after_the_ttl(w: World) ->
     while w.ask(STATE, {"id": US})["data"]["product"]["state"] != "paused":
         assert time.monotonic() < deadline, "the changed document was never seen"
         time.sleep(0.1)
+
+
+def test_a_product_gone_down_is_seen_as_such_once_its_answer_expires(tmp_path: Path) -> None:
+    # Expired answers may be served for a minute while they are refreshed; the refresh
+    # finds the product down, and from then on callers see the stale copy and the warning.
+    with world(tmp_path, result_cache_stale_seconds=60.0) as w:
+        assert w.ask(STATE, {"id": US})["data"]["product"]["state"] == "running"
+        w.stop_relay()
+        deadline = time.monotonic() + TTL + 20
+        while not (body := w.ask(STATE, {"id": US})).get("extensions"):
+            assert time.monotonic() < deadline, f"the product is still shown up: {body}"
+            time.sleep(0.2)
+        codes = [note["code"] for note in body["extensions"]["warnings"]]
+        assert codes == ["STALE_DATA"], body
 
 
 def test_a_registry_change_is_seen_at_once(w: World) -> None:
