@@ -12,6 +12,8 @@ encoded answer itself. What may be kept, and under which key, is decided by the 
   document cache's TTL), and at once when the state it came from changes: the registry
   (its ``generation``), a product's health or certification (their hubs' ``published``
   counts), read through ``epoch`` before the answer is built and checked at each use;
+* callers of a key with no answer kept wait for the one caller building it (single
+  flight), so a burst of the same question costs one build;
 * an expired answer is served for ``stale_seconds`` more while ONE refresh per key runs
   in the background (single flight); with too many refreshes running, the caller builds
   its answer itself;
@@ -83,6 +85,7 @@ class ResultCache:
         self._entries: OrderedDict[bytes, _Entry] = OrderedDict()
         self._bytes = 0
         self._refreshing: dict[bytes, asyncio.Task[None]] = {}
+        self._building: dict[bytes, asyncio.Future[bytes | None]] = {}
 
     @staticmethod
     def key(
@@ -124,6 +127,22 @@ class ResultCache:
         while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
             oldest = next(iter(self._entries))
             self._drop(oldest)
+
+    def under_way(self, key: bytes) -> asyncio.Future[bytes | None] | None:
+        """The build of ``key``'s answer a caller started, if one is under way: it gives
+        the encoded answer if it may be kept, else None (then build your own: such an
+        answer may name its request, as errors do)."""
+        return self._building.get(key)
+
+    def begin(self, key: bytes) -> None:
+        """A caller builds ``key``'s answer: callers of the same key wait for it."""
+        self._building[key] = asyncio.get_running_loop().create_future()
+
+    def end(self, key: bytes, body: bytes | None) -> None:
+        """The build of ``key`` is over: ``body`` if it may be kept, else None."""
+        future = self._building.pop(key, None)
+        if future is not None and not future.done():
+            future.set_result(body)
 
     def drop(self, key: bytes) -> None:
         """Forget the answer under ``key``: it was built again and may not be kept (an

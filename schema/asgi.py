@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -215,7 +216,18 @@ class MeshGraphQL(GraphQL[RequestContext, None]):
             or cache.refresh(key, lambda: self._rebuild(cache, key, request, request_data))
         ):
             return _Encoded(None, None, body=hit.body)
-        return await self._build(cache, key, request_data, context, run)
+        under_way = cache.under_way(key)
+        if under_way is not None:  # the same caller asks the same: one build for all
+            body = await asyncio.shield(under_way)
+            return _Encoded(None, None, body=body) if body is not None else await run()
+        cache.begin(key)
+        built: bytes | None = None
+        try:
+            result = await self._build(cache, key, request_data, context, run)
+            built = result.body if isinstance(result, _Encoded) else None
+            return result
+        finally:
+            cache.end(key, built)
 
     async def _rebuild(
         self, cache: ResultCache, key: bytes, request: Any, request_data: Any

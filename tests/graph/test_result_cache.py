@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,27 @@ def test_a_repeated_question_is_answered_from_the_cache(
         assert w.ask(PAGE) == first
         assert reads == []  # the operation did not run
         assert w.ask(PAGE + " ") == first  # another text: it runs
+        assert len(reads) == 1
+
+
+def test_a_burst_of_the_same_question_is_built_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with world(tmp_path, cache_ttl_seconds=60.0) as w:
+        registry = w.services.registry
+        reads: list[object] = []
+        real_list = registry.list
+
+        async def slow(**filters: Any) -> Any:
+            reads.append(filters)
+            await asyncio.sleep(0.5)  # the others arrive meanwhile
+            return await real_list(**filters)
+
+        monkeypatch.setattr(registry, "list", slow)
+        text = PAGE + "  "  # not asked before
+        with ThreadPoolExecutor(10) as pool:
+            answers = list(pool.map(lambda _: w.ask(text), range(10)))
+        assert all(a == answers[0] and not a.get("errors") for a in answers), answers[0]
         assert len(reads) == 1
 
 
