@@ -54,6 +54,9 @@ class Hub(Generic[T]):
     def __init__(self, queue_size: int = 1000) -> None:
         self._queue_size = queue_size
         self._subscribers: set[Subscription[T]] = set()
+        self.published = 0
+        """Events published so far: state kept from what the publisher owns (answers in
+        ``gateway.result_cache``) is outdated as soon as it moves."""
 
     @contextlib.asynccontextmanager
     async def subscribe(
@@ -71,6 +74,7 @@ class Hub(Generic[T]):
 
     def publish(self, event: T) -> None:
         """Hand ``event`` to every subscriber now (never blocks)."""
+        self.published += 1
         for sub in list(self._subscribers):
             sub.put(event)
 

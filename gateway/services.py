@@ -31,6 +31,7 @@ from gateway.notify.buses import open_bus
 from gateway.notify.wiring import WebhookService, open_webhooks
 from gateway.openlineage import LineageEmitter, create_emitter
 from gateway.registry import Registry, RegistryStore, open_registry
+from gateway.result_cache import ResultCache
 from gateway.retention import Retention
 from gateway.settings import Settings
 from gateway.upstream import UpstreamFetcher, create_http_client
@@ -62,6 +63,7 @@ class Services:
     closer: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack, repr=False)
     lineage: LineageEmitter | None = None  # OpenLineage events of queries (None: off)
     webhooks: WebhookService | None = None  # stored subscriptions and deliveries
+    result_cache: ResultCache | None = None  # whole answers kept (None: off)
 
 
 async def open_services(settings: Settings) -> Services:
@@ -119,6 +121,9 @@ async def open_services(settings: Settings) -> Services:
         )
         webhooks.attach(notifier)
         feedback = await _open_feedback(settings, notifier, stack)
+        result_cache = _result_cache(settings, registry, health, certifier)
+        if result_cache is not None:
+            stack.push_async_callback(result_cache.close)
         await health.start()
         return Services(
             settings=settings,
@@ -138,6 +143,7 @@ async def open_services(settings: Settings) -> Services:
             notifier=notifier,
             feedback=feedback,
             webhooks=webhooks,
+            result_cache=result_cache,
             closer=stack.pop_all(),  # from here on, close_services closes them
         )
     raise AssertionError("unreachable")  # the stack never swallows an error
@@ -251,3 +257,20 @@ def _health_monitor(
 async def close_services(services: Services) -> None:
     """Close everything :func:`open_services` opened, the last opened first."""
     await services.closer.aclose()
+
+
+def _result_cache(
+    settings: Settings, registry: Registry, health: HealthMonitor, certifier: Certifier
+) -> ResultCache | None:
+    """The cache of whole answers, whose epoch moves with every change of the registry, of
+    a product's health status and of a certification; None when off or when documents are
+    not cached at all (an answer would outlive the documents it was built from)."""
+    if not settings.result_cache or settings.cache_ttl_seconds <= 0:
+        return None
+    health_hub, certifications = health.hub, certifier.changes
+    return ResultCache(
+        max_entries=settings.result_cache_max_entries,
+        max_bytes=settings.result_cache_max_bytes,
+        stale_seconds=settings.result_cache_stale_seconds,
+        epoch=lambda: (registry.generation, health_hub.published, certifications.published),
+    )

@@ -361,6 +361,23 @@ class Settings:
         "supervisor's ping before it is killed and replaced (uvicorn's own default, 5, "
         "kills workers that are only slow on a loaded machine).",
     )
+    # -- whole answers kept (issue 10, gateway/result_cache.py, docs/operator.md).
+    result_cache: bool = _setting(
+        True,
+        "Keep whole answers to queries whose every field may be kept, per caller, while "
+        "their documents are fresh (needs cache_ttl_seconds > 0; false: off).",
+    )
+    result_cache_max_entries: int = _setting(
+        2000, "Most answers kept by the result cache.", positive=True
+    )
+    result_cache_max_bytes: int = _setting(
+        32 * 1024 * 1024, "Most bytes of answers kept by the result cache.", positive=True
+    )
+    result_cache_stale_seconds: float = _setting(
+        30.0,
+        "Seconds an expired answer is still served while one background refresh runs "
+        "(0: never served expired).",
+    )
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

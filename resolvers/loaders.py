@@ -29,6 +29,8 @@ class Loaders:
         # Work done once per request whatever the number of fields that need it (the
         # parse of a product's live descriptor), keyed by what it is done on.
         self.memo: dict[Hashable, asyncio.Future[Any]] = {}
+        # Every document this request read: a kept answer expires with the oldest.
+        self.read: list[Fetched] = []
 
     async def _load_documents(self, keys: Sequence[DocumentKey]) -> list[Fetched | BaseException]:
         fetcher = self._services.fetcher
@@ -36,6 +38,7 @@ class Loaders:
             *(fetcher.get_json(url, product_id=pid) for url, pid in keys),
             return_exceptions=True,
         )
+        self.read += [r for r in results if isinstance(r, Fetched)]
         return list(results)
 
     async def _load_products(self, keys: Sequence[str]) -> list[RegisteredProduct | None]:

@@ -5,8 +5,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -16,8 +20,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.schema import Schema
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.errors import GatewayError, NotAcceptable, Unauthenticated
@@ -35,10 +42,13 @@ from gateway.identity import bind, request_id_of
 from gateway.identity.connection import authenticate_connection, note_failure
 from gateway.logs import configure_logging
 from gateway.notify.live import caller_key
+from gateway.result_cache import ResultCache
 from gateway.settings import Settings
 from gateway.values import to_json
 from resolvers.context import RequestContext, new_context
 from schema.build import build_schema
+from schema.cached_answers import caller_of, may_keep
+from schema.document_cache import KnownDocuments
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +62,33 @@ _MEDIA_KEY = "meshgate.graphql_media"
 _CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 
+@dataclass
+class _Encoded(ExecutionResult):
+    """An answer already encoded (kept, or built and kept now): sent as it is."""
+
+    body: bytes = b""
+
+
+class EncodedAnswer(dict[str, Any]):
+    """What ``process_result`` makes of an ``_Encoded``: ``encode_json`` sends its body.
+    It holds ``data`` (its value unused) so that it is not taken for a request error."""
+
+    def __init__(self, body: bytes) -> None:
+        super().__init__(data=None)
+        self.body = body
+
+
 class MeshGraphQL(GraphQL[RequestContext, None]):
-    """Strawberry's ASGI view with our per-request context and an offline GraphiQL."""
+    """Strawberry's ASGI view with our per-request context, an offline GraphiQL and the
+    answers kept whole (``gateway.result_cache``, ``schema.cached_answers``)."""
+
+    def __init__(
+        self, schema: Schema, *, known: KnownDocuments | None = None, **options: Any
+    ) -> None:
+        """``known``: the schema's parsed texts, if it has some (else parsed here)."""
+        super().__init__(schema, **options)
+        self.known = known if known is not None else KnownDocuments()
+        self.graphql_schema = schema._schema
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
         return new_context(request.app.state.services, request, response)
@@ -147,6 +182,112 @@ class MeshGraphQL(GraphQL[RequestContext, None]):
             del answer["data"]
         return self.create_response(answer, await self.get_sub_response(request))
 
+    async def execute_single(  # noqa: PLR0917 (Strawberry's signature)
+        self,
+        request: Any,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Any,
+        root_value: Any,
+        request_data: Any,
+    ) -> ExecutionResult:
+        """A kept answer if there is one (an expired one while one refresh runs); else
+        the operation runs, and its answer is kept if ``schema.cached_answers`` allows."""
+
+        async def run() -> ExecutionResult:
+            return await super(MeshGraphQL, self).execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+
+        cache: ResultCache | None = context.services.result_cache
+        if cache is None or not request_data.query or request_data.extensions:
+            return await run()
+        key = cache.key(
+            request_data.query,
+            request_data.operation_name,
+            request_data.variables,
+            caller_of(context.principal),
+        )
+        if key is None:
+            return await run()
+        hit = cache.get(key)
+        if hit is not None and (
+            hit.fresh
+            or cache.refresh(key, lambda: self._rebuild(cache, key, request, request_data))
+        ):
+            return _Encoded(None, None, body=hit.body)
+        under_way = cache.under_way(key)
+        if under_way is not None:  # the same caller asks the same: one build for all
+            body = await asyncio.shield(under_way)
+            return _Encoded(None, None, body=body) if body is not None else await run()
+        cache.begin(key)
+        built: bytes | None = None
+        try:
+            result = await self._build(cache, key, request_data, context, run)
+            built = result.body if isinstance(result, _Encoded) else None
+            return result
+        finally:
+            cache.end(key, built)
+
+    async def _rebuild(
+        self, cache: ResultCache, key: bytes, request: Any, request_data: Any
+    ) -> None:
+        """Build a kept answer again, in the background, as the same caller (the same
+        request scope: its principal)."""
+        context = await self.get_context(request, Response())
+
+        async def run() -> ExecutionResult:
+            return await self.schema.execute(
+                request_data.query,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types={OperationType.QUERY},
+            )
+
+        await self._build(cache, key, request_data, context, run)
+
+    async def _build(
+        self,
+        cache: ResultCache,
+        key: bytes,
+        request_data: Any,
+        context: RequestContext,
+        run: Callable[[], Awaitable[ExecutionResult]],
+    ) -> ExecutionResult:
+        """Run the operation; keep its answer if it may be kept (see
+        ``schema.cached_answers``): until the oldest document it read expires, under the
+        epoch read before it ran (a change meanwhile leaves it unkept). An answer that may
+        not be kept replaces what was kept: a product gone down is seen as such (its
+        stale copy and warning) by the next caller, not hidden behind the older answer."""
+        epoch = cache.epoch()
+        result = await run()
+        read = context.loaders.read
+        if (
+            result.errors
+            or result.extensions
+            or context.warnings
+            or result.data is None
+            or any(doc.stale for doc in read)
+            or not may_keep(
+                self.graphql_schema,
+                self.known.parse(request_data.query),
+                request_data.operation_name,
+            )
+        ):
+            cache.drop(key)  # an older answer kept under it is not what it is now
+            return result
+        oldest = min((doc.fetched_at.timestamp() for doc in read), default=time.time())
+        body = self.encode_json({"data": result.data})
+        body = body.encode() if isinstance(body, str) else body
+        cache.put(
+            key,
+            body,
+            expires=oldest + context.services.settings.cache_ttl_seconds,
+            epoch=epoch,
+        )
+        return _Encoded(None, None, body=body)
+
     async def parse_http_body(self, request: Any) -> Any:
         """Strawberry's parsing, and an ``operationName`` that is not a string (nor null)
         makes the request ill-formed (400), as the spec says; Strawberry would look for an
@@ -162,6 +303,8 @@ class MeshGraphQL(GraphQL[RequestContext, None]):
 
     async def process_result(self, request: Any, result: Any) -> Any:
         """Every error names the request, also those raised before any extension ran."""
+        if isinstance(result, _Encoded):
+            return EncodedAnswer(result.body)
         answer = await super().process_result(request, result)
         request_id = request_id_of(request.scope)
         errors: Any = answer.get("errors") or []
@@ -202,6 +345,8 @@ class MeshGraphQL(GraphQL[RequestContext, None]):
         """Strict JSON: a NaN or an infinity anywhere in the answer (a product's page parsed
         from a lenient upstream, say) becomes ``"NaN"`` / ``"Infinity"``, never a bare word
         that strict parsers refuse (``docs/values.md``)."""
+        if isinstance(data, EncodedAnswer):
+            return data.body
         try:
             return json.dumps(data, separators=(",", ":"), allow_nan=False)
         except ValueError:
@@ -237,8 +382,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """The gateway app for ``settings`` (default: from ``MESHGATE_*`` variables)."""
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
+    known = KnownDocuments()  # parsed and validated texts, shared by every request
     view = MeshGraphQL(
-        build_schema(settings),
+        build_schema(settings, known),
+        known=known,
         graphql_ide="graphiql" if settings.graphiql else None,
         # WebSocket: graphql-transport-ws only (the legacy graphql-ws protocol has no
         # init deadline of its own and is unmaintained); docs/notifications.md.

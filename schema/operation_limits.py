@@ -13,21 +13,23 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from graphql import GraphQLError, ValidationContext, ValidationRule
+from graphql import GraphQLError, ValidationContext
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
 from gateway.errors import GatewayError, QueryTooCostly, TooManyRootFields, VariablesTooLarge
 from gateway.settings import Settings
 from schema.cost import operation_cost
+from schema.document_cache import PerRequestRule
 
 Judge = Callable[[ExecutionContext, ValidationContext], GatewayError | None]
 
 
 def _add_rule(context: ExecutionContext, judge: Judge) -> None:
-    """Make ``judge`` one more validation rule of this request's document."""
+    """Make ``judge`` one more validation rule of this request's document (one that runs
+    on every request: it judges the variables)."""
 
-    class OperationLimit(ValidationRule):
+    class OperationLimit(PerRequestRule):
         def __init__(self, validation: ValidationContext) -> None:
             super().__init__(validation)
             refused = judge(context, validation)

@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import GraphQLError, ValidationContext, ValidationRule
+from graphql import GraphQLError, ValidationContext
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from gateway.errors import GatewayError
+from schema.document_cache import PerRequestRule
 
 
 class WrongTransport(GatewayError):
@@ -37,7 +38,7 @@ class TransportRule(SchemaExtension):
         execution = self.execution_context
         websocket = over_websocket(execution.context)
 
-        class Transport(ValidationRule):
+        class Transport(PerRequestRule):  # the transport is the request's
             def __init__(self, validation: ValidationContext) -> None:
                 super().__init__(validation)
                 try:

@@ -11,6 +11,7 @@ planner of Hive Router (package @graphql-hive/router-runtime).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -47,10 +48,12 @@ def start_meshgate(
     timeout: float = 90.0,
     *,
     workers: int = 1,
+    root: Path = ROOT,
     extra_env: Mapping[str, str] | None = None,
 ) -> Gateway:
     """``meshgate serve --workers N`` with cache TTL ``ttl`` and ``extra_env`` on top (another
-    registry, the Redis cache), the demo products registered."""
+    registry, the Redis cache), the demo products registered; the code of the checkout at
+    ``root`` (another one than this: a version to compare with)."""
     from gateway.identity.local_issuer import LocalIssuer
 
     issuer = LocalIssuer.create(ROOT / ".run" / "peer-bench-auth", name="meshgate-bench")
@@ -63,11 +66,17 @@ def start_meshgate(
         "MESHGATE_AUTH_ISSUERS_FILE": str(issuer.issuers_file), **(extra_env or {}),
     })  # fmt: skip
     name = "meshgate-ttl" + f"{ttl:g}" + (f"-workers{workers}" if workers > 1 else "")
+    name += "" if root == ROOT else "-before"
     # `meshgate serve` as `python -m gateway.cli` from the checkout: the `meshgate` script
     # would import the package where it was installed, not the code under test.
     cmd = [sys.executable, "-m", "gateway.cli", "serve", "--host", "127.0.0.1",
-           "--port", str(port), "--workers", str(workers)]  # fmt: skip
-    proc = start(name, cmd, cwd=ROOT, env=env, logs=logs)
+           "--port", str(port)]  # fmt: skip
+    if workers > 1:  # a version before --workers runs with one process only
+        cmd += ["--workers", str(workers)]
+    if root != ROOT:  # that checkout's code first, never this one's
+        paths = (str(root), (extra_env or {}).get("PYTHONPATH", ""))
+        env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+    proc = start(name, cmd, cwd=root, env=env, logs=logs)
     base = f"http://127.0.0.1:{port}"
     admin = {"Authorization": f"Bearer {issuer.token('bench-admin', ['admin'], ttl=86400)}"}
     with stopped_on_failure(proc):

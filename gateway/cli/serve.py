@@ -50,5 +50,9 @@ def run(args: argparse.Namespace) -> int:
         log_level=settings.log_level,
         # A WebSocket message is read whole before the app sees it: no larger than a body.
         ws_max_size=settings.max_body_bytes,
+        # The C event loop and HTTP parser (pinned dependencies), named so that a missing
+        # one fails the start instead of falling back to the pure-Python ones unnoticed.
+        loop="uvloop",
+        http="httptools",
     )
     return 0

@@ -82,6 +82,9 @@ class Registry:
         self._total_timeout = total_timeout
         self._clock = clock
         self._listeners: builtins.list[Callable[[str], None]] = []
+        self.generation = 0
+        """Changes made so far (register, refresh, unregister): an answer built from the
+        registry is outdated as soon as it moves (``gateway.result_cache``)."""
         self.contract_changes: Hub[ContractsChanged] = Hub()
         """Each registration or refresh that brings contract versions not seen before."""
 
@@ -97,6 +100,7 @@ class Registry:
             self._listeners.remove(listener)
 
     def _changed(self, product: RegisteredProduct) -> RegisteredProduct:
+        self.generation += 1
         for listener in self._listeners:
             try:
                 listener(product.id)
