@@ -46,9 +46,14 @@ sys.path.insert(0, str(ROOT))
 
 from gateway.identity.local_issuer import LocalIssuer  # noqa: E402
 from gateway.registry import Registry, open_registry  # noqa: E402
+from gateway.registry.listing import (  # noqa: E402
+    ListingKey,
+    encode_after,
+    filter_mark,
+    listing_key,
+)
 from gateway.settings import Settings  # noqa: E402
 from gateway.upstream import create_http_client  # noqa: E402
-from schema.pages import encode_cursor  # noqa: E402
 
 LOOPBACK = "127.0.0.1/32"
 HEALTH_DEADLINE = "0.001"
@@ -226,8 +231,17 @@ def wait_health_round(graph: Graph, count: int, timeout: float = 600) -> None:
     raise SystemExit("the gateway's first health round did not end in time")
 
 
-def measure(graph: Graph, count: int, runs: int) -> dict[str, Any]:
-    deep = encode_cursor(max(count - 61, 0))
+async def deep_cursor(url: str, count: int) -> str:
+    """The ``products`` cursor of product N-61 in the listing order (a page 50 deep)."""
+    store = await open_registry(url)
+    try:
+        (product,) = await store.list(offset=max(count - 61, 0), limit=1)
+    finally:
+        await store.close()
+    return encode_after(listing_key(product), filter_mark(None, None, None))
+
+
+def measure(graph: Graph, deep: str, runs: int) -> dict[str, Any]:
     found: dict[str, Any] = {}
     start = time.perf_counter()
     graph.ask(EXPLAIN, {"q": TABLE})
@@ -266,12 +280,13 @@ async def measure_store(url: str, size: int, runs: int) -> dict[str, list[float]
             times.append((time.perf_counter() - start) * 1000)
         found[name] = times
 
-    async def page(offset: int) -> None:
-        await asyncio.gather(registry.count(), registry.list(limit=50, offset=offset))
+    async def page(after: ListingKey | None) -> None:
+        await asyncio.gather(registry.count(), registry.list(limit=51, after=after))
 
     try:
-        await timed("page, first 50 (store)", lambda i: page(0))
-        await timed("page, 50 deep (store)", lambda i: page(max(size - 60, 0)))
+        (last,) = await store.list(offset=max(size - 61, 0), limit=1)
+        await timed("page, first 50 (store)", lambda i: page(None))
+        await timed("page, 50 deep (store)", lambda i: page(listing_key(last)))
         await timed("search (store)", lambda i: registry.search(SEARCHES[i % 5], limit=20))
         await timed("domains (store)", lambda i: registry.domains())
     finally:
@@ -305,12 +320,13 @@ def one_size(
                 took = register_over_http(gw, base, size, headers)
             add("register, HTTP one by one (per product)", f"{took / size * 1000:.2f}",
                 f"{took:.1f} s in all")  # fmt: skip
+        deep = asyncio.run(deep_cursor(url, size))
         with gateway(url, tmp, issuer) as gw:
             graph = Graph(gw, headers)
             start = time.perf_counter()
             wait_health_round(graph, size)
             health = time.perf_counter() - start
-            for name, values in measure(graph, size, args.runs).items():
+            for name, values in measure(graph, deep, args.runs).items():
                 if isinstance(values, float):
                     add(name, f"{values:.0f}", "once")
                 else:

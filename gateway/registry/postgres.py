@@ -18,6 +18,7 @@ from psycopg.rows import DictRow, dict_row
 
 from gateway.errors import RegistryError
 from gateway.migrations import describe
+from gateway.registry.listing import ListingKey
 from gateway.registry.model import RegisteredProduct
 from gateway.registry.rows import COLUMNS, fold, from_row, to_values
 from gateway.registry.search_index import (
@@ -136,7 +137,8 @@ _MIGRATION_LOCK = 0x6D657368676174
 _JSON = ("tags", "versions", "contracts", "tag_keys")
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM products"
 # The "C" collation compares code points, as SQLite does, so both backends list alike.
-_ORDER = 'ORDER BY domain COLLATE "C", sort_name COLLATE "C", name COLLATE "C", id COLLATE "C"'
+_LISTING = 'domain COLLATE "C", sort_name COLLATE "C", name COLLATE "C", id COLLATE "C"'
+_ORDER = f"ORDER BY {_LISTING}"
 _PLACEHOLDERS = ", ".join("%s::jsonb" if c in _JSON else "%s" for c in COLUMNS)
 _UPDATED = [c for c in COLUMNS if c not in ("id", "registered_at")]
 _UPSERT = (
@@ -303,10 +305,11 @@ class PostgresRegistryStore:
         text: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        after: ListingKey | None = None,
     ) -> builtins.list[RegisteredProduct]:
         """See :meth:`RegistryStore.list`."""
         check_page(limit, offset)
-        where, params = _where(domain, tag, text)
+        where, params = _where(domain, tag, text, after)
         sql = f"{_SELECT} {where} {_ORDER} LIMIT %s OFFSET %s"
         args = [*params, limit, offset]  # LIMIT NULL means no limit
 
@@ -418,9 +421,15 @@ async def _fetchone(conn: Connection, sql: str, args: Any) -> DictRow | None:
     return await (await conn.execute(sql, args)).fetchone()
 
 
-def _where(domain: str | None, tag: str | None, text: str | None) -> tuple[str, list[str]]:
+def _where(
+    domain: str | None, tag: str | None, text: str | None, after: ListingKey | None = None
+) -> tuple[str, list[str]]:
     clauses: list[str] = []
     params: list[str] = []
+    if after is not None:
+        # A row comparison in the collation of the listing index, which it walks from there.
+        clauses.append(f"({_LISTING}) > (%s, %s, %s, %s)")
+        params.extend(after)
     if domain is not None:
         clauses.append("lower(domain) = lower(%s)")
         params.append(domain)

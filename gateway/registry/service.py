@@ -29,6 +29,7 @@ from gateway.errors import (
 from gateway.hub import Hub
 from gateway.identity import OWNER_PREFIX, Principal
 from gateway.registry.audited import ChangeAuditor, audited
+from gateway.registry.listing import ListingKey
 from gateway.registry.model import ContractLink, RegisteredProduct
 from gateway.registry.search_index import Found, Place, places_of, served_contracts, terms
 from gateway.registry.store import RegistryStore
@@ -186,9 +187,12 @@ class Registry:
         text: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        after: ListingKey | None = None,
     ) -> builtins.list[RegisteredProduct]:
         """Registered products matching the filters; see :meth:`RegistryStore.list`."""
-        return await self.store.list(domain=domain, tag=tag, text=text, limit=limit, offset=offset)
+        return await self.store.list(
+            domain=domain, tag=tag, text=text, limit=limit, offset=offset, after=after
+        )
 
     async def search(self, text: str, *, limit: int) -> builtins.list[Found]:
         """Products ranked by how well ``text`` matches them, best first, through the

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from gateway.errors import RegistryError
 from gateway.migrations import open_sqlite
+from gateway.registry.listing import ListingKey
 from gateway.registry.model import RegisteredProduct
 from gateway.registry.rows import COLUMNS, fold, from_row, to_values
 from gateway.registry.search_index import (
@@ -314,10 +315,11 @@ class SqliteRegistryStore:
         text: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        after: ListingKey | None = None,
     ) -> builtins.list[RegisteredProduct]:
         """See :meth:`RegistryStore.list`."""
         check_page(limit, offset)
-        where, params = _where(domain, tag, text)
+        where, params = _where(domain, tag, text, after)
         # SQLite needs a LIMIT to take an OFFSET; -1 means no limit.
         sql = f"{_SELECT} {where} {_ORDER} LIMIT ? OFFSET ?"
         args = [*params, -1 if limit is None else limit, offset]
@@ -396,9 +398,15 @@ class SqliteRegistryStore:
         return await asyncio.to_thread(locked)
 
 
-def _where(domain: str | None, tag: str | None, text: str | None) -> tuple[str, list[str]]:
+def _where(
+    domain: str | None, tag: str | None, text: str | None, after: ListingKey | None = None
+) -> tuple[str, list[str]]:
     clauses: list[str] = []
     params: list[str] = []
+    if after is not None:
+        # A row value: SQLite walks the listing index from the key (BINARY: code points).
+        clauses.append("(domain, sort_name, name, id) > (?, ?, ?, ?)")
+        params.extend(after)
     if domain is not None:
         clauses.append("lower(domain) = lower(?)")
         params.append(domain)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from gateway.errors import BadRequest, RegistryError
+from gateway.registry.listing import ListingKey
 from gateway.registry.model import RegisteredProduct
 from gateway.registry.search_index import Found, Place, Term
 
@@ -58,11 +59,14 @@ class RegistryStore(Protocol):
         text: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        after: ListingKey | None = None,
     ) -> builtins.list[RegisteredProduct]:
         """Products matching every given filter, ordered by domain then name.
 
         ``domain`` is exact; ``tag`` matches one tag, ignoring case; ``text`` is a
-        case-insensitive substring of the name, description, tags or slug.
+        case-insensitive substring of the name, description, tags or slug. ``after``
+        starts the list after that place (:mod:`gateway.registry.listing`), found through
+        the listing index, before ``offset`` is skipped.
         """
         ...
 
