@@ -177,7 +177,7 @@ class LiveCatalog:
     async def _refresh(self) -> None:
         covered = self._changes
         self.refreshes += 1
-        products = await self._registry.list()
+        products = (await self._registry.snapshot()).products
         hrefs = {p.id: _outputs(p) for p in products}
         reads = {p.id: asyncio.ensure_future(self._read(p, hrefs[p.id])) for p in products}
         if reads:

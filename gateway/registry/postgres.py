@@ -34,6 +34,7 @@ from gateway.registry.search_index import (
     served_contracts,
     word_weights,
 )
+from gateway.registry.snapshot import Stamp
 from gateway.registry.store import check_page, key_taken
 from gateway.stores import PostgresCalls
 
@@ -362,6 +363,13 @@ class PostgresRegistryStore:
             return await (await conn.execute(sql)).fetchall()
 
         return [(row["domain"], int(row["n"])) for row in await self._run(select)]
+
+    async def stamp(self) -> Stamp:
+        """See :meth:`RegistryStore.stamp`."""
+        sql = "SELECT count(*) AS n, max(updated_at) AS latest FROM products"
+        row = await self._run(lambda conn: _fetchone(conn, sql, ()))
+        latest = None if row is None else row["latest"]
+        return (0 if row is None else int(row["n"])), ("" if latest is None else latest.isoformat())
 
     async def contract_snapshots(self, product_id: str) -> dict[tuple[str, str], str]:
         """See :meth:`RegistryStore.contract_snapshots`."""

@@ -32,6 +32,7 @@ from gateway.registry.audited import ChangeAuditor, audited
 from gateway.registry.listing import ListingKey
 from gateway.registry.model import ContractLink, RegisteredProduct
 from gateway.registry.search_index import Found, Place, places_of, served_contracts, terms
+from gateway.registry.snapshot import Snapshot
 from gateway.registry.store import RegistryStore
 from gateway.registry.summary import contract_links, summarise
 from gateway.registry.urls import normalise_product_url
@@ -83,6 +84,8 @@ class Registry:
         self._total_timeout = total_timeout
         self._clock = clock
         self._listeners: builtins.list[Callable[[str], None]] = []
+        self._snapshot: Snapshot | None = None
+        self._reading: asyncio.Lock | None = None  # one read of the whole registry at a time
         self.contract_changes: Hub[ContractsChanged] = Hub()
         """Each registration or refresh that brings contract versions not seen before."""
 
@@ -98,6 +101,7 @@ class Registry:
             self._listeners.remove(listener)
 
     def _changed(self, product: RegisteredProduct) -> RegisteredProduct:
+        self._snapshot = None
         for listener in self._listeners:
             try:
                 listener(product.id)
@@ -193,6 +197,25 @@ class Registry:
         return await self.store.list(
             domain=domain, tag=tag, text=text, limit=limit, offset=offset, after=after
         )
+
+    async def snapshot(self) -> Snapshot:
+        """Every registered product, read again only when the registry's stamp moved
+        (:mod:`gateway.registry.snapshot`): for the questions that need them all."""
+        stamp = await self.store.stamp()
+        held = self._snapshot
+        if held is not None and held.stamp == stamp:
+            return held
+        if self._reading is None:
+            self._reading = asyncio.Lock()
+        async with self._reading:  # callers arriving together share one read
+            held = self._snapshot
+            if held is not None and held.stamp == stamp:
+                return held
+            # Stamp first: a change landing between the two reads moves the stamp again,
+            # so the next call reads once more rather than keep a stale list.
+            fresh = Snapshot(stamp, tuple(await self.store.list()))
+            self._snapshot = fresh
+            return fresh
 
     async def search(self, text: str, *, limit: int) -> builtins.list[Found]:
         """Products ranked by how well ``text`` matches them, best first, through the

@@ -35,6 +35,7 @@ from gateway.registry.search_index import (
     places_of,
     served_contracts,
 )
+from gateway.registry.snapshot import Stamp
 from gateway.registry.store import check_page, key_taken
 
 T = TypeVar("T")
@@ -340,6 +341,12 @@ class SqliteRegistryStore:
         sql = "SELECT domain, count(*) FROM products GROUP BY domain ORDER BY domain"
         rows = await self._run(lambda: self._db.execute(sql).fetchall())
         return [(row[0], int(row[1])) for row in rows]
+
+    async def stamp(self) -> Stamp:
+        """See :meth:`RegistryStore.stamp`."""
+        sql = "SELECT count(*), max(updated_at) FROM products"
+        row = await self._run(lambda: self._db.execute(sql).fetchone())
+        return int(row[0]), str(row[1] or "")
 
     async def contract_snapshots(self, product_id: str) -> dict[tuple[str, str], str]:
         """See :meth:`RegistryStore.contract_snapshots`."""

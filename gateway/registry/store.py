@@ -15,6 +15,7 @@ from gateway.errors import BadRequest, RegistryError
 from gateway.registry.listing import ListingKey
 from gateway.registry.model import RegisteredProduct
 from gateway.registry.search_index import Found, Place, Term
+from gateway.registry.snapshot import Stamp
 
 ACCEPTED_URLS = (
     "sqlite:///relative/path.db, sqlite:////absolute/path.db, sqlite://:memory: "
@@ -78,6 +79,12 @@ class RegistryStore(Protocol):
 
     async def domains(self) -> builtins.list[tuple[str, int]]:
         """Each domain with its number of products, ordered by domain."""
+        ...
+
+    async def stamp(self) -> Stamp:
+        """How many products there are and the latest ``updated_at`` (ISO text, "" when
+        empty): it moves with every register, refresh and unregister
+        (:mod:`gateway.registry.snapshot`)."""
         ...
 
     async def contract_snapshots(self, product_id: str) -> dict[tuple[str, str], str]:
