@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -44,6 +45,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.sim_mesh import SimMesh, capture_templates  # noqa: E402
+from contracts import parse_descriptor  # noqa: E402
 from gateway.identity.local_issuer import LocalIssuer  # noqa: E402
 from gateway.registry import Registry, open_registry  # noqa: E402
 from gateway.registry.listing import (  # noqa: E402
@@ -52,6 +55,9 @@ from gateway.registry.listing import (  # noqa: E402
     filter_mark,
     listing_key,
 )
+from gateway.registry.search_index import places_of  # noqa: E402
+from gateway.registry.summary import contract_links, summarise  # noqa: E402
+from gateway.registry.urls import normalise_product_url  # noqa: E402
 from gateway.settings import Settings  # noqa: E402
 from gateway.upstream import create_http_client  # noqa: E402
 
@@ -146,6 +152,29 @@ async def register_in_process(url: str, base: str, count: int, concurrency: int)
             start = time.perf_counter()
             await asyncio.gather(*(one(n) for n in range(count)))
             return time.perf_counter() - start
+    finally:
+        await store.close()
+
+
+async def write_in_process(url: str, base: str, start: int, count: int) -> float:
+    """Write products start..count-1 with the store alone, as registration stores them
+    (summary, search places of the served contracts), generated here from the same
+    templates the simulated mesh serves; wall seconds. For the sizes where registering
+    every product through the service would take longer than the run may (``--register``)."""
+    mesh = SimMesh(await asyncio.to_thread(capture_templates), count)
+    store = await open_registry(url)
+    now = datetime.now(UTC)
+    try:
+        began = time.perf_counter()
+        for n in range(start, count):
+            answer = mesh.metadata(n, f"{base}/p/{n}")
+            parsed = parse_descriptor(answer["descriptor"], source="descriptor")
+            urls = normalise_product_url(answer["links"]["self"])
+            links = contract_links(answer, parsed, urls.metadata)
+            product = summarise(answer, parsed, urls, links, now)
+            documents = [mesh.contract(n, link.id, link.version) for link in links]
+            await store.upsert(product, places=places_of(product, [d for d in documents if d]))
+        return time.perf_counter() - began
     finally:
         await store.close()
 
@@ -305,9 +334,14 @@ def one_size(
         rows.append((backend, size, name, p50, p99))
 
     with database(backend, tmp, args.postgres_dsn) as url:
-        seconds = asyncio.run(register_in_process(url, base, size, args.concurrency))
-        add("register, in process (per product)", f"{seconds / size * 1000:.2f}",
-            f"{seconds:.1f} s in all")  # fmt: skip
+        through = min(size, args.register)
+        seconds = asyncio.run(register_in_process(url, base, through, args.concurrency))
+        add(f"register, in process (per product, {through:,} products)",
+            f"{seconds / through * 1000:.2f}", f"{seconds:.1f} s in all")  # fmt: skip
+        if through < size:
+            seconds = asyncio.run(write_in_process(url, base, through, size))
+            add(f"the other {size - through:,} written by the store (per product)",
+                f"{seconds / (size - through) * 1000:.2f}", f"{seconds:.1f} s in all")  # fmt: skip
         if args.store_only:
             for name, values in asyncio.run(measure_store(url, size, args.runs)).items():
                 add(name, f"{percentile(values, 0.5):.1f}", f"{percentile(values, 0.99):.1f}")
@@ -342,6 +376,10 @@ def main() -> int:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--runs", type=int, default=200, help="timed runs per measure")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--register", type=int, default=10_000,
+        help="products registered through the service per size; the rest written by the store",
+    )  # fmt: skip
     parser.add_argument("--http-at", type=int, default=1000, help="size also registered by HTTP")
     parser.add_argument(
         "--store-only", action="store_true", help="time the registry's calls in process only"
