@@ -95,10 +95,11 @@ def wait_for(url: str, timeout: float = 60.0) -> None:
 
 
 @contextlib.contextmanager
-def sim_mesh(count: int) -> Iterator[str]:
+def sim_mesh(count: int, port: int = 0) -> Iterator[str]:
     """The simulated mesh of ``count`` products, in its own process."""
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "sim_mesh.py"), "--count", str(count)],
+        [sys.executable, str(ROOT / "bench" / "sim_mesh.py"), "--count", str(count),
+         "--port", str(port)],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -180,8 +181,8 @@ async def write_in_process(url: str, base: str, start: int, count: int) -> float
 
 
 @contextlib.contextmanager
-def gateway(url: str, tmp: Path, issuer: LocalIssuer) -> Iterator[str]:
-    """``meshgate serve`` over the registry at ``url``; yields its base URL."""
+def gateway(url: str, tmp: Path, issuer: LocalIssuer) -> Iterator[tuple[str, int]]:
+    """``meshgate serve`` over the registry at ``url``; yields its base URL and pid."""
     port = free_port()
     env = {
         **os.environ,
@@ -212,7 +213,7 @@ def gateway(url: str, tmp: Path, issuer: LocalIssuer) -> Iterator[str]:
     try:
         base = f"http://127.0.0.1:{port}"
         wait_for(f"{base}/graphql", timeout=120)
-        yield base
+        yield base, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -323,6 +324,21 @@ async def measure_store(url: str, size: int, runs: int) -> dict[str, list[float]
     return found
 
 
+def register(
+    url: str, base: str, size: int, args: argparse.Namespace, add: Callable[[str, str, str], None]
+) -> None:
+    """Fill the empty registry at ``url`` with ``size`` products, timed: ``--register``
+    of them through the service, the rest written by the store."""
+    through = min(size, args.register)
+    seconds = asyncio.run(register_in_process(url, base, through, args.concurrency))
+    add(f"register, in process (per product, {through:,} products)",
+        f"{seconds / through * 1000:.2f}", f"{seconds:.1f} s in all")  # fmt: skip
+    if through < size:
+        seconds = asyncio.run(write_in_process(url, base, through, size))
+        add(f"the other {size - through:,} written by the store (per product)",
+            f"{seconds / (size - through) * 1000:.2f}", f"{seconds:.1f} s in all")  # fmt: skip
+
+
 def one_size(
     backend: str, size: int, base: str, tmp: Path, args: argparse.Namespace,
     issuer: LocalIssuer, headers: dict[str, str],
@@ -333,15 +349,14 @@ def one_size(
     def add(name: str, p50: str, p99: str) -> None:
         rows.append((backend, size, name, p50, p99))
 
-    with database(backend, tmp, args.postgres_dsn) as url:
-        through = min(size, args.register)
-        seconds = asyncio.run(register_in_process(url, base, through, args.concurrency))
-        add(f"register, in process (per product, {through:,} products)",
-            f"{seconds / through * 1000:.2f}", f"{seconds:.1f} s in all")  # fmt: skip
-        if through < size:
-            seconds = asyncio.run(write_in_process(url, base, through, size))
-            add(f"the other {size - through:,} written by the store (per product)",
-                f"{seconds / (size - through) * 1000:.2f}", f"{seconds:.1f} s in all")  # fmt: skip
+    given = args.existing.get((backend, size))
+    with contextlib.ExitStack() as stack:
+        if given is not None:  # filled by an earlier run against this --sim-port
+            url = given
+            add("registered before this run (--existing)", "–", "–")
+        else:
+            url = stack.enter_context(database(backend, tmp, args.postgres_dsn))
+            register(url, base, size, args, add)
         if args.store_only:
             for name, values in asyncio.run(measure_store(url, size, args.runs)).items():
                 add(name, f"{percentile(values, 0.5):.1f}", f"{percentile(values, 0.99):.1f}")
@@ -349,25 +364,41 @@ def one_size(
         if size == args.http_at:
             with (
                 database(backend, tmp, args.postgres_dsn) as other,
-                gateway(other, tmp, issuer) as gw,
+                gateway(other, tmp, issuer) as (gw, _),
             ):
                 took = register_over_http(gw, base, size, headers)
             add("register, HTTP one by one (per product)", f"{took / size * 1000:.2f}",
                 f"{took:.1f} s in all")  # fmt: skip
         deep = asyncio.run(deep_cursor(url, size))
-        with gateway(url, tmp, issuer) as gw:
+        with gateway(url, tmp, issuer) as (gw, pid):
             graph = Graph(gw, headers)
             start = time.perf_counter()
             wait_health_round(graph, size)
             health = time.perf_counter() - start
+            add("gateway CPU from start to its first health round done (s)",
+                f"{cpu_seconds(pid):.1f}", "once")  # fmt: skip
             for name, values in measure(graph, deep, args.runs).items():
                 if isinstance(values, float):
                     add(name, f"{values:.0f}", "once")
                 else:
                     add(name, f"{percentile(values, 0.5):.1f}", f"{percentile(values, 0.99):.1f}")
             add("first health round, checks cut to 1 ms (s)", f"{health:.1f}", "once")
+            add("gateway CPU in all, at the end (s)", f"{cpu_seconds(pid):.1f}", "once")
             graph.client.close()
     return rows
+
+
+def existing(spec: str) -> tuple[tuple[str, int], str]:
+    """``postgresql:10000=postgresql://...`` as ((backend, size), url)."""
+    where, _, url = spec.partition("=")
+    backend, _, size = where.partition(":")
+    return (backend, int(size)), url
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) the process ``pid`` has spent so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> int:
@@ -384,12 +415,19 @@ def main() -> int:
     parser.add_argument(
         "--store-only", action="store_true", help="time the registry's calls in process only"
     )
+    parser.add_argument(
+        "--existing", action="append", default=[], metavar="BACKEND:SIZE=URL",
+        help="measure this registry (filled by an earlier run whose mesh served --sim-port) "
+        "instead of filling a fresh one",
+    )  # fmt: skip
+    parser.add_argument("--sim-port", type=int, default=0, help="the simulated mesh's port")
     parser.add_argument("--postgres-dsn", default="postgresql://postgres@127.0.0.1:55432/postgres")
     args = parser.parse_args()
+    args.existing = dict(map(existing, args.existing))
     sizes = [int(s) for s in args.sizes.split(",")]
     rows: list[Row] = []
     began = time.perf_counter()
-    with tempfile.TemporaryDirectory() as folder, sim_mesh(max(sizes)) as base:
+    with tempfile.TemporaryDirectory() as folder, sim_mesh(max(sizes), args.sim_port) as base:
         tmp = Path(folder)
         issuer = LocalIssuer.create(tmp / "auth", name="bench")
         headers = {"Authorization": f"Bearer {issuer.token('bench', ['admin'], ttl=7200)}"}
