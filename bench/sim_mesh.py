@@ -205,6 +205,9 @@ def main() -> int:
     args = parser.parse_args()
     app = create_sim_app(capture_templates(), args.count)
     sock = socket.socket()
+    # A fixed --port is reused by runs over a registry filled earlier: one just ended
+    # leaves its connections in TIME_WAIT on it.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", args.port))
     print(f"ready http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
