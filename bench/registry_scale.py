@@ -380,6 +380,9 @@ def one_size(
             health = time.perf_counter() - start
             add("gateway CPU from start to its first health round done (s)",
                 f"{cpu_seconds(pid):.1f}", "once")  # fmt: skip
+            busy = wait_quiet(pid)
+            add("then busy until quiet (s, wall)", f"{busy:.1f}", "once")
+            add("gateway CPU from start to quiet (s)", f"{cpu_seconds(pid):.1f}", "once")
             for name, values in measure(
                 graph, deep, args.runs, size <= args.catalog_at_most
             ).items():
@@ -404,6 +407,20 @@ def cpu_seconds(pid: int) -> float:
     """The CPU time (user + system) the process ``pid`` has spent so far (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_quiet(pid: int, timeout: float = 600.0) -> float:
+    """Wait until the process ``pid`` spends under 10% of a core for two seconds running
+    (its background work after start is done); the seconds waited."""
+    began = time.perf_counter()
+    before = cpu_seconds(pid)
+    quiet = 0
+    while quiet < 2 and time.perf_counter() - began < timeout:
+        time.sleep(1.0)
+        now = cpu_seconds(pid)
+        quiet = quiet + 1 if now - before < 0.1 else 0
+        before = now
+    return time.perf_counter() - began
 
 
 def main() -> int:

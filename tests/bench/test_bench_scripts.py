@@ -96,4 +96,6 @@ def test_registry_scale_prints_every_measure() -> None:
         "first health round, checks cut to 1 ms (s)",
         "gateway CPU from start to its first health round done (s)",
         "gateway CPU in all, at the end (s)",
+        "then busy until quiet (s, wall)",
+        "gateway CPU from start to quiet (s)",
     }, out
