@@ -55,7 +55,8 @@ from gateway.registry.listing import (  # noqa: E402
     filter_mark,
     listing_key,
 )
-from gateway.registry.search_index import places_of  # noqa: E402
+from gateway.registry.search_index import places_of, terms  # noqa: E402
+from gateway.registry.store import parse_registry_url  # noqa: E402
 from gateway.registry.summary import contract_links, summarise  # noqa: E402
 from gateway.registry.urls import normalise_product_url  # noqa: E402
 from gateway.settings import Settings  # noqa: E402
@@ -291,6 +292,70 @@ def measure(graph: Graph, deep: str, runs: int, catalog: bool) -> dict[str, Any]
     return found
 
 
+# What the PostgreSQL store ran before keyset pages and ranking rows (issue 10), timed
+# next to what it runs now by --store-only: same database, interleaved.
+BEFORE_SEARCH = (
+    "WITH q AS (SELECT to_tsquery('simple', %s) AS q) SELECT product_id, "
+    "ts_rank('{0.15, 0.35, 0.55, 1.0}'::float4[], doc, q.q) AS score FROM search_docs, q "
+    'WHERE doc @@ q.q ORDER BY score DESC, key COLLATE "C" LIMIT 20'
+)
+BEFORE_DEEP = (
+    'SELECT * FROM products ORDER BY domain COLLATE "C", sort_name COLLATE "C", '
+    'name COLLATE "C", id COLLATE "C" LIMIT 50 OFFSET %s'
+)
+
+
+async def before_and_after(url: str, size: int, runs: int) -> dict[str, list[float]]:
+    """The PostgreSQL store's deep page and search SQL, before and now, interleaved."""
+    import psycopg
+
+    from gateway.registry.postgres import _ranked
+
+    store = await open_registry(url)
+    try:
+        (last,) = await store.list(offset=max(size - 61, 0), limit=1)
+    finally:
+        await store.close()
+    dsn = parse_registry_url(url).target
+    found: dict[str, list[float]] = {}
+    async with await psycopg.AsyncConnection.connect(dsn) as conn:
+
+        async def old_search(i: int) -> None:
+            wanted = terms(SEARCHES[i % len(SEARCHES)])
+            query = " | ".join(f"({term.tsquery()})" for term in wanted)
+            await (await conn.execute(BEFORE_SEARCH, (query,))).fetchall()
+
+        async def new_search(i: int) -> None:
+            await (await conn.execute(*_ranked(terms(SEARCHES[i % len(SEARCHES)]), 20))).fetchall()
+
+        async def old_deep(i: int) -> None:
+            await (await conn.execute(BEFORE_DEEP, (max(size - 60, 0),))).fetchall()
+
+        store = await open_registry(url)
+        try:
+
+            async def new_deep(i: int) -> None:
+                await store.list(limit=51, after=listing_key(last))
+
+            calls = {
+                "page, 50 deep: OFFSET (before, SQL only)": old_deep,
+                "page, 50 deep: after the listing key (store)": new_deep,
+                "search: ts_rank (before, ranking SQL only)": old_search,
+                "search: ranking rows (ranking SQL only)": new_search,
+            }
+            for name in calls:
+                found[name] = []
+            for i in range(runs + 3):
+                for name, call in calls.items():
+                    start = time.perf_counter()
+                    await call(i)
+                    if i >= 3:
+                        found[name].append((time.perf_counter() - start) * 1000)
+        finally:
+            await store.close()
+    return found
+
+
 Row = tuple[str, int, str, str, str]
 
 
@@ -361,7 +426,10 @@ def one_size(
             url = stack.enter_context(database(backend, tmp, args.postgres_dsn))
             register(url, base, size, args, add)
         if args.store_only:
-            for name, values in asyncio.run(measure_store(url, size, args.runs)).items():
+            found = asyncio.run(measure_store(url, size, args.runs))
+            if backend == "postgresql":
+                found.update(asyncio.run(before_and_after(url, size, args.runs)))
+            for name, values in found.items():
                 add(name, f"{percentile(values, 0.5):.1f}", f"{percentile(values, 0.99):.1f}")
             return rows
         if size == args.http_at:
