@@ -19,6 +19,13 @@ process) serves every product; per backend and size, in a fresh database:
    catalog, read from the state kept; its first build, which reads every contract, is
    timed once as "catalog build").
 
+``--register K`` registers K products per size through the service and writes the rest
+with the store (the same rows); ``--existing BACKEND:SIZE=URL`` measures a registry filled
+by an earlier run whose mesh served ``--sim-port``; the graph fields are timed once the
+gateway has been quiet for two seconds after its first health round, with its CPU time;
+``--catalog-at-most`` bounds the sizes whose catalog is built; ``--store-only`` also times
+the PostgreSQL SQL of before (``OFFSET`` pages, ``ts_rank``) next to today's.
+
 Prints one table of p50 / p99 milliseconds per size and backend.
 """
 
