@@ -52,8 +52,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.sim_mesh import SimMesh, capture_templates  # noqa: E402
-from contracts import parse_descriptor  # noqa: E402
+from bench.sim_mesh import SimMesh, capture_templates, stored_rows  # noqa: E402
 from gateway.identity.local_issuer import LocalIssuer  # noqa: E402
 from gateway.registry import Registry, open_registry  # noqa: E402
 from gateway.registry.listing import (  # noqa: E402
@@ -62,10 +61,8 @@ from gateway.registry.listing import (  # noqa: E402
     filter_mark,
     listing_key,
 )
-from gateway.registry.search_index import places_of, terms  # noqa: E402
+from gateway.registry.search_index import terms  # noqa: E402
 from gateway.registry.store import parse_registry_url  # noqa: E402
-from gateway.registry.summary import contract_links, summarise  # noqa: E402
-from gateway.registry.urls import normalise_product_url  # noqa: E402
 from gateway.settings import Settings  # noqa: E402
 from gateway.upstream import create_http_client  # noqa: E402
 
@@ -176,13 +173,8 @@ async def write_in_process(url: str, base: str, start: int, count: int) -> float
     try:
         began = time.perf_counter()
         for n in range(start, count):
-            answer = mesh.metadata(n, f"{base}/p/{n}")
-            parsed = parse_descriptor(answer["descriptor"], source="descriptor")
-            urls = normalise_product_url(answer["links"]["self"])
-            links = contract_links(answer, parsed, urls.metadata)
-            product = summarise(answer, parsed, urls, links, now)
-            documents = [mesh.contract(n, link.id, link.version) for link in links]
-            await store.upsert(product, places=places_of(product, [d for d in documents if d]))
+            product, places = stored_rows(mesh, n, base, now)
+            await store.upsert(product, places=places)
         return time.perf_counter() - began
     finally:
         await store.close()

@@ -17,15 +17,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.sim_mesh import SimMesh, Template, capture_templates
-from contracts import parse_descriptor
+from bench.sim_mesh import SimMesh, Template, capture_templates, stored_rows
 from gateway.errors import BadRequest
 from gateway.registry import PostgresRegistryStore, Registry, RegistryStore, open_registry
 from gateway.registry.postgres import SCHEMA_VERSION as POSTGRES_VERSION
 from gateway.registry.search_index import Place, places_of, terms
 from gateway.registry.sqlite import SCHEMA_VERSION as SQLITE_VERSION
-from gateway.registry.summary import contract_links, summarise
-from gateway.registry.urls import normalise_product_url
 from gateway.search import score, terms_of
 from productkit.http.app import create_product_app
 from tests.fixtures.uvicorn import running
@@ -194,13 +191,8 @@ async def test_a_page_and_a_search_at_thousands_of_products_stay_fast(
     mesh = SimMesh(templates, count)
     now = datetime(2026, 12, 1, tzinfo=UTC)
     for n in range(count):
-        answer = mesh.metadata(n, f"http://products.example/p/{n}")
-        parsed = parse_descriptor(answer["descriptor"], source="descriptor")
-        urls = normalise_product_url(answer["links"]["self"])
-        links = contract_links(answer, parsed, urls.metadata)
-        product = summarise(answer, parsed, urls, links, now)
-        documents = [mesh.contract(n, link.id, link.version) for link in links]
-        await store.upsert(product, places=places_of(product, [d for d in documents if d]))
+        product, places = stored_rows(mesh, n, "http://products.example", now)
+        await store.upsert(product, places=places)
     start = time.perf_counter()
     page = await store.list(limit=50, offset=count - 60)
     total = await store.count()
