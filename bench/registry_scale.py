@@ -19,6 +19,13 @@ process) serves every product; per backend and size, in a fresh database:
    catalog, read from the state kept; its first build, which reads every contract, is
    timed once as "catalog build").
 
+``--register K`` registers K products per size through the service and writes the rest
+with the store (the same rows); ``--existing BACKEND:SIZE=URL`` measures a registry filled
+by an earlier run whose mesh served ``--sim-port``; the graph fields are timed once the
+gateway has been quiet for two seconds after its first health round, with its CPU time;
+``--catalog-at-most`` bounds the sizes whose catalog is built; ``--store-only`` also times
+the PostgreSQL SQL of before (``OFFSET`` pages, ``ts_rank``) next to today's.
+
 Prints one table of p50 / p99 milliseconds per size and backend.
 """
 
@@ -35,6 +42,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -44,11 +52,19 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.sim_mesh import SimMesh, capture_templates, stored_rows  # noqa: E402
 from gateway.identity.local_issuer import LocalIssuer  # noqa: E402
 from gateway.registry import Registry, open_registry  # noqa: E402
+from gateway.registry.listing import (  # noqa: E402
+    ListingKey,
+    encode_after,
+    filter_mark,
+    listing_key,
+)
+from gateway.registry.search_index import terms  # noqa: E402
+from gateway.registry.store import parse_registry_url  # noqa: E402
 from gateway.settings import Settings  # noqa: E402
 from gateway.upstream import create_http_client  # noqa: E402
-from schema.pages import encode_cursor  # noqa: E402
 
 LOOPBACK = "127.0.0.1/32"
 HEALTH_DEADLINE = "0.001"
@@ -84,10 +100,11 @@ def wait_for(url: str, timeout: float = 60.0) -> None:
 
 
 @contextlib.contextmanager
-def sim_mesh(count: int) -> Iterator[str]:
+def sim_mesh(count: int, port: int = 0) -> Iterator[str]:
     """The simulated mesh of ``count`` products, in its own process."""
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "sim_mesh.py"), "--count", str(count)],
+        [sys.executable, str(ROOT / "bench" / "sim_mesh.py"), "--count", str(count),
+         "--port", str(port)],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -145,9 +162,27 @@ async def register_in_process(url: str, base: str, count: int, concurrency: int)
         await store.close()
 
 
+async def write_in_process(url: str, base: str, start: int, count: int) -> float:
+    """Write products start..count-1 with the store alone, as registration stores them
+    (summary, search places of the served contracts), generated here from the same
+    templates the simulated mesh serves; wall seconds. For the sizes where registering
+    every product through the service would take longer than the run may (``--register``)."""
+    mesh = SimMesh(await asyncio.to_thread(capture_templates), count)
+    store = await open_registry(url)
+    now = datetime.now(UTC)
+    try:
+        began = time.perf_counter()
+        for n in range(start, count):
+            product, places = stored_rows(mesh, n, base, now)
+            await store.upsert(product, places=places)
+        return time.perf_counter() - began
+    finally:
+        await store.close()
+
+
 @contextlib.contextmanager
-def gateway(url: str, tmp: Path, issuer: LocalIssuer) -> Iterator[str]:
-    """``meshgate serve`` over the registry at ``url``; yields its base URL."""
+def gateway(url: str, tmp: Path, issuer: LocalIssuer) -> Iterator[tuple[str, int]]:
+    """``meshgate serve`` over the registry at ``url``; yields its base URL and pid."""
     port = free_port()
     env = {
         **os.environ,
@@ -178,7 +213,7 @@ def gateway(url: str, tmp: Path, issuer: LocalIssuer) -> Iterator[str]:
     try:
         base = f"http://127.0.0.1:{port}"
         wait_for(f"{base}/graphql", timeout=120)
-        yield base
+        yield base, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -226,21 +261,97 @@ def wait_health_round(graph: Graph, count: int, timeout: float = 600) -> None:
     raise SystemExit("the gateway's first health round did not end in time")
 
 
-def measure(graph: Graph, count: int, runs: int) -> dict[str, Any]:
-    deep = encode_cursor(max(count - 61, 0))
+async def deep_cursor(url: str, count: int) -> str:
+    """The ``products`` cursor of product N-61 in the listing order (a page 50 deep)."""
+    store = await open_registry(url)
+    try:
+        (product,) = await store.list(offset=max(count - 61, 0), limit=1)
+    finally:
+        await store.close()
+    return encode_after(listing_key(product), filter_mark(None, None, None))
+
+
+def measure(graph: Graph, deep: str, runs: int, catalog: bool) -> dict[str, Any]:
+    """The timed fields; the SQL catalog last (its first build reads every contract) and
+    only when ``catalog``."""
     found: dict[str, Any] = {}
-    start = time.perf_counter()
-    graph.ask(EXPLAIN, {"q": TABLE})
-    found["catalog build"] = (time.perf_counter() - start) * 1000
     found["page, first 50"] = graph.timed(runs, lambda i: graph.ask(PAGE))
     found["page, 50 deep"] = graph.timed(runs, lambda i: graph.ask(PAGE, {"after": deep}))
     found["search"] = graph.timed(
         runs, lambda i: graph.ask(SEARCH, {"text": SEARCHES[i % len(SEARCHES)]})
     )
     found["domains"] = graph.timed(runs, lambda i: graph.ask(DOMAINS))
-    found["SQL catalog (explainSql)"] = graph.timed(
-        max(runs // 2, 10), lambda i: graph.ask(EXPLAIN, {"q": TABLE})
-    )
+    if catalog:
+        start = time.perf_counter()
+        graph.ask(EXPLAIN, {"q": TABLE})
+        found["catalog build"] = (time.perf_counter() - start) * 1000
+        found["SQL catalog (explainSql)"] = graph.timed(
+            max(runs // 2, 10), lambda i: graph.ask(EXPLAIN, {"q": TABLE})
+        )
+    return found
+
+
+# What the PostgreSQL store ran before keyset pages and ranking rows (issue 10), timed
+# next to what it runs now by --store-only: same database, interleaved.
+BEFORE_SEARCH = (
+    "WITH q AS (SELECT to_tsquery('simple', %s) AS q) SELECT product_id, "
+    "ts_rank('{0.15, 0.35, 0.55, 1.0}'::float4[], doc, q.q) AS score FROM search_docs, q "
+    'WHERE doc @@ q.q ORDER BY score DESC, key COLLATE "C" LIMIT 20'
+)
+BEFORE_DEEP = (
+    'SELECT * FROM products ORDER BY domain COLLATE "C", sort_name COLLATE "C", '
+    'name COLLATE "C", id COLLATE "C" LIMIT 50 OFFSET %s'
+)
+
+
+async def before_and_after(url: str, size: int, runs: int) -> dict[str, list[float]]:
+    """The PostgreSQL store's deep page and search SQL, before and now, interleaved."""
+    import psycopg
+
+    from gateway.registry.postgres import _ranked
+
+    store = await open_registry(url)
+    try:
+        (last,) = await store.list(offset=max(size - 61, 0), limit=1)
+    finally:
+        await store.close()
+    dsn = parse_registry_url(url).target
+    found: dict[str, list[float]] = {}
+    async with await psycopg.AsyncConnection.connect(dsn) as conn:
+
+        async def old_search(i: int) -> None:
+            wanted = terms(SEARCHES[i % len(SEARCHES)])
+            query = " | ".join(f"({term.tsquery()})" for term in wanted)
+            await (await conn.execute(BEFORE_SEARCH, (query,))).fetchall()
+
+        async def new_search(i: int) -> None:
+            await (await conn.execute(*_ranked(terms(SEARCHES[i % len(SEARCHES)]), 20))).fetchall()
+
+        async def old_deep(i: int) -> None:
+            await (await conn.execute(BEFORE_DEEP, (max(size - 60, 0),))).fetchall()
+
+        store = await open_registry(url)
+        try:
+
+            async def new_deep(i: int) -> None:
+                await store.list(limit=51, after=listing_key(last))
+
+            calls = {
+                "page, 50 deep: OFFSET (before, SQL only)": old_deep,
+                "page, 50 deep: after the listing key (store)": new_deep,
+                "search: ts_rank (before, ranking SQL only)": old_search,
+                "search: ranking rows (ranking SQL only)": new_search,
+            }
+            for name in calls:
+                found[name] = []
+            for i in range(runs + 3):
+                for name, call in calls.items():
+                    start = time.perf_counter()
+                    await call(i)
+                    if i >= 3:
+                        found[name].append((time.perf_counter() - start) * 1000)
+        finally:
+            await store.close()
     return found
 
 
@@ -266,17 +377,33 @@ async def measure_store(url: str, size: int, runs: int) -> dict[str, list[float]
             times.append((time.perf_counter() - start) * 1000)
         found[name] = times
 
-    async def page(offset: int) -> None:
-        await asyncio.gather(registry.count(), registry.list(limit=50, offset=offset))
+    async def page(after: ListingKey | None) -> None:
+        await asyncio.gather(registry.count(), registry.list(limit=51, after=after))
 
     try:
-        await timed("page, first 50 (store)", lambda i: page(0))
-        await timed("page, 50 deep (store)", lambda i: page(max(size - 60, 0)))
+        (last,) = await store.list(offset=max(size - 61, 0), limit=1)
+        await timed("page, first 50 (store)", lambda i: page(None))
+        await timed("page, 50 deep (store)", lambda i: page(listing_key(last)))
         await timed("search (store)", lambda i: registry.search(SEARCHES[i % 5], limit=20))
         await timed("domains (store)", lambda i: registry.domains())
     finally:
         await store.close()
     return found
+
+
+def register(
+    url: str, base: str, size: int, args: argparse.Namespace, add: Callable[[str, str, str], None]
+) -> None:
+    """Fill the empty registry at ``url`` with ``size`` products, timed: ``--register``
+    of them through the service, the rest written by the store."""
+    through = min(size, args.register)
+    seconds = asyncio.run(register_in_process(url, base, through, args.concurrency))
+    add(f"register, in process (per product, {through:,} products)",
+        f"{seconds / through * 1000:.2f}", f"{seconds:.1f} s in all")  # fmt: skip
+    if through < size:
+        seconds = asyncio.run(write_in_process(url, base, through, size))
+        add(f"the other {size - through:,} written by the store (per product)",
+            f"{seconds / (size - through) * 1000:.2f}", f"{seconds:.1f} s in all")  # fmt: skip
 
 
 def one_size(
@@ -289,35 +416,78 @@ def one_size(
     def add(name: str, p50: str, p99: str) -> None:
         rows.append((backend, size, name, p50, p99))
 
-    with database(backend, tmp, args.postgres_dsn) as url:
-        seconds = asyncio.run(register_in_process(url, base, size, args.concurrency))
-        add("register, in process (per product)", f"{seconds / size * 1000:.2f}",
-            f"{seconds:.1f} s in all")  # fmt: skip
+    given = args.existing.get((backend, size))
+    with contextlib.ExitStack() as stack:
+        if given is not None:  # filled by an earlier run against this --sim-port
+            url = given
+            add("registered before this run (--existing)", "–", "–")
+        else:
+            url = stack.enter_context(database(backend, tmp, args.postgres_dsn))
+            register(url, base, size, args, add)
         if args.store_only:
-            for name, values in asyncio.run(measure_store(url, size, args.runs)).items():
+            found = asyncio.run(measure_store(url, size, args.runs))
+            if backend == "postgresql":
+                found.update(asyncio.run(before_and_after(url, size, args.runs)))
+            for name, values in found.items():
                 add(name, f"{percentile(values, 0.5):.1f}", f"{percentile(values, 0.99):.1f}")
             return rows
         if size == args.http_at:
             with (
                 database(backend, tmp, args.postgres_dsn) as other,
-                gateway(other, tmp, issuer) as gw,
+                gateway(other, tmp, issuer) as (gw, _),
             ):
                 took = register_over_http(gw, base, size, headers)
             add("register, HTTP one by one (per product)", f"{took / size * 1000:.2f}",
                 f"{took:.1f} s in all")  # fmt: skip
-        with gateway(url, tmp, issuer) as gw:
+        deep = asyncio.run(deep_cursor(url, size))
+        with gateway(url, tmp, issuer) as (gw, pid):
             graph = Graph(gw, headers)
             start = time.perf_counter()
             wait_health_round(graph, size)
             health = time.perf_counter() - start
-            for name, values in measure(graph, size, args.runs).items():
+            add("gateway CPU from start to its first health round done (s)",
+                f"{cpu_seconds(pid):.1f}", "once")  # fmt: skip
+            busy = wait_quiet(pid)
+            add("then busy until quiet (s, wall)", f"{busy:.1f}", "once")
+            add("gateway CPU from start to quiet (s)", f"{cpu_seconds(pid):.1f}", "once")
+            for name, values in measure(
+                graph, deep, args.runs, size <= args.catalog_at_most
+            ).items():
                 if isinstance(values, float):
                     add(name, f"{values:.0f}", "once")
                 else:
                     add(name, f"{percentile(values, 0.5):.1f}", f"{percentile(values, 0.99):.1f}")
             add("first health round, checks cut to 1 ms (s)", f"{health:.1f}", "once")
+            add("gateway CPU in all, at the end (s)", f"{cpu_seconds(pid):.1f}", "once")
             graph.client.close()
     return rows
+
+
+def existing(spec: str) -> tuple[tuple[str, int], str]:
+    """``postgresql:10000=postgresql://...`` as ((backend, size), url)."""
+    where, _, url = spec.partition("=")
+    backend, _, size = where.partition(":")
+    return (backend, int(size)), url
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) the process ``pid`` has spent so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_quiet(pid: int, timeout: float = 600.0) -> float:
+    """Wait until the process ``pid`` spends under 10% of a core for two seconds running
+    (its background work after start is done); the seconds waited."""
+    began = time.perf_counter()
+    before = cpu_seconds(pid)
+    quiet = 0
+    while quiet < 2 and time.perf_counter() - began < timeout:
+        time.sleep(1.0)
+        now = cpu_seconds(pid)
+        quiet = quiet + 1 if now - before < 0.1 else 0
+        before = now
+    return time.perf_counter() - began
 
 
 def main() -> int:
@@ -326,16 +496,32 @@ def main() -> int:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--runs", type=int, default=200, help="timed runs per measure")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--register", type=int, default=10_000,
+        help="products registered through the service per size; the rest written by the store",
+    )  # fmt: skip
     parser.add_argument("--http-at", type=int, default=1000, help="size also registered by HTTP")
     parser.add_argument(
         "--store-only", action="store_true", help="time the registry's calls in process only"
     )
+    parser.add_argument(
+        "--existing", action="append", default=[], metavar="BACKEND:SIZE=URL",
+        help="measure this registry (filled by an earlier run whose mesh served --sim-port) "
+        "instead of filling a fresh one",
+    )  # fmt: skip
+    parser.add_argument("--sim-port", type=int, default=0, help="the simulated mesh's port")
+    parser.add_argument(
+        "--catalog-at-most", type=int, default=10_000,
+        help="largest size whose SQL catalog is built and timed (its first build reads every "
+        "contract from the one-process mesh: minutes at 10,000 on a loaded machine)",
+    )  # fmt: skip
     parser.add_argument("--postgres-dsn", default="postgresql://postgres@127.0.0.1:55432/postgres")
     args = parser.parse_args()
+    args.existing = dict(map(existing, args.existing))
     sizes = [int(s) for s in args.sizes.split(",")]
     rows: list[Row] = []
     began = time.perf_counter()
-    with tempfile.TemporaryDirectory() as folder, sim_mesh(max(sizes)) as base:
+    with tempfile.TemporaryDirectory() as folder, sim_mesh(max(sizes), args.sim_port) as base:
         tmp = Path(folder)
         issuer = LocalIssuer.create(tmp / "auth", name="bench")
         headers = {"Authorization": f"Bearer {issuer.token('bench', ['admin'], ttl=7200)}"}

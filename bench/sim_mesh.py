@@ -28,6 +28,7 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,23 @@ class SimMesh:
         return None
 
 
+def stored_rows(mesh: SimMesh, n: int, base: str, now: datetime) -> tuple[Any, list[Any]]:
+    """Copy ``n`` as registration stores it (its summary and search places), without the
+    HTTP round trips and checks: for filling a registry of thousands with the store."""
+    from contracts import parse_descriptor
+    from gateway.registry.search_index import places_of
+    from gateway.registry.summary import contract_links, summarise
+    from gateway.registry.urls import normalise_product_url
+
+    answer = mesh.metadata(n, f"{base}/p/{n}")
+    parsed = parse_descriptor(answer["descriptor"], source="descriptor")
+    urls = normalise_product_url(answer["links"]["self"])
+    links = contract_links(answer, parsed, urls.metadata)
+    product = summarise(answer, parsed, urls, links, now)
+    documents = [mesh.contract(n, link.id, link.version) for link in links]
+    return product, places_of(product, [d for d in documents if d])
+
+
 def _inputs(metadata: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [ref for v in metadata.get("versions") or [] for ref in v.get("in") or []]
 
@@ -205,6 +223,9 @@ def main() -> int:
     args = parser.parse_args()
     app = create_sim_app(capture_templates(), args.count)
     sock = socket.socket()
+    # A fixed --port is reused by runs over a registry filled earlier: one just ended
+    # leaves its connections in TIME_WAIT on it.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", args.port))
     print(f"ready http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")

@@ -63,11 +63,11 @@ async def find_contract(
     ctx: RequestContext, contract_id: str, version: str | None
 ) -> tuple[RegisteredProduct, str, str] | None:
     """(publisher, href, version) of a registered contract; the newest if no version."""
-    found: list[tuple[RegisteredProduct, str, str]] = []
-    for product in await ctx.loaders.all_products():
-        for link in product.contracts:
-            if link.id == contract_id and (version is None or link.version == version):
-                found.append((product, link.href, link.version))
+    found = [
+        (product, link.href, link.version)
+        for product, link in (await ctx.loaders.snapshot()).published(contract_id)
+        if version is None or link.version == version
+    ]
     if not found:
         return None
     return max(found, key=lambda f: version_key(f[2]))

@@ -161,7 +161,7 @@ async def _reaches(ctx: RequestContext, chosen: Chosen, event: MeshEvent) -> tup
 async def downstream_of(ctx: RequestContext, product_id: str) -> frozenset[str]:
     """The ids of every product downstream of ``product_id`` (MESHGATE_LINEAGE_MAX_DEPTH)."""
     settings = ctx.services.settings
-    products = await ctx.services.registry.list()
+    products = (await ctx.services.registry.snapshot()).products
     bounds = lineage.Limits(depth=settings.lineage_max_depth, max_nodes=settings.lineage_max_nodes)
     found = await lineage.impact(
         products, lineage.RegistryOnly(), lineage.product_id(product_id), bounds

@@ -13,6 +13,7 @@ from gateway.upstream import Fetched
 
 if TYPE_CHECKING:
     from gateway.registry import RegisteredProduct
+    from gateway.registry.snapshot import Snapshot
     from gateway.services import Services
 
 # (url, product id): the product id names the product in errors.
@@ -25,7 +26,7 @@ class Loaders:
         self._services = services
         self.documents: DataLoader[DocumentKey, Fetched] = DataLoader(self._load_documents)
         self.products: DataLoader[str, RegisteredProduct | None] = DataLoader(self._load_products)
-        self._all_products: asyncio.Task[list[RegisteredProduct]] | None = None
+        self._snapshot: asyncio.Task[Snapshot] | None = None
         # Work done once per request whatever the number of fields that need it (the
         # parse of a product's live descriptor), keyed by what it is done on.
         self.memo: dict[Hashable, asyncio.Future[Any]] = {}
@@ -45,8 +46,13 @@ class Loaders:
         registry = self._services.registry
         return list(await asyncio.gather(*(registry.get(k) for k in keys)))
 
-    async def all_products(self) -> list[RegisteredProduct]:
-        """Every registered product, read once per request."""
-        if self._all_products is None:
-            self._all_products = asyncio.ensure_future(self._services.registry.list())
-        return await self._all_products
+    async def snapshot(self) -> Snapshot:
+        """Every registered product, one state of the registry for the whole request
+        (read again only when the registry changed: :meth:`Registry.snapshot`)."""
+        if self._snapshot is None:
+            self._snapshot = asyncio.ensure_future(self._services.registry.snapshot())
+        return await self._snapshot
+
+    async def all_products(self) -> Sequence[RegisteredProduct]:
+        """Every registered product (of :meth:`snapshot`)."""
+        return (await self.snapshot()).products

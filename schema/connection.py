@@ -1,13 +1,14 @@
-"""Relay-style pagination of products (cursors and page info: :mod:`schema.pages`)."""
+"""Relay-style pagination of products (page info: :mod:`schema.pages`; cursors: the
+listing keys of :mod:`gateway.registry.listing`)."""
 
 from __future__ import annotations
 
 import strawberry
 
-from schema.pages import PageInfo, decode_cursor, encode_cursor
+from schema.pages import PageInfo
 from schema.product import Product
 
-__all__ = ["PageInfo", "ProductConnection", "ProductEdge", "decode_cursor", "encode_cursor"]
+__all__ = ["PageInfo", "ProductConnection", "ProductEdge"]
 
 
 @strawberry.type

@@ -9,14 +9,9 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.errors import BadRequest
+from gateway.registry.listing import decode_after, encode_after, filter_mark, listing_key
 from resolvers import documents
-from schema.connection import (
-    PageInfo,
-    ProductConnection,
-    ProductEdge,
-    decode_cursor,
-    encode_cursor,
-)
+from schema.connection import PageInfo, ProductConnection, ProductEdge
 from schema.health import MeshHealth, mesh_health
 from schema.lineage import LineageQuery
 from schema.odcs_contract import Contract, contract_from_raw
@@ -73,24 +68,27 @@ class Query(SqlQuery, VersionQuery, LineageQuery, WebhookQuery):
         after: str | None = None,
     ) -> ProductConnection:
         limit = _page_size(info, first)
-        offset = decode_cursor(after) + 1 if after else 0
         where: dict[str, Any] = {}
         if filter is not None:
             where = {"domain": filter.domain, "tag": filter.tag, "text": filter.text}
+        mark = filter_mark(where.get("domain"), where.get("tag"), where.get("text"))
+        start = decode_after(after, mark) if after else None
         registry = info.context.services.registry
+        # One more than the page tells whether a next page exists (keyset: no offset).
         total, items = await asyncio.gather(
-            registry.count(**where), registry.list(**where, limit=limit, offset=offset)
+            registry.count(**where), registry.list(**where, limit=limit + 1, after=start)
         )
+        shown = items[:limit]
         edges = [
-            ProductEdge(cursor=encode_cursor(offset + i), node=Product.of(p))
-            for i, p in enumerate(items)
+            ProductEdge(cursor=encode_after(listing_key(p), mark), node=Product.of(p))
+            for p in shown
         ]
         return ProductConnection(
             total_count=total,
             edges=edges,
             page_info=PageInfo(
-                has_next_page=offset + len(items) < total,
-                has_previous_page=offset > 0,
+                has_next_page=len(items) > limit,
+                has_previous_page=start is not None,
                 start_cursor=edges[0].cursor if edges else None,
                 end_cursor=edges[-1].cursor if edges else None,
             ),

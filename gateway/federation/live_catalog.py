@@ -8,12 +8,14 @@ older than the contracts' fresh time, the next query starts a refresh in the bac
 and is served the current state.
 
 A refresh reads the registry, then every output contract of every product at once, and
-waits at most ``deadline_s``: a product that misses it, fails, or is only served from a
-stale cached copy is *down* for that refresh. A down product keeps its tables described
-by its last known contract (so the catalog's signature, hence the DuckDB engine, does
-not change because a product flaps), and a query naming one of its tables, or any table
-under its ``domain.product`` when no contract of it was ever read, is refused with
-``PRODUCT_UNAVAILABLE`` naming the product (:class:`CatalogView.get`).
+waits at most ``deadline_s``; a refresh for registry events alone reads only the products
+they name and keeps the others as last read (a registration in a mesh of 10,000 products
+reads one product's contracts, not 13,000). A product that misses the deadline, fails, or
+is only served from a stale cached copy is *down* for that refresh. A down product keeps
+its tables described by its last known contract (so the catalog's signature, hence the
+DuckDB engine, does not change because a product flaps), and a query naming one of its
+tables, or any table under its ``domain.product`` when no contract of it was ever read, is
+refused with ``PRODUCT_UNAVAILABLE`` naming the product (:class:`CatalogView.get`).
 """
 
 from __future__ import annotations
@@ -43,6 +45,11 @@ from gateway.upstream import UpstreamFetcher
 log = logging.getLogger(__name__)
 
 Signature = tuple[Any, ...]
+
+READS_AT_ONCE = 32
+"""Products whose contracts a refresh reads at the same time. Unbounded, a full read of
+10,000 products queued 13,000 requests in the HTTP client's pool, whose every step walks
+its whole queue: the gateway spent minutes of CPU there (docs/benchmarks.md)."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +145,10 @@ class LiveCatalog:
         self._refreshed_at = 0.0
         self._seen: dict[tuple[str, str], Entry] = {}  # (product, href) -> last read
         self._memo: Memo = {}  # each product's tables as last built
+        # Each product as last read: (product, output contract links, why down or None).
+        self._held: dict[str, tuple[RegisteredProduct, list[str], str | None]] = {}
+        self._pending: set[str | None] = set()  # products named by events not yet read
+        self._reads_at_once = asyncio.Semaphore(READS_AT_ONCE)
         self._changes = 0  # registry events received
         self._applied = -1  # registry events the state covers
         self._task: asyncio.Task[None] | None = None
@@ -145,8 +156,10 @@ class LiveCatalog:
         self.refreshes = 0
 
     def changed(self, product_id: str | None = None) -> None:
-        """A registry event: the next query waits for a refresh that covers it."""
+        """A registry event: the next query waits for a refresh that covers it, which
+        reads that product again (``None``: every product) and keeps the others."""
         self._changes += 1
+        self._pending.add(product_id)
         # Without a running loop (a synchronous caller) the next query refreshes.
         with contextlib.suppress(RuntimeError):
             self._start()
@@ -176,18 +189,52 @@ class LiveCatalog:
 
     async def _refresh(self) -> None:
         covered = self._changes
+        changed, self._pending = self._pending, set()
         self.refreshes += 1
-        products = await self._registry.list()
+        try:
+            await self._read_changed(changed)
+        except BaseException:
+            self._pending |= changed  # the next refresh covers them again
+            raise
+        entries: list[Entry] = []
+        registered: dict[str, datetime] = {}
+        down: dict[str, DownProduct] = {}
+        known: set[tuple[str, str]] = set()
+        for product, hrefs, failure in self._held.values():
+            registered[product.id] = product.registered_at
+            keys = [(product.id, href) for href in hrefs]
+            held = [self._seen[k] for k in keys if k in self._seen]
+            known.update(keys)
+            entries.extend(held)
+            if failure is not None:
+                down[product.key.lower()] = DownProduct(
+                    product.id, product.key, failure, bool(held)
+                )
+        self._seen = {k: v for k, v in self._seen.items() if k in known}
+        await self._install(entries, registered, down)
+        self._applied = max(self._applied, covered)
+
+    async def _read_changed(self, changed: set[str | None]) -> None:
+        """Read every product when the state is new or due (or an event named none),
+        else only the products ``changed`` names, keeping every other as held."""
+        whole = self._view is None or self._clock() - self._refreshed_at >= self._fresh_s
+        if whole or None in changed:
+            products = list((await self._registry.snapshot()).products)
+            self._held = {}
+        else:
+            found = await asyncio.gather(*(self._registry.get(pid) for pid in changed if pid))
+            products = [p for p in found if p is not None]
+            for gone in {pid for pid in changed if pid} - {p.id for p in products}:
+                self._held.pop(gone, None)
+        await self._read_all(products)
+
+    async def _read_all(self, products: Sequence[RegisteredProduct]) -> None:
+        """Read the contracts of ``products`` (at most ``deadline_s``) into the state."""
         hrefs = {p.id: _outputs(p) for p in products}
         reads = {p.id: asyncio.ensure_future(self._read(p, hrefs[p.id])) for p in products}
         if reads:
             await asyncio.wait(reads.values(), timeout=self._deadline_s)
-        registered: dict[str, datetime] = {}
-        entries: list[Entry] = []
-        down: dict[str, DownProduct] = {}
-        known: set[tuple[str, str]] = set()
         for product in products:
-            registered[product.id] = product.registered_at
             task = reads[product.id]
             if task.done():
                 read = task.result()
@@ -198,17 +245,12 @@ class LiveCatalog:
                 read = _Read(hrefs[product.id], [], [], late)
             for href, entry in (*read.entries, *read.stale):
                 self._seen[(product.id, href)] = entry
-            keys = [(product.id, href) for href in read.hrefs]
-            held = [self._seen[k] for k in keys if k in self._seen]
-            known.update(keys)
-            entries.extend(held)
-            if read.failure is not None or read.stale:
-                reason = read.failure or "it does not answer (a cached copy of its contract)"
-                down[product.key.lower()] = DownProduct(product.id, product.key, reason, bool(held))
-                log.warning("SQL catalog: %s is unavailable: %s", product.key, reason)
-        self._seen = {k: v for k, v in self._seen.items() if k in known}
-        await self._install(entries, registered, down)
-        self._applied = max(self._applied, covered)
+            failure = read.failure
+            if failure is None and read.stale:
+                failure = "it does not answer (a cached copy of its contract)"
+            if failure is not None:
+                log.warning("SQL catalog: %s is unavailable: %s", product.key, failure)
+            self._held[product.id] = (product, read.hrefs, failure)
 
     async def _install(
         self, entries: list[Entry], registered: dict[str, datetime], down: dict[str, DownProduct]
@@ -240,10 +282,11 @@ class LiveCatalog:
 
     async def _read(self, product: RegisteredProduct, hrefs: list[str]) -> _Read:
         read = _Read(hrefs, [], [])
-        fetched = await asyncio.gather(
-            *(self._fetcher.get_json(href, product_id=product.id) for href in hrefs),
-            return_exceptions=True,
-        )
+        async with self._reads_at_once:
+            fetched = await asyncio.gather(
+                *(self._fetcher.get_json(href, product_id=product.id) for href in hrefs),
+                return_exceptions=True,
+            )
         for href, doc in zip(hrefs, fetched, strict=True):
             if isinstance(doc, GatewayError):
                 read.failure = read.failure or doc.message

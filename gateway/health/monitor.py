@@ -32,6 +32,7 @@ from gateway.health.judge import Evidence, judge
 from gateway.health.model import UNKNOWN, Judgement
 from gateway.health.shared import Round, SharedVerdicts
 from gateway.registry import RegisteredProduct, Registry
+from gateway.registry.listing import listing_key
 from gateway.upstream import UpstreamFetcher
 
 log = logging.getLogger(__name__)
@@ -146,8 +147,9 @@ class HealthMonitor:
 
     async def _products(self) -> list[RegisteredProduct]:
         found: list[RegisteredProduct] = []
-        while True:
-            page = await self.registry.list(limit=_PAGE, offset=len(found))
+        while True:  # pages after the last key: each one walks the listing index from there
+            after = listing_key(found[-1]) if found else None
+            page = await self.registry.list(limit=_PAGE, after=after)
             found.extend(page)
             if len(page) < _PAGE:
                 return found

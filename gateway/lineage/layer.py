@@ -25,6 +25,10 @@ Fingerprint = tuple[tuple[str, object, object], ...]
 
 _layers: dict[Fingerprint, Graph] = {}
 _lock = threading.Lock()
+# The list the last layer was asked for, by identity: the registry's snapshot hands the
+# same tuple to every question until the registry changes (gateway.registry.snapshot),
+# and a tuple never changes, so no fingerprint of 10,000 products is needed to know it.
+_last: tuple[Sequence[RegisteredProduct], Graph] | None = None
 
 
 def fingerprint(products: Sequence[RegisteredProduct]) -> Fingerprint:
@@ -35,15 +39,20 @@ def fingerprint(products: Sequence[RegisteredProduct]) -> Fingerprint:
 
 def product_layer(products: Sequence[RegisteredProduct]) -> Graph:
     """The product graph of ``products`` (shared: do not change it, lay a graph over it)."""
+    global _last
+    last = _last
+    if last is not None and last[0] is products:
+        return last[1]
     key = fingerprint(products)
     with _lock:
         found = _layers.get(key)
-    if found is not None:
-        return found
-    graph = Graph()
-    add_products(graph, products)
-    with _lock:
-        _layers[key] = graph
-        while len(_layers) > KEPT:
-            del _layers[next(iter(_layers))]
-    return graph
+    if found is None:
+        found = Graph()
+        add_products(found, products)
+        with _lock:
+            _layers[key] = found
+            while len(_layers) > KEPT:
+                del _layers[next(iter(_layers))]
+    if isinstance(products, tuple):
+        _last = (products, found)
+    return found

@@ -72,7 +72,7 @@ class WebhookSink:
 
     async def _downstream(self, product_id: str) -> dict[str, tuple[str, ...]]:
         """Each product downstream of ``product_id`` (not itself), with the path as keys."""
-        products = await self._registry.list()
+        products = (await self._registry.snapshot()).products
         keys = {lineage.product_id(p.id): p.key for p in products}
         start = lineage.product_id(product_id)
         hit = await lineage.impact(products, lineage.RegistryOnly(), start, self._limits)

@@ -6,8 +6,11 @@ live, on each request. Now each product's *places* (its name, domain, tags, desc
 and each table, column and their descriptions of its output contracts as served at
 registration or refresh) are rows of a table in the registry's database with a full-text
 index over them (SQLite FTS5, PostgreSQL tsvector + GIN), replaced on each register and
-refresh and dropped on unregister. The score keeps the old formula: each term adds the
-weight of each place it matches (:data:`gateway.search.WEIGHTS`).
+refresh and dropped on unregister. The score follows the weights of
+:data:`gateway.search.WEIGHTS`: SQLite's is FTS5's ``bm25`` with one weight per kind of
+place; PostgreSQL's is the old formula itself (each term adds the weight of each place a
+word it finds is in), summed from one row per word and product (:func:`word_weights`),
+because ``ts_rank`` reads the text of every product a common word matches.
 
 Both backends index the same words: Python splits the text into runs of letters and
 digits (case-folded), and the index only ever sees those runs separated by spaces. A
@@ -168,7 +171,8 @@ def judge(
 
 # The index's columns, one per kind of place, in the order of their weight.
 FIELDS = tuple(WEIGHTS)
-# PostgreSQL ranks four classes of lexemes (A to D): the kinds of place, by weight.
+# The classes (A to D) of the kinds of place in PostgreSQL's tsvector, which finds the
+# phrases of a search (its ranking adds up :func:`word_weights` rows instead).
 PG_CLASSES = {
     "name": "A",
     "tag": "B",
@@ -179,8 +183,20 @@ PG_CLASSES = {
     "table description": "D",
     "column description": "D",
 }
-# ts_rank's weights of the classes D, C, B, A: about the old weights' ratios.
-PG_WEIGHTS = "{0.15, 0.35, 0.55, 1.0}"
+
+
+def word_weights(places: Iterable[Place]) -> dict[str, float]:
+    """Each word of ``places`` with the summed weight of the places it is found in (once
+    per place): PostgreSQL's ranking rows (a search adds up those of the words it finds).
+
+    >>> word_weights([Place("name", "Rain rain"), Place("tag", "rain"), Place("tag", "uk")])
+    {'rain': 16.0, 'uk': 6.0}
+    """
+    found: dict[str, float] = {}
+    for place in places:
+        for word in set(place.words.split()):
+            found[word] = found.get(word, 0.0) + WEIGHTS[place.field]
+    return dict(sorted(found.items()))
 
 
 def field_words(places: Iterable[Place]) -> list[str]:
@@ -199,15 +215,6 @@ def fts5_query(wanted: Sequence[Term]) -> str:
     '"near" * OR "ozone" * OR "or"'
     """
     return " OR ".join(term.fts5() for term in wanted)
-
-
-def ts_query(wanted: Sequence[Term]) -> str:
-    """The PostgreSQL tsquery text of a search: any of its terms.
-
-    >>> ts_query(terms("h3 ozone"))
-    "('h3') | ('ozone':*)"
-    """
-    return " | ".join(f"({term.tsquery()})" for term in wanted)
 
 
 def candidates(wanted: Sequence[Term]) -> list[str]:

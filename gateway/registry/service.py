@@ -29,8 +29,10 @@ from gateway.errors import (
 from gateway.hub import Hub
 from gateway.identity import OWNER_PREFIX, Principal
 from gateway.registry.audited import ChangeAuditor, audited
+from gateway.registry.listing import ListingKey
 from gateway.registry.model import ContractLink, RegisteredProduct
 from gateway.registry.search_index import Found, Place, places_of, served_contracts, terms
+from gateway.registry.snapshot import Snapshot
 from gateway.registry.store import RegistryStore
 from gateway.registry.summary import contract_links, summarise
 from gateway.registry.urls import normalise_product_url
@@ -85,6 +87,8 @@ class Registry:
         self.generation = 0
         """Changes made so far (register, refresh, unregister): an answer built from the
         registry is outdated as soon as it moves (``gateway.result_cache``)."""
+        self._snapshot: Snapshot | None = None
+        self._reading: asyncio.Lock | None = None  # one read of the whole registry at a time
         self.contract_changes: Hub[ContractsChanged] = Hub()
         """Each registration or refresh that brings contract versions not seen before."""
 
@@ -101,6 +105,7 @@ class Registry:
 
     def _changed(self, product: RegisteredProduct) -> RegisteredProduct:
         self.generation += 1
+        self._snapshot = None
         for listener in self._listeners:
             try:
                 listener(product.id)
@@ -190,9 +195,31 @@ class Registry:
         text: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        after: ListingKey | None = None,
     ) -> builtins.list[RegisteredProduct]:
         """Registered products matching the filters; see :meth:`RegistryStore.list`."""
-        return await self.store.list(domain=domain, tag=tag, text=text, limit=limit, offset=offset)
+        return await self.store.list(
+            domain=domain, tag=tag, text=text, limit=limit, offset=offset, after=after
+        )
+
+    async def snapshot(self) -> Snapshot:
+        """Every registered product, read again only when the registry's stamp moved
+        (:mod:`gateway.registry.snapshot`): for the questions that need them all."""
+        stamp = await self.store.stamp()
+        held = self._snapshot
+        if held is not None and held.stamp == stamp:
+            return held
+        if self._reading is None:
+            self._reading = asyncio.Lock()
+        async with self._reading:  # callers arriving together share one read
+            held = self._snapshot
+            if held is not None and held.stamp == stamp:
+                return held
+            # Stamp first: a change landing between the two reads moves the stamp again,
+            # so the next call reads once more rather than keep a stale list.
+            fresh = Snapshot(stamp, tuple(await self.store.list()))
+            self._snapshot = fresh
+            return fresh
 
     async def search(self, text: str, *, limit: int) -> builtins.list[Found]:
         """Products ranked by how well ``text`` matches them, best first, through the

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from gateway.errors import RegistryError
 from gateway.migrations import open_sqlite
+from gateway.registry.listing import ListingKey
 from gateway.registry.model import RegisteredProduct
 from gateway.registry.rows import COLUMNS, fold, from_row, to_values
 from gateway.registry.search_index import (
@@ -34,6 +35,7 @@ from gateway.registry.search_index import (
     places_of,
     served_contracts,
 )
+from gateway.registry.snapshot import Stamp
 from gateway.registry.store import check_page, key_taken
 
 T = TypeVar("T")
@@ -314,10 +316,11 @@ class SqliteRegistryStore:
         text: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        after: ListingKey | None = None,
     ) -> builtins.list[RegisteredProduct]:
         """See :meth:`RegistryStore.list`."""
         check_page(limit, offset)
-        where, params = _where(domain, tag, text)
+        where, params = _where(domain, tag, text, after)
         # SQLite needs a LIMIT to take an OFFSET; -1 means no limit.
         sql = f"{_SELECT} {where} {_ORDER} LIMIT ? OFFSET ?"
         args = [*params, -1 if limit is None else limit, offset]
@@ -338,6 +341,12 @@ class SqliteRegistryStore:
         sql = "SELECT domain, count(*) FROM products GROUP BY domain ORDER BY domain"
         rows = await self._run(lambda: self._db.execute(sql).fetchall())
         return [(row[0], int(row[1])) for row in rows]
+
+    async def stamp(self) -> Stamp:
+        """See :meth:`RegistryStore.stamp`."""
+        sql = "SELECT count(*), max(updated_at) FROM products"
+        row = await self._run(lambda: self._db.execute(sql).fetchone())
+        return int(row[0]), str(row[1] or "")
 
     async def contract_snapshots(self, product_id: str) -> dict[tuple[str, str], str]:
         """See :meth:`RegistryStore.contract_snapshots`."""
@@ -396,9 +405,15 @@ class SqliteRegistryStore:
         return await asyncio.to_thread(locked)
 
 
-def _where(domain: str | None, tag: str | None, text: str | None) -> tuple[str, list[str]]:
+def _where(
+    domain: str | None, tag: str | None, text: str | None, after: ListingKey | None = None
+) -> tuple[str, list[str]]:
     clauses: list[str] = []
     params: list[str] = []
+    if after is not None:
+        # A row value: SQLite walks the listing index from the key (BINARY: code points).
+        clauses.append("(domain, sort_name, name, id) > (?, ?, ?, ?)")
+        params.extend(after)
     if domain is not None:
         clauses.append("lower(domain) = lower(?)")
         params.append(domain)

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from gateway.errors import BadRequest, RegistryError
+from gateway.registry.listing import ListingKey
 from gateway.registry.model import RegisteredProduct
 from gateway.registry.search_index import Found, Place, Term
+from gateway.registry.snapshot import Stamp
 
 ACCEPTED_URLS = (
     "sqlite:///relative/path.db, sqlite:////absolute/path.db, sqlite://:memory: "
@@ -58,11 +60,14 @@ class RegistryStore(Protocol):
         text: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        after: ListingKey | None = None,
     ) -> builtins.list[RegisteredProduct]:
         """Products matching every given filter, ordered by domain then name.
 
         ``domain`` is exact; ``tag`` matches one tag, ignoring case; ``text`` is a
-        case-insensitive substring of the name, description, tags or slug.
+        case-insensitive substring of the name, description, tags or slug. ``after``
+        starts the list after that place (:mod:`gateway.registry.listing`), found through
+        the listing index, before ``offset`` is skipped.
         """
         ...
 
@@ -74,6 +79,12 @@ class RegistryStore(Protocol):
 
     async def domains(self) -> builtins.list[tuple[str, int]]:
         """Each domain with its number of products, ordered by domain."""
+        ...
+
+    async def stamp(self) -> Stamp:
+        """How many products there are and the latest ``updated_at`` (ISO text, "" when
+        empty): it moves with every register, refresh and unregister
+        (:mod:`gateway.registry.snapshot`)."""
         ...
 
     async def contract_snapshots(self, product_id: str) -> dict[tuple[str, str], str]:

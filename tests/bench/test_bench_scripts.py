@@ -81,10 +81,11 @@ def test_registry_scale_prints_every_measure() -> None:
     # Issue 10's curve, on 20 simulated products and SQLite only (the script's own run is
     # 100 / 1,000 / 10,000 on both backends: docs/benchmarks.md).
     out = bench("registry_scale.py", "--sizes", "20", "--backends", "sqlite",
-                "--runs", "5", "--http-at", "20")  # fmt: skip
+                "--runs", "5", "--http-at", "20", "--register", "12")  # fmt: skip
     rows = re.findall(r"^\| sqlite \| 20 \| ([^|]+) \| ([\d.]+) \| ([^|]+) \|$", out, re.MULTILINE)
     assert {name.strip() for name, _, _ in rows} == {
-        "register, in process (per product)",
+        "register, in process (per product, 12 products)",
+        "the other 8 written by the store (per product)",
         "register, HTTP one by one (per product)",
         "catalog build",
         "page, first 50",
@@ -93,4 +94,8 @@ def test_registry_scale_prints_every_measure() -> None:
         "domains",
         "SQL catalog (explainSql)",
         "first health round, checks cut to 1 ms (s)",
+        "gateway CPU from start to its first health round done (s)",
+        "gateway CPU in all, at the end (s)",
+        "then busy until quiet (s, wall)",
+        "gateway CPU from start to quiet (s)",
     }, out

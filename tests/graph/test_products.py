@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 import yaml
 
@@ -98,6 +101,48 @@ def test_bad_cursor_and_page_size_are_coded_errors(mesh: Mesh) -> None:
     body = mesh.query("{ products(first: 1000) { totalCount } }")
     assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
     assert "first: expected 0 to 100" in body["errors"][0]["message"]
+
+
+def _cursor(value: object) -> str:
+    raw = json.dumps(value, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def test_hostile_product_cursors_are_bad_requests(mesh: Mesh) -> None:
+    query = """query($after: String, $f: ProductFilter) { products(first: 2, after: $after,
+      filter: $f) { pageInfo { endCursor } edges { node { id domain } } } }"""
+    first = mesh.query(query)["data"]["products"]
+    real = first["pageInfo"]["endCursor"]
+    key = json.loads(base64.urlsafe_b64decode(real + "=" * (-len(real) % 4)))
+    ports = mesh.query(
+        "{ products(first: 1) { edges { node { outputPorts(first: 1) "
+        "{ pageInfo { endCursor } } } } } }"
+    )["data"]["products"]["edges"][0]["node"]["outputPorts"]["pageInfo"]["endCursor"]
+    domain = first["edges"][0]["node"]["domain"]
+    hostile = {
+        "made up": "bm9wZQ==",
+        "a product's ports cursor": ports,
+        "an offset cursor": base64.b64encode(b"offset:3").decode(),
+        "another filter's cursor": None,  # the real one, under a filter
+        "a NUL in the key": _cursor({**key, "k": [domain, "a\x00", "a\x00", "x"]}),
+        "a lone surrogate": _cursor({**key, "k": [domain, "\ud800", "\ud800", "x"]}),
+        "a key too long": _cursor({**key, "k": [domain, "a" * 5000, "a" * 5000, "x"]}),
+        "a key no product has": _cursor({**key, "k": [domain, "abc", "XYZ", "x"]}),
+        "three parts": _cursor({**key, "k": key["k"][:3]}),
+        "numbers": _cursor({**key, "k": [1, 2, 3, 4]}),
+        "huge": "A" * 100_000,
+    }
+    for name, cursor in hostile.items():
+        variables: dict[str, object] = {"after": cursor or real}
+        if cursor is None:
+            variables["f"] = {"domain": domain}
+        body = mesh.query(query, variables)
+        assert body.get("data") is None or body["data"].get("products") is None, name
+        assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST", (name, body)
+        assert "after" in body["errors"][0]["message"], name
+    # The real cursor under its own (empty) filter goes on after the first page.
+    after = mesh.query(query, {"after": real})["data"]["products"]["edges"]
+    assert after and after[0]["node"]["id"] not in {e["node"]["id"] for e in first["edges"]}
 
 
 def test_filters_and_domains(mesh: Mesh) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
@@ -18,6 +19,13 @@ def execute(url: str, sql: str) -> list[tuple[Any, ...]]:
             return db.execute(sql).fetchall()
     with psycopg.connect(location.target, autocommit=True) as conn:
         cursor = conn.execute(sql.encode())
+        return cursor.fetchall() if cursor.description else []
+
+
+def execute_args(url: str, sql: str, args: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Run ``sql`` with its ``args`` on the PostgreSQL registry at ``url``."""
+    with psycopg.connect(parse_registry_url(url).target, autocommit=True) as conn:
+        cursor = conn.execute(sql.encode(), args)
         return cursor.fetchall() if cursor.description else []
 
 

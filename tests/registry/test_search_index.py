@@ -8,6 +8,7 @@ refresh and unregister, read any text as plain words, and stay fast at thousands
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -16,18 +17,18 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.sim_mesh import SimMesh, Template, capture_templates
-from contracts import parse_descriptor
+from bench.sim_mesh import SimMesh, Template, capture_templates, stored_rows
 from gateway.errors import BadRequest
-from gateway.registry import Registry, RegistryStore, open_registry
-from gateway.registry.search_index import places_of, terms
-from gateway.registry.summary import contract_links, summarise
-from gateway.registry.urls import normalise_product_url
+from gateway.registry import PostgresRegistryStore, Registry, RegistryStore, open_registry
+from gateway.registry.postgres import SCHEMA_VERSION as POSTGRES_VERSION
+from gateway.registry.search_index import Place, places_of, terms
+from gateway.registry.sqlite import SCHEMA_VERSION as SQLITE_VERSION
 from gateway.search import score, terms_of
 from productkit.http.app import create_product_app
 from tests.fixtures.uvicorn import running
 from tests.registry import dbtools
 from tests.registry.product_site import FakeProduct, ProductSite, descriptor
+from tests.registry.test_store import product as stored_product
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = sorted(p.parent for p in (ROOT / "demo" / "products").glob("*/product.yaml"))
@@ -190,13 +191,8 @@ async def test_a_page_and_a_search_at_thousands_of_products_stay_fast(
     mesh = SimMesh(templates, count)
     now = datetime(2026, 12, 1, tzinfo=UTC)
     for n in range(count):
-        answer = mesh.metadata(n, f"http://products.example/p/{n}")
-        parsed = parse_descriptor(answer["descriptor"], source="descriptor")
-        urls = normalise_product_url(answer["links"]["self"])
-        links = contract_links(answer, parsed, urls.metadata)
-        product = summarise(answer, parsed, urls, links, now)
-        documents = [mesh.contract(n, link.id, link.version) for link in links]
-        await store.upsert(product, places=places_of(product, [d for d in documents if d]))
+        product, places = stored_rows(mesh, n, "http://products.example", now)
+        await store.upsert(product, places=places)
     start = time.perf_counter()
     page = await store.list(limit=50, offset=count - 60)
     total = await store.count()
@@ -219,6 +215,7 @@ async def test_products_registered_before_the_index_are_indexed_on_open(
     for statement in (
         "DROP TABLE search_fts" if registry_url.startswith("sqlite") else "SELECT 1",
         "DROP TABLE search_docs",
+        "SELECT 1" if registry_url.startswith("sqlite") else "DROP TABLE search_terms",
         "DROP TABLE search_places",
         "DROP INDEX products_key",
         "DROP INDEX products_dotted",
@@ -237,6 +234,54 @@ async def test_products_registered_before_the_index_are_indexed_on_open(
             ("description", None),
             ("column", "daily.station"),
         }
-        assert dbtools.execute(registry_url, "SELECT version FROM registry_schema") == [(3,)]
+        newest = SQLITE_VERSION if registry_url.startswith("sqlite") else POSTGRES_VERSION
+        assert dbtools.execute(registry_url, "SELECT version FROM registry_schema") == [(newest,)]
     finally:
         await reopened.close()
+
+
+@pytest.mark.services
+async def test_postgres_fills_the_ranking_rows_of_products_indexed_before_them(
+    fresh_postgres_dsn: str, http: httpx.AsyncClient, site: ProductSite, base_url: str
+) -> None:
+    site.products["us"] = FakeProduct(descriptor())
+    registry = Registry(await open_registry(fresh_postgres_dsn), http)
+    await registry.register(f"{base_url}/p/us")
+    texts = ("noaa station", "precip", "daily inches")
+    before = [[(f.product.key, f.score) for f in await registry.search(t, limit=5)] for t in texts]
+    every_row = "SELECT * FROM search_terms ORDER BY 1, 2"
+    rows = dbtools.execute(fresh_postgres_dsn, every_row)
+    await registry.store.close()
+    # The database as schema version 3 left it: places and tsvectors, no ranking rows.
+    dbtools.execute(fresh_postgres_dsn, "DROP TABLE search_terms")
+    dbtools.execute(fresh_postgres_dsn, "UPDATE registry_schema SET version = 3")
+    reopened = Registry(await open_registry(fresh_postgres_dsn), http)
+    try:
+        # The migration's SQL weighs the kept places as registration does in Python.
+        assert (
+            dbtools.execute(fresh_postgres_dsn, "SELECT * FROM search_terms ORDER BY 1, 2") == rows
+        )
+        after = [
+            [(f.product.key, f.score) for f in await reopened.search(t, limit=5)] for t in texts
+        ]
+        assert after == before and all(before)
+    finally:
+        await reopened.store.close()
+
+
+async def test_search_ranks_by_the_weights_of_the_places_found(store: RegistryStore) -> None:
+    # Three products carrying "rain" in their name, a tag, a column description: the
+    # score is the weight of the place (10, 6, 1) plus that of "uk" where it is found.
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    named = {"a": ("Rain", ()), "b": ("Beta", ("rain", "uk")), "c": ("Gamma", ())}
+    for slug, (name, tags) in named.items():
+        product = stored_product(f"id-{slug}", slug=slug, name=name, tags=tags, at=now)
+        product = dataclasses.replace(product, description="x")
+        places = places_of(product, [])
+        if slug == "c":
+            places.append(Place("column description", "rain gauge", "t.c"))
+        await store.upsert(product, places=places)
+    found = await store.search(terms("rain uk"), 10)
+    assert [f.product.slug for f in found] == ["b", "a", "c"]
+    if isinstance(store, PostgresRegistryStore):
+        assert [f.score for f in found] == [12.0, 10.0, 1.0]  # b: tag rain 6 + tag uk 6

@@ -17,6 +17,10 @@ from gateway.registry import (
     VersionSummary,
     open_registry,
 )
+from gateway.registry.listing import ListingKey, listing_key
+from gateway.registry.postgres import _ORDER as POSTGRES_ORDER
+from gateway.registry.postgres import _SELECT as POSTGRES_SELECT
+from gateway.registry.postgres import _where as postgres_where
 from gateway.registry.rows import COLUMNS
 from tests.registry import dbtools
 
@@ -204,6 +208,37 @@ async def test_limit_and_offset(store: RegistryStore) -> None:
         await store.list(offset=-3)
 
 
+async def test_pages_after_a_listing_key_walk_the_list_in_order(store: RegistryStore) -> None:
+    # Names that tie once case-folded, non-ASCII and a code-point order unlike a locale's.
+    odd = [
+        product("p-a1", domain="precipitation", slug="a1", name="rain"),
+        product("p-a2", domain="precipitation", slug="a2", name="Rain"),
+        product("p-a3", domain="precipitation", slug="a3", name="Édition"),
+        product("p-a4", domain="Precipitation", slug="a4", name="zeta"),
+    ]
+    for p in [*MESH, *odd]:
+        await store.upsert(p)
+    everything = await store.list()
+    expected = sorted(everything, key=listing_key)
+    assert [p.id for p in everything] == [p.id for p in expected]
+    walked: list[str] = []
+    after = None
+    while True:
+        page = await store.list(limit=2, after=after)
+        walked += [p.id for p in page]
+        if len(page) < 2:
+            break
+        after = listing_key(page[-1])
+    assert walked == [p.id for p in expected]
+    # A filter and a key together; a key whose product is gone still places the page.
+    middle = listing_key(expected[3])
+    await store.remove(expected[3].id)
+    rest = [p.id for p in expected[4:] if p.domain == "precipitation"]
+    assert [p.id for p in await store.list(domain="precipitation", after=middle)] == rest
+    beyond = ListingKey("\U0010ffff", "", "", "")
+    assert await store.list(after=beyond) == []
+
+
 async def test_domains(store: RegistryStore) -> None:
     assert await store.domains() == []
     await fill(store)
@@ -325,5 +360,34 @@ async def test_postgres_reconnects_after_losing_its_connection(
         assert await store.get("p-us") == MESH[0]
         await store.upsert(MESH[1])
         assert await store.count() == 2
+    finally:
+        await store.close()
+
+
+@pytest.mark.services
+async def test_postgres_finds_a_deep_page_through_the_listing_index(
+    fresh_postgres_dsn: str,
+) -> None:
+    store = await open_registry(fresh_postgres_dsn)
+    try:
+        for n in range(300):
+            await store.upsert(product(f"p{n:03}", slug=f"s{n:03}", name=f"N{n:03}"))
+        deep = listing_key((await store.list(offset=280, limit=1))[0])
+        dbtools.execute(fresh_postgres_dsn, "ANALYZE products")
+        where, params = postgres_where(None, None, None, deep)
+        plan = "\n".join(
+            row[0]
+            for row in dbtools.execute_args(
+                fresh_postgres_dsn,
+                f"EXPLAIN {POSTGRES_SELECT} {where} {POSTGRES_ORDER} LIMIT 51",
+                params,
+            )
+        )
+        # Before keyset pages the store skipped 280 rows (OFFSET) read from the table.
+        assert "Index Cond" in plan and "products_listing" in plan, plan
+        assert "Sort" not in plan, plan
+        assert [p.id for p in await store.list(limit=51, after=deep)] == [
+            f"p{n:03}" for n in range(281, 300)
+        ]
     finally:
         await store.close()
