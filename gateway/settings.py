@@ -348,6 +348,12 @@ class Settings:
         30, "Days finished webhook deliveries stay in the delivery log (0: keep them all)."
     )
 
+    # -- the cost of SQL (issue 10): plans kept for the same statement and caller.
+    sql_plan_cache_bytes: int = _setting(
+        8 * 1024 * 1024,
+        "Memory of the SQL plans kept for repeated statements, per caller (0: plan every time).",
+    )
+
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             _check(f, getattr(self, f.name))
