@@ -29,6 +29,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the repo's packages (tests.fixtures too)
 
+from demo.mesh import wait_for  # noqa: E402
 from gateway.identity.local_issuer import LocalIssuer  # noqa: E402
 from productkit.http.app import create_product_app  # noqa: E402
 from tests.fixtures.uvicorn import running  # noqa: E402
@@ -40,21 +41,6 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def wait_for(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
-    """Poll ``url`` until it answers 200; fail if ``proc`` exits or time runs out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{url}: the process exited with code {proc.returncode}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer in {timeout:.0f}s")
 
 
 @dataclass
@@ -111,7 +97,7 @@ def serve_gateway(
     )  # fmt: skip
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_for(f"{base}/healthz", proc)
+        wait_for(f"{base}/healthz", time.monotonic() + 120, proc)
         for url in metadata_urls:
             answer = httpx.post(
                 f"{base}/registry/products", json={"url": url}, headers=admin, timeout=60
