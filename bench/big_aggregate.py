@@ -8,9 +8,9 @@ next to the same SQL on a bare DuckDB.
 Generates the demo at ``--scale`` into ``.run/bigdemo/scale-<N>/demo/data`` once (reused
 while its ``.generated`` marker says the same scale; scale 640 gives 43 stations x 233,600
 days = 10,044,800 rows of global daily precipitation, ~65M rows in all, several minutes).
-Then starts ``meshgate product serve`` for the global-precipitation product and
-``meshgate serve`` with ``MESHGATE_DATA_ROOT=.run/bigdemo/scale-<N>`` (so the contract's
-relative path ``demo/data/...`` reads the big file), registers the product, warms the
+Then serves the global-precipitation product (in this process) and starts ``meshgate
+serve`` with ``MESHGATE_DATA_ROOT=.run/bigdemo/scale-<N>`` (so the contract's relative
+path ``demo/data/...`` reads the big file), registers the product, warms the
 gateway up with a small query, reads the gateway's VmRSS / VmHWM from /proc, runs the
 aggregate through GraphQL ``sql`` on DuckDB, reads them again, and checks the count
 against the Parquet file's metadata.
@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, closing, contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,8 +36,8 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the repo's packages
 
+from bench.gateway_process import Gateway, serve_gateway, serve_products  # noqa: E402
 from bench.sql_overhead import bare_duckdb, demo_catalog  # noqa: E402
-from gateway.identity.local_issuer import LocalIssuer  # noqa: E402
 
 BIG = ROOT / ".run" / "bigdemo"
 PRODUCT = ROOT / "demo" / "products" / "global-precipitation"
@@ -68,14 +66,6 @@ def ensure_data(scale: float, base: Path = BIG) -> Path:
     return root
 
 
-def free_port() -> int:
-    """A port nobody listens on now (the kernel's pick)."""
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def memory_mb(pid: int) -> dict[str, float]:
     """``VmRSS`` (resident now) and ``VmHWM`` (resident peak) of ``pid``, in MB."""
     found: dict[str, float] = {}
@@ -86,77 +76,18 @@ def memory_mb(pid: int) -> dict[str, float]:
     return found
 
 
-def wait_for(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    """Poll ``url`` until it answers 200; fail if ``proc`` exits or time runs out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{url}: the process exited with code {proc.returncode}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer in {timeout:.0f}s")
-
-
-@dataclass
-class Gateway:
-    """A running ``meshgate serve`` process with the big product registered."""
-
-    pid: int
-    url: str  # GraphQL endpoint
-    headers: dict[str, str]  # an admin's credentials
-
-    def sql(self, client: httpx.Client, query: str) -> dict[str, Any]:
-        payload = {"query": GRAPHQL, "variables": {"q": query}}
-        body = client.post(self.url, json=payload, headers=self.headers).json()
-        if body.get("errors"):
-            raise RuntimeError(str(body["errors"]))
-        answer: dict[str, Any] = body["data"]["sql"]
-        return answer
-
-
 @contextmanager
 def big_gateway(root: Path, memory_limit: str = "512MB") -> Iterator[Gateway]:
-    """``meshgate serve`` and the product's ``meshgate product serve``, both on ``root``."""
-    exe = str(Path(sys.executable).with_name("meshgate"))
-    issuer = LocalIssuer.create(ROOT / ".run" / "bench-auth", name="meshgate-bench")
-    admin = {"Authorization": f"Bearer {issuer.token('bench', ['admin'])}"}
-    env = {**os.environ, "MESHGATE_DATA_ROOT": str(root), "MESHGATE_REGISTRY_URL": "sqlite://:memory:",
-           "MESHGATE_LOG_LEVEL": "warning", "MESHGATE_PRODUCT_TOKEN": "bench",
-           "MESHGATE_DUCKDB_MEMORY_LIMIT": memory_limit,
-           "MESHGATE_AUTH_ISSUERS_FILE": str(issuer.issuers_file),
-           # Both servers run here: the gateway may call 127.0.0.1, explicitly.
-           "MESHGATE_UPSTREAM_ALLOWED_NETWORKS": "127.0.0.1/32"}  # fmt: skip
-    product_port, gateway_port = free_port(), free_port()
-    with ExitStack() as stack:
-        procs: list[subprocess.Popen[bytes]] = []
+    """``meshgate serve`` reading the data under ``root``, the product registered."""
+    env = {"MESHGATE_DATA_ROOT": str(root), "MESHGATE_DUCKDB_MEMORY_LIMIT": memory_limit}
+    with serve_products([PRODUCT]) as urls, serve_gateway(urls, env) as gateway:
+        yield gateway
 
-        def stop() -> None:
-            for proc in procs:
-                proc.terminate()
-            for proc in procs:
-                proc.wait(timeout=20)
 
-        stack.callback(stop)
-        procs.append(subprocess.Popen(
-            [exe, "product", "serve", str(PRODUCT), "--host", "127.0.0.1", "--port",
-             str(product_port), "--log-level", "warning"], cwd=ROOT, env=env))  # fmt: skip
-        procs.append(subprocess.Popen(
-            [exe, "serve", "--host", "127.0.0.1", "--port", str(gateway_port)],
-            cwd=ROOT, env=env))  # fmt: skip
-        metadata = f"http://127.0.0.1:{product_port}/discover/metadata"
-        base = f"http://127.0.0.1:{gateway_port}"
-        wait_for(metadata, procs[0])
-        wait_for(f"{base}/healthz", procs[1])
-        answer = httpx.post(
-            f"{base}/registry/products", json={"url": metadata}, headers=admin, timeout=30
-        )
-        if answer.status_code != 201:
-            raise RuntimeError(f"registering the product failed: {answer.text}")
-        yield Gateway(pid=procs[1].pid, url=f"{base}/graphql", headers=admin)
+def aggregate(gateway: Gateway, client: httpx.Client, query: str) -> dict[str, Any]:
+    """One ``sql`` query on DuckDB through ``gateway``: its rows and executed SQL."""
+    answer: dict[str, Any] = gateway.post(client, GRAPHQL, {"q": query})["sql"]
+    return answer
 
 
 @dataclass
@@ -185,9 +116,9 @@ def run(root: Path, runs: int = 3, memory_limit: str = "512MB") -> Outcome:
     rows_in_file = pq.read_metadata(path).num_rows
     with big_gateway(root, memory_limit) as gateway, httpx.Client(timeout=300) as client:
         for _ in range(2):  # warm-up: the engine, its views, the code paths of a query
-            gateway.sql(client, WARMUP)
+            aggregate(gateway, client, WARMUP)
         before = memory_mb(gateway.pid)
-        first = gateway.sql(client, AGGREGATE)
+        first = aggregate(gateway, client, AGGREGATE)
         after = memory_mb(gateway.pid)
         count = int(first["rows"][0][0])
         physical = str(first["executedSql"])
@@ -199,7 +130,7 @@ def run(root: Path, runs: int = 3, memory_limit: str = "512MB") -> Outcome:
             direct_ms: list[float] = []
             for _ in range(runs):
                 start = time.perf_counter()
-                gateway.sql(client, AGGREGATE)
+                aggregate(gateway, client, AGGREGATE)
                 middle = time.perf_counter()
                 con.execute(physical).fetchall()
                 gateway_ms.append((middle - start) * 1000)

@@ -2,32 +2,36 @@
 """What the gateway adds to federated SQL: the same statements through GraphQL ``sql`` and
 straight on each engine, in one run, plus the planner alone.
 
-    .venv/bin/python bench/sql_overhead.py [--runs 100] [--planner-runs 1000]
+    .venv/bin/python bench/sql_overhead.py [--runs 100] [--planner-runs 1000] [--baseline DIR]
 
 Needs `demo/data` (`make demo-data`), PostgreSQL and MariaDB (`scripts/services.sh up`).
 Starts Trino (`scripts/trino.sh up`, timed: a no-op when it already runs), loads the demo
-products into the stores Trino reads (as the tests' fixtures do), starts the demo mesh with
-``MESHGATE_TRINO_URL`` set so both engines are on, then for each statement and engine times,
-alternately (so both paths share the machine's noise):
+products into the stores Trino reads (as the tests' fixtures do), serves the products the
+statements read and starts ``meshgate serve`` with ``MESHGATE_TRINO_URL`` set so both
+engines are on (:mod:`bench.gateway_process`), then for each statement and engine times,
+alternately (so every path shares the machine's noise):
 - gateway: the GraphQL ``sql`` field end to end (plan, engine, JSON of the rows);
+- baseline (with ``--baseline DIR``, another checkout with its own ``demo/data``, e.g. an
+  older commit unpacked with ``git archive``): the same through a gateway running that
+  checkout's code, started the same way: before and after in one run;
 - direct: the plan's own executed SQL on the engine without meshgate. DuckDB: a bare
   connection with the same views over the same files; Trino: the official ``trino``
   client, one connection, a fresh cursor per run, every row fetched.
 Prints a markdown table (p50 of each, added ms = median of per-run differences, ratio of
-p50s) and the planner's p50/p99 over the demo catalog.
+p50s, the added ms over issue 10's target for the engine), the planner's p50/p99 over the
+demo catalog, and the targets' ratios (worst statement per engine; at most 1 meets it).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
+import functools
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +41,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the repo's packages (tests.fixtures too)
 
+from bench.gateway_process import Gateway, serve_gateway, serve_products  # noqa: E402
 from gateway.federation.catalog import StaticCatalog, load_product_folders  # noqa: E402
 from gateway.federation.engines import _duckdb_sources as sources  # noqa: E402
 from gateway.federation.planner import plan  # noqa: E402
@@ -67,11 +72,14 @@ STATEMENTS = {
         "WHERE insee_code = '31555'"
     ),
 }
-READ = "us-precipitation,physical-risk,flood-areas,global-precipitation,city-temperatures"
-"""The products the statements read: the only ones the bench starts."""
+READ = ("us-precipitation", "physical-risk", "flood-areas", "global-precipitation",
+        "city-temperatures")  # fmt: skip
+"""The products the statements read: the only ones the bench serves."""
 GRAPHQL = """query($q: String!, $e: SqlEngine) {
   sql(query: $q, engine: $e) { rowCount rows executedSql } }"""
 ENGINES = ("duckdb", "trino")
+TARGET_ADDED_MS = {"duckdb": 5.0, "trino": 10.0}
+"""Issue 10's targets: the most a statement may take longer through the gateway."""
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -131,42 +139,22 @@ def prepare_trino() -> float:
 
 
 @contextmanager
-def demo_mesh(gateway_port: int, first_product_port: int) -> Iterator[str]:
-    """The demo mesh (``demo/mesh.py up``) with both engines on; yields the GraphQL URL."""
-    env = {**os.environ, "MESHGATE_REGISTRY_URL": "sqlite://:memory:",
-           "MESHGATE_LOG_LEVEL": "warning", "MESHGATE_TRINO_URL": TRINO_URL,
-           "MESHGATE_RATE_LIMIT_PER_MINUTE": "0"}  # time the gateway, not its limit  # fmt: skip
-    mesh = subprocess.Popen(
-        [sys.executable, str(ROOT / "demo" / "mesh.py"), "up", "--products", READ,
-         "--gateway-port", str(gateway_port), "--first-product-port", str(first_product_port)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert mesh.stdout is not None
-        for line in mesh.stdout:
-            if line.startswith("GraphiQL:"):
-                break
-        else:
-            raise SystemExit("the demo mesh did not start")
-        yield f"http://127.0.0.1:{gateway_port}/graphql"
-    finally:
-        mesh.terminate()
-        mesh.wait(timeout=20)
+def gateways(ports: Sequence[int], baseline: Path | None) -> Iterator[dict[str, Gateway]]:
+    """The gateway under test (``"gateway"``) and, with ``baseline``, the same started from
+    that checkout (``"baseline"``), both over the same product gateways."""
+    env = {"MESHGATE_TRINO_URL": TRINO_URL}
+    codes = {"gateway": ROOT} | ({"baseline": baseline} if baseline is not None else {})
+    with ExitStack() as stack:
+        urls = stack.enter_context(serve_products([ROOT / "demo" / "products" / n for n in READ]))
+        yield {
+            name: stack.enter_context(serve_gateway(urls, env, code=code, port=port))
+            for (name, code), port in zip(codes.items(), ports, strict=False)
+        }
 
 
-def admin_headers() -> dict[str, str]:
-    """The demo admin's credentials (``demo/mesh.py up`` writes the demo users' tokens)."""
-    tokens = json.loads((ROOT / ".run" / "demo-auth" / "tokens.json").read_text())
-    return {"Authorization": f"Bearer {tokens['admin']}"}
-
-
-def gateway_call(client: httpx.Client, url: str, sql: str, engine: str) -> dict[str, Any]:
-    """One ``sql`` query through the gateway; its result (raises on GraphQL errors)."""
-    variables = {"q": sql, "e": engine.upper()}
-    body = client.post(url, json={"query": GRAPHQL, "variables": variables}).json()
-    if body.get("errors"):
-        raise RuntimeError(f"{engine}: {body['errors']}")
-    result: dict[str, Any] = body["data"]["sql"]
+def gateway_call(client: httpx.Client, gateway: Gateway, sql: str, engine: str) -> dict[str, Any]:
+    """One ``sql`` query through ``gateway``; its result (raises on GraphQL errors)."""
+    result: dict[str, Any] = gateway.post(client, GRAPHQL, {"q": sql, "e": engine.upper()})["sql"]
     return result
 
 
@@ -190,36 +178,39 @@ def direct_runner(
     return on_duckdb if engine == "duckdb" else on_trino
 
 
-def measure(url: str, catalog: StaticCatalog, runs: int, warmup: int) -> list[dict[str, Any]]:
-    """For every statement and engine: gateway and direct times (s), alternating."""
+def measure(found: dict[str, Gateway], catalog: StaticCatalog, runs: int, warmup: int
+            ) -> list[dict[str, Any]]:  # fmt: skip
+    """For every statement and engine: each gateway's and the direct times (ms), in turn."""
     from tests.fixtures.trino import trino_connection
 
     rows: list[dict[str, Any]] = []
     with (
         closing(bare_duckdb(catalog, ROOT)) as con,
         closing(trino_connection(TRINO_URL, user="bench", source="meshgate-bench")) as tconn,
-        httpx.Client(timeout=60, headers=admin_headers()) as client,
+        httpx.Client(timeout=60) as client,
     ):
         for label, sql in STATEMENTS.items():
             for engine in ENGINES:
-                executed = gateway_call(client, url, sql, engine)
+                executed = gateway_call(client, found["gateway"], sql, engine)
                 physical = str(executed["executedSql"])
                 direct = direct_runner(engine, con, tconn)
                 if direct(physical) != executed["rowCount"]:
                     raise RuntimeError(f"{label} on {engine}: direct and gateway row counts differ")
-                gw: list[float] = []
-                dr: list[float] = []
+                times: dict[str, list[float]] = {name: [] for name in [*found, "direct"]}
+                paths: list[tuple[str, Callable[[], object]]] = [
+                    (name, functools.partial(gateway_call, client, g, sql, engine))
+                    for name, g in found.items()
+                ] + [("direct", functools.partial(direct, physical))]
                 for i in range(warmup + runs):
-                    start = time.perf_counter()
-                    gateway_call(client, url, sql, engine)
-                    middle = time.perf_counter()
-                    direct(physical)
-                    end = time.perf_counter()
-                    if i >= warmup:
-                        gw.append((middle - start) * 1000)
-                        dr.append((end - middle) * 1000)
-                rows.append({"statement": label, "engine": engine, "gateway": gw, "direct": dr,
-                             "rows": executed["rowCount"]})  # fmt: skip
+                    # Each path goes first as often as the others.
+                    turn = i % len(paths)
+                    for name, call in paths[turn:] + paths[:turn]:
+                        start = time.perf_counter()
+                        call()
+                        if i >= warmup:
+                            times[name].append((time.perf_counter() - start) * 1000)
+                rows.append({"statement": label, "engine": engine, "rows": executed["rowCount"],
+                             **times})  # fmt: skip
     return rows
 
 
@@ -234,21 +225,45 @@ def planner_times(catalog: StaticCatalog, runs: int) -> dict[str, list[float]]:
     return times
 
 
+def added(row: dict[str, Any], path: str) -> float:
+    """The median of ``path``'s per-run time over the direct run's (ms)."""
+    pairs = zip(row[path], row["direct"], strict=True)
+    return statistics.median(g - d for g, d in pairs)
+
+
 def report(rows: list[dict[str, Any]], planner: dict[str, list[float]], runs: int) -> str:
     """The markdown tables of the run."""
-    out = [f"{runs} runs per statement and engine, alternating gateway / direct\n",
-           "| statement | engine | rows | direct p50 ms | gateway p50 ms | added ms | ratio |",
-           "|---|---|--:|--:|--:|--:|--:|"]  # fmt: skip
+    before = "baseline" in rows[0]
+    out = [f"{runs} runs per statement and engine, each path in turn\n"]
+    if before:
+        out += ["| statement | engine | rows | direct p50 ms | before p50 ms | after p50 ms "
+                "| before added ms | after added ms | after added / target |",
+                "|---|---|--:|--:|--:|--:|--:|--:|--:|"]  # fmt: skip
+    else:
+        out += ["| statement | engine | rows | direct p50 ms | gateway p50 ms | added ms | ratio "
+                "| added / target |", "|---|---|--:|--:|--:|--:|--:|--:|"]  # fmt: skip
     for r in rows:
         direct, gateway = statistics.median(r["direct"]), statistics.median(r["gateway"])
-        added = statistics.median(g - d for g, d in zip(r["gateway"], r["direct"], strict=True))
-        out.append(f"| {r['statement']} | {r['engine']} | {r['rows']} | {direct:.2f} "
-                   f"| {gateway:.2f} | {added:+.2f} | {gateway / direct:.2f} |")  # fmt: skip
+        head = f"| {r['statement']} | {r['engine']} | {r['rows']} | {direct:.2f} "
+        share = added(r, "gateway") / TARGET_ADDED_MS[r["engine"]]
+        if before:
+            old = statistics.median(r["baseline"])
+            out.append(f"{head}| {old:.2f} | {gateway:.2f} | {added(r, 'baseline'):+.2f} "
+                       f"| {added(r, 'gateway'):+.2f} | {share:.2f} |")  # fmt: skip
+        else:
+            out.append(f"{head}| {gateway:.2f} | {added(r, 'gateway'):+.2f} "
+                       f"| {gateway / direct:.2f} | {share:.2f} |")  # fmt: skip
     every = [t for values in planner.values() for t in values]
     out += ["", f"planner alone, `plan()` over the demo catalog ({len(every)} runs)\n",
             "| statement | p50 ms | p99 ms |", "|---|--:|--:|"]  # fmt: skip
     for label, values in [*planner.items(), ("all", every)]:
         out.append(f"| {label} | {percentile(values, 0.5):.3f} | {percentile(values, 0.99):.3f} |")
+    out += ["", "targets (issue 10): the worst statement's added ms over the target; "
+            "at most 1 meets it\n", "| engine | target ms | worst added ms | ratio |",
+            "|---|--:|--:|--:|"]  # fmt: skip
+    for engine, target in TARGET_ADDED_MS.items():
+        worst = max(added(r, "gateway") for r in rows if r["engine"] == engine)
+        out.append(f"| {engine} | +{target:g} | {worst:+.2f} | {worst / target:.2f} |")
     return "\n".join(out)
 
 
@@ -257,14 +272,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--planner-runs", type=int, default=1000, help="total plan() calls")
-    parser.add_argument("--gateway-port", type=int, default=8700)
-    parser.add_argument("--first-product-port", type=int, default=8701)
+    parser.add_argument("--gateway-port", type=int, default=0, help="0: any free port")
+    parser.add_argument("--baseline-port", type=int, default=0, help="0: any free port")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="a checkout to measure side by side (before and after)")  # fmt: skip
     args = parser.parse_args(argv)
     began = time.perf_counter()
     trino_up = prepare_trino()
     catalog = demo_catalog()
-    with demo_mesh(args.gateway_port, args.first_product_port) as url:
-        rows = measure(url, catalog, args.runs, args.warmup)
+    with gateways((args.gateway_port, args.baseline_port), args.baseline) as found:
+        rows = measure(found, catalog, args.runs, args.warmup)
     planner = planner_times(catalog, max(1, args.planner_runs // len(STATEMENTS)))
     print(f"\n`scripts/trino.sh up` took {trino_up:.1f}s (a quick check when Trino runs)\n")
     print(report(rows, planner, args.runs))

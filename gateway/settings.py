@@ -378,6 +378,11 @@ class Settings:
         "Seconds an expired answer is still served while one background refresh runs "
         "(0: never served expired).",
     )
+    # -- the cost of SQL (issue 10): plans kept for the same statement and caller.
+    sql_plan_cache_bytes: int = _setting(
+        8 * 1024 * 1024,
+        "Memory of the SQL plans kept for repeated statements, per caller (0: plan every time).",
+    )
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

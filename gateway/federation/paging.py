@@ -72,18 +72,6 @@ def _count(node: exp.Expr | None) -> int | None | bool:
     return False
 
 
-def is_ordered(checked: Plan) -> bool:
-    """Whether the outermost query of ``checked`` has an ORDER BY (pages are then stable,
-    provided the ORDER BY orders every row)."""
-    tree = sqlglot.parse_one(checked.sql, read=ENGINE_DIALECTS[checked.engine])
-    if isinstance(tree, exp.Select) and tree.args.get("order") is None:
-        # A wrapper the row cap put around the statement: look inside it.
-        inner = tree.args.get("from")
-        if inner is not None and isinstance(inner.this, exp.Subquery):
-            tree = inner.this.this
-    return tree.args.get("order") is not None
-
-
 def query_key(checked: Plan, engine: str) -> str:
     """What a cursor is bound to: the checked statement (normalised) and the engine."""
     text = f"{engine}\n{checked.logical_sql}"

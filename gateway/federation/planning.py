@@ -9,6 +9,10 @@ included); past it the statement is refused with ``SQL_PLAN_TIMEOUT``.
 A thread cannot be killed: a plan given up on still finishes in its worker. The planner's
 own limits (joins, nodes, depth, output bytes) are what keep that worst case bounded;
 the deadline keeps the caller's wait bounded and the pool keeps the CPU spent bounded.
+
+A plan made for a caller over a catalog state the caller names (``catalog_key``) is kept
+(:mod:`gateway.federation.plan_cache`): the same statement again is answered from there,
+without a worker, until the catalog state or the caller differ.
 """
 
 from __future__ import annotations
@@ -16,18 +20,21 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Hashable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from gateway.errors import SqlPlanTimeout
 from gateway.federation.catalog import Catalog
+from gateway.federation.plan_cache import PlanCache
 from gateway.federation.planner import Plan, PlannerLimits, plan
+from gateway.identity import Principal
 
 log = logging.getLogger(__name__)
 
 
 class Planner:
-    """Plans statements in ``workers`` threads, each answer within ``timeout_s``.
+    """Plans statements in ``workers`` threads, each answer within ``timeout_s``; keeps
+    up to ``cache_bytes`` of plans (0: none).
 
     >>> from gateway.federation.catalog import StaticCatalog
     >>> planner = Planner(PlannerLimits(), workers=1, timeout_s=5)
@@ -36,9 +43,12 @@ class Planner:
     >>> planner.close()
     """
 
-    def __init__(self, limits: PlannerLimits, *, workers: int, timeout_s: float) -> None:
+    def __init__(
+        self, limits: PlannerLimits, *, workers: int, timeout_s: float, cache_bytes: int = 0
+    ) -> None:
         self.limits = limits
         self.timeout_s = timeout_s
+        self.cache = PlanCache(max_bytes=cache_bytes)
         self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="planner")
 
     async def plan(
@@ -48,12 +58,35 @@ class Planner:
         engine: str,
         *,
         max_rows: int | None,
-        **options: Any,
+        principal: Principal | None = None,
+        catalog_key: Hashable | None = None,
     ) -> Plan:
-        """:func:`~gateway.federation.planner.plan` in a worker; ``options`` are passed
-        on as keyword arguments (the planner's later rewrites)."""
+        """:func:`~gateway.federation.planner.plan` for ``principal``, in a worker; or the
+        plan kept for the same statement, caller and ``catalog_key`` (what identifies the
+        state of ``catalog``; ``None``: none does, the plan is neither looked up nor kept).
+        """
+        key = None
+        if catalog_key is not None and self.cache.max_bytes:
+            key = PlanCache.key(sql, engine, max_rows, principal, catalog_key)
+            kept = self.cache.get(key)
+            if kept is not None:
+                return kept
+        made = await self._make(sql, catalog, engine, max_rows=max_rows, principal=principal)
+        if key is not None:
+            self.cache.put(key, made)
+        return made
+
+    async def _make(
+        self,
+        sql: str,
+        catalog: Catalog,
+        engine: str,
+        *,
+        max_rows: int | None,
+        principal: Principal | None,
+    ) -> Plan:
         job = functools.partial(
-            plan, sql, catalog, engine, max_rows=max_rows, limits=self.limits, **options
+            plan, sql, catalog, engine, max_rows=max_rows, limits=self.limits, principal=principal
         )
         future = asyncio.get_running_loop().run_in_executor(self._pool, job)
         # Read the outcome of a plan given up on, so asyncio does not log it as lost.

@@ -12,11 +12,12 @@ the event loop after them (:mod:`gateway.federation.engine_slot`). Trino is used
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -28,7 +29,6 @@ from gateway.federation.live_catalog import CatalogView, LiveCatalog
 from gateway.federation.paging import (
     decode_cursor,
     encode_cursor,
-    is_ordered,
     query_key,
     window,
 )
@@ -69,6 +69,15 @@ def _nothing() -> None:
     """The release of an engine that is never swapped (Trino)."""
 
 
+async def _logged(write: Awaitable[None], failed: str) -> None:
+    """Await ``write``; a failure is logged with ``failed`` and goes no further (a usage
+    store or an audit log that fails must not fail the query)."""
+    try:
+        await write
+    except Exception:
+        log.exception(failed)
+
+
 class Federation:
     def __init__(
         self,
@@ -102,6 +111,7 @@ class Federation:
             PlannerLimits.from_settings(settings),
             workers=settings.sql_plan_workers,
             timeout_s=settings.sql_plan_timeout_seconds,
+            cache_bytes=settings.sql_plan_cache_bytes,
         )
         if settings.trino_url:
             self._trino = TrinoEngine(TrinoSettings(url=settings.trino_url))
@@ -163,13 +173,20 @@ class Federation:
         principal: Principal | None,
     ) -> Plan:
         """The one place a statement is planned (checked and rewritten) for a caller:
-        off the event loop, within ``sql_plan_timeout_seconds``.
+        off the event loop, within ``sql_plan_timeout_seconds``, unless the same caller's
+        plan of it over the same catalog state is kept (the catalog's generation and the
+        products down: :mod:`gateway.federation.plan_cache`).
 
         ``principal`` is held to the contracts' access rules (``None``: an internal
         caller, no rules; request paths always pass their caller).
         """
         return await self._planner.plan(
-            sql, catalog, engine, max_rows=max_rows, principal=principal
+            sql,
+            catalog,
+            engine,
+            max_rows=max_rows,
+            principal=principal,
+            catalog_key=(catalog.generation, frozenset(catalog.down)),
         )
 
     async def plan(
@@ -250,7 +267,8 @@ class Federation:
     ) -> None:
         """Hand the query to the usage recorder (not an explain: it reads no data), to
         the auditor and to the lineage emitter (not an explain either). None may fail
-        the query; a failure is logged at error level."""
+        the query; a failure is logged at error level. Usage and audit are written at
+        the same time (each its own store): the answer waits for the slower, not both."""
         entry = QueryRecord(
             caller=caller,
             # A lone surrogate (valid JSON, "\ud800") cannot be stored as UTF-8 text: the
@@ -268,16 +286,14 @@ class Federation:
             error_product_id=error_product_id,
             error_message=error_message,
         )
+        writes = []
         if self.recorder is not None and action != "sql.explain":
-            try:
-                await self.recorder.record(entry)
-            except Exception:  # a usage store that fails must not fail the query
-                log.exception("recording SQL usage failed")
+            writes.append(_logged(self.recorder.record(entry), "recording SQL usage failed"))
         if self.auditor is not None:
-            try:
-                await self.auditor.record_query(entry)
-            except Exception:  # nor may the audit log; the error log says it lost one
-                log.exception("writing the audit event of a SQL query failed")
+            # The audit log logs its own lost events; this is for a failure outside it.
+            failed = "writing the audit event of a SQL query failed"
+            writes.append(_logged(self.auditor.record_query(entry), failed))
+        await asyncio.gather(*writes)
         if self.lineage is not None and action != "sql.explain":
             try:
                 self.lineage.emit(entry)  # queued, never awaited: a slow sink waits alone
@@ -335,7 +351,7 @@ class Federation:
             offset=offset,
             has_next=answer.result.truncated,
             end_cursor=encode_cursor(end, key) if answer.result.rows else after,
-            ordered=is_ordered(answer.plan),
+            ordered=answer.plan.ordered,
         )
 
     async def stream(

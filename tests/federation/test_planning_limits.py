@@ -18,11 +18,17 @@ import pytest
 
 from gateway.errors import GatewayError
 from gateway.federation import PlannerLimits
+from gateway.federation.live_catalog import CatalogView
 from gateway.services import Services, close_services, open_services
 from gateway.settings import Settings
 from tests.federation.demo_catalog import demo_catalog
 
 US = 'precipitation."us-precipitation".us_daily_precipitation'
+
+
+def demo_view() -> CatalogView:
+    """The demo catalog as the federation's live catalog hands it to the planner."""
+    return CatalogView(demo_catalog(), 1, {})
 
 
 def natural_joins(count: int) -> str:
@@ -73,7 +79,7 @@ async def test_150_natural_joins_are_refused_at_once_and_the_loop_keeps_ticking(
     services: Services,
 ) -> None:
     planning = services.federation._plan(
-        natural_joins(150), demo_catalog(), "duckdb", max_rows=10, principal=None
+        natural_joins(150), demo_view(), "duckdb", max_rows=10, principal=None
     )
     error, elapsed, gap = await ticking_while(planning)
     assert isinstance(error, GatewayError) and error.code == "SQL_TOO_LARGE", error
@@ -89,7 +95,7 @@ async def test_150_natural_joins_are_refused_at_once_and_the_loop_keeps_ticking(
 async def test_a_slow_plan_is_refused_at_its_deadline_off_the_loop(services: Services) -> None:
     # With the join cap lifted, 80 NATURAL JOINs take 2 s or more to plan.
     planning = services.federation._plan(
-        natural_joins(80), demo_catalog(), "trino", max_rows=10, principal=None
+        natural_joins(80), demo_view(), "trino", max_rows=10, principal=None
     )
     error, elapsed, gap = await ticking_while(planning)
     assert isinstance(error, GatewayError) and error.code == "SQL_PLAN_TIMEOUT", error
@@ -101,11 +107,9 @@ async def test_a_slow_plan_is_refused_at_its_deadline_off_the_loop(services: Ser
 async def test_the_join_cap_is_a_setting(services: Services) -> None:
     federation = services.federation
     two = f"SELECT count(*) FROM {US} a JOIN {US} b USING (station_id), {US} c"
-    assert (await federation._plan(two, demo_catalog(), "duckdb", max_rows=1, principal=None)).sql
+    assert (await federation._plan(two, demo_view(), "duckdb", max_rows=1, principal=None)).sql
     with pytest.raises(GatewayError, match="more than 2 joins") as caught:
-        await federation._plan(
-            natural_joins(3), demo_catalog(), "duckdb", max_rows=1, principal=None
-        )
+        await federation._plan(natural_joins(3), demo_view(), "duckdb", max_rows=1, principal=None)
     assert caught.value.code == "SQL_TOO_LARGE"
 
 
@@ -114,7 +118,7 @@ async def test_the_planners_output_is_capped(services: Services) -> None:
     # Five NATURAL JOINs are 0.4 KB of SQL and 5 KB once resolved.
     with pytest.raises(GatewayError) as caught:
         await services.federation._plan(
-            natural_joins(5), demo_catalog(), "trino", max_rows=1, principal=None
+            natural_joins(5), demo_view(), "trino", max_rows=1, principal=None
         )
     assert caught.value.code == "SQL_TOO_LARGE"
     assert caught.value.extensions["limit"] == "max_output_bytes"

@@ -48,6 +48,8 @@ class Plan:
     access rules. ``masked`` names the columns read masked (``domain.product.table.column``)
     and ``row_filters`` the contract filters applied (``domain.product.table (role): SQL``);
     ``user`` is the subject of the caller it was planned for (``None``: an internal caller).
+    ``ordered`` says whether the statement's outermost query has an ORDER BY (its pages are
+    only stable then).
     """
 
     sql: str
@@ -58,6 +60,7 @@ class Plan:
     masked: tuple[str, ...] = ()
     row_filters: tuple[str, ...] = ()
     user: str | None = None
+    ordered: bool = False
 
     @property
     def products(self) -> tuple[str, ...]:
@@ -130,6 +133,7 @@ def _plan(
     tree = date_arithmetic(tree, engine)
     tree = clear_types(tree)
     tree = physical_tables(tree, tables, engine)
+    ordered = tree.args.get("order") is not None  # before the row cap may wrap the query
     tree = apply_row_cap(tree, max_rows)
     return Plan(
         sql=check_output(to_engine_sql(tree, engine), limits),
@@ -140,4 +144,5 @@ def _plan(
         masked=access.masked,
         row_filters=access.row_filters,
         user=principal.subject if principal is not None else None,
+        ordered=ordered,
     )
