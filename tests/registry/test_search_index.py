@@ -223,6 +223,7 @@ async def test_products_registered_before_the_index_are_indexed_on_open(
         "DROP INDEX products_key",
         "DROP INDEX products_dotted",
         "DROP INDEX IF EXISTS products_listing",
+        "ALTER TABLE products DROP COLUMN links",
         "UPDATE registry_schema SET version = 2",
     ):
         dbtools.execute(registry_url, statement)
@@ -237,6 +238,6 @@ async def test_products_registered_before_the_index_are_indexed_on_open(
             ("description", None),
             ("column", "daily.station"),
         }
-        assert dbtools.execute(registry_url, "SELECT version FROM registry_schema") == [(3,)]
+        assert dbtools.execute(registry_url, "SELECT version FROM registry_schema") == [(4,)]
     finally:
         await reopened.close()

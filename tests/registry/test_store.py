@@ -60,6 +60,7 @@ def product(
         ),
         registered_at=at,
         updated_at=at,
+        links=(("artifacts", "/discover/artifacts"), ("health", f"{base}/observe/health")),
     )
 
 
@@ -246,6 +247,33 @@ async def test_a_restart_loses_nothing(registry_url: str) -> None:
         await second.close()
 
 
+async def test_no_followed_links_is_not_unknown_links(store: RegistryStore) -> None:
+    """``()``: the product gave none (the standard paths are read); None: not known, the
+    product's metadata is read for them. The store keeps the two apart."""
+    await store.upsert(dataclasses.replace(MESH[0], links=()))
+    await store.upsert(dataclasses.replace(MESH[1], links=None))
+    assert [(p.id, p.links) for p in await store.list()] == [("p-fr", None), ("p-us", ())]
+
+
+async def test_products_stored_before_links_were_kept_have_unknown_links(
+    registry_url: str,
+) -> None:
+    first = await open_registry(registry_url)
+    await first.upsert(MESH[0])
+    await first.close()
+    # The database as schema version 3 left it: no links column.
+    dbtools.execute(registry_url, "ALTER TABLE products DROP COLUMN links")
+    dbtools.execute(registry_url, "UPDATE registry_schema SET version = 3")
+    second = await open_registry(registry_url)
+    try:
+        assert await second.get("p-us") == dataclasses.replace(MESH[0], links=None)
+        await second.upsert(MESH[0])  # its next registration or refresh stores them
+        assert await second.get("p-us") == MESH[0]
+    finally:
+        await second.close()
+    assert dbtools.execute(registry_url, "SELECT version FROM registry_schema") == [(4,)]
+
+
 async def test_the_table_holds_links_and_summaries_only(
     store: RegistryStore, registry_url: str
 ) -> None:
@@ -270,14 +298,14 @@ async def test_the_table_holds_links_and_summaries_only(
     )
     # A link per contract (id, version, name, href), no schema, no quality, no servers.
     assert "href" in str(contracts) and "schema" not in str(contracts)
-    assert dbtools.execute(registry_url, "SELECT version FROM registry_schema") == [(3,)]
+    assert dbtools.execute(registry_url, "SELECT version FROM registry_schema") == [(4,)]
 
 
 async def test_a_newer_schema_is_refused(registry_url: str) -> None:
     store = await open_registry(registry_url)
     await store.close()
     dbtools.execute(registry_url, "UPDATE registry_schema SET version = 99")
-    with pytest.raises(RegistryError, match="schema version 99, newer than this gateway's 3"):
+    with pytest.raises(RegistryError, match="schema version 99, newer than this gateway's 4"):
         await open_registry(registry_url)
 
 
