@@ -14,6 +14,7 @@ checked address would be the proxy's, not the product's.
 from __future__ import annotations
 
 import logging
+import select
 import socket
 import ssl
 import typing
@@ -109,11 +110,11 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 class SocketKnownStream(httpcore.AsyncNetworkStream):
     """A connection's stream that knows its socket without asking for it again.
 
-    The pool asks every pooled connection for its socket (to see whether the product
-    closed it) each time it hands out a request, and anyio answers by building a table
-    of all the stream's attributes: with a few dozen connections pooled, that lookup was
-    the largest part of the pool's CPU per request (bench/http_clients.py). Everything
-    else goes to the stream as it is.
+    The pool asks every pooled connection whether its socket is readable (whether the
+    product closed it) each time it hands out a request, and anyio finds the socket by
+    building a table of all the stream's attributes: with a few dozen connections
+    pooled, that lookup was the largest part of the pool's CPU per request
+    (bench/http_clients.py). Everything else goes to the stream as it is.
     """
 
     def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
@@ -138,7 +139,21 @@ class SocketKnownStream(httpcore.AsyncNetworkStream):
         return SocketKnownStream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
 
     def get_extra_info(self, info: str) -> typing.Any:
-        return self._socket if info == "socket" else self._inner.get_extra_info(info)
+        if info == "socket":
+            return self._socket
+        if info == "is_readable":  # idle and readable: the product closed it
+            return _readable(self._socket)
+        return self._inner.get_extra_info(info)
+
+
+def _readable(sock: socket.socket | None) -> bool:
+    """Whether a read on ``sock`` would return at once (a closed socket counts)."""
+    fd = -1 if sock is None else sock.fileno()
+    if fd < 0:
+        return True
+    poll = select.poll()
+    poll.register(fd, select.POLLIN)
+    return bool(poll.poll(0))
 
 
 async def system_resolver(host: str, port: int) -> list[str]:

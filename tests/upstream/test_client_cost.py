@@ -9,6 +9,7 @@ times, which was most of the client's CPU per call (bench/http_clients.py).
 
 from __future__ import annotations
 
+import asyncio
 import importlib.abc
 import importlib.machinery
 import sys
@@ -47,3 +48,15 @@ async def test_a_pooled_request_imports_nothing() -> None:
         finally:
             sys.meta_path.remove(seen)
     assert seen.names == []
+
+
+async def test_a_connection_the_product_closed_is_not_reused() -> None:
+    """The test server closes each connection after its answer: the pool sees it (the
+    idle socket reads as closed) and opens a new one, so no request fails."""
+    settings = Settings(upstream_allowed_networks=LOOPBACK_ONLY)
+    async with serving(Server()) as server, create_http_client(settings) as http:
+        url = f"http://127.0.0.1:{server.port}/doc"
+        for _ in range(3):
+            await asyncio.sleep(0.05)  # the server's close has arrived
+            assert await fetch_json(http, url, what="product gateway", max_bytes=100)
+    assert server.connections == 3
