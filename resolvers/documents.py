@@ -1,6 +1,6 @@
 """Reading a product's live documents through the request's loaders.
 
-Every URL read here comes from a product (its metadata's links, its contract hrefs), so
+Every URL read here comes from a product (its links, its contract hrefs), so
 each is followed only under that product's registered base URL
 (:func:`gateway.upstream.require_under_base`); the client itself calls only allowed
 addresses.
@@ -51,10 +51,18 @@ async def metadata(ctx: RequestContext, product: RegisteredProduct) -> Fetched:
 async def linked(
     ctx: RequestContext, product: RegisteredProduct, link: str, default_path: str
 ) -> Fetched:
-    """A document the metadata links to as ``links[link]`` (or the standard path)."""
-    meta = await metadata(ctx, product)
-    links = meta.data.get("links") or {}
-    url = links.get(link) if isinstance(links, dict) else None
+    """A document the product links to as ``links[link]`` (or the standard path).
+
+    The link is the one the registry stored at the product's last registration or
+    refresh, so the document is read at once, without the metadata first; only a
+    product whose links the registry does not know has its metadata read for them.
+    """
+    if product.links is None:
+        meta = await metadata(ctx, product)
+        links = meta.data.get("links") or {}
+        url = links.get(link) if isinstance(links, dict) else None
+    else:
+        url = product.link(link)
     target = url if isinstance(url, str) and url else product.base_url.rstrip("/") + default_path
     return await fetch(ctx, target, product, what=f"{link} document")
 

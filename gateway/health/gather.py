@@ -1,7 +1,7 @@
 """Read the evidence of one product: its health answer, its results, its contracts.
 
-Every URL is the product's own (its metadata's links, else the standard paths; its
-contract links from the registry) and followed only under its registered base URL. The
+Every URL is the product's own (its links, else the standard paths; its contract links;
+all as the registry stored them) and followed only under its registered base URL. The
 reads go through an :class:`~gateway.upstream.UpstreamFetcher` (byte cap, deadline,
 breaker); the monitor's fetcher keeps no stale copies, so a product that does not answer
 now is judged on that, not on what it said earlier (docs/health.md).
@@ -31,9 +31,13 @@ async def read_json(
 
 
 def link(meta: Any, product: RegisteredProduct, name: str, path: str) -> str:
-    """The metadata's link called ``name``, else the standard ``path``."""
-    links = meta.get("links") if isinstance(meta, Mapping) else None
-    found = links.get(name) if isinstance(links, Mapping) else None
+    """The product's link called ``name`` (stored by the registry; when it has none
+    stored, the metadata ``meta``'s), else the standard ``path``."""
+    if product.links is not None:
+        found = product.link(name)
+    else:
+        links = meta.get("links") if isinstance(meta, Mapping) else None
+        found = links.get(name) if isinstance(links, Mapping) else None
     return found if isinstance(found, str) and found else product.base_url.rstrip("/") + path
 
 
@@ -42,7 +46,8 @@ async def evidence(
 ) -> Evidence:
     """Everything :func:`~gateway.health.judge.judge` needs about ``product``."""
     try:
-        meta = await read_json(fetcher, product, product.url, "metadata")
+        known = product.links is not None  # else they are in the metadata
+        meta = None if known else await read_json(fetcher, product, product.url, "metadata")
         health = await read_json(
             fetcher, product, link(meta, product, "health", "/observe/health"), "health document"
         )

@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+# The links of a product's metadata that the gateway reads documents from.
+FOLLOWED_LINKS = ("artifacts", "health", "results")
+
 
 @dataclass(frozen=True)
 class ContractRef:
@@ -44,6 +47,12 @@ class RegisteredProduct:
 
     ``url`` is the product's ``/discover/metadata`` URL (what the registry re-fetches);
     ``base_url`` is the same URL without ``/discover/metadata``. Times are aware, in UTC.
+
+    ``links`` are the metadata's links the gateway follows (:data:`FOLLOWED_LINKS`, by
+    name, resolved against ``url``) as the product gave them at its last registration or
+    refresh, so a health or artifacts document is read without asking for the metadata
+    first. They are third-party input: each is followed only under ``base_url``. None
+    when not known (a product stored before the registry kept them): read the metadata.
     """
 
     id: str
@@ -61,6 +70,22 @@ class RegisteredProduct:
     contracts: tuple[ContractLink, ...]
     registered_at: datetime
     updated_at: datetime
+    links: tuple[tuple[str, str], ...] | None = None
+
+    def link(self, name: str) -> str | None:
+        """The stored link called ``name``, or None (see ``links``).
+
+        >>> from datetime import UTC, datetime
+        >>> now = datetime(2026, 1, 1, tzinfo=UTC)
+        >>> p = RegisteredProduct("p1", "s", "d", "n", "", None, None, (), None,
+        ...     "http://h/discover/metadata", "http://h", (), (), now, now,
+        ...     links=(("health", "http://h/observe/health"),))
+        >>> p.link("health"), p.link("results")
+        ('http://h/observe/health', None)
+        """
+        if name not in FOLLOWED_LINKS:
+            raise ValueError(f"the registry keeps no link called {name!r}")
+        return dict(self.links or ()).get(name)
 
     @property
     def key(self) -> str:

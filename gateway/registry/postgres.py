@@ -162,12 +162,16 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             """,
         ),
     ),
+    # issue 10 (health without the metadata round trip): the metadata links the gateway
+    # follows (registry/model.py FOLLOWED_LINKS), as JSON; NULL for products stored
+    # before, whose links are read from their metadata until their next refresh.
+    (5, ("ALTER TABLE products ADD COLUMN links jsonb",)),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 # Serializes gateways migrating the same database at the same time ("meshgate" in ASCII).
 _MIGRATION_LOCK = 0x6D657368676174
 
-_JSON = ("tags", "versions", "contracts", "tag_keys")
+_JSON = ("tags", "versions", "contracts", "tag_keys", "links")
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM products"
 # The "C" collation compares code points, as SQLite does, so both backends list alike.
 _LISTING = 'domain COLLATE "C", sort_name COLLATE "C", name COLLATE "C", id COLLATE "C"'

@@ -1,6 +1,6 @@
 """Turn a :class:`RegisteredProduct` into table values and back, the same for every backend.
 
-Tags, versions and contract links are stored as JSON (text in SQLite, jsonb in
+Tags, versions, contract links and the followed links are stored as JSON (text in SQLite, jsonb in
 PostgreSQL). Three derived columns hold case-folded copies (Python's ``casefold``, not
 each database's own idea of lower case) so that both backends filter and sort alike:
 ``search`` (what the ``text`` filter looks into), ``tag_keys`` (for the ``tag`` filter)
@@ -37,6 +37,7 @@ COLUMNS = (
     "sort_name",
     "registered_at",
     "updated_at",
+    "links",
 )
 
 # Joins the searchable fields so that a query never matches across two of them.
@@ -93,6 +94,8 @@ def to_values(product: RegisteredProduct) -> dict[str, Any]:
         "sort_name": product.name.casefold(),
         "registered_at": to_utc(product.registered_at),
         "updated_at": to_utc(product.updated_at),
+        # NULL: not known (stored before the registry kept links), unlike {}: none given.
+        "links": None if product.links is None else json.dumps(dict(product.links)),
     }
 
 
@@ -125,6 +128,7 @@ def from_row(row: Mapping[str, Any]) -> RegisteredProduct:
         contracts=contracts,
         registered_at=_time(row["registered_at"]),
         updated_at=_time(row["updated_at"]),
+        links=None if row["links"] is None else tuple(sorted(_json(row["links"]).items())),
     )
 
 

@@ -134,6 +134,10 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             """,
         ),
     ),
+    # issue 10 (health without the metadata round trip): the metadata links the gateway
+    # follows (registry/model.py FOLLOWED_LINKS), as JSON; NULL for products stored
+    # before, whose links are read from their metadata until their next refresh.
+    (4, ("ALTER TABLE products ADD COLUMN links TEXT",)),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

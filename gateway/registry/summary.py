@@ -17,7 +17,13 @@ from urllib.parse import urljoin, urlsplit
 from contracts import ProductDescriptor
 from contracts.folder import MISSING_CONTRACT
 from gateway.errors import InvalidDescriptor
-from gateway.registry.model import ContractLink, ContractRef, RegisteredProduct, VersionSummary
+from gateway.registry.model import (
+    FOLLOWED_LINKS,
+    ContractLink,
+    ContractRef,
+    RegisteredProduct,
+    VersionSummary,
+)
 from gateway.registry.urls import ProductUrls
 
 _PORT_PATH = re.compile(r"outputPorts\[(\d{1,9})\]\.contractId")
@@ -89,6 +95,20 @@ def contract_links(
     return links
 
 
+def followed_links(answer: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The answer's links the gateway follows (:data:`FOLLOWED_LINKS`), by name, as given:
+    each is resolved and checked under the base URL when followed, never here.
+
+    >>> followed_links({"links": {"health": "/observe/health", "self": "x", "results": 3}})
+    (('health', '/observe/health'),)
+    """
+    links = answer.get("links")
+    if not isinstance(links, Mapping):
+        return ()
+    found = ((name, links.get(name)) for name in FOLLOWED_LINKS)
+    return tuple((name, url) for name, url in found if isinstance(url, str) and url)
+
+
 def summarise(
     answer: Mapping[str, Any],
     descriptor: ProductDescriptor,
@@ -129,6 +149,7 @@ def summarise(
         contracts=tuple(links),
         registered_at=now,
         updated_at=now,
+        links=followed_links(answer),
     )
 
 

@@ -101,13 +101,19 @@ class UpstreamFetcher:
         )
 
     async def get_json(self, url: str, *, product_id: str | None = None) -> Fetched:
-        """The JSON document at ``url``, fresh, cached or stale (see module doc)."""
-        cached = await self._cache.get(url)
+        """The JSON document at ``url``, fresh, cached or stale (see module doc).
+
+        With no fresh time (``fresh_ttl`` 0) the cache is read only when the fetch fails,
+        for a stale copy: no copy could answer before.
+        """
+        cached = await self._cache.get(url) if self._fresh_ttl > 0 else None
         if cached is not None and self._clock() - cached.fetched_at < self._fresh_ttl:
             return _fetched(cached)
         try:
             doc = await self._coalesced(url, product_id)
         except UpstreamError as exc:
+            if cached is None and self._stale_ttl > 0:
+                cached = await self._cache.get(url)
             if cached is None:
                 raise
             age = self._clock() - cached.fetched_at
@@ -169,7 +175,8 @@ class UpstreamFetcher:
         doc = CachedDocument(
             data=answer.data, source=url, fetched_at=self._clock(), size=answer.size
         )
-        await self._cache.set(url, doc)
+        if self._fresh_ttl > 0 or self._stale_ttl > 0:  # else no copy is ever served
+            await self._cache.set(url, doc)
         return doc
 
 

@@ -12,7 +12,7 @@ import pytest
 from tests.graph.conftest import Mesh, start_mesh
 from tests.graph.test_resilience import trio
 
-ROUTES = ("/discover/metadata", "/discover/contracts/{id}/{version}")
+ROUTES = ("/discover/metadata", "/discover/contracts/{id}/{version}", "/observe/health")
 
 
 def counts(base: str) -> dict[str, int]:
@@ -22,7 +22,9 @@ def counts(base: str) -> dict[str, int]:
 
 @pytest.fixture
 def uncached_mesh(tmp_path: Path) -> Iterator[Mesh]:
-    with start_mesh(tmp_path, trio(), cache_ttl_seconds=0) as mesh:
+    # No certification rounds: they read metadata in the background, counted below.
+    settings = {"cache_ttl_seconds": 0, "certification_interval_seconds": 0}
+    with start_mesh(tmp_path, trio(), **settings) as mesh:
         yield mesh
 
 
@@ -41,7 +43,7 @@ def test_one_fetch_per_document_per_request(uncached_mesh: Mesh) -> None:
     after = counts(us)
     delta = {route: after[route] - before[route] for route in ROUTES}
     contracts_of_us = len(body["data"]["a"]["contracts"])
-    assert delta == {"/discover/metadata": 1, ROUTES[1]: contracts_of_us}
+    assert delta == {"/discover/metadata": 1, ROUTES[1]: contracts_of_us, ROUTES[2]: 0}
 
 
 def test_next_request_fetches_again_when_nothing_is_fresh(uncached_mesh: Mesh) -> None:
@@ -51,3 +53,17 @@ def test_next_request_fetches_again_when_nothing_is_fresh(uncached_mesh: Mesh) -
     uncached_mesh.query(query)
     uncached_mesh.query(query)
     assert counts(us)["/discover/metadata"] - before == 2
+
+
+def test_health_reads_the_stored_link_without_the_metadata(uncached_mesh: Mesh) -> None:
+    """The health document is fetched at once from the link the registry stored, not
+    after a round trip for the metadata that names it (issue 10)."""
+    us = uncached_mesh.products["us-precipitation"]
+    query = '{ product(id: "precipitation.us-precipitation") { health { reportedStatus } } }'
+    before = counts(us)
+    for _ in range(3):
+        body = uncached_mesh.query(query)
+        assert body["data"]["product"]["health"]["reportedStatus"], body
+    after = counts(us)
+    assert after["/discover/metadata"] == before["/discover/metadata"]
+    assert after["/observe/health"] - before["/observe/health"] >= 3

@@ -72,6 +72,17 @@ class World:
     secret_base: str
     secret_hits: list[str]
     contract: tuple[str, str]  # (id, version) of the product's output contract
+    admin: dict[str, str]  # credentials that may register the product
+
+    def register(self) -> None:
+        """Register the product again (a refresh): the registry learns its links now."""
+        answer = httpx.post(
+            f"{self.gateway}/registry/products",
+            json={"url": self.hostile_base},
+            headers=self.admin,
+            timeout=30,
+        )
+        assert answer.status_code == 201, answer.text
 
     def query(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         answer = httpx.post(
@@ -107,15 +118,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             **issuer.settings(),
         )
         gateway = stack.enter_context(running(create_app(settings)))
-        answer = httpx.post(
-            f"{gateway}/registry/products",
-            json={"url": hostile_base},
-            headers=issuer.headers(),
-            timeout=30,
-        )
-        assert answer.status_code == 201, answer.text
         first = httpx.get(f"{hostile_base}/discover/metadata").json()["contracts"][0]
-        yield World(gateway, hostile, hostile_base, secret, hits, (first["id"], first["version"]))
+        found = World(
+            gateway, hostile, hostile_base, secret, hits, (first["id"], first["version"]),
+            issuer.headers(),
+        )  # fmt: skip
+        found.register()
+        yield found
 
 
 @pytest.fixture
@@ -125,6 +134,7 @@ def fresh(world: World) -> Iterator[World]:
     yield world
     world.hostile.patch_metadata = None
     world.hostile.overrides.clear()
+    world.register()  # its honest links stored again
 
 
 def codes(body: dict[str, Any]) -> set[str]:
@@ -149,18 +159,52 @@ def test_the_honest_product_answers(fresh: World) -> None:
     assert fresh.secret_hits == []
 
 
-@pytest.mark.parametrize(("link", "field"), [("health", "health { status }"),
-                                              ("artifacts", "artifacts { id }")])  # fmt: skip
-def test_a_link_to_another_server_is_refused_unfetched(fresh: World, link: str, field: str) -> None:
+LINKED = [("health", "health { status source }"), ("artifacts", "artifacts { id }")]
+
+
+@pytest.mark.parametrize(("link", "field"), LINKED)
+@pytest.mark.parametrize("away", ["secret", "file:///etc/passwd"])
+def test_a_link_to_another_server_is_refused_unfetched(
+    fresh: World, link: str, field: str, away: str
+) -> None:
+    """The product registers (or refreshes) with its health or artifacts link on another
+    server, or on a file: the link is stored, and refused when followed."""
+    target = f"{fresh.secret_base}/latest/meta-data" if away == "secret" else away
+
     def point_away(base: str, data: dict[str, Any]) -> None:
-        data["links"][link] = f"{fresh.secret_base}/latest/meta-data"
+        data["links"][link] = target
 
     fresh.hostile.patch_metadata = point_away
+    fresh.register()
     body = fresh.query(PRODUCT % field, {"id": product_key(fresh)})
     assert codes(body) == {"UPSTREAM_LINK_REFUSED"}
     assert fresh.secret_hits == []
     text = json.dumps(body)
-    assert fresh.secret_base not in text and SECRET not in text
+    assert fresh.secret_base not in text and SECRET not in text and target not in text
+
+
+@pytest.mark.parametrize(("link", "field"), LINKED)
+def test_a_link_changed_after_registration_is_learnt_at_refresh(
+    fresh: World, link: str, field: str
+) -> None:
+    """Links are read from the registry, not from each metadata answer: a product that
+    changes its links after registering is followed where it registered them until it
+    is refreshed, and then its new link is judged like any other."""
+
+    def point_away(base: str, data: dict[str, Any]) -> None:
+        data["links"][link] = f"{fresh.secret_base}/latest/meta-data"
+
+    fresh.hostile.patch_metadata = point_away
+    key = product_key(fresh)
+    body = fresh.query(PRODUCT % field, {"id": key})
+    assert "errors" not in body, body
+    if link == "health":
+        assert body["data"]["product"]["health"]["source"] == (
+            f"{fresh.hostile_base}/observe/health"
+        )
+    fresh.register()
+    assert codes(fresh.query(PRODUCT % field, {"id": key})) == {"UPSTREAM_LINK_REFUSED"}
+    assert fresh.secret_hits == []
 
 
 def test_a_port_href_to_another_server_is_refused_unfetched(fresh: World) -> None:

@@ -220,6 +220,7 @@ async def test_products_registered_before_the_index_are_indexed_on_open(
         "DROP INDEX products_key",
         "DROP INDEX products_dotted",
         "DROP INDEX IF EXISTS products_listing",
+        "ALTER TABLE products DROP COLUMN links",
         "UPDATE registry_schema SET version = 2",
     ):
         dbtools.execute(registry_url, statement)

@@ -20,8 +20,10 @@ from gateway.registry import (
 from gateway.registry.listing import ListingKey, listing_key
 from gateway.registry.postgres import _ORDER as POSTGRES_ORDER
 from gateway.registry.postgres import _SELECT as POSTGRES_SELECT
+from gateway.registry.postgres import SCHEMA_VERSION as POSTGRES_VERSION
 from gateway.registry.postgres import _where as postgres_where
 from gateway.registry.rows import COLUMNS
+from gateway.registry.sqlite import SCHEMA_VERSION as SQLITE_VERSION
 from tests.registry import dbtools
 
 T0 = datetime(2026, 11, 23, 20, 0, 0, 123456, tzinfo=UTC)
@@ -64,6 +66,7 @@ def product(
         ),
         registered_at=at,
         updated_at=at,
+        links=(("artifacts", "/discover/artifacts"), ("health", f"{base}/observe/health")),
     )
 
 
@@ -281,6 +284,37 @@ async def test_a_restart_loses_nothing(registry_url: str) -> None:
         await second.close()
 
 
+async def test_no_followed_links_is_not_unknown_links(store: RegistryStore) -> None:
+    """``()``: the product gave none (the standard paths are read); None: not known, the
+    product's metadata is read for them. The store keeps the two apart."""
+    await store.upsert(dataclasses.replace(MESH[0], links=()))
+    await store.upsert(dataclasses.replace(MESH[1], links=None))
+    assert [(p.id, p.links) for p in await store.list()] == [("p-fr", None), ("p-us", ())]
+
+
+async def test_products_stored_before_links_were_kept_have_unknown_links(
+    registry_url: str,
+) -> None:
+    first = await open_registry(registry_url)
+    await first.upsert(MESH[0])
+    await first.close()
+    # The database as the version before links left it (3 on SQLite; 4 on PostgreSQL,
+    # whose search ranking rows came first): no links column.
+    before = 3 if registry_url.startswith("sqlite") else 4
+    dbtools.execute(registry_url, "ALTER TABLE products DROP COLUMN links")
+    dbtools.execute(registry_url, f"UPDATE registry_schema SET version = {before}")
+    second = await open_registry(registry_url)
+    try:
+        assert await second.get("p-us") == dataclasses.replace(MESH[0], links=None)
+        await second.upsert(MESH[0])  # its next registration or refresh stores them
+        assert await second.get("p-us") == MESH[0]
+    finally:
+        await second.close()
+    assert dbtools.execute(registry_url, "SELECT version FROM registry_schema") == [
+        (newest_version(registry_url),)
+    ]
+
+
 async def test_the_table_holds_links_and_summaries_only(
     store: RegistryStore, registry_url: str
 ) -> None:
@@ -305,14 +339,16 @@ async def test_the_table_holds_links_and_summaries_only(
     )
     # A link per contract (id, version, name, href), no schema, no quality, no servers.
     assert "href" in str(contracts) and "schema" not in str(contracts)
-    assert dbtools.execute(registry_url, "SELECT version FROM registry_schema") == [(3,)]
+    assert dbtools.execute(registry_url, "SELECT version FROM registry_schema") == [
+        (newest_version(registry_url),)
+    ]
 
 
 async def test_a_newer_schema_is_refused(registry_url: str) -> None:
     store = await open_registry(registry_url)
     await store.close()
     dbtools.execute(registry_url, "UPDATE registry_schema SET version = 99")
-    with pytest.raises(RegistryError, match="schema version 99, newer than this gateway's 3"):
+    with pytest.raises(RegistryError, match="schema version 99, newer than this gateway's 4"):
         await open_registry(registry_url)
 
 
@@ -391,3 +427,8 @@ async def test_postgres_finds_a_deep_page_through_the_listing_index(
         ]
     finally:
         await store.close()
+
+
+def newest_version(registry_url: str) -> int:
+    """The schema version this code migrates ``registry_url``'s kind of database to."""
+    return SQLITE_VERSION if registry_url.startswith("sqlite") else POSTGRES_VERSION

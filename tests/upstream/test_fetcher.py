@@ -272,6 +272,48 @@ async def test_a_copy_older_than_the_stale_time_is_not_served(product, http) -> 
         await fetcher.get_json(url)
 
 
+class CountedCache:
+    """The memory cache, counting its reads and writes."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._cache = create_cache(settings)
+        self.gets = self.sets = 0
+
+    async def get(self, key: str) -> Any:
+        self.gets += 1
+        return await self._cache.get(key)
+
+    async def set(self, key: str, doc: Any) -> None:
+        self.sets += 1
+        await self._cache.set(key, doc)
+
+
+async def test_with_no_fresh_time_the_cache_is_read_only_for_a_stale_copy(product, http) -> None:
+    double, url = product
+    settings = Settings(cache_ttl_seconds=0, stale_ttl_seconds=30)
+    cache = CountedCache(settings)
+    fetcher = UpstreamFetcher.from_settings(http, cache, settings)  # type: ignore[arg-type]
+    for _ in range(3):
+        assert not (await fetcher.get_json(url)).stale
+    assert (cache.gets, cache.sets) == (0, 3)
+    double.mode = "error"
+    stale = await fetcher.get_json(url)
+    assert stale.stale and stale.data == {"hit": 3}
+    assert (cache.gets, cache.sets) == (1, 3)
+
+
+async def test_with_no_fresh_nor_stale_time_the_cache_is_left_alone(product, http) -> None:
+    double, url = product
+    settings = Settings(cache_ttl_seconds=0, stale_ttl_seconds=0)
+    cache = CountedCache(settings)
+    fetcher = UpstreamFetcher.from_settings(http, cache, settings)  # type: ignore[arg-type]
+    assert (await fetcher.get_json(url)).data == {"hit": 1}
+    double.mode = "error"
+    with pytest.raises(UpstreamUnavailable):
+        await fetcher.get_json(url)
+    assert (cache.gets, cache.sets) == (0, 0)
+
+
 def _waiters(fetcher: UpstreamFetcher, url: str) -> int:
     """How many callers await the shared request for ``url`` (the fetcher's own count)."""
     shared = fetcher._inflight.get(url)
