@@ -81,6 +81,9 @@ class UpstreamFetcher:
         self._total_timeout = total_timeout
         self._clock = clock
         self._inflight: dict[str, _Shared] = {}
+        # The request running as each host's breaker trial: other requests to that host
+        # wait for its verdict instead of being refused while it runs.
+        self._trials: dict[str, asyncio.Task[Any]] = {}
 
     @classmethod
     def from_settings(
@@ -150,33 +153,48 @@ class UpstreamFetcher:
     async def _fetch(self, url: str, product_id: str | None) -> CachedDocument:
         host = urlsplit(url).netloc
         attempt = self._breaker.attempt(host)
+        trial = self._trials.get(host)
+        if attempt is None and trial is not None:
+            # A product's documents are read at once (metadata, health...): the one that
+            # is the trial decides for the others, so a recovered product answers whole.
+            await asyncio.wait([trial])
+            attempt = self._breaker.attempt(host)
         if attempt is None:
             log.info("breaker open for %s; %s not fetched", host, url)
             raise UpstreamUnavailable(
                 "product gateway is failing; not retried for a few seconds",
                 product_id=product_id,
             )
-        with attempt:  # settles the breaker on every way out, cancellation included
-            try:
-                answer = await fetch_document(
-                    self._http,
-                    url,
-                    what="product gateway",
-                    max_bytes=self._max_bytes,
-                    product_id=product_id,
-                    deadline=self._total_timeout,
-                )
-            except NoDocument as exc:
-                # A 4xx is the product answering; only silence, 5xx and answers that are
-                # not a JSON document (garbage, nested too deeply) mean it is unwell.
-                if exc.status is not None and 400 <= exc.status < 500:
-                    attempt.succeeded()
-                raise
+        if attempt.trial:
+            current = asyncio.current_task()
+            if current is not None:
+                self._trials[host] = current
+        try:
+            with attempt:  # settles the breaker on every way out, cancellation included
+                try:
+                    answer = await fetch_document(
+                        self._http,
+                        url,
+                        what="product gateway",
+                        max_bytes=self._max_bytes,
+                        product_id=product_id,
+                        deadline=self._total_timeout,
+                    )
+                except NoDocument as exc:
+                    # A 4xx is the product answering; only silence, 5xx and answers that are
+                    # not a JSON document (garbage, nested too deeply) mean it is unwell.
+                    if exc.status is not None and 400 <= exc.status < 500:
+                        attempt.succeeded()
+                    raise
+        finally:
+            if self._trials.get(host) is asyncio.current_task():
+                del self._trials[host]
         doc = CachedDocument(
             data=answer.data, source=url, fetched_at=self._clock(), size=answer.size
         )
-        if self._fresh_ttl > 0 or self._stale_ttl > 0:  # else no copy is ever served
-            await self._cache.set(url, doc)
+        # Written even when this fetcher serves no copy (the health monitor's): the cache
+        # is shared, and the readers of the graph then answer from what it just read.
+        await self._cache.set(url, doc)
         return doc
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from gateway.federation import build_catalog
 from gateway.registry.model import ContractLink
+from gateway.registry.snapshot import Snapshot
 from resolvers.documents import find_contract
 
 LOCAL = {"type": "local", "path": "x/{table}.parquet", "format": "parquet"}
@@ -93,11 +94,11 @@ def test_build_metadata_does_not_change_which_is_newest() -> None:
 async def test_the_newest_contract_is_the_newest_release(published: list[str], newest: str) -> None:
     """``contract(id:)`` without a version: the registry's links, newest release first."""
     links = tuple(ContractLink("c-1", v, f"c {v}", f"http://p/c/{v}") for v in published)
-    product = SimpleNamespace(contracts=links)
+    product: Any = SimpleNamespace(contracts=links)
 
-    async def all_products() -> list[Any]:
-        return [product]
+    async def snapshot() -> Snapshot:
+        return Snapshot((1, ""), (product,))
 
-    ctx: Any = SimpleNamespace(loaders=SimpleNamespace(all_products=all_products))
+    ctx: Any = SimpleNamespace(loaders=SimpleNamespace(snapshot=snapshot))
     found = await find_contract(ctx, "c-1", None)
     assert found is not None and found[2] == newest

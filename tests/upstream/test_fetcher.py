@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from gateway.cache import create_cache
-from gateway.errors import UpstreamTimeout, UpstreamUnavailable
+from gateway.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
 from gateway.settings import Settings
 from gateway.upstream import CircuitBreaker, UpstreamFetcher, create_http_client
 from gateway.upstream.fetcher import Fetched
@@ -302,7 +302,9 @@ async def test_with_no_fresh_time_the_cache_is_read_only_for_a_stale_copy(produc
     assert (cache.gets, cache.sets) == (1, 3)
 
 
-async def test_with_no_fresh_nor_stale_time_the_cache_is_left_alone(product, http) -> None:
+async def test_with_no_fresh_nor_stale_time_the_cache_is_never_read(product, http) -> None:
+    # It is still written: the cache is shared with the graph's fetcher, which answers
+    # from what the health monitor's (fresh and stale time 0) has just read.
     double, url = product
     settings = Settings(cache_ttl_seconds=0, stale_ttl_seconds=0)
     cache = CountedCache(settings)
@@ -311,7 +313,7 @@ async def test_with_no_fresh_nor_stale_time_the_cache_is_left_alone(product, htt
     double.mode = "error"
     with pytest.raises(UpstreamUnavailable):
         await fetcher.get_json(url)
-    assert (cache.gets, cache.sets) == (0, 0)
+    assert (cache.gets, cache.sets) == (0, 1)
 
 
 def _waiters(fetcher: UpstreamFetcher, url: str) -> int:
@@ -324,3 +326,25 @@ async def _until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
     async with asyncio.timeout(timeout):
         while not condition():
             await asyncio.sleep(0.01)
+
+
+async def test_requests_to_a_host_on_trial_wait_for_the_trial_verdict(product, http) -> None:
+    # A product's documents are read at once (metadata and health link): when the product
+    # has recovered, the trial's success lets the others through instead of refusing them.
+    double, url = product
+    fetcher = make_fetcher(http, Clock(), breaker=CircuitBreaker(threshold=1, cooldown=0.0))
+    double.mode = "error"
+    with pytest.raises(UpstreamError):
+        await fetcher.get_json(url + "?first")
+    double.mode = "ok"  # answers after 0.05 s: the two reads below overlap
+    found = await asyncio.gather(*(fetcher.get_json(f"{url}?doc={i}") for i in range(2)))
+    assert [doc.stale for doc in found] == [False, False]
+    assert double.hits == 3
+    # A trial that fails fails the requests that waited for it too.
+    double.mode = "error"
+    with pytest.raises(UpstreamError):
+        await fetcher.get_json(url + "?again")
+    results = await asyncio.gather(
+        *(fetcher.get_json(f"{url}?late={i}") for i in range(2)), return_exceptions=True
+    )
+    assert all(isinstance(r, UpstreamError) for r in results)
