@@ -79,7 +79,10 @@ def world(tmp: Path, **settings: Any) -> Iterator[World]:
         config = Settings(
             registry_url=f"sqlite:///{tmp / 'registry.db'}",
             upstream_allowed_networks=LOOPBACK_ONLY,
+            # No certification round (its first comes 5 s after start) moves the epoch
+            # in the middle of a test.
             **{"cache_ttl_seconds": TTL, "result_cache_stale_seconds": 5.0,
+               "certification_first_round_seconds": 3600.0,
                **issuer.settings(), **settings},
         )  # fmt: skip
         app = create_app(config)
