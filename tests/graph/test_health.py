@@ -118,8 +118,33 @@ class World:
         return found
 
 
+@dataclass
+class Relayed:
+    """A gateway over the US kit seen through a relay and the France kit, nothing
+    registered yet: what the health and the result-cache worlds both start from."""
+
+    app: Starlette
+    gateway: str
+    kit: str
+    france: str
+    relayed: str
+    relay: Relay
+    stop_relay: Callable[[], None]
+    issuer: TestIssuer
+
+    def register(self, base: str) -> None:
+        answer = httpx.post(
+            f"{self.gateway}/registry/products",
+            json={"url": f"{base}/discover/metadata"},
+            headers=self.issuer.headers(),
+            timeout=30,
+        )
+        assert answer.status_code == 201, answer.text
+
+
 @contextlib.contextmanager
-def world(tmp: Path, **settings: Any) -> Iterator[World]:
+def relayed_mesh(tmp: Path, settings: dict[str, Any]) -> Iterator[Relayed]:
+    """Start :class:`Relayed`, its gateway on 127.0.0.1 with ``settings`` on top."""
     with contextlib.ExitStack() as stack:
         kit = stack.enter_context(
             running(create_product_app(DEMO / "us-precipitation", token="t", env={}))
@@ -135,24 +160,24 @@ def world(tmp: Path, **settings: Any) -> Iterator[World]:
         config = Settings(
             registry_url=f"sqlite:///{tmp / 'registry.db'}",
             upstream_allowed_networks=LOOPBACK_ONLY,
-            **{
-                "health_refresh_seconds": REFRESH,
-                "health_deadline_seconds": 5.0,
-                "upstream_breaker_cooldown_seconds": 0.2,
-                **issuer.settings(),
-                **settings,
-            },
+            **{**issuer.settings(), **settings},
         )
-        gateway = stack.enter_context(running(create_app(config)))
-        for base in (relayed, france):
-            answer = httpx.post(
-                f"{gateway}/registry/products",
-                json={"url": f"{base}/discover/metadata"},
-                headers=issuer.headers(),
-                timeout=30,
-            )
-            assert answer.status_code == 201, answer.text
-        yield World(gateway, kit, relay, relay_stack.close, issuer)
+        app = create_app(config)
+        gateway = stack.enter_context(running(app))
+        yield Relayed(app, gateway, kit, france, relayed, relay, relay_stack.close, issuer)
+
+
+@contextlib.contextmanager
+def world(tmp: Path, **settings: Any) -> Iterator[World]:
+    defaults = {
+        "health_refresh_seconds": REFRESH,
+        "health_deadline_seconds": 5.0,
+        "upstream_breaker_cooldown_seconds": 0.2,
+    }
+    with relayed_mesh(tmp, {**defaults, **settings}) as mesh:
+        for base in (mesh.relayed, mesh.france):
+            mesh.register(base)
+        yield World(mesh.gateway, mesh.kit, mesh.relay, mesh.stop_relay, mesh.issuer)
 
 
 @pytest.fixture(scope="module")

@@ -20,16 +20,11 @@ from graphql import parse
 
 from gateway.identity import Principal
 from gateway.result_cache import ResultCache
-from gateway.settings import Settings
-from productkit.http.app import create_product_app
 from schema import cached_answers
-from schema.asgi import create_app
 from schema.build import build_schema
 from schema.cached_answers import caller_of, may_keep
 from tests.fixtures.identity import TestIssuer
-from tests.fixtures.uvicorn import LOOPBACK_ONLY, running
-from tests.graph.conftest import DEMO
-from tests.graph.test_health import Relay
+from tests.graph.test_health import Relay, relayed_mesh
 
 ANONYMOUS = caller_of(Principal("anonymous", kind="anonymous"))
 TTL = 1.0  # seconds a product document (and so an answer built from it) is fresh
@@ -64,36 +59,16 @@ class World:
 
 @contextlib.contextmanager
 def world(tmp: Path, **settings: Any) -> Iterator[World]:
-    with contextlib.ExitStack() as stack:
-        kit = stack.enter_context(
-            running(create_product_app(DEMO / "us-precipitation", token="t", env={}))
-        )
-        france = stack.enter_context(
-            running(create_product_app(DEMO / "france-precipitation", token="t", env={}))
-        )
-        relay = Relay(kit)
-        relay_stack = contextlib.ExitStack()
-        stack.callback(relay_stack.close)
-        relayed = relay_stack.enter_context(running(relay.app()))
-        issuer = TestIssuer(tmp / "auth")
-        config = Settings(
-            registry_url=f"sqlite:///{tmp / 'registry.db'}",
-            upstream_allowed_networks=LOOPBACK_ONLY,
-            # No certification round (its first comes 5 s after start) moves the epoch
-            # in the middle of a test.
-            **{"cache_ttl_seconds": TTL, "result_cache_stale_seconds": 5.0,
-               "certification_first_round_seconds": 3600.0,
-               **issuer.settings(), **settings},
-        )  # fmt: skip
-        app = create_app(config)
-        gateway = stack.enter_context(running(app))
-        answer = httpx.post(f"{gateway}/registry/products", headers=issuer.headers(),
-                            json={"url": f"{relayed}/discover/metadata"}, timeout=30)  # fmt: skip
-        assert answer.status_code == 201, answer.text
-        cache = app.state.services.result_cache
+    # No certification round (its first comes 5 s after start) moves the epoch in the
+    # middle of a test.
+    defaults = {"cache_ttl_seconds": TTL, "result_cache_stale_seconds": 5.0,
+                "certification_first_round_seconds": 3600.0}  # fmt: skip
+    with relayed_mesh(tmp, {**defaults, **settings}) as mesh:
+        mesh.register(mesh.relayed)
+        cache = mesh.app.state.services.result_cache
         assert cache is not None
-        started = World(gateway, relay, issuer, cache, app.state.services,
-                        f"{france}/discover/metadata", relay_stack.close)  # fmt: skip
+        started = World(mesh.gateway, mesh.relay, mesh.issuer, cache, mesh.app.state.services,
+                        f"{mesh.france}/discover/metadata", mesh.stop_relay)  # fmt: skip
         # The product's first health verdict moves the epoch: an answer built meanwhile
         # is not kept. Once it is judged, answers are.
         deadline = time.monotonic() + 15
