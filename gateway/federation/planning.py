@@ -21,12 +21,12 @@ import asyncio
 import functools
 import logging
 from collections.abc import Hashable
-from concurrent.futures import ThreadPoolExecutor
 
 from gateway.errors import SqlPlanTimeout
 from gateway.federation.catalog import Catalog
 from gateway.federation.plan_cache import PlanCache
 from gateway.federation.planner import Plan, PlannerLimits, plan
+from gateway.federation.started_pool import started_pool
 from gateway.identity import Principal
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class Planner:
         self.limits = limits
         self.timeout_s = timeout_s
         self.cache = PlanCache(max_bytes=cache_bytes)
-        self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="planner")
+        self._pool = started_pool(workers, "planner")
 
     async def plan(
         self,

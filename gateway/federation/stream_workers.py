@@ -2,9 +2,11 @@
 
 A stream holds a worker for as long as its client reads, so streams get threads of their
 own rather than the loop's default executor (``asyncio.to_thread`` would starve). The
-pool is made on first use and shut down by :meth:`StreamWorkers.close`, which first tells
-every stream still running to stop (a worker waiting for a slow reader gives up within a
-tenth of a second), then waits for the workers in a thread, off the event loop.
+pool is made, its threads running, with the federation (a thread started on the event
+loop would stall it: gateway/federation/started_pool.py), and shut down by
+:meth:`StreamWorkers.close`, which first tells every stream still running to stop (a
+worker waiting for a slow reader gives up within a tenth of a second), then waits for the
+workers in a thread, off the event loop.
 
 >>> import asyncio
 >>> workers = StreamWorkers(2)
@@ -22,25 +24,23 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from gateway.errors import EngineUnavailable
+from gateway.federation.started_pool import started_pool
 
 STREAM_WORKERS = 4  # concurrent DuckDB streams; more wait for a worker (Trino: its pool)
 
 
 class StreamWorkers:
-    """A lazily made pool of ``size`` threads, and the stop of each stream using it."""
+    """A pool of ``size`` running threads, and the stop of each stream using it."""
 
     def __init__(self, size: int = STREAM_WORKERS) -> None:
-        self._size = size
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool = started_pool(size, "duckdb-stream")
         self._stops: dict[int, Callable[[], None]] = {}
         self._closed = False
 
     def executor(self) -> ThreadPoolExecutor:
-        """The pool (made now if needed); refused once closed."""
+        """The pool; refused once closed."""
         if self._closed:
             raise EngineUnavailable("the gateway is shutting down", engine="duckdb")
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self._size, thread_name_prefix="duckdb-stream")
         return self._pool
 
     def track(self, stop: Callable[[], None]) -> Callable[[], None]:
@@ -59,5 +59,4 @@ class StreamWorkers:
         for stop in list(self._stops.values()):
             stop()
         self._stops.clear()
-        if self._pool is not None:
-            await asyncio.to_thread(self._pool.shutdown, wait=True, cancel_futures=True)
+        await asyncio.to_thread(self._pool.shutdown, wait=True, cancel_futures=True)

@@ -27,7 +27,6 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +41,7 @@ from gateway.federation.engines._watchdog import Alarm, Watchdog
 from gateway.federation.engines.base import Result
 from gateway.federation.reach import OutOfReach, Reach
 from gateway.federation.result_size import ResultBudget, fetch_within
+from gateway.federation.started_pool import started_pool
 
 if TYPE_CHECKING:
     from gateway.federation.catalog import CatalogTable
@@ -119,7 +119,7 @@ class DuckDBEngine:
         except BaseException:
             self._con.close()
             raise
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="duckdb")
+        self._pool = started_pool(workers, "duckdb")  # built off the loop: start them here
         self._watchdog = Watchdog()
         self.closed = False  # set once closed: workers stopped, database closed
         self._running = 0  # queries a worker is executing (tests wait on it, not on sleeps)

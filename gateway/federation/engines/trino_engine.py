@@ -35,6 +35,7 @@ from gateway.federation.engines._trino_sessions import TrinoSessions
 from gateway.federation.engines.base import Result
 from gateway.federation.engines.messages import public_message
 from gateway.federation.result_size import ResultBudget, fetch_within
+from gateway.federation.started_pool import started_pool
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -105,7 +106,7 @@ class TrinoEngine:
         self._host = url.hostname or "127.0.0.1"
         self._port = url.port or 8080
         self._scheme = url.scheme or "http"
-        self._pool = ThreadPoolExecutor(self.settings.max_workers, thread_name_prefix="trino")
+        self._pool = started_pool(self.settings.max_workers, "trino")
         self._clock = clock
         self.sessions = TrinoSessions(max_idle=self.settings.idle_sessions)
 

@@ -5,8 +5,6 @@ a coded error, and a stream in flight survives the swap."""
 from __future__ import annotations
 
 import asyncio
-import bisect
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -28,10 +26,10 @@ from tests.federation.steady.conftest import (
     opened,
     outcome,
 )
+from tests.federation.steady.stall_meter import StallMeter
 
 CHURN_SECONDS = 6.0
 MAX_STALL_SECONDS = 0.1
-TICK_GAP = 0.02  # longest gap between control ticks still counted as "the process ran"
 PACE = 0.03  # between one client's queries: busy, not a CPU saturated by planning alone
 HEAVY = f"SELECT count(*) AS n FROM {ASSETS} a, {ASSETS} b WHERE a.latitude + b.longitude > 10"
 
@@ -47,55 +45,6 @@ def heavy_count() -> int:
         ).fetchone()
     assert row is not None
     return int(row[0])
-
-
-class StallMeter:
-    """The event loop's longest stall: a task sleeps 5 ms at a time and records how late
-    it wakes. On a machine shared with other jobs the whole process is sometimes not
-    scheduled at all; that is not the loop's doing. So a control thread ticks every 5 ms
-    too, and of each late wake-up only the time the control thread kept ticking (the
-    process ran, the loop did not) counts: a blocking call on the loop (a join, a pool
-    shutdown) or a long computation on it (the GIL is handed over every 5 ms) is all
-    counted, a machine that runs no thread of the process is not.
-    """
-
-    def __init__(self) -> None:
-        self.ticks: list[float] = []
-        self.windows: list[tuple[float, float]] = []
-        self._done = threading.Event()
-
-    def _tick(self) -> None:
-        while not self._done.is_set():
-            time.sleep(0.005)
-            self.ticks.append(time.monotonic())
-
-    async def run(self, stop: asyncio.Event) -> None:
-        ticker = threading.Thread(target=self._tick, name="stall-control", daemon=True)
-        ticker.start()
-        try:
-            while not stop.is_set():
-                started = time.monotonic()
-                await asyncio.sleep(0.005)
-                woke = time.monotonic()
-                if woke - started > 0.025:
-                    self.windows.append((started + 0.005, woke))
-        finally:
-            self._done.set()
-            ticker.join()
-
-    def worst(self) -> tuple[float, float]:
-        """(longest stall while the process ran, longest lateness seen at all)."""
-        ticks = sorted(self.ticks)
-        running = late = 0.0
-        for begin, end in self.windows:
-            inside = ticks[bisect.bisect_right(ticks, begin) : bisect.bisect_left(ticks, end)]
-            points = [begin, *inside, end]
-            # Between two ticks the process ran (up to a gap of GIL hand-overs); a longer
-            # silence of the control thread is the machine not running the process.
-            ran = sum(min(b - a, TICK_GAP) for a, b in zip(points, points[1:], strict=False))
-            running = max(running, ran)
-            late = max(late, end - begin)
-        return running, late
 
 
 class Tally:
