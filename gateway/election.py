@@ -68,8 +68,11 @@ class AdvisoryLock:
         self._key = job_key(job)
         self._conn: psycopg.AsyncConnection[tuple[object, ...]] | None = None
         self._held = False
+        self._closed = False
 
     async def leading(self) -> bool:
+        if self._closed:  # a stopping process takes no lead (nor a new session)
+            return False
         try:
             conn = await self._connection()
             if self._held:
@@ -77,13 +80,16 @@ class AdvisoryLock:
                 return True
             cur = await conn.execute("SELECT pg_try_advisory_lock(%s)", (self._key,))
             row = await cur.fetchone()
+            if self._closed:  # closed while asking: let go of what was just taken
+                await self._hang_up()
+                return False
             self._held = bool(row and row[0])
             if self._held:
                 log.info("this process (pid %d) now runs the %s rounds", os.getpid(), self.job)
             return self._held
         except psycopg.Error as exc:
             log.warning("%s election: the registry database did not answer: %s", self.job, exc)
-            await self.close()
+            await self._hang_up()
             return False
 
     async def _connection(self) -> psycopg.AsyncConnection[tuple[object, ...]]:
@@ -98,7 +104,11 @@ class AdvisoryLock:
         return self._conn
 
     async def close(self) -> None:
-        """Give the lock up (closing the session releases it)."""
+        """Give the lock up (closing the session releases it), for good."""
+        self._closed = True
+        await self._hang_up()
+
+    async def _hang_up(self) -> None:
         conn, self._conn, self._held = self._conn, None, False
         if conn is not None:
             with contextlib.suppress(psycopg.Error):  # a session gone holds nothing

@@ -383,6 +383,12 @@ class Settings:
         8 * 1024 * 1024,
         "Memory of the SQL plans kept for repeated statements, per caller (0: plan every time).",
     )
+    # -- stopping (issue 10): a stop signal ends the process within a bound.
+    shutdown_seconds: float = _setting(
+        15.0,
+        "Seconds a stopping gateway waits for requests in flight, then again for its "
+        "services to close (rounds, pools, stores), before it exits anyway.",
+    )
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
         port=settings.port,
         workers=settings.workers,
         timeout_worker_healthcheck=math.ceil(settings.worker_healthcheck_seconds),
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_seconds),
         log_level=settings.log_level,
         # A WebSocket message is read whole before the app sees it: no larger than a body.
         ws_max_size=settings.max_body_bytes,

@@ -6,9 +6,11 @@ package never imports the graph.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -28,6 +30,34 @@ from gateway.services import Services, close_services, open_services
 from gateway.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+async def _close_within(services: Services, seconds: float) -> None:
+    """Close ``services``; past ``seconds`` log where closing waits and return anyway, so
+    that a stop signal ends the process (a close that never ends must not keep it up)."""
+    closing = asyncio.ensure_future(close_services(services))
+    done, _ = await asyncio.wait({closing}, timeout=seconds)
+    if closing in done:
+        closing.result()  # what closing raised, if anything
+        return
+    log.error(
+        "the services did not close within %gs (MESHGATE_SHUTDOWN_SECONDS); exiting anyway "
+        "(closing waits in %s)",
+        seconds,
+        _waiting_in(closing),
+    )
+    closing.cancel()
+
+
+def _waiting_in(task: asyncio.Future[Any]) -> str:
+    """Where a suspended task waits: its chain of coroutines, the innermost last."""
+    coro: Any = getattr(task, "get_coro", lambda: None)()
+    chain: list[str] = []
+    while coro is not None and getattr(coro, "cr_frame", None) is not None:
+        code = coro.cr_frame.f_code
+        chain.append(f"{code.co_qualname} ({Path(code.co_filename).name}:{coro.cr_frame.f_lineno})")
+        coro = getattr(coro, "cr_await", None)
+    return " > ".join(chain[-4:]) or "an unknown place"
 
 
 async def healthz(request: Request) -> Response:
@@ -62,7 +92,7 @@ def create_http_app(
             log.info("meshgate ready: http://%s:%s/graphql", settings.host, settings.port)
             yield {}
         finally:
-            await close_services(services)
+            await _close_within(services, settings.shutdown_seconds)
 
     routes: list[BaseRoute] = [
         Route("/", lambda r: RedirectResponse("/graphql")),

@@ -45,6 +45,25 @@ async def _within(seconds: float, election: AdvisoryLock) -> bool:
     return True
 
 
+def test_a_closed_election_never_leads_again(fresh_postgres_dsn: str) -> None:
+    """A stopping process closes its elections: one asked while closing, or after, must not
+    take the lock (seen: a worker elected while stopping, its new round holding it up)."""
+
+    async def scenario() -> tuple[bool, bool, bool]:
+        election = AdvisoryLock(fresh_postgres_dsn, "health")
+        asking = asyncio.create_task(election.leading())
+        await asyncio.sleep(0)  # it is connecting
+        await election.close()
+        during, after = await asking, await election.leading()
+        other = AdvisoryLock(fresh_postgres_dsn, "health")
+        try:
+            return during, after, await other.leading()  # the lock is free
+        finally:
+            await other.close()
+
+    assert asyncio.run(scenario()) == (False, False, True)
+
+
 def test_a_registry_that_does_not_answer_elects_nobody() -> None:
     async def scenario() -> bool:
         election = AdvisoryLock("postgresql://postgres@127.0.0.1:1/none", "health")
