@@ -38,10 +38,14 @@ services:
 services-stop:
 	bash scripts/services.sh down
 
+# Two pytest processes (pytest-xdist), each running whole test files: the suite waits on
+# servers, subprocesses and Trino as much as it computes, so two share the 2 cores well
+# (8.4 min instead of 15). TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 test: install services $(DEMO_DATA)
 	bash scripts/trino.sh up
 	bash scripts/chromium.sh
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The long fuzz run: 20,000 SQL statements, 2,000 GraphQL documents, every distinct failure
 # collected (the shortest example of each); figures at the end and in .run/fuzz-report.json.

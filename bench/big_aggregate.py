@@ -19,6 +19,7 @@ against the Parquet file's metadata.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import statistics
 import subprocess
@@ -58,11 +59,17 @@ def ensure_data(scale: float, base: Path = BIG) -> Path:
     root = base / f"scale-{scale:g}"
     data = root / "demo" / "data"
     marker = data / ".generated"
-    if marker.is_file() and float(json.loads(marker.read_text())["scale"]) == scale:
-        return root
-    data.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, str(ROOT / "demo" / "generate.py"), "--scale", f"{scale:g}",
-                    "--out", str(data), "--quiet"], cwd=ROOT, check=True)  # fmt: skip
+    root.mkdir(parents=True, exist_ok=True)
+    # One generation at a time (two test processes, two bench runs): the second waits,
+    # then finds the marker.
+    with (root / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if marker.is_file() and float(json.loads(marker.read_text())["scale"]) == scale:
+            return root
+        data.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, str(ROOT / "demo" / "generate.py"), "--scale",
+                        f"{scale:g}", "--out", str(data), "--quiet"], cwd=ROOT,
+                       check=True)  # fmt: skip
     return root
 
 

@@ -7,6 +7,7 @@ verification path with real signed tokens.
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 from collections.abc import Iterable
@@ -16,6 +17,26 @@ from typing import Any
 
 import jwt
 import yaml
+
+
+def _create_whole(path: Path, text: str) -> None:
+    """``path`` holding ``text`` (mode 0600) unless another process made it first."""
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    draft.write_text(text)
+    draft.chmod(0o600)
+    try:
+        os.link(draft, path)  # fails if the file exists: the first one stays
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+
+
+def _replace_whole(path: Path, text: str) -> None:
+    """``path`` replaced by ``text`` in one step (a reader sees the old or the new)."""
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    draft.write_text(text)
+    os.replace(draft, path)
 
 
 @dataclass(frozen=True)
@@ -29,13 +50,14 @@ class LocalIssuer:
     def create(
         cls, folder: str | Path, *, name: str = "meshgate-local", audience: str = "meshgate"
     ) -> LocalIssuer:
-        """Write (or reuse) ``folder/jwt-secret`` and ``folder/issuers.yaml``."""
+        """Write (or reuse) ``folder/jwt-secret`` and ``folder/issuers.yaml``. Processes
+        doing it at once agree: the first secret written whole is everyone's, and no
+        reader sees a file half written."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         secret_file = folder / "jwt-secret"
         if not secret_file.exists():
-            secret_file.write_text(secrets.token_urlsafe(48))
-            secret_file.chmod(0o600)
+            _create_whole(secret_file, secrets.token_urlsafe(48))
         issuers_file = folder / "issuers.yaml"
         entry = {
             "issuer": name,
@@ -43,7 +65,7 @@ class LocalIssuer:
             "algorithms": ["HS256"],
             "secret_file": str(secret_file.resolve()),
         }
-        issuers_file.write_text(yaml.safe_dump({"issuers": [entry]}, sort_keys=False))
+        _replace_whole(issuers_file, yaml.safe_dump({"issuers": [entry]}, sort_keys=False))
         return cls(name, audience, secret_file.read_bytes().strip(), issuers_file)
 
     def token(

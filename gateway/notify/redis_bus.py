@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -36,9 +37,18 @@ HEALTH_CHECK_SECONDS = 15
 RECONNECT_FIRST_SECONDS = 0.2
 RECONNECT_MOST_SECONDS = 10.0
 CLIENT_NAME = "meshgate-events"
-"""The name its connections carry in Redis's ``CLIENT LIST``."""
+"""The start of the name its connections carry in Redis's ``CLIENT LIST``."""
 MAX_MESSAGE_BYTES = 1_000_000
 """A larger message on the channel is not an event of ours: skipped unread."""
+
+
+def client_name(pid: int) -> str:
+    """The name of process ``pid``'s connections (``CLIENT LIST``: which process is which).
+
+    >>> client_name(42)
+    'meshgate-events-pid-42'
+    """
+    return f"{CLIENT_NAME}-pid-{pid}"
 
 
 class RedisBus:
@@ -58,7 +68,7 @@ class RedisBus:
             url,
             health_check_interval=HEALTH_CHECK_SECONDS,
             socket_keepalive=True,
-            client_name=CLIENT_NAME,
+            client_name=client_name(os.getpid()),
         )
         self._hub: Hub[MeshEvent] = Hub(queue_size)
         self._reader: asyncio.Task[None] | None = None

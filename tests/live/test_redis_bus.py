@@ -5,6 +5,7 @@ reader survives bad messages and a dropped connection."""
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ import redis
 
 from gateway.notify import HEALTH, MeshEvent
 from gateway.notify.buses import open_bus
-from gateway.notify.redis_bus import CLIENT_NAME, RedisBus
+from gateway.notify.redis_bus import RedisBus, client_name
 from gateway.settings import Settings
 from tests.fixtures.identity import TestIssuer
 from tests.live.conftest import register, serve_gateway, start_kits
@@ -103,7 +104,9 @@ async def test_the_reader_reconnects_when_redis_drops_it(channel: str, redis_url
     try:
         async with bus.subscribe() as sub:
             clients = await admin.client_list()
-            mine = [c["id"] for c in clients if c.get("name") == CLIENT_NAME and int(c["sub"])]
+            # This process's reader only (other test processes run buses of their own).
+            name = client_name(os.getpid())
+            mine = [c["id"] for c in clients if c.get("name") == name and int(c["sub"])]
             assert mine, "the bus's reader connection was not found"
             for client_id in mine:
                 await admin.client_kill_filter(_id=client_id)
