@@ -1,6 +1,6 @@
 """The composition root: the HTTP edge (``gateway.http``) joined with the graph.
 
-``meshgate serve`` runs ``uvicorn schema.asgi:create_app --factory``.
+``meshgate serve`` runs ``uvicorn schema.asgi:create_served_app --factory``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.errors import GatewayError, NotAcceptable, Unauthenticated
+from gateway.heap import settle_heap
 from gateway.http import graphiql
 from gateway.http.app import create_http_app
 from gateway.http.graphql_media import (
@@ -43,6 +44,7 @@ from gateway.identity.connection import authenticate_connection, note_failure
 from gateway.logs import configure_logging
 from gateway.notify.live import caller_key
 from gateway.result_cache import ResultCache
+from gateway.services import Services
 from gateway.settings import Settings
 from gateway.values import to_json
 from resolvers.context import RequestContext, new_context
@@ -378,8 +380,22 @@ def _origins(setting: str) -> tuple[str, ...]:
     return tuple(o.strip() for o in setting.split(",") if o.strip())
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    """The gateway app for ``settings`` (default: from ``MESHGATE_*`` variables)."""
+def create_served_app() -> Starlette:
+    """``meshgate serve``'s app, one per process: :func:`create_app` from ``MESHGATE_*``
+    variables, whose start-up heap is left out of the collector's scans once its services
+    are open (gateway/heap.py)."""
+    return create_app(on_ready=_settle)
+
+
+def _settle(services: Services) -> None:
+    settle_heap()
+
+
+def create_app(
+    settings: Settings | None = None, *, on_ready: Callable[[Services], None] | None = None
+) -> Starlette:
+    """The gateway app for ``settings`` (default: from ``MESHGATE_*`` variables);
+    ``on_ready`` is called with its services once they are open."""
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
     known = KnownDocuments()  # parsed and validated texts, shared by every request
@@ -396,4 +412,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         max_subscriptions_per_connection=settings.ws_max_subscriptions_per_connection + 1,
         allowed_origins=_origins(settings.ws_allowed_origins),
     )
-    return create_http_app(settings, view, extra_routes=graphiql.graphiql_routes())
+    return create_http_app(
+        settings, view, extra_routes=graphiql.graphiql_routes(), on_ready=on_ready
+    )

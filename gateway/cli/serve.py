@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     # The composition root lives in `schema.asgi` (it joins the HTTP edge with the graph);
     # naming it by string keeps the import arrow from gateway to schema out of the code.
     uvicorn.run(
-        "schema.asgi:create_app",
+        "schema.asgi:create_served_app",
         factory=True,
         host=settings.host,
         port=settings.port,
