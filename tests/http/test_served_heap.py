@@ -13,6 +13,12 @@ import pytest
 from schema.asgi import create_app, create_served_app
 
 
+def settings_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``MESHGATE_*`` variables for an app that keeps its files in ``tmp_path``."""
+    monkeypatch.setenv("MESHGATE_REGISTRY_URL", f"sqlite:///{tmp_path / 'registry.db'}")
+    monkeypatch.setenv("MESHGATE_DATA_ROOT", str(tmp_path))
+
+
 @pytest.fixture
 def unfrozen() -> Iterator[None]:
     gc.unfreeze()
@@ -23,8 +29,7 @@ def unfrozen() -> Iterator[None]:
 async def test_the_served_app_freezes_the_heap_once_open(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unfrozen: None
 ) -> None:
-    monkeypatch.setenv("MESHGATE_REGISTRY_URL", f"sqlite:///{tmp_path / 'registry.db'}")
-    monkeypatch.setenv("MESHGATE_DATA_ROOT", str(tmp_path))
+    settings_in(tmp_path, monkeypatch)
     app = create_served_app()
     assert gc.get_freeze_count() == 0  # not before its services are open
     async with app.router.lifespan_context(app):
@@ -35,8 +40,7 @@ async def test_the_served_app_freezes_the_heap_once_open(
 async def test_the_app_of_the_tests_leaves_the_collector_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unfrozen: None
 ) -> None:
-    monkeypatch.setenv("MESHGATE_REGISTRY_URL", f"sqlite:///{tmp_path / 'registry.db'}")
-    monkeypatch.setenv("MESHGATE_DATA_ROOT", str(tmp_path))
+    settings_in(tmp_path, monkeypatch)
     app = create_app()
     async with app.router.lifespan_context(app):
         assert gc.get_freeze_count() == 0
