@@ -22,8 +22,9 @@ import yaml
 def _create_whole(path: Path, text: str) -> None:
     """``path`` holding ``text`` (mode 0600) unless another process made it first."""
     draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    draft.write_text(text)
-    draft.chmod(0o600)
+    # Made 0600 from the start: no moment in which another user may read the secret.
+    with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+        out.write(text)
     try:
         os.link(draft, path)  # fails if the file exists: the first one stays
     except FileExistsError:
