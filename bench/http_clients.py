@@ -9,8 +9,11 @@ in this process, reads their 18 documents (each product's metadata and health) a
 ``--rounds`` times, with ``--parallel`` such rounds in flight together (18 or 72 GETs in
 flight), through each client variant in turn, interleaved, ``--repeats`` times:
 
-- ``httpx, as configured``: :func:`gateway.upstream.create_http_client` (the guarded
-  transport) and :func:`gateway.upstream.read.fetch_document`, what the gateway runs;
+- ``httpx, as configured``: :func:`gateway.upstream.create_http_client` (httpx over the
+  document transport, :mod:`gateway.net.document_transport`) and
+  :func:`gateway.upstream.read.fetch_document`, what the gateway runs;
+- ``httpx + httpcore, guarded``: the same read through the guarded httpcore transport
+  (:func:`gateway.net.transport.guarded_client`), what the gateway ran before;
 - ``httpx, unguarded``: the same read through httpx's own transport (no address check),
   to show what the guard costs;
 - ``aiohttp``: ``aiohttp.ClientSession`` behind the same read (one deadline, a byte cap,
@@ -47,11 +50,8 @@ sys.path.insert(0, str(ROOT))  # run as a script: the repo's packages and bench.
 from bench.peer.upstreams import running_products  # noqa: E402
 from gateway.errors import UpstreamAddressRefused  # noqa: E402
 from gateway.net.addresses import AddressPolicy  # noqa: E402
-from gateway.net.transport import (  # noqa: E402
-    REFUSED_MESSAGE,
-    GuardedTransport,
-    system_resolver,
-)
+from gateway.net.guard import REFUSED_MESSAGE, system_resolver  # noqa: E402
+from gateway.net.transport import GuardedTransport, guarded_client  # noqa: E402
 from gateway.settings import Settings  # noqa: E402
 from gateway.upstream import create_http_client  # noqa: E402
 from gateway.upstream.jsondoc import decode  # noqa: E402
@@ -67,6 +67,22 @@ Variant = Callable[[Settings], AbstractAsyncContextManager[Fetch]]
 @asynccontextmanager
 async def httpx_configured(settings: Settings) -> AsyncIterator[Fetch]:
     async with create_http_client(settings) as http:
+
+        async def fetch(url: str) -> Answer:
+            return await fetch_document(http, url, what="bench", max_bytes=MAX_BYTES)
+
+        yield fetch
+
+
+@asynccontextmanager
+async def httpx_httpcore(settings: Settings) -> AsyncIterator[Fetch]:
+    policy = AddressPolicy.of(settings.upstream_allowed_networks)
+    limits = httpx.Limits(
+        max_connections=settings.upstream_max_connections,
+        max_keepalive_connections=settings.upstream_max_connections,
+    )
+    timeout = httpx.Timeout(settings.upstream_read_timeout)
+    async with guarded_client(policy, timeout=timeout, limits=limits) as http:
 
         async def fetch(url: str) -> Answer:
             return await fetch_document(http, url, what="bench", max_bytes=MAX_BYTES)
@@ -194,6 +210,7 @@ async def aiohttp_guarded(settings: Settings) -> AsyncIterator[Fetch]:
 
 VARIANTS: dict[str, Variant] = {
     "httpx, as configured": httpx_configured,
+    "httpx + httpcore, guarded": httpx_httpcore,
     "httpx, unguarded": httpx_unguarded,
     "httpx, a pool per origin": httpx_per_origin,
     "aiohttp": aiohttp_guarded,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Where meshgate's time goes on the warm path of the peer benchmark's question.
 
-    .venv/bin/python bench/profile_warm.py [--seconds 15] [--connections 8]
+    .venv/bin/python bench/profile_warm.py [--seconds 15] [--connections 8] [--ttl 15]
 
 Starts the 9 demo product gateways and meshgate (cache TTL 15 s, as the peer benchmark
 does), loads it with wrk for ``--seconds`` while py-spy samples the gateway process
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the repo's packages and bench.peer
 
 from bench.peer import install, question  # noqa: E402
-from bench.peer.gateways import MESHGATE_WARM, start_meshgate  # noqa: E402
+from bench.peer.gateways import MESHGATE_COLD, MESHGATE_WARM, start_meshgate  # noqa: E402
 from bench.peer.load import Target, run_wrk, write_lua  # noqa: E402
 from bench.peer.upstreams import running_products  # noqa: E402
 
@@ -42,6 +42,9 @@ PARTS = {
     "request context": ("new_context",),
     "registry reads": ("gateway/registry/",),
     "health field": ("product_health",),
+    "upstream fetches (meshgate's fetcher, httpx, httpcore)": ("gateway/upstream/",),
+    "of which the HTTP client (httpx, httpcore)": ("httpx/", "httpcore/"),
+    "JSON decoding of upstream answers": ("json/decoder.py",),
 }
 
 
@@ -72,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--ttl", type=float, default=15.0,
+                        help="the gateway's cache TTL (0: the no-cache path)")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--out", type=Path, default=ROOT / ".run" / "profile-warm.txt")
     args = parser.parse_args(argv)
@@ -80,10 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     RUN.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         products = stack.enter_context(running_products(RUN))
-        gateway = start_meshgate(MESHGATE_WARM, 15.0, products, RUN)
+        label = MESHGATE_WARM if args.ttl > 0 else MESHGATE_COLD
+        gateway = start_meshgate(label, args.ttl, products, RUN)
         stack.callback(gateway.process.stop)
         lua = write_lua(RUN / "meshgate.lua", question.MESHGATE_QUERY)
-        target = Target(MESHGATE_WARM, gateway.url, lua, gateway.process)
+        target = Target(label, gateway.url, lua, gateway.process)
         run_wrk(target, args.connections, 3)  # warm the cache
         record = subprocess.Popen([spy, "record", "--pid", str(gateway.process.pid),
                                    "--format", "raw", "--output", str(args.out), "--gil",

@@ -49,7 +49,9 @@ class Settings:
     )
     upstream_connect_timeout: float = _setting(1.0, "Seconds to connect to a product gateway.")
     upstream_read_timeout: float = _setting(3.0, "Seconds to wait for a product's answer.")
-    upstream_max_connections: int = _setting(100, "Pooled connections to product gateways.")
+    upstream_max_connections: int = _setting(
+        100, "Connections to product gateways in use at once (as many idle ones are kept)."
+    )
     upstream_max_document_bytes: int = _setting(
         8 * 1024 * 1024, "Largest document read from a product gateway, in bytes."
     )

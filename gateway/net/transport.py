@@ -1,11 +1,11 @@
 """An httpx transport that connects only to addresses an :class:`AddressPolicy` allows.
 
-The check sits in the network backend, the one place where a host name becomes a socket:
-the name is resolved once, *every* address it resolves to must be allowed, and the
-socket is opened to one of those checked addresses. Nothing resolves the name again,
-so a DNS answer that changes between the check and the connection (DNS rebinding)
-cannot swap in another address. The URL is untouched, so the ``Host`` header, TLS SNI
-and certificate checks still use the host name.
+The check (:mod:`gateway.net.guard`) sits in the network backend, the one place where a
+host name becomes a socket: the socket is opened to one of the checked addresses, and
+nothing resolves the name again. The URL is untouched, so the ``Host`` header, TLS SNI
+and certificate checks still use the host name. The gateway's reads of product
+documents go through :mod:`gateway.net.document_transport`; this transport serves the
+other clients (webhooks, OpenLineage, the product kit's own calls).
 
 Proxies from the environment are ignored (``trust_env=False``): through a proxy the
 checked address would be the proxy's, not the product's.
@@ -13,12 +13,10 @@ checked address would be the proxy's, not the product's.
 
 from __future__ import annotations
 
-import logging
 import select
 import socket
 import ssl
 import typing
-from collections.abc import Awaitable, Callable
 
 import anyio
 import httpcore
@@ -26,16 +24,15 @@ import httpx
 
 from gateway.errors import UpstreamAddressRefused
 from gateway.net.addresses import AddressPolicy
-
-log = logging.getLogger(__name__)
-
-# (host, port) -> the addresses to check and connect to; the system resolver by default.
-Resolver = Callable[[str, int], Awaitable[list[str]]]
-
-REFUSED_MESSAGE = (
-    "the product gateway's address is not one this gateway may call "
-    "(public addresses only, unless the operator allows more)"
+from gateway.net.guard import (
+    REFUSED_MESSAGE,
+    Resolver,
+    Unresolved,
+    checked_addresses,
+    system_resolver,
 )
+
+__all__ = ["GuardedBackend", "GuardedTransport", "Resolver", "guarded_client", "system_resolver"]
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):
@@ -60,12 +57,6 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         addresses = await self._resolve(host, port, timeout)
-        refused = [a for a in addresses if not self.policy.allows(a)]
-        if refused:
-            # All of them must pass: a name that also resolves to an internal address is
-            # refused, whichever address a connection would have picked.
-            log.warning("refused to connect to %s:%s (resolves to %s)", host, port, refused)
-            raise UpstreamAddressRefused(REFUSED_MESSAGE)
         last: Exception | None = None
         for address in addresses:
             try:
@@ -97,14 +88,11 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
     async def _resolve(self, host: str, port: int, timeout: float | None) -> list[str]:
         try:
             with anyio.fail_after(timeout):
-                addresses = await self._resolver(host, port)
+                return await checked_addresses(self.policy, self._resolver, host, port)
         except TimeoutError:
             raise httpcore.ConnectTimeout(f"resolving {host} timed out") from None
-        except OSError as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from None
-        if not addresses:
-            raise httpcore.ConnectError(f"{host} resolves to no address")
-        return addresses
+        except Unresolved as exc:
+            raise httpcore.ConnectError(str(exc)) from None
 
 
 class SocketKnownStream(httpcore.AsyncNetworkStream):
@@ -154,17 +142,6 @@ def _readable(sock: socket.socket | None) -> bool:
     poll = select.poll()
     poll.register(fd, select.POLLIN)
     return bool(poll.poll(0))
-
-
-async def system_resolver(host: str, port: int) -> list[str]:
-    """Every address of ``host`` from the system resolver, in its order, each once."""
-    infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    addresses: list[str] = []
-    for _family, _type, _proto, _name, sockaddr in infos:
-        address = str(sockaddr[0]).split("%", 1)[0]
-        if address not in addresses:
-            addresses.append(address)
-    return addresses
 
 
 class GuardedTransport(httpx.AsyncHTTPTransport):

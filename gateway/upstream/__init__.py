@@ -8,7 +8,7 @@ from __future__ import annotations
 from gateway.net.addresses import AddressPolicy
 from gateway.net.transport import guarded_client
 from gateway.upstream.breaker import CircuitBreaker
-from gateway.upstream.client import address_policy, create_http_client
+from gateway.upstream.client import address_policy, create_http_client, document_client
 from gateway.upstream.fetcher import Fetched, UpstreamFetcher
 from gateway.upstream.links import is_under_base, require_under_base
 from gateway.upstream.read import fetch_json
@@ -20,6 +20,7 @@ __all__ = [
     "UpstreamFetcher",
     "address_policy",
     "create_http_client",
+    "document_client",
     "fetch_json",
     "guarded_client",
     "is_under_base",

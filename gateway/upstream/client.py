@@ -6,7 +6,8 @@ import httpx
 
 from gateway import __version__
 from gateway.net.addresses import AddressPolicy
-from gateway.net.transport import guarded_client
+from gateway.net.document_client import DocumentClient
+from gateway.net.guard import Resolver
 from gateway.settings import Settings
 
 
@@ -22,7 +23,8 @@ def create_http_client(settings: Settings) -> httpx.AsyncClient:
     """A client with explicit timeouts and pool limits, for calls to product gateways.
 
     It connects only to public addresses and the networks the operator allowed (see
-    :mod:`gateway.net.transport`) and never follows redirects.
+    :mod:`gateway.net.guard`), reads only (GET, :mod:`gateway.net.document_transport`)
+    and never follows redirects.
     """
     timeout = httpx.Timeout(
         connect=settings.upstream_connect_timeout,
@@ -34,9 +36,28 @@ def create_http_client(settings: Settings) -> httpx.AsyncClient:
         max_connections=settings.upstream_max_connections,
         max_keepalive_connections=settings.upstream_max_connections,
     )
-    return guarded_client(
+    return document_client(
         address_policy(settings),
         timeout=timeout,
         limits=limits,
-        headers={"user-agent": f"meshgate/{__version__}", "accept": "application/json"},
+        headers={
+            "user-agent": f"meshgate/{__version__}",
+            "accept": "application/json",
+            "accept-encoding": "identity",  # documents come as they are, never compressed
+        },
+    )
+
+
+def document_client(
+    policy: AddressPolicy,
+    *,
+    timeout: httpx.Timeout,
+    limits: httpx.Limits | None = None,
+    headers: dict[str, str] | None = None,
+    resolver: Resolver | None = None,
+) -> DocumentClient:
+    """A client that GETs documents from addresses ``policy`` allows, no redirects, no
+    proxies (``resolver`` replaces the system's: tests play a DNS server with it)."""
+    return DocumentClient(
+        policy, timeout=timeout, limits=limits, headers=headers, resolver=resolver
     )

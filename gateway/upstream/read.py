@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 import httpx
 
 from gateway.errors import UpstreamAddressRefused, UpstreamTimeout, UpstreamUnavailable
+from gateway.net.document_client import DocumentClient
 from gateway.upstream.jsondoc import MAX_DEPTH, NotJson, decode
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,21 @@ async def fetch_document(
 
 async def _get(http: httpx.AsyncClient, url: str, max_bytes: int) -> tuple[bytes | None, int, str]:
     """(body or None when too long, status, content type) of ``GET url``."""
+    if isinstance(http, DocumentClient):  # the gateway's own: no httpx objects per read
+        status, headers, body = await http.read_document(url, max_bytes, _ERROR_BODY_BYTES)
+        kind, encoding = "no content type", b"identity"
+        for name, value in headers:
+            lower = name.lower()
+            if lower == b"content-type":
+                kind = value.decode("latin-1")
+            elif lower == b"content-encoding":
+                encoding = value.strip().lower()
+        if encoding != b"identity" and body is not None:
+            # Asked for as they are (accept-encoding: identity): a compressed body is not
+            # the document, whatever it would inflate to.
+            log.warning("%s answered content-encoding %r, not asked for", url, encoding)
+            raise httpx.DecodingError("a content encoding the gateway did not ask for")
+        return body, status, kind
     async with http.stream("GET", url) as response:
         kind = response.headers.get("content-type", "no content type")
         limit = max_bytes if response.status_code == 200 else _ERROR_BODY_BYTES

@@ -10,14 +10,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import httpx
 import pytest
 
 from gateway.errors import UpstreamAddressRefused, UpstreamTimeout
 from gateway.settings import Settings
-from gateway.upstream import AddressPolicy, create_http_client, fetch_json, guarded_client
+from gateway.upstream import (
+    AddressPolicy,
+    create_http_client,
+    document_client,
+    fetch_json,
+    guarded_client,
+)
 from tests.fixtures.uvicorn import LOOPBACK_ONLY
 
 DOC = b'{"ok": true}'
@@ -113,7 +120,13 @@ async def test_default_settings_refuse_internal_addresses_before_connecting(url:
     assert time.monotonic() - started < 1.0
 
 
-async def test_every_resolved_address_must_be_allowed() -> None:
+# Both clients of the gateway: the one reading product documents and the one the
+# webhooks, OpenLineage and the product kit call with.
+CLIENTS = pytest.mark.parametrize("make_client", [document_client, guarded_client])
+
+
+@CLIENTS
+async def test_every_resolved_address_must_be_allowed(make_client: Callable[..., Any]) -> None:
     """A name that resolves to an allowed and a refused address is refused as a whole."""
 
     async def two_answers(host: str, port: int) -> list[str]:
@@ -122,14 +135,17 @@ async def test_every_resolved_address_must_be_allowed() -> None:
     policy = AddressPolicy.of(LOOPBACK_ONLY)
     async with (
         serving(Server()) as server,
-        guarded_client(policy, timeout=httpx.Timeout(2.0), resolver=two_answers) as http,
+        make_client(policy, timeout=httpx.Timeout(2.0), resolver=two_answers) as http,
     ):
         with pytest.raises(UpstreamAddressRefused):
             await http.get(f"http://product.example:{server.port}/doc")
     assert server.connections == 0
 
 
-async def test_the_connection_goes_to_the_checked_address_under_the_name() -> None:
+@CLIENTS
+async def test_the_connection_goes_to_the_checked_address_under_the_name(
+    make_client: Callable[..., Any],
+) -> None:
     """The name is resolved once (here by a resolver that answers differently on each
     call, as a rebinding DNS server would) and the socket opened to the address that was
     checked; the request still carries the name in its Host header."""
@@ -143,7 +159,7 @@ async def test_the_connection_goes_to_the_checked_address_under_the_name() -> No
     policy = AddressPolicy.of(LOOPBACK_ONLY)
     async with (
         serving(Server()) as server,
-        guarded_client(policy, timeout=httpx.Timeout(2.0), resolver=rebinding) as http,
+        make_client(policy, timeout=httpx.Timeout(2.0), resolver=rebinding) as http,
     ):
         answer = await http.get(f"http://product.rebind.test:{server.port}/doc")
     assert answer.json() == {"ok": True}
