@@ -28,7 +28,7 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.errors import GatewayError, NotAcceptable, Unauthenticated
-from gateway.heap import settle_heap
+from gateway.heap import HeapSettler, settle_heap
 from gateway.http import graphiql
 from gateway.http.app import create_http_app
 from gateway.http.graphql_media import (
@@ -389,6 +389,9 @@ def create_served_app() -> Starlette:
 
 def _settle(services: Services) -> None:
     settle_heap()
+    settler = HeapSettler(asyncio.get_running_loop())
+    settler.start()
+    services.closer.callback(settler.close)
 
 
 def create_app(

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.registry_scale import SEARCHES
 from demo.stores import StoredTable
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,7 +63,7 @@ def test_registry_scale_prints_every_measure() -> None:
     # Issue 10's curve, on 20 simulated products and SQLite only (the script's own run is
     # 100 / 1,000 / 10,000 on both backends: docs/benchmarks.md).
     out = bench("registry_scale.py", "--sizes", "20", "--backends", "sqlite",
-                "--runs", "5", "--http-at", "20", "--register", "12")  # fmt: skip
+                "--runs", "5", "--http-at", "20", "--register", "12", "--warm-up", "1")  # fmt: skip
     rows = re.findall(r"^\| sqlite \| 20 \| ([^|]+) \| ([\d.]+) \| ([^|]+) \|$", out, re.MULTILINE)
     assert {name.strip() for name, _, _ in rows} == {
         "register, in process (per product, 12 products)",
@@ -72,6 +73,7 @@ def test_registry_scale_prints_every_measure() -> None:
         "page, first 50",
         "page, 50 deep",
         "search",
+        *(f"search {text!r}" for text in SEARCHES),
         "domains",
         "SQL catalog (explainSql)",
         "first health round, checks cut to 1 ms (s)",

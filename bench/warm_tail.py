@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""What the warm-cache tail (p99 / p50) of the peer benchmark's question is made of.
+
+    .venv/bin/python bench/warm_tail.py [--seconds 10] [--windows 2] [--rounds 2] [--connections 8]
+
+Starts the 9 demo product gateways, then, one at a time and in rounds, a meshgate under
+each variant below; loads it with wrk (``--windows`` windows of ``--seconds`` after a 3 s
+warm-up) and prints each window's req/s, p50, p99 and their ratio, with the machine's
+CPU split over the windows (``/proc/stat``: idle and steal tell whether the host was
+short of CPU):
+
+- ``as served``: cache TTL 15 s, as the peer benchmark runs it (an answer refreshed in
+  the background every 15 s);
+- ``no refresh``: TTL 3600 s, so no refresh falls in a window;
+- ``no collector``: ``gc.disable()`` at interpreter start (a ``sitecustomize`` on the
+  gateway's ``PYTHONPATH``), so no garbage collection runs;
+- ``pinned``: the gateway's threads on CPU 0 and wrk on CPU 1 (``taskset``), so the load
+  generator never takes the gateway's core.
+
+Not a target's judge (bench/peer_gateways.py is): it tells which of these the tail
+follows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: the repo's packages and bench.peer
+
+from bench.peer import install, question  # noqa: E402
+from bench.peer.gateways import start_meshgate  # noqa: E402
+from bench.peer.load import Target, run_wrk, write_lua  # noqa: E402
+from bench.peer.upstreams import running_products  # noqa: E402
+
+RUN = ROOT / ".run" / "peer-bench"
+VARIANTS = ("as served", "no refresh", "no collector", "pinned")
+CPU_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+
+
+def cpu_jiffies() -> list[int]:
+    """The machine's CPU time so far, per :data:`CPU_FIELDS`."""
+    with open("/proc/stat") as stat:
+        return [int(v) for v in stat.readline().split()[1 : 1 + len(CPU_FIELDS)]]
+
+
+def shims(folder: Path) -> tuple[Path, Path]:
+    """(a PYTHONPATH folder whose sitecustomize turns the collector off, a PATH folder
+    whose ``wrk`` runs on CPU 1)."""
+    nogc, pinned = folder / "nogc", folder / "pinned"
+    nogc.mkdir()
+    pinned.mkdir()
+    (nogc / "sitecustomize.py").write_text("import gc\n\ngc.disable()\n")
+    wrk = pinned / "wrk"
+    wrk.write_text(f'#!/bin/sh\nexec taskset -c 1 {shutil.which("wrk")} "$@"\n')
+    wrk.chmod(0o755)
+    return nogc, pinned
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--windows", type=int, default=2, help="windows per variant and round")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--only", nargs="+", choices=VARIANTS, default=list(VARIANTS))
+    args = parser.parse_args(argv)
+    install.install_wrk()
+    RUN.mkdir(parents=True, exist_ok=True)
+    print("| variant | window | req/s | p50 ms | p99 ms | p99 / p50 | idle % | steal % |")
+    print("|---|--:|--:|--:|--:|--:|--:|--:|")
+    with ExitStack() as stack:
+        nogc, pinned = shims(Path(stack.enter_context(tempfile.TemporaryDirectory())))
+        products = stack.enter_context(running_products(RUN))
+        lua = write_lua(RUN / "meshgate.lua", question.MESHGATE_QUERY)
+        for _ in range(args.rounds):
+            for variant in args.only:
+                ttl = 3600.0 if variant == "no refresh" else 15.0
+                env = {"PYTHONPATH": str(nogc)} if variant == "no collector" else {}
+                gateway = start_meshgate(variant, ttl, products, RUN, extra_env=env)
+                path = os.environ["PATH"]
+                try:
+                    if variant == "pinned":
+                        pid = str(gateway.process.pid)
+                        subprocess.run(["taskset", "-a", "-p", "-c", "0", pid],
+                                       check=True, capture_output=True)  # fmt: skip
+                        os.environ["PATH"] = f"{pinned}{os.pathsep}{path}"
+                    target = Target(variant, gateway.url, lua, gateway.process)
+                    run_wrk(target, args.connections, 3)  # warm the cache
+                    for window in range(1, args.windows + 1):
+                        before = cpu_jiffies()
+                        load = run_wrk(target, args.connections, args.seconds)
+                        spent = [b - a for a, b in zip(before, cpu_jiffies(), strict=True)]
+                        share = {
+                            f: 100 * v / max(1, sum(spent))
+                            for f, v in zip(CPU_FIELDS, spent, strict=True)
+                        }
+                        ratio = load.p99_ms / load.p50_ms
+                        print(f"| {variant} | {window} | {load.rps:.0f} | {load.p50_ms:.2f} | "
+                              f"{load.p99_ms:.2f} | {ratio:.1f} | {share['idle']:.0f} | "
+                              f"{share['steal']:.1f} |", flush=True)  # fmt: skip
+                finally:
+                    os.environ["PATH"] = path
+                    gateway.process.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
