@@ -78,16 +78,9 @@ class DocumentTransport(httpx.AsyncBaseTransport):
         if request.method != "GET":
             raise httpx.UnsupportedProtocol("the document client only reads documents (GET)")
         origin = origin_of(request.url)
-        if self._closed:
-            raise RuntimeError("the transport is closed")
         timeouts = request.extensions.get("timeout", {})
         head = request_head(request)
-        await self._take_slot(timeouts.get("pool"))
-        try:
-            connection, status, headers = await self._exchange(origin, head, timeouts)
-        except BaseException:
-            self._give_slot()
-            raise
+        connection, status, headers = await self._begin(origin, head, timeouts)
         body = _Body(self, origin, connection, timeouts.get("read"))
         return httpx.Response(
             status, headers=headers, stream=body, extensions={"http_version": b"HTTP/1.1"}
@@ -101,31 +94,19 @@ class DocumentTransport(httpx.AsyncBaseTransport):
 
         What :class:`gateway.net.document_client.DocumentClient` reads through, without
         building httpx's request and response objects; the failures are httpx's."""
-        if self._closed:
-            raise RuntimeError("the transport is closed")
-        await self._take_slot(timeouts.get("pool"))
-        try:
-            connection, status, headers = await self._exchange(origin, head, timeouts)
-        except BaseException:
-            self._give_slot()
-            raise
+        connection, status, headers = await self._begin(origin, head, timeouts)
         try:
             cap = limit if status == 200 else error_limit
             chunks: list[bytes] = []
             size = 0
             body: bytes | None = None
-            while True:
-                try:
-                    data = await _within(timeouts.get("read"), connection.chunk())
-                except ConnectionEnded as exc:
-                    raise httpx.RemoteProtocolError(str(exc)) from None
-                if data is None:
-                    body = b"".join(chunks)
-                    break
+            async for data in _pieces(connection, timeouts.get("read")):
                 size += len(data)
                 if size > cap:
                     break
                 chunks.append(data)
+            else:
+                body = b"".join(chunks)
         finally:
             self._release(origin, connection)
         return Reading(status, headers, body)
@@ -139,6 +120,19 @@ class DocumentTransport(httpx.AsyncBaseTransport):
         self._idle_count = 0
 
     # -- connections
+
+    async def _begin(
+        self, origin: Origin, head: bytes, timeouts: Timeouts
+    ) -> tuple[Http1Connection, int, list[tuple[bytes, bytes]]]:
+        """A connection in use (a slot taken until :meth:`_release`) and its answer's head."""
+        if self._closed:
+            raise RuntimeError("the transport is closed")
+        await self._take_slot(timeouts.get("pool"))
+        try:
+            return await self._exchange(origin, head, timeouts)
+        except BaseException:
+            self._give_slot()
+            raise
 
     async def _exchange(
         self, origin: Origin, head: bytes, timeouts: Timeouts
@@ -243,22 +237,26 @@ class _Body(httpx.AsyncByteStream):
         self._timeout = read_timeout
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        connection = self._connection
-        if connection is None:
-            return
-        while True:
-            try:
-                data = await _within(self._timeout, connection.chunk())
-            except ConnectionEnded as exc:
-                raise httpx.RemoteProtocolError(str(exc)) from None
-            if data is None:
-                return
-            yield data
+        if self._connection is not None:
+            async for data in _pieces(self._connection, self._timeout):
+                yield data
 
     async def aclose(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:
             self._transport._release(self._origin, connection)
+
+
+async def _pieces(connection: Http1Connection, timeout: float | None) -> AsyncIterator[bytes]:
+    """The body's pieces as they come, each within ``timeout``; failures as httpx's."""
+    while True:
+        try:
+            data = await _within(timeout, connection.chunk())
+        except ConnectionEnded as exc:
+            raise httpx.RemoteProtocolError(str(exc)) from None
+        if data is None:
+            return
+        yield data
 
 
 async def _within(timeout: float | None, step: Awaitable[T]) -> T:
