@@ -11,6 +11,7 @@ else a caller does with the client is plain httpx over the same transport and po
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 import httpx
@@ -25,6 +26,8 @@ from gateway.net.document_transport import (
     request_head,
 )
 from gateway.net.guard import Resolver
+
+log = logging.getLogger(__name__)
 
 MAX_PREPARED = 4096
 """Request heads kept (one per URL read); past this the oldest half is dropped."""
@@ -60,7 +63,10 @@ class DocumentClient(httpx.AsyncClient):
         if prepared is None:
             prepared = self._prepare(url)
         origin, head = prepared
-        return await self.documents.read(origin, head, self._timeouts, limit, error_limit)
+        reading = await self.documents.read(origin, head, self._timeouts, limit, error_limit)
+        if log.isEnabledFor(logging.DEBUG):  # httpx's own line, which this way skips
+            log.debug('HTTP Request: GET %s "HTTP/1.1 %d"', url, reading.status)
+        return reading
 
     def _prepare(self, url: str) -> tuple[Origin, bytes]:
         request = self.build_request("GET", url)

@@ -55,12 +55,15 @@ def test_at_info_the_gateway_logs_and_httpx_requests_do_not(
 ) -> None:
     lines = _register_and_log(tmp_path, "info", caplog)
     assert any(line.startswith("gateway.http.app: meshgate ready") for line in lines), lines
-    assert not [line for line in lines if line.startswith(("httpx", "httpcore"))], lines
+    quiet = ("httpx", "httpcore", "gateway.net.document_client")
+    assert not [line for line in lines if line.startswith(quiet)], lines
 
 
 def test_at_debug_each_request_the_gateway_sends_is_logged(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     lines = _register_and_log(tmp_path, "debug", caplog)
-    sent = [line for line in lines if line.startswith("httpx: HTTP Request: GET")]
+    sent = [
+        line for line in lines if line.startswith("gateway.net.document_client: HTTP Request: GET")
+    ]
     assert any("/discover/metadata" in line for line in sent), lines
