@@ -59,7 +59,7 @@ def shims(folder: Path) -> tuple[Path, Path]:
     pinned.mkdir()
     (nogc / "sitecustomize.py").write_text("import gc\n\ngc.disable()\n")
     wrk = pinned / "wrk"
-    wrk.write_text(f'#!/bin/sh\nexec taskset -c 1 {shutil.which("wrk")} "$@"\n')
+    wrk.write_text(f'#!/bin/sh\nexec taskset -c 1 {shutil.which("wrk") or "wrk"} "$@"\n')
     wrk.chmod(0o755)
     return nogc, pinned
 
