@@ -34,7 +34,9 @@ MAX_PREPARED = 4096
 
 
 class DocumentClient(httpx.AsyncClient):
-    """``httpx.AsyncClient`` over a :class:`DocumentTransport`, plus :meth:`read_document`."""
+    """``httpx.AsyncClient`` over a :class:`DocumentTransport`, plus :meth:`read_document`:
+    GETs from addresses ``policy`` allows, no redirects, no proxies (``resolver`` replaces
+    the system's: tests play a DNS server with it)."""
 
     def __init__(
         self,

@@ -66,10 +66,10 @@ class DocumentTransport(httpx.AsyncBaseTransport):
         self._policy = policy
         self._resolver = resolver or system_resolver
         self._ssl = ssl_context
-        self._max = limits.max_connections
         self._keep = limits.max_keepalive_connections
         self._expiry = limits.keepalive_expiry
-        self._slots = asyncio.Semaphore(self._max) if self._max else None
+        most = limits.max_connections
+        self._slots = asyncio.Semaphore(most) if most else None
         self._idle: dict[Origin, list[Http1Connection]] = {}
         self._idle_count = 0
         self._closed = False
@@ -228,12 +228,12 @@ class _Body(httpx.AsyncByteStream):
         self,
         transport: DocumentTransport,
         origin: Origin,
-        connection: Http1Connection | None,
+        connection: Http1Connection,
         read_timeout: float | None,
     ) -> None:
         self._transport = transport
         self._origin = origin
-        self._connection = connection
+        self._connection: Http1Connection | None = connection  # None once given back
         self._timeout = read_timeout
 
     async def __aiter__(self) -> AsyncIterator[bytes]:

@@ -86,12 +86,6 @@ class Http1Connection(asyncio.Protocol):
             return
         self._fail(ConnectionEnded("the product closed the connection before its answer"))
 
-    def pause_writing(self) -> None:  # a request head is a few hundred bytes
-        pass
-
-    def resume_writing(self) -> None:
-        pass
-
     # -- httptools callbacks (after a whole answer, a second one is ignored)
 
     def on_message_begin(self) -> None:

@@ -6,9 +6,10 @@ that serves a stale copy when a product is down."""
 from __future__ import annotations
 
 from gateway.net.addresses import AddressPolicy
+from gateway.net.document_client import DocumentClient
 from gateway.net.transport import guarded_client
 from gateway.upstream.breaker import CircuitBreaker
-from gateway.upstream.client import address_policy, create_http_client, document_client
+from gateway.upstream.client import address_policy, create_http_client
 from gateway.upstream.fetcher import Fetched, UpstreamFetcher
 from gateway.upstream.links import is_under_base, require_under_base
 from gateway.upstream.read import fetch_json
@@ -16,11 +17,11 @@ from gateway.upstream.read import fetch_json
 __all__ = [
     "AddressPolicy",
     "CircuitBreaker",
+    "DocumentClient",
     "Fetched",
     "UpstreamFetcher",
     "address_policy",
     "create_http_client",
-    "document_client",
     "fetch_json",
     "guarded_client",
     "is_under_base",

@@ -7,7 +7,6 @@ import httpx
 from gateway import __version__
 from gateway.net.addresses import AddressPolicy
 from gateway.net.document_client import DocumentClient
-from gateway.net.guard import Resolver
 from gateway.settings import Settings
 
 
@@ -36,7 +35,7 @@ def create_http_client(settings: Settings) -> httpx.AsyncClient:
         max_connections=settings.upstream_max_connections,
         max_keepalive_connections=settings.upstream_max_connections,
     )
-    return document_client(
+    return DocumentClient(
         address_policy(settings),
         timeout=timeout,
         limits=limits,
@@ -45,19 +44,4 @@ def create_http_client(settings: Settings) -> httpx.AsyncClient:
             "accept": "application/json",
             "accept-encoding": "identity",  # documents come as they are, never compressed
         },
-    )
-
-
-def document_client(
-    policy: AddressPolicy,
-    *,
-    timeout: httpx.Timeout,
-    limits: httpx.Limits | None = None,
-    headers: dict[str, str] | None = None,
-    resolver: Resolver | None = None,
-) -> DocumentClient:
-    """A client that GETs documents from addresses ``policy`` allows, no redirects, no
-    proxies (``resolver`` replaces the system's: tests play a DNS server with it)."""
-    return DocumentClient(
-        policy, timeout=timeout, limits=limits, headers=headers, resolver=resolver
     )

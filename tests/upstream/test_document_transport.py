@@ -21,10 +21,9 @@ import httpx
 import pytest
 
 from gateway.net.addresses import AddressPolicy
-from gateway.net.document_client import DocumentClient
 from gateway.net.document_transport import DocumentTransport
 from gateway.settings import Settings
-from gateway.upstream import create_http_client, document_client, fetch_json
+from gateway.upstream import DocumentClient, create_http_client, fetch_json
 from gateway.upstream.read import NoDocument
 from tests.fixtures.uvicorn import LOOPBACK_ONLY
 
@@ -312,11 +311,3 @@ async def test_a_compressed_answer_is_not_the_document() -> None:
     async with serving(raw) as base, client() as http:
         with pytest.raises(NoDocument):
             await read(http, f"{base}/doc")
-
-
-async def test_the_guard_tests_client_is_the_gateways() -> None:
-    """``document_client`` (what tests/upstream/test_guard.py plays DNS servers against)
-    is the kind of client the gateway reads with."""
-    policy = AddressPolicy.of(LOOPBACK_ONLY)
-    async with document_client(policy, timeout=httpx.Timeout(1.0)) as a, client() as b:
-        assert type(a) is type(b) is DocumentClient

@@ -20,8 +20,8 @@ from gateway.errors import UpstreamAddressRefused, UpstreamTimeout
 from gateway.settings import Settings
 from gateway.upstream import (
     AddressPolicy,
+    DocumentClient,
     create_http_client,
-    document_client,
     fetch_json,
     guarded_client,
 )
@@ -122,7 +122,7 @@ async def test_default_settings_refuse_internal_addresses_before_connecting(url:
 
 # Both clients of the gateway: the one reading product documents and the one the
 # webhooks, OpenLineage and the product kit call with.
-CLIENTS = pytest.mark.parametrize("make_client", [document_client, guarded_client])
+CLIENTS = pytest.mark.parametrize("make_client", [DocumentClient, guarded_client])
 
 
 @CLIENTS
