@@ -11,7 +11,10 @@ from gateway.hub import Hub, Subscription
 
 @dataclass(frozen=True)
 class HealthChanged:
-    """A product's health went from ``before`` to ``after`` at ``at``."""
+    """A product's health went from ``before`` to ``after`` at ``at`` (when judged);
+    ``observed_at`` is when the check that saw it began, the moment the gateway's
+    observation dates from (the notify ledger orders observations by it; a check begun
+    earlier saw an older state, whenever it ended). Without it, ``at``."""
 
     product_id: str
     product_key: str
@@ -19,6 +22,7 @@ class HealthChanged:
     after: str
     reasons: tuple[str, ...]  # the reason codes of the new state
     at: datetime
+    observed_at: datetime | None = None
 
 
 HealthHub = Hub[HealthChanged]

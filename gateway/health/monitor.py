@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -81,6 +82,10 @@ class HealthMonitor:
         # Products unregistered since the last refresh, by how many times: a check that
         # began before (a refresh under way) must not bring the verdict back.
         self._forgotten: dict[str, int] = {}
+        # Checks are numbered as they begin; a kept verdict remembers its check's number,
+        # so a check that began before it (slow, say) cannot replace it when it ends.
+        self._numbers = itertools.count()
+        self._kept_number: dict[str, int] = {}
         self.refreshes = 0  # completed refreshes (tests and operators read it)
 
     async def start(self) -> None:
@@ -144,6 +149,7 @@ class HealthMonitor:
             if pid not in kept and verdict.checked_at >= shared.started:
                 kept[pid] = verdict
         self._verdicts = kept
+        self._kept_number = {p: n for p, n in self._kept_number.items() if p in kept}
 
     async def _products(self) -> list[RegisteredProduct]:
         found: list[RegisteredProduct] = []
@@ -161,6 +167,7 @@ class HealthMonitor:
         keep = {p.id for p in products}
         for gone in [pid for pid in self._verdicts if pid not in keep]:
             del self._verdicts[gone]
+            self._kept_number.pop(gone, None)
         self._forgotten.clear()  # this refresh's list already left them out
         self.refreshes += 1
 
@@ -170,6 +177,7 @@ class HealthMonitor:
         if product is None:
             self._forgotten[product_id] = self._forgotten.get(product_id, 0) + 1
             self._verdicts.pop(product_id, None)
+            self._kept_number.pop(product_id, None)
             if self._shared is not None:
                 await self._shared.drop(product_id)
         elif self._shared is None:
@@ -182,8 +190,11 @@ class HealthMonitor:
 
     async def check(self, product: RegisteredProduct) -> Judgement:
         """Judge ``product`` now, keep the verdict, publish a change of status (unless the
-        product was unregistered meanwhile: then the verdict is returned, not kept)."""
+        product was unregistered meanwhile: then the verdict is returned, not kept). A check
+        that ends after one begun later was kept returns that newer verdict instead: what
+        it saw is older (a product paused meanwhile must not read UP again)."""
         forgotten = self._forgotten.get(product.id, 0)
+        number, began = next(self._numbers), self._clock()
         async with self._limit:
             try:
                 found = await asyncio.wait_for(
@@ -195,21 +206,34 @@ class HealthMonitor:
                     product.id, product.key, None,
                     error=f"UPSTREAM_TIMEOUT: no full answer within {self._deadline:g}s",
                 )  # fmt: skip
-        return self._keep(product, found, forgotten)
+        return self._keep(product, found, forgotten, number, began)
 
     def unreachable(self, product: RegisteredProduct, error: str) -> Judgement:
         """A read of ``product`` just failed elsewhere in the gateway (a request's own
         fetch): judge that now, keep it and publish a change, as a check would, so no
         answer says UP of a product the gateway has just found it cannot reach."""
         found = Evidence(product.id, product.key, None, error=error)
-        return self._keep(product, found, self._forgotten.get(product.id, 0))
+        forgotten = self._forgotten.get(product.id, 0)
+        return self._keep(product, found, forgotten, next(self._numbers), self._clock())
 
-    def _keep(self, product: RegisteredProduct, found: Evidence, forgotten: int) -> Judgement:
+    def _keep(
+        self,
+        product: RegisteredProduct,
+        found: Evidence,
+        forgotten: int,
+        number: int,
+        began: datetime,
+    ) -> Judgement:
         """The verdict on ``found``, kept and published unless the product was unregistered
-        since the evidence was sought (``forgotten`` is its count of removals then)."""
+        since the evidence was sought (``forgotten`` is its count of removals then) or a
+        check begun after this one's ``number`` was kept already (that verdict is returned).
+        ``began`` is when the evidence was sought: the moment the change was observed."""
         if self._forgotten.get(product.id, 0) != forgotten:
             return judge(found, self._clock(), max_reasons=self._max_reasons)
         previous = self._verdicts.get(product.id)
+        if previous is not None and self._kept_number.get(product.id, -1) > number:
+            return previous
+        self._kept_number[product.id] = number
         verdict = judge(found, self._clock(), previous=previous, max_reasons=self._max_reasons)
         self._verdicts[product.id] = verdict
         before = previous.status if previous else UNKNOWN
@@ -218,7 +242,7 @@ class HealthMonitor:
                 HealthChanged(
                     product_id=product.id, product_key=product.key, before=before,
                     after=verdict.status, reasons=tuple(r.code for r in verdict.reasons),
-                    at=verdict.checked_at,
+                    at=verdict.checked_at, observed_at=began,
                 )
             )  # fmt: skip
         return verdict

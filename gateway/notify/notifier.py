@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from gateway.notify.bus import EventBus
@@ -39,10 +40,15 @@ class Notifier:
     def add_sink(self, sink: Sink) -> None:
         self._sinks.append(sink)
 
-    async def publish(self, event: MeshEvent, *, state: str | None = None) -> bool:
+    async def publish(
+        self, event: MeshEvent, *, state: str | None = None, observed: datetime | None = None
+    ) -> bool:
         """Tell ``event``; True when it was told. With ``state`` (the product's new state
-        of ``event.kind``), only a change from the state the ledger recorded is told."""
-        if state is not None and not await self.ledger.advance(event.kind, event.product_id, state):
+        of ``event.kind``, observed at ``observed``, else at ``event.at``), only a change
+        from the state the ledger recorded, observed no later, is told."""
+        if state is not None and not await self.ledger.advance(
+            event.kind, event.product_id, state, observed or event.at
+        ):
             return False
         await self.bus.publish(event)
         for sink in self._sinks:

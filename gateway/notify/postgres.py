@@ -72,6 +72,8 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             """,
         ),
     ),
+    # When each state was observed: an older observation is stale (gateway.notify.ledger).
+    (2, ("ALTER TABLE notify_states ADD COLUMN observed_at timestamptz",)),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 # Serializes gateways migrating the same database at once ("notify" in ASCII).
@@ -175,13 +177,18 @@ class PostgresNotifyStore:
     async def purge(self, older_than: datetime) -> int:
         return await self._calls.execute(sql.purge(_P), [utc(older_than)])
 
-    async def advance(self, kind: str, product_id: str, state: str) -> bool:
+    async def advance(self, kind: str, product_id: str, state: str, observed: datetime) -> bool:
+        at = utc(observed)
+
         async def step(conn: Connection) -> bool:
-            first = await conn.execute(sql.baseline(_P), [kind, product_id, state])
+            first = await conn.execute(sql.baseline(_P), [kind, product_id, state, at])
             if first.rowcount == 1:
                 return False
-            changed = await conn.execute(sql.change(_P), [state, kind, product_id, state])
-            return changed.rowcount == 1
+            changed = await conn.execute(sql.change(_P), [state, at, kind, product_id, state, at])
+            if changed.rowcount == 1:
+                return True
+            await conn.execute(sql.seen_again(_P), [at, kind, product_id, state, at])
+            return False
 
         return await self._calls.run(step)
 

@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 
 def health_event(change: HealthChanged) -> tuple[MeshEvent, str]:
-    """The event of a health change and the state it records."""
+    """The event of a health change and the state it records (observed when the check
+    began: ``_health`` hands that to the ledger)."""
     reasons = ", ".join(change.reasons) or "no reason given"
     event = MeshEvent(
         HEALTH, change.product_id, change.product_key, change.at,
@@ -106,7 +107,7 @@ class Relay:
 
     async def _health(self, change: HealthChanged) -> None:
         event, state = health_event(change)
-        await self._notifier.publish(event, state=state)
+        await self._notifier.publish(event, state=state, observed=change.observed_at)
 
     async def _certification(self, change: CertificationChanged) -> None:
         event, state = certification_event(change)

@@ -71,6 +71,8 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             """,
         ),
     ),
+    # When each state was observed: an older observation is stale (gateway.notify.ledger).
+    (2, ("ALTER TABLE notify_states ADD COLUMN observed_at TEXT",)),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 _P = "?"
@@ -175,12 +177,18 @@ class SqliteNotifyStore:
     async def purge(self, older_than: datetime) -> int:
         return await self._count(sql.purge(_P), (stamp(older_than),))
 
-    async def advance(self, kind: str, product_id: str, state: str) -> bool:
+    async def advance(self, kind: str, product_id: str, state: str, observed: datetime) -> bool:
+        at = stamp(observed)
+
         def step() -> bool:
             db = self._calls.db
-            if db.execute(sql.baseline(_P), (kind, product_id, state)).rowcount == 1:
+            if db.execute(sql.baseline(_P), (kind, product_id, state, at)).rowcount == 1:
                 return False
-            return db.execute(sql.change(_P), (state, kind, product_id, state)).rowcount == 1
+            changed = db.execute(sql.change(_P), (state, at, kind, product_id, state, at))
+            if changed.rowcount == 1:
+                return True
+            db.execute(sql.seen_again(_P), (at, kind, product_id, state, at))
+            return False
 
         return await self._calls.run(step)
 

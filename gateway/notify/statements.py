@@ -116,18 +116,32 @@ def purge(p: str) -> str:
 
 
 def baseline(p: str) -> str:
-    """The ledger's first state of (kind, product): inserted only if there is none."""
+    """The ledger's first state of (kind, product): inserted only if there is none.
+    Arguments: kind, product, state, observed."""
     return (
-        f"INSERT INTO notify_states (kind, product_id, state) VALUES ({p}, {p}, {p}) "
-        "ON CONFLICT (kind, product_id) DO NOTHING"
+        f"INSERT INTO notify_states (kind, product_id, state, observed_at) "
+        f"VALUES ({p}, {p}, {p}, {p}) ON CONFLICT (kind, product_id) DO NOTHING"
     )
 
 
 def change(p: str) -> str:
-    """The ledger's step: a row changes only when its state differs (one process wins)."""
+    """The ledger's step: a row changes only when its state differs and was observed no
+    later (one process wins; a stale observation loses). Arguments: state, observed, kind,
+    product, state, observed."""
     return (
-        f"UPDATE notify_states SET state = {p} "
-        f"WHERE kind = {p} AND product_id = {p} AND state <> {p}"
+        f"UPDATE notify_states SET state = {p}, observed_at = {p} "
+        f"WHERE kind = {p} AND product_id = {p} AND state <> {p} "
+        f"AND (observed_at IS NULL OR observed_at <= {p})"
+    )
+
+
+def seen_again(p: str) -> str:
+    """The same state observed later: the row keeps the newest observation, so a stale
+    one between the two is refused. Arguments: observed, kind, product, state, observed."""
+    return (
+        f"UPDATE notify_states SET observed_at = {p} "
+        f"WHERE kind = {p} AND product_id = {p} AND state = {p} "
+        f"AND (observed_at IS NULL OR observed_at < {p})"
     )
 
 

@@ -80,7 +80,7 @@ class NotifyStore(Protocol):
         """Delete finished deliveries (delivered or failed) created before ``older_than``."""
         ...
 
-    async def advance(self, kind: str, product_id: str, state: str) -> bool:
+    async def advance(self, kind: str, product_id: str, state: str, observed: datetime) -> bool:
         """The ledger's step (:class:`gateway.notify.ledger.Ledger`), atomic across processes."""
         ...
 

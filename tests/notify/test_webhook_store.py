@@ -124,18 +124,60 @@ async def test_the_log_pages_newest_first_and_purge_keeps_pending(store: NotifyS
 
 async def test_the_stored_ledger_tells_a_change_once_across_stores(url: str) -> None:
     one, two = await open_notify_store(url), await open_notify_store(url)
+    at = [T0 + timedelta(seconds=n) for n in range(4)]
     try:
-        assert not await one.advance(HEALTH, "p", "UP")  # baseline
-        assert not await two.advance(HEALTH, "p", "UP")
-        told = await asyncio.gather(*(s.advance(HEALTH, "p", "DOWN") for s in (one, two) * 4))
+        assert not await one.advance(HEALTH, "p", "UP", at[0])  # baseline
+        assert not await two.advance(HEALTH, "p", "UP", at[0])
+        told = await asyncio.gather(
+            *(s.advance(HEALTH, "p", "DOWN", at[1]) for s in (one, two) * 4)
+        )
         assert told.count(True) == 1
-        assert not await two.advance(CONTRACT, "p", "DOWN")  # another kind: its baseline
-        assert await two.advance(HEALTH, "p", "UP")
+        assert not await two.advance(CONTRACT, "p", "DOWN", at[1])  # another kind: its baseline
+        assert await two.advance(HEALTH, "p", "UP", at[2])
     finally:
         await one.close()
         await two.close()
     reopened = await open_notify_store(url)  # a restart does not tell the state again
     try:
-        assert not await reopened.advance(HEALTH, "p", "UP")
+        assert not await reopened.advance(HEALTH, "p", "UP", at[3])
     finally:
         await reopened.close()
+
+
+async def test_the_ledger_refuses_a_state_observed_before_the_one_it_holds(
+    store: NotifyStore,
+) -> None:
+    at = [T0 + timedelta(seconds=n) for n in range(6)]
+    assert not await store.advance(HEALTH, "p", "UP", at[0])  # baseline
+    assert await store.advance(HEALTH, "p", "PAUSED", at[2])  # told
+    # A check begun at 1 s (before the pause was seen at 2 s) ends now, saying UP: stale.
+    assert not await store.advance(HEALTH, "p", "UP", at[1])
+    assert not await store.advance(HEALTH, "p", "PAUSED", at[3])  # so PAUSED is still held
+    # PAUSED seen again at 3 s: an UP seen at 2 s, between the two, is stale as well...
+    assert not await store.advance(HEALTH, "p", "UP", at[2])
+    assert await store.advance(HEALTH, "p", "UP", at[4])  # ...and a later one is news
+    assert await store.advance(HEALTH, "p", "DOWN", at[4])  # observed at the same moment
+
+
+async def test_a_ledger_row_from_before_observation_times_takes_any_observation(
+    store: NotifyStore, url: str
+) -> None:
+    """A row written by a gateway of schema 1 has no observation time: any state differing
+    from it is a change (nothing is known to be newer)."""
+    assert not await store.advance(HEALTH, "p", "UP", T0)
+    await _forget_observation_times(url)
+    assert await store.advance(HEALTH, "p", "DOWN", T0 - timedelta(days=1))
+
+
+async def _forget_observation_times(url: str) -> None:
+    statement = "UPDATE notify_states SET observed_at = NULL"
+    if url.startswith("sqlite:///"):
+        import sqlite3
+
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+            db.execute(statement)
+        return
+    import psycopg
+
+    async with await psycopg.AsyncConnection.connect(url) as conn:
+        await conn.execute(statement)
