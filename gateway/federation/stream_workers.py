@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 
 from gateway.errors import EngineUnavailable
 from gateway.federation.started_pool import started_pool
@@ -37,7 +37,7 @@ class StreamWorkers:
         self._stops: dict[int, Callable[[], None]] = {}
         self._closed = False
 
-    def executor(self) -> ThreadPoolExecutor:
+    def executor(self) -> Executor:
         """The pool; refused once closed."""
         if self._closed:
             raise EngineUnavailable("the gateway is shutting down", engine="duckdb")

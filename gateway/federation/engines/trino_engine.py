@@ -21,7 +21,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -207,7 +207,7 @@ class TrinoEngine:
         return TrinoStream(lambda: self._open_cursor(timeout_s, plan), plan.sql, batch_rows)
 
     @property
-    def executor(self) -> ThreadPoolExecutor:
+    def executor(self) -> Executor:
         """The bounded pool Trino calls run in (streams too, one worker each)."""
         return self._pool
 

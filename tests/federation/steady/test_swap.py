@@ -30,10 +30,14 @@ from tests.federation.steady.conftest import (
     opened,
     outcome,
 )
-from tests.federation.steady.stall_meter import StallMeter
+from tests.federation.steady.stall_meter import StallMeter, threads_now
 
 CHURN_SECONDS = 6.0
-MAX_STALL_SECONDS = 0.1
+MAX_STALL_SECONDS = 0.1  # the loop's own computing and blocking calls
+# With its waits for the GIL, which the gateway's own threads (planners, engine clients)
+# hold in turns: 30 to 50 ms alone, 60 to 90 ms under two busy loops on 2 cores. A thread
+# holding the GIL through one long call (a large document encoded in one go) still fails.
+MAX_WAIT_SECONDS = 0.25
 PACE = 0.03  # between one client's queries: busy, not a CPU saturated by planning alone
 HEAVY = f"SELECT count(*) AS n FROM {ASSETS} a, {ASSETS} b WHERE a.latitude + b.longitude > 10"
 
@@ -145,6 +149,9 @@ async def test_churn_while_both_engines_answer(
 ) -> None:
     assets = file_rows("physical-risk/assets.parquet")
     heavy = heavy_count()
+    # The product kits, and whatever else this test process serves (a session's demo
+    # mesh): other processes in production, their use of the GIL is not the gateway's.
+    foreign = threads_now()
     async with (
         opened(tmp_path, trino_url=trino_url, cache_ttl_seconds=0.5) as services,
         unfrozen_after(),
@@ -159,7 +166,7 @@ async def test_churn_while_both_engines_answer(
         settle_heap()
         stop = asyncio.Event()
         tally = Tally()
-        meter = StallMeter()
+        meter = StallMeter(foreign)
         stall = asyncio.create_task(meter.run(stop))
         workers = [
             asyncio.create_task(ask(services, "duckdb", count, assets, stop, tally)),
@@ -190,8 +197,11 @@ async def test_churn_while_both_engines_answer(
         assert tally.answers[kind] > 0, tally.answers
     assert changes >= 4 and builds.count >= 3  # the engine was swapped, several times
     stalled, late = meter.worst()
-    assert stalled < MAX_STALL_SECONDS, (
-        f"the event loop stalled {stalled * 1000:.0f} ms (woke up to {late * 1000:.0f} ms late)"
+    waited = meter.waited()
+    assert stalled < MAX_STALL_SECONDS and waited < MAX_WAIT_SECONDS, (
+        f"the event loop stalled {stalled * 1000:.0f} ms, {waited * 1000:.0f} ms with its"
+        f" waits for the GIL (woke up to {late * 1000:.0f} ms late); the longest windows:"
+        f" {meter.report()}"
     )
 
 
