@@ -2,16 +2,21 @@
 backend, foreign errors translated once, and how times are kept.
 
 SQLite's stdlib driver blocks, so :class:`SqliteCalls` runs each call in a worker thread
-behind a lock (SQLite has one writer anyway). :class:`PostgresCalls` serves calls from a
-bounded pool of psycopg connections (``psycopg_pool``), so one slow call does not hold up
-the others; a connection found broken (server restart, idle timeout) is replaced. Times
-are kept in UTC; on SQLite as fixed-width text, so that comparing text orders them.
+behind a lock (SQLite has one writer anyway). Stores sharing one file (usage and audit
+beside the registry) also share one lock for their transactions: two writers at once
+would otherwise meet in SQLite, whose busy handler sleeps a millisecond or more before it
+looks again (each SQL query writes both: its answer waited 1 to 2 ms for that).
+:class:`PostgresCalls` serves calls from a bounded pool of psycopg connections
+(``psycopg_pool``), so one slow call does not hold up the others; a connection found
+broken (server restart, idle timeout) is replaced. Times are kept in UTC; on SQLite as
+fixed-width text, so that comparing text orders them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import builtins
+import os
 import sqlite3
 import threading
 from collections.abc import Awaitable, Callable
@@ -50,6 +55,20 @@ def stamp(moment: datetime) -> str:
     return utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_WRITERS: dict[str, threading.Lock] = {}
+_WRITERS_LOCK = threading.Lock()
+
+
+def _writer_of(path: str) -> threading.Lock:
+    """The lock of the transactions on the file at ``path`` (a private one for an
+    in-memory database, which no other connection shares)."""
+    if path in ("", ":memory:") or path.startswith("file::memory:"):
+        return threading.Lock()
+    key = os.path.realpath(path)
+    with _WRITERS_LOCK:
+        return _WRITERS.setdefault(key, threading.Lock())
+
+
 class SqliteCalls:
     """Run blocking calls on one SQLite connection, one at a time, off the event loop."""
 
@@ -60,6 +79,7 @@ class SqliteCalls:
         self._label = f"SQLite {what} at {path}"
         self._error = error
         self._lock = threading.Lock()
+        self._writer = _writer_of(path)
 
     @classmethod
     async def open(
@@ -100,16 +120,17 @@ class SqliteCalls:
         return await asyncio.to_thread(locked)
 
     def transaction(self, call: Callable[..., T], *args: Any) -> T:
-        """``call(*args)`` inside BEGIN/COMMIT (rolled back if it raises); for use in
-        :meth:`run`."""
-        self.db.execute("BEGIN")
-        try:
-            result = call(*args)
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
-        return result
+        """``call(*args)`` inside BEGIN/COMMIT (rolled back if it raises), one at a time
+        among the stores of the same file; for use in :meth:`run`."""
+        with self._writer:
+            self.db.execute("BEGIN")
+            try:
+                result = call(*args)
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+            return result
 
     async def close(self) -> None:
         await self.run(self.db.close)
