@@ -78,6 +78,8 @@ while True:
     try:
         with open(f"{task}/stat") as stat:
             state = stat.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        break  # the thread, or its process, is gone: nothing more to read
     except (OSError, IndexError):
         state = "S"  # unknown: counted
     gil = 0
