@@ -75,12 +75,26 @@ def json_value(value: Any) -> Any:
     return str(value)
 
 
+_AS_IS = frozenset({int, str, bool, type(None)})
+"""Types whose values are their own JSON form (exactly these: a subclass, say an enum of
+ints, takes the long way)."""
+
+
 def to_json(value: Any) -> Any:
     """``value`` with every nested value in its JSON form (lists, tuples, dicts walked).
 
     >>> to_json([dt.date(2026, 1, 2), {"a": (1, None, float("nan"))}])
     ['2026-01-02', {'a': [1, None, 'NaN']}]
     """
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind is tuple or kind is list:  # a row: most of its values are as they are
+        return [v if type(v) in _AS_IS else to_json(v) for v in value]
+    if kind is float:
+        return float_value(value)
+    if kind is dt.date or kind is dt.datetime:
+        return value.isoformat()
     if isinstance(value, list | tuple):
         return [to_json(v) for v in value]
     if isinstance(value, dict):
