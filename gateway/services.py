@@ -37,6 +37,7 @@ from gateway.settings import Settings
 from gateway.upstream import UpstreamFetcher, create_http_client
 from gateway.upstream.breaker import CircuitBreaker
 from gateway.usage import UsageStore, open_usage
+from gateway.usage.behind import UsageBehind
 from gateway.workers import check_workers
 
 HISTORY_PURGE_SECONDS = 3600.0
@@ -88,8 +89,10 @@ async def open_services(settings: Settings) -> Services:
         pool_size = settings.store_pool_size
         store = await open_registry(settings.registry_url, pool_size=pool_size)
         stack.push_async_callback(store.close)
-        # The same database, tables of their own.
-        usage = await open_usage(settings.registry_url, pool_size=pool_size)
+        # The same database, tables of their own; written behind the answers.
+        usage: UsageStore = UsageBehind(
+            await open_usage(settings.registry_url, pool_size=pool_size)
+        )
         stack.push_async_callback(usage.close)
         usage_retention = Retention(
             "usage", usage.purge, days=settings.usage_retention_days,
