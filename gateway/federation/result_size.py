@@ -114,19 +114,16 @@ class ResultBudget:
         >>> budget.next_chunk(10)
         495
         """
-        return _next_chunk(self.used, rows, self.limit)
-
-
-def _next_chunk(used: int, rows: int, limit: int | None) -> int:
-    if limit is None:
-        return MAX_FETCH_CHUNK
-    average = max(used // max(rows, 1), 1)
-    return max(FETCH_CHUNK, min(MAX_FETCH_CHUNK, (limit - used) // average // 2))
+        if self.limit is None:
+            return MAX_FETCH_CHUNK
+        average = max(self.used // max(rows, 1), 1)
+        return max(FETCH_CHUNK, min(MAX_FETCH_CHUNK, (self.limit - self.used) // average // 2))
 
 
 def fetch_within(cursor: Any, max_rows: int, budget: ResultBudget) -> list[tuple[Any, ...]]:
     """Up to ``max_rows + 1`` rows of an executed DB-API ``cursor``, fetched in chunks of
-    :data:`FETCH_CHUNK`; raises as soon as the rows fetched pass the budget."""
+    :data:`FETCH_CHUNK` at first, then as :meth:`ResultBudget.next_chunk` says; raises as
+    soon as the rows fetched pass the budget."""
     rows: list[tuple[Any, ...]] = []
     wanted = max_rows + 1
     size = FETCH_CHUNK

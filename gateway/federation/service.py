@@ -267,8 +267,9 @@ class Federation:
     ) -> None:
         """Hand the query to the usage recorder (not an explain: it reads no data), to
         the auditor and to the lineage emitter (not an explain either). None may fail
-        the query; a failure is logged at error level. Usage and audit are written at
-        the same time (each its own store): the answer waits for the slower, not both."""
+        the query; a failure is logged at error level. Both are handed over at the same
+        time: the audit event is written before the answer, the gateway's usage store
+        takes its row at once and writes it behind (``gateway.usage.behind``)."""
         entry = QueryRecord(
             caller=caller,
             # A lone surrogate (valid JSON, "\ud800") cannot be stored as UTF-8 text: the
