@@ -7,7 +7,7 @@ log exists to prevent), and in usage, which only feeds figures read later. So
 and every read of usage first waits until what was recorded before it is written: a
 caller who asks for usage right after a query sees that query. Closing writes what is
 left. A write that fails is logged and the next one goes on, as a failed write was
-before (it never failed the query). At most ``most_pending`` records wait: past that, a
+before (it never failed the query). At most ``most_pending`` records wait (1,000): past that, a
 record waits for the writes (memory stays bounded under a burst).
 """
 
@@ -24,7 +24,10 @@ from gateway.usage.model import QueryLog, Reader, RecentQuery, TableUsage, Usage
 from gateway.usage.store import MAX_RECENT, UsageStore
 
 log = logging.getLogger(__name__)
-MOST_PENDING = 10_000
+MOST_PENDING = 1_000
+"""Records waiting at most: each holds its statement (up to ``sql_max_bytes``, 256 KB by
+default) and plan, so this bounds them to a few hundred MB while the store is slow; in
+steady use a write (0.1 to 1 ms) is far quicker than the query it records."""
 
 
 class UsageBehind:
