@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
+from graphql import ASTValidationRule
+from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, QueryDepthLimiter
 
 from gateway.settings import Settings
 from schema.document_cache import CachedParse, CachedValidation, KnownDocuments
 from schema.errors import MeshSchema, PublicErrors
-from schema.extensions import KnownFragments, QuerySizeLimiter, Warnings
+from schema.extensions import QuerySizeLimiter, Warnings
 from schema.mutation import Mutation
-from schema.operation_limits import CostLimiter, VariablesSizeLimiter
+from schema.operation_limits import cost_rule, variables_size_rule
 from schema.query import Query
 from schema.subscription import Subscription
 from schema.transport import TransportRule
@@ -23,6 +24,7 @@ def build_schema(
     and validated texts, shared by every request (a fresh cache if not given)."""
     settings = settings or Settings()
     known = known if known is not None else KnownDocuments()
+    rules = limit_rules(settings)
     return MeshSchema(
         query=Query,
         mutation=Mutation,
@@ -30,15 +32,23 @@ def build_schema(
         # Factories, not instances: an extension holds per-request state.
         extensions=[
             lambda: QuerySizeLimiter(settings.max_query_bytes),
-            lambda: CachedParse(known),
-            KnownFragments,
-            TransportRule,
-            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-            lambda: VariablesSizeLimiter(settings.max_variables_bytes),
-            lambda: CostLimiter(settings),
+            lambda: CachedParse(known),  # refuses undefined fragments too
+            lambda: AddValidationRules(rules),
             lambda: CachedValidation(known),  # after every extension that adds rules
             Warnings,
             PublicErrors,
         ],
     )
+
+
+def limit_rules(settings: Settings) -> list[type[ASTValidationRule]]:
+    """The validation rules of the gateway's limits, made once per schema: the document's
+    depth and aliases (Strawberry's, taken out of its extensions), then the rules judged
+    on every request (``PerRequestRule``): the transport, the variables' size, the cost."""
+    return [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        TransportRule,
+        variables_size_rule(settings.max_variables_bytes),
+        cost_rule(settings),
+    ]

@@ -10,15 +10,24 @@ What depends on the request is never kept: a rule that judges the caller's varia
 the transport (``PerRequestRule``: the variables' size, the operation's cost, subscriptions
 only over the WebSocket) runs on every request, also for a text found valid before; the
 size limit and the rules that refuse a text run before anything is kept.
+
+Nothing here is built per request: the rules are classes made once with the schema
+(``AddValidationRules``), and a per-request rule reads its request from
+:func:`PerRequestRule.request` (building the rule classes and wrapping one extension hook
+per rule took about a tenth of a warm request's GraphQL work).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterator
+from contextvars import ContextVar
 
 from graphql import DocumentNode, GraphQLError, TypeInfo, ValidationContext, ValidationRule, parse
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
+
+from schema.fragments import check_fragments
 
 MAX_ENTRIES = 256
 """Document texts kept (the least recently used go first)."""
@@ -28,10 +37,19 @@ MAX_TEXT_BYTES = 8 * 1024
 at most a few tens of MB whatever callers send; longer texts are parsed each time."""
 
 
+_VALIDATING: ContextVar[ExecutionContext] = ContextVar("meshgate_validating")
+"""The request whose document is being validated (set by ``CachedValidation``)."""
+
+
 class PerRequestRule(ValidationRule):
     """A validation rule that judges the request (its variables, its transport), in its
     constructor, never by visiting the document: it runs on every request, also when the
     document's text was found valid before (``CachedValidation``)."""
+
+    @staticmethod
+    def request() -> ExecutionContext:
+        """The execution context of the request being validated."""
+        return _VALIDATING.get()
 
 
 class KnownDocuments:
@@ -44,13 +62,14 @@ class KnownDocuments:
         self._valid: set[str] = set()
 
     def parse(self, text: str) -> DocumentNode:
-        """The parsed ``text``, parsed now only if not kept (a syntax error is raised and
-        nothing is kept)."""
+        """The parsed ``text``, parsed now only if not kept; a syntax error or a spread of
+        an undefined fragment (``schema.fragments``) is raised and nothing is kept."""
         found = self._documents.get(text)
         if found is not None:
             self._documents.move_to_end(text)
             return found
         document = parse(text)
+        check_fragments(document)
         if len(text) <= self.max_text_bytes:  # characters: at least as strict as bytes here
             self._documents[text] = document
             while len(self._documents) > self.max_entries:
@@ -98,17 +117,21 @@ class CachedValidation(SchemaExtension):
         context = self.execution_context
         text = context.query
         document = context.graphql_document
-        if text and document is not None and self.known.is_valid(text):
-            errors: list[GraphQLError] = []
-            schema = context.schema._schema
-            validation = ValidationContext(schema, document, TypeInfo(schema), errors.append)
-            for rule in context.validation_rules:
-                if issubclass(rule, PerRequestRule):
-                    rule(validation)  # judges in its constructor
-            # Set (even empty): Strawberry then runs no validation of its own.
-            context.pre_execution_errors = errors
+        validating = _VALIDATING.set(context)
+        try:
+            if text and document is not None and self.known.is_valid(text):
+                errors: list[GraphQLError] = []
+                schema = context.schema._schema
+                validation = ValidationContext(schema, document, TypeInfo(schema), errors.append)
+                for rule in context.validation_rules:
+                    if issubclass(rule, PerRequestRule):
+                        rule(validation)  # judges in its constructor
+                # Set (even empty): Strawberry then runs no validation of its own.
+                context.pre_execution_errors = errors
+                yield
+                return
             yield
-            return
-        yield
+        finally:
+            _VALIDATING.reset(validating)
         if text and not context.pre_execution_errors:
             self.known.mark_valid(text)

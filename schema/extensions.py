@@ -1,18 +1,12 @@
-"""Schema extensions: limits on every request and warnings (errors: ``schema.errors``)."""
+"""Schema extensions: the document size limit and warnings (errors: ``schema.errors``;
+the parse and validation caches: ``schema.document_cache``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import (
-    DocumentNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLError,
-    Visitor,
-    visit,
-)
+from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 
@@ -31,42 +25,6 @@ class QuerySizeLimiter(SchemaExtension):
                 extensions={"code": "QUERY_TOO_LARGE"},
             )
         yield
-
-
-class KnownFragments(SchemaExtension):
-    """Refuse a spread of an undefined fragment right after parsing.
-
-    GraphQL's own rule would say so during validation, but the depth limiter walks the
-    document first and fails on the unknown name with a bare ``KeyError``.
-    """
-
-    def on_parse(self) -> Iterator[None]:
-        yield
-        document = self.execution_context.graphql_document
-        if document is None:
-            return
-        defined = {
-            d.name.value for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
-        unknown = sorted(
-            {node.name.value for node in _spreads(document) if node.name.value not in defined}
-        )
-        if unknown:
-            raise GraphQLError(
-                f"unknown fragment {', '.join(unknown)}: define it with `fragment ... on ...`",
-                extensions={"code": "GRAPHQL_VALIDATION_FAILED"},
-            )
-
-
-def _spreads(document: DocumentNode) -> list[FragmentSpreadNode]:
-    found: list[FragmentSpreadNode] = []
-
-    class Collect(Visitor):
-        def enter_fragment_spread(self, node: FragmentSpreadNode, *_: object) -> None:
-            found.append(node)
-
-    visit(document, Collect())
-    return found
 
 
 class Warnings(SchemaExtension):

@@ -10,11 +10,9 @@ stable code and the figures that decided it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 from typing import Any
 
 from graphql import GraphQLError, ValidationContext
-from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
 from gateway.errors import GatewayError, QueryTooCostly, TooManyRootFields, VariablesTooLarge
@@ -22,91 +20,83 @@ from gateway.settings import Settings
 from schema.cost import operation_cost
 from schema.document_cache import PerRequestRule
 
-Judge = Callable[[ExecutionContext, ValidationContext], GatewayError | None]
 
-
-def _add_rule(context: ExecutionContext, judge: Judge) -> None:
-    """Make ``judge`` one more validation rule of this request's document (one that runs
-    on every request: it judges the variables)."""
-
-    class OperationLimit(PerRequestRule):
-        def __init__(self, validation: ValidationContext) -> None:
-            super().__init__(validation)
-            refused = judge(context, validation)
-            if refused is not None:
-                validation.report_error(GraphQLError(refused.message, original_error=refused))
-
-    context.validation_rules = (*context.validation_rules, OperationLimit)
-
-
-class VariablesSizeLimiter(SchemaExtension):
-    """Refuse variables larger than ``max_bytes`` once serialized as compact JSON.
+def variables_size_rule(max_bytes: int) -> type[PerRequestRule]:
+    """A rule refusing variables larger than ``max_bytes`` once serialized as compact JSON
+    (made once with the schema).
 
     The body cap bounds them too, but that much would still go through coercion and into
     resolvers; this cap is lower (and leaves room for a SQL statement at the planner's
     own size limit).
     """
 
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
+    class VariablesSize(PerRequestRule):
+        def __init__(self, validation: ValidationContext) -> None:
+            super().__init__(validation)
+            _report(validation, _variables_refusal(self.request(), max_bytes))
 
-    def on_validate(self) -> Iterator[None]:
-        _add_rule(self.execution_context, self.judge)
-        yield
-
-    def judge(self, context: ExecutionContext, _: ValidationContext) -> GatewayError | None:
-        if not context.variables:
-            return None
-        size = len(json.dumps(context.variables, separators=(",", ":"), default=str).encode())
-        if size <= self.max_bytes:
-            return None
-        return VariablesTooLarge(
-            f"the variables are {size} bytes; at most {self.max_bytes} are accepted",
-            **_details({"size": size, "maxBytes": self.max_bytes}),
-        )
+    return VariablesSize
 
 
-class CostLimiter(SchemaExtension):
-    """Refuse an operation with too many ``sql`` fields, too high a cost or too many root
-    fields (settings ``max_sql_per_request``, ``max_query_cost``, ``max_root_fields``)."""
+def cost_rule(settings: Settings) -> type[PerRequestRule]:
+    """A rule refusing an operation with too many ``sql`` fields, too high a cost or too
+    many root fields (settings ``max_sql_per_request``, ``max_query_cost``,
+    ``max_root_fields``); made once with the schema."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    class Cost(PerRequestRule):
+        def __init__(self, validation: ValidationContext) -> None:
+            super().__init__(validation)
+            _report(validation, _cost_refusal(settings, self.request(), validation))
 
-    def on_validate(self) -> Iterator[None]:
-        _add_rule(self.execution_context, self.judge)
-        yield
+    return Cost
 
-    def judge(
-        self, context: ExecutionContext, validation: ValidationContext
-    ) -> GatewayError | None:
-        s = self.settings
-        cost = operation_cost(
-            validation.schema,
-            validation.document,
-            context.operation_name,
-            context.variables,
-            max_page_size=s.max_page_size,
-        )
-        if cost.sql_fields > s.max_sql_per_request:
-            return QueryTooCostly(
-                f"the operation has {cost.sql_fields} sql/explainSql fields; "
-                f"at most {s.max_sql_per_request} are accepted per request",
-                **_details({"sqlFields": cost.sql_fields, "maxSqlFields": s.max_sql_per_request}),
-            )
-        if cost.total > s.max_query_cost:
-            return QueryTooCostly(
-                f"the operation costs {cost.total}; at most {s.max_query_cost} is accepted "
-                "(lower `first`, or select fewer lists)",
-                **_details({"cost": cost.total, "maxCost": s.max_query_cost}),
-            )
-        if cost.root_fields > s.max_root_fields:
-            return TooManyRootFields(
-                f"the operation selects {cost.root_fields} root fields; "
-                f"at most {s.max_root_fields} are accepted",
-                **_details({"rootFields": cost.root_fields, "maxRootFields": s.max_root_fields}),
-            )
+
+def _report(validation: ValidationContext, refused: GatewayError | None) -> None:
+    if refused is not None:
+        validation.report_error(GraphQLError(refused.message, original_error=refused))
+
+
+def _variables_refusal(context: ExecutionContext, max_bytes: int) -> GatewayError | None:
+    if not context.variables:
         return None
+    size = len(json.dumps(context.variables, separators=(",", ":"), default=str).encode())
+    if size <= max_bytes:
+        return None
+    return VariablesTooLarge(
+        f"the variables are {size} bytes; at most {max_bytes} are accepted",
+        **_details({"size": size, "maxBytes": max_bytes}),
+    )
+
+
+def _cost_refusal(
+    s: Settings, context: ExecutionContext, validation: ValidationContext
+) -> GatewayError | None:
+    cost = operation_cost(
+        validation.schema,
+        validation.document,
+        context.operation_name,
+        context.variables,
+        max_page_size=s.max_page_size,
+    )
+    if cost.sql_fields > s.max_sql_per_request:
+        return QueryTooCostly(
+            f"the operation has {cost.sql_fields} sql/explainSql fields; "
+            f"at most {s.max_sql_per_request} are accepted per request",
+            **_details({"sqlFields": cost.sql_fields, "maxSqlFields": s.max_sql_per_request}),
+        )
+    if cost.total > s.max_query_cost:
+        return QueryTooCostly(
+            f"the operation costs {cost.total}; at most {s.max_query_cost} is accepted "
+            "(lower `first`, or select fewer lists)",
+            **_details({"cost": cost.total, "maxCost": s.max_query_cost}),
+        )
+    if cost.root_fields > s.max_root_fields:
+        return TooManyRootFields(
+            f"the operation selects {cost.root_fields} root fields; "
+            f"at most {s.max_root_fields} are accepted",
+            **_details({"rootFields": cost.root_fields, "maxRootFields": s.max_root_fields}),
+        )
+    return None
 
 
 def _details(values: dict[str, Any]) -> dict[str, Any]:

@@ -10,11 +10,9 @@ the refusal is a validation error: no resolver runs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError, ValidationContext
-from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from gateway.errors import GatewayError
@@ -33,24 +31,19 @@ def over_websocket(context: Any) -> bool:
     return bool(getattr(request, "scope", {}).get("type") == "websocket")
 
 
-class TransportRule(SchemaExtension):
-    def on_validate(self) -> Iterator[None]:
-        execution = self.execution_context
-        websocket = over_websocket(execution.context)
+class TransportRule(PerRequestRule):
+    """Refuse an operation sent over the transport that does not carry its kind."""
 
-        class Transport(PerRequestRule):  # the transport is the request's
-            def __init__(self, validation: ValidationContext) -> None:
-                super().__init__(validation)
-                try:
-                    kind = execution.operation_type
-                except Exception:  # noqa: BLE001 - no single operation: validation says so
-                    return
-                refused = _judge(kind, websocket)
-                if refused is not None:
-                    validation.report_error(GraphQLError(refused.message, original_error=refused))
-
-        execution.validation_rules = (*execution.validation_rules, Transport)
-        yield
+    def __init__(self, validation: ValidationContext) -> None:
+        super().__init__(validation)
+        execution = self.request()
+        try:
+            kind = execution.operation_type
+        except Exception:  # noqa: BLE001 - no single operation: validation says so
+            return
+        refused = _judge(kind, over_websocket(execution.context))
+        if refused is not None:
+            validation.report_error(GraphQLError(refused.message, original_error=refused))
 
 
 def _judge(kind: OperationType, websocket: bool) -> WrongTransport | None:
