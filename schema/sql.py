@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from gateway.federation.records import Answer, Page
 from gateway.identity import Principal
-from gateway.values import to_json
+from gateway.values import rows_to_json
 from resolvers import versions
 from resolvers.access import signed_in
 
@@ -80,7 +80,7 @@ def sql_result(answer: Answer, page: Page | None = None, *, admin: bool = False)
     warnings = [UNORDERED] if paged and page is not None and not page.ordered else []
     return SqlResult(
         columns=[SqlColumn(name=n, type=str(t)) for n, t in result.columns],
-        rows=cast(JSON, [to_json(row) for row in result.rows]),
+        rows=cast(JSON, rows_to_json(result.rows)),
         row_count=len(result.rows),
         truncated=result.truncated,
         elapsed_ms=round(result.elapsed_ms, 3),

@@ -12,6 +12,8 @@ folded into a cell, cheap enough to count every value.
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -60,6 +62,9 @@ def row_bytes(row: Iterable[Any]) -> int:
 
     >>> row_bytes(("abc", 12, None, True, 1.5, [1, "ab"]))
     33
+    >>> import datetime
+    >>> row_bytes((datetime.date(1, 1, 1),)) == value_bytes(datetime.date(9999, 12, 31)) == 10
+    True
     """
     total = 0
     for value in row:
@@ -70,9 +75,17 @@ def row_bytes(row: Iterable[Any]) -> int:
             total += 8
         elif value is None:
             total += 1
+        elif kind is dt.date:
+            total += _DATE_TEXT
+        elif kind is dt.datetime or kind is decimal.Decimal:
+            total += len(str(value))  # as value_bytes, without its walk through the kinds
         else:
             total += value_bytes(value)
     return total
+
+
+_DATE_TEXT = len("2026-12-03")
+"""A date's text (``date.isoformat``): always ten characters, years being 1 to 9999."""
 
 
 class ResultBudget:

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from gateway.values.json_form import dumps, json_value, to_json
+from gateway.values.json_form import dumps, json_value, rows_to_json, to_json
 from gateway.values.moments import NaiveTime, as_utc, given_utc
 
-__all__ = ["NaiveTime", "as_utc", "dumps", "given_utc", "json_value", "to_json"]
+__all__ = ["NaiveTime", "as_utc", "dumps", "given_utc", "json_value", "rows_to_json", "to_json"]

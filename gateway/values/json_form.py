@@ -18,6 +18,9 @@ import datetime as dt
 import decimal
 import json
 import math
+import operator
+from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 NAN, INFINITY, MINUS_INFINITY = "NaN", "Infinity", "-Infinity"
@@ -100,6 +103,42 @@ def to_json(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): to_json(v) for k, v in value.items()}
     return json_value(value)
+
+
+def rows_to_json(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    """``[to_json(row) for row in rows]`` for an engine's rows, column by column.
+
+    An answer's column holds one kind of value, so its kinds are read once for the whole
+    column: one of texts, integers, booleans and nulls is taken as it is, one of floats
+    is checked in one sum (a NaN or an infinity makes it non-finite, a finite sum means
+    every value is), one of dates or timestamps is written as ISO 8601; any other goes
+    value by value. Rows of unequal lengths go row by row.
+
+    >>> rows_to_json([(1, 0.5, dt.date(2026, 1, 2)), (2, float("inf"), None)])
+    [[1, 0.5, '2026-01-02'], [2, 'Infinity', None]]
+    """
+    if not rows:
+        return []
+    width = len(rows[0])
+    if any(len(row) != width for row in rows):
+        return [to_json(row) for row in rows]
+    columns = [_column_to_json(column) for column in zip(*rows, strict=True)]
+    return [list(row) for row in zip(*columns, strict=True)] if columns else [[] for _ in rows]
+
+
+_NOT_NONE = partial(operator.is_not, None)
+
+
+def _column_to_json(column: tuple[Any, ...]) -> Sequence[Any]:
+    kinds = set(map(type, column))
+    if kinds <= _AS_IS:
+        return column
+    kinds.discard(type(None))
+    if kinds == {float} and math.isfinite(sum(filter(_NOT_NONE, column))):
+        return column
+    if kinds == {dt.date} or kinds == {dt.datetime}:
+        return [None if v is None else v.isoformat() for v in column]
+    return [v if type(v) in _AS_IS else to_json(v) for v in column]
 
 
 def dumps(value: Any, **options: Any) -> str:

@@ -11,7 +11,13 @@ import duckdb
 import pytest
 
 from gateway.errors import SqlResultTooLarge
-from gateway.federation.result_size import FETCH_CHUNK, ResultBudget, fetch_within
+from gateway.federation.result_size import (
+    FETCH_CHUNK,
+    ResultBudget,
+    fetch_within,
+    row_bytes,
+    value_bytes,
+)
 
 
 class Counted:
@@ -46,3 +52,19 @@ def test_small_rows_first_do_not_widen_what_large_ones_may_bring() -> None:
         with pytest.raises(SqlResultTooLarge):
             fetch_within(cursor, 10_000, ResultBudget(100_000))
     assert cursor.rows <= small + 2 * FETCH_CHUNK
+
+
+def test_a_row_s_size_is_its_values_sizes_whatever_its_kinds() -> None:
+    """The inline sizes of the common kinds (a date's ten characters, a timestamp's and a
+    decimal's text) are what the general walk gives, on values DuckDB returns."""
+    with duckdb.connect() as con:
+        con.execute("SET TimeZone = 'UTC'")
+        row = con.execute(
+            "SELECT 'abc', 12, 1.5::DOUBLE, NULL, true, DATE '0031-01-02', "
+            "DATE '2026-12-03', TIMESTAMP '2026-12-03 10:00:00', "
+            "TIMESTAMP '2026-12-03 10:00:00.123456', TIMESTAMPTZ '2026-12-03 10:00:00+01', "
+            "123456789012345.678::DECIMAL(18,3), [1, 2], {'a': 'xy'}"
+        ).fetchone()
+    assert row is not None
+    assert row_bytes(row) == sum(value_bytes(v) for v in row)
+    assert value_bytes(row[5]) == 10 and value_bytes(row[9]) == len("2026-12-03 09:00:00+00:00")
