@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -48,23 +49,41 @@ class Alarm:
                 self._callback()
 
 
+COMPACT_AT = 4096
+"""Alarms held (most of them cancelled: a query cancels its alarm when it ends) past which
+an arm drops the cancelled ones: the heap stays bounded however many queries run within
+one timeout."""
+
+
 class Watchdog:
-    """A daemon thread holding a heap of alarms by monotonic deadline."""
+    """A daemon thread holding a heap of alarms by monotonic deadline.
+
+    The thread sleeps until the earliest deadline it knows; an alarm armed for later
+    does not wake it (each query arms one, so waking the thread for every query cost a
+    thread switch per query for nothing).
+    """
 
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, Alarm]] = []
         self._counter = itertools.count()
         self._cond = threading.Condition()
         self._closed = False
+        self._wakes_at = math.inf  # when the thread next looks at the heap by itself
         self._thread = threading.Thread(target=self._run, name="duckdb-watchdog", daemon=True)
         self._thread.start()
 
     def arm(self, seconds: float, callback: Callable[[], object]) -> Alarm:
         """Call ``callback`` in ``seconds`` (from the watchdog's thread) unless cancelled."""
         alarm = Alarm(callback)
+        deadline = time.monotonic() + seconds
         with self._cond:
-            heapq.heappush(self._heap, (time.monotonic() + seconds, next(self._counter), alarm))
-            self._cond.notify()
+            if len(self._heap) >= COMPACT_AT:
+                self._heap = [entry for entry in self._heap if not entry[2].cancelled]
+                heapq.heapify(self._heap)
+            heapq.heappush(self._heap, (deadline, next(self._counter), alarm))
+            if deadline < self._wakes_at:
+                self._wakes_at = deadline
+                self._cond.notify()
         return alarm
 
     def close(self) -> None:
@@ -82,7 +101,8 @@ class Watchdog:
                         heapq.heappop(self._heap)
                     if self._heap and self._heap[0][0] <= time.monotonic():
                         break
-                    wait = self._heap[0][0] - time.monotonic() if self._heap else None
+                    self._wakes_at = self._heap[0][0] if self._heap else math.inf
+                    wait = self._wakes_at - time.monotonic() if self._heap else None
                     self._cond.wait(wait)
                 if self._closed:
                     return
