@@ -69,9 +69,14 @@ def world(tmp: Path, **settings: Any) -> Iterator[World]:
         assert cache is not None
         started = World(mesh.gateway, mesh.relay, mesh.issuer, cache, mesh.app.state.services,
                         f"{mesh.france}/discover/metadata", mesh.stop_relay)  # fmt: skip
-        # The product's first health verdict moves the epoch: an answer built meanwhile
-        # is not kept. Once it is judged, answers are.
+        # The product's first health verdict and its first certification move the epoch:
+        # an answer built meanwhile is not kept, one kept before is dropped. Once both
+        # follow-ups of the registration are done, answers are kept.
         deadline = time.monotonic() + 15
+        services = mesh.app.state.services
+        while services.health.follower.pending or services.certifier.follower.pending:
+            assert time.monotonic() < deadline, "the registration's follow-ups never ended"
+            time.sleep(0.05)
         while len(cache) == 0:
             assert time.monotonic() < deadline, "no answer was ever kept"
             started.ask(PAGE)
