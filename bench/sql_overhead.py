@@ -149,7 +149,8 @@ def gateways(
     """The gateway under test (``"gateway"``) and, with ``baseline``, the same started from
     that checkout (``"baseline"``), both over the same product gateways; Trino configured
     only when ``engines`` has it."""
-    env = {"MESHGATE_TRINO_URL": TRINO_URL} if "trino" in engines else {}
+    # Empty turns the engine off, whatever the shell's environment says.
+    env = {"MESHGATE_TRINO_URL": TRINO_URL if "trino" in engines else ""}
     codes = {"gateway": ROOT} | ({"baseline": baseline} if baseline is not None else {})
     with ExitStack() as stack:
         urls = stack.enter_context(serve_products([ROOT / "demo" / "products" / n for n in READ]))

@@ -112,7 +112,8 @@ def rows_to_json(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
     column: one of texts, integers, booleans and nulls is taken as it is, one of floats
     is checked in one sum (a NaN or an infinity makes it non-finite, a finite sum means
     every value is), one of dates or timestamps is written as ISO 8601; any other goes
-    value by value. Rows of unequal lengths go row by row.
+    value by value. Rows of unequal lengths, or that are not tuples or lists, go row by
+    row.
 
     >>> rows_to_json([(1, 0.5, dt.date(2026, 1, 2)), (2, float("inf"), None)])
     [[1, 0.5, '2026-01-02'], [2, 'Infinity', None]]
@@ -120,12 +121,13 @@ def rows_to_json(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
     if not rows:
         return []
     width = len(rows[0])
-    if any(len(row) != width for row in rows):
+    if any(len(row) != width or type(row) not in _ROWS for row in rows):
         return [to_json(row) for row in rows]
     columns = [_column_to_json(column) for column in zip(*rows, strict=True)]
     return [list(row) for row in zip(*columns, strict=True)] if columns else [[] for _ in rows]
 
 
+_ROWS = (tuple, list)
 _NOT_NONE = partial(operator.is_not, None)
 
 

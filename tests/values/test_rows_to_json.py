@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
+import json
 from typing import Any
 
 from hypothesis import given, settings
@@ -66,10 +67,16 @@ def answers(draw: st.DrawFn) -> list[tuple[Any, ...]]:
     return [tuple(draw(c) for c in columns) for _ in range(count)]
 
 
+def same(a: Any, b: Any) -> bool:
+    """Equal as JSON texts too: ``==`` alone takes True for 1, -0.0 for 0.0, 1.0 for 1."""
+    return bool(a == b) and json.dumps(a) == json.dumps(b)
+
+
 @settings(max_examples=400, deadline=None)
-@given(answers())
-def test_column_by_column_is_value_by_value(rows: list[tuple[Any, ...]]) -> None:
-    assert rows_to_json(rows) == [to_json(row) for row in rows]
+@given(answers(), st.booleans())
+def test_column_by_column_is_value_by_value(rows: list[tuple[Any, ...]], lists: bool) -> None:
+    given_rows: list[Any] = [list(row) for row in rows] if lists else rows
+    assert same(rows_to_json(given_rows), [to_json(row) for row in given_rows])
 
 
 def test_one_non_finite_float_among_finite_ones_is_written_as_its_word() -> None:
@@ -81,3 +88,14 @@ def test_rows_of_unequal_lengths_are_written_row_by_row() -> None:
     rows: list[tuple[Any, ...]] = [(dt.date(2026, 1, 2),), (1, decimal.Decimal("0.10"))]
     assert rows_to_json(rows) == [["2026-01-02"], [1, "0.10"]]
     assert rows_to_json([(), ()]) == [[], []]
+
+
+def test_rows_that_are_not_tuples_or_lists_are_written_as_to_json_writes_them() -> None:
+    odd: list[Any] = ["ab", "cd"]
+    assert rows_to_json(odd) == [to_json(v) for v in odd] == ["ab", "cd"]
+    assert rows_to_json([{"a": 1}, {"b": 2}]) == [{"a": 1}, {"b": 2}]
+
+
+def test_true_stays_true_and_minus_zero_stays_minus_zero() -> None:
+    assert same(rows_to_json([(True, -0.0, 1.0), (False, 0.5, 2.0)]),
+                [[True, -0.0, 1.0], [False, 0.5, 2.0]])  # fmt: skip

@@ -69,6 +69,7 @@ class Watchdog:
         self._cond = threading.Condition()
         self._closed = False
         self._wakes_at = math.inf  # when the thread next looks at the heap by itself
+        self._compact_at = COMPACT_AT
         self._thread = threading.Thread(target=self._run, name="duckdb-watchdog", daemon=True)
         self._thread.start()
 
@@ -77,9 +78,11 @@ class Watchdog:
         alarm = Alarm(callback)
         deadline = time.monotonic() + seconds
         with self._cond:
-            if len(self._heap) >= COMPACT_AT:
+            if len(self._heap) >= self._compact_at:
                 self._heap = [entry for entry in self._heap if not entry[2].cancelled]
                 heapq.heapify(self._heap)
+                # Many alarms still live: look again only once the heap has doubled.
+                self._compact_at = max(COMPACT_AT, 2 * len(self._heap))
             heapq.heappush(self._heap, (deadline, next(self._counter), alarm))
             if deadline < self._wakes_at:
                 self._wakes_at = deadline
