@@ -27,6 +27,7 @@ from graphql import DocumentNode, GraphQLError, TypeInfo, ValidationContext, Val
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
+from gateway.errors import GatewayError
 from schema.fragments import check_fragments
 
 MAX_ENTRIES = 256
@@ -50,6 +51,11 @@ class PerRequestRule(ValidationRule):
     def request() -> ExecutionContext:
         """The execution context of the request being validated."""
         return _VALIDATING.get()
+
+    def refuse(self, refused: GatewayError | None) -> None:
+        """Report ``refused`` (if any) as this document's validation error."""
+        if refused is not None:
+            self.context.report_error(GraphQLError(refused.message, original_error=refused))
 
 
 class KnownDocuments:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from graphql import GraphQLError, ValidationContext
+from graphql import ValidationContext
 from strawberry.types import ExecutionContext
 
 from gateway.errors import GatewayError, QueryTooCostly, TooManyRootFields, VariablesTooLarge
@@ -33,7 +33,7 @@ def variables_size_rule(max_bytes: int) -> type[PerRequestRule]:
     class VariablesSize(PerRequestRule):
         def __init__(self, validation: ValidationContext) -> None:
             super().__init__(validation)
-            _report(validation, _variables_refusal(self.request(), max_bytes))
+            self.refuse(_variables_refusal(self.request(), max_bytes))
 
     return VariablesSize
 
@@ -46,14 +46,9 @@ def cost_rule(settings: Settings) -> type[PerRequestRule]:
     class Cost(PerRequestRule):
         def __init__(self, validation: ValidationContext) -> None:
             super().__init__(validation)
-            _report(validation, _cost_refusal(settings, self.request(), validation))
+            self.refuse(_cost_refusal(settings, self.request(), validation))
 
     return Cost
-
-
-def _report(validation: ValidationContext, refused: GatewayError | None) -> None:
-    if refused is not None:
-        validation.report_error(GraphQLError(refused.message, original_error=refused))
 
 
 def _variables_refusal(context: ExecutionContext, max_bytes: int) -> GatewayError | None:

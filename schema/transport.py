@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLError, ValidationContext
+from graphql import ValidationContext
 from strawberry.types.graphql import OperationType
 
 from gateway.errors import GatewayError
@@ -41,9 +41,7 @@ class TransportRule(PerRequestRule):
             kind = execution.operation_type
         except Exception:  # noqa: BLE001 - no single operation: validation says so
             return
-        refused = _judge(kind, over_websocket(execution.context))
-        if refused is not None:
-            validation.report_error(GraphQLError(refused.message, original_error=refused))
+        self.refuse(_judge(kind, over_websocket(execution.context)))
 
 
 def _judge(kind: OperationType, websocket: bool) -> WrongTransport | None:

@@ -105,6 +105,9 @@ def to_json(value: Any) -> Any:
     return json_value(value)
 
 
+_ROWS = (tuple, list)
+
+
 def rows_to_json(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
     """``[to_json(row) for row in rows]`` for an engine's rows, column by column.
 
@@ -127,7 +130,6 @@ def rows_to_json(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
     return [list(row) for row in zip(*columns, strict=True)] if columns else [[] for _ in rows]
 
 
-_ROWS = (tuple, list)
 _NOT_NONE = partial(operator.is_not, None)
 
 
@@ -140,7 +142,8 @@ def _column_to_json(column: tuple[Any, ...]) -> Sequence[Any]:
         return column
     if kinds == {dt.date} or kinds == {dt.datetime}:
         return [None if v is None else v.isoformat() for v in column]
-    return [v if type(v) in _AS_IS else to_json(v) for v in column]
+    by_value: list[Any] = to_json(column)  # value by value, as a row
+    return by_value
 
 
 def dumps(value: Any, **options: Any) -> str:

@@ -72,6 +72,19 @@ class Relay:
         return Starlette(routes=[Route("/{path:path}", relay)])
 
 
+def settle(app: Starlette) -> None:
+    """Wait until the follow-ups of the registrations are done: the health checks and
+    the certifications they started (a certification reads the product's documents,
+    through the relay, and moves the result cache's epoch, however late the machine lets
+    it run)."""
+    services = app.state.services
+    followers = (services.health.follower, services.certifier.follower)
+    deadline = time.monotonic() + WAIT
+    while any(f.pending for f in followers):
+        assert time.monotonic() < deadline, "the registrations' follow-ups never ended"
+        time.sleep(0.05)
+
+
 @dataclass
 class World:
     gateway: str
@@ -82,15 +95,7 @@ class World:
     app: Starlette
 
     def settle(self) -> None:
-        """Wait until the follow-ups of the registrations are done: the health checks and
-        the certifications they started (a certification reads the product's documents,
-        through the relay, however late the machine lets it run)."""
-        services = self.app.state.services
-        followers = (services.health.follower, services.certifier.follower)
-        deadline = time.monotonic() + WAIT
-        while any(f.pending for f in followers):
-            assert time.monotonic() < deadline, "the registrations' follow-ups never ended"
-            time.sleep(0.05)
+        settle(self.app)
 
     def query(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         answer = httpx.post(

@@ -24,7 +24,7 @@ from schema import cached_answers
 from schema.build import build_schema
 from schema.cached_answers import caller_of, may_keep
 from tests.fixtures.identity import TestIssuer
-from tests.graph.test_health import Relay, relayed_mesh
+from tests.graph.test_health import Relay, relayed_mesh, settle
 
 ANONYMOUS = caller_of(Principal("anonymous", kind="anonymous"))
 TTL = 1.0  # seconds a product document (and so an answer built from it) is fresh
@@ -72,11 +72,8 @@ def world(tmp: Path, **settings: Any) -> Iterator[World]:
         # The product's first health verdict and its first certification move the epoch:
         # an answer built meanwhile is not kept, one kept before is dropped. Once both
         # follow-ups of the registration are done, answers are kept.
+        settle(mesh.app)
         deadline = time.monotonic() + 15
-        services = mesh.app.state.services
-        while services.health.follower.pending or services.certifier.follower.pending:
-            assert time.monotonic() < deadline, "the registration's follow-ups never ended"
-            time.sleep(0.05)
         while len(cache) == 0:
             assert time.monotonic() < deadline, "no answer was ever kept"
             started.ask(PAGE)
