@@ -37,6 +37,7 @@ from gateway.errors import SqlEngineError, TableUnavailable
 from gateway.federation.engines import _duckdb_sources as sources
 from gateway.federation.engines._duckdb_guard import check_statement, first_line, translate
 from gateway.federation.engines._duckdb_relations import Relation
+from gateway.federation.engines._running_query import RunningQuery
 from gateway.federation.engines._watchdog import Alarm, Watchdog
 from gateway.federation.engines.base import Result
 from gateway.federation.reach import OutOfReach, Reach
@@ -60,26 +61,6 @@ _CONNECT_CONFIG = {
 # An empty in-memory database: the search path of every query, so a one-part name that
 # is not a CTE finds no user table (views live in their own catalogs, e.g. "mesh").
 _NOWHERE = "_nowhere"
-
-
-class _Running:
-    """One query on a worker's cursor: an interrupt (its deadline's, or its caller's who
-    left) reaches the cursor until the query has finished, never the worker's next
-    query on the same cursor."""
-
-    def __init__(self, cursor: duckdb.DuckDBPyConnection) -> None:
-        self._cursor = cursor
-        self._lock = threading.Lock()
-        self._finished = False
-
-    def interrupt(self) -> None:
-        with self._lock:
-            if not self._finished:
-                self._cursor.interrupt()
-
-    def finish(self) -> None:
-        with self._lock:
-            self._finished = True
 
 
 class DuckDBEngine:
@@ -386,7 +367,7 @@ class DuckDBEngine:
                 duckdb.InterruptException("queued"), timed_out=True, timeout_s=timeout_s
             )
         cursor = self._worker_cursor()
-        running = _Running(cursor)
+        running = RunningQuery(cursor)
         holder["cursor"] = running
         alarm = self._arm(running, remaining)
         with self._running_lock:
@@ -423,7 +404,7 @@ class DuckDBEngine:
         return cursor
 
     def _arm(
-        self, cursor: duckdb.DuckDBPyConnection | _Running, seconds: float | None
+        self, cursor: duckdb.DuckDBPyConnection | RunningQuery, seconds: float | None
     ) -> Alarm | None:
         return None if seconds is None else self._watchdog.arm(seconds, cursor.interrupt)
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from gateway.federation.engines.duckdb_engine import DuckDBEngine, _Running
+from gateway.federation.engines._running_query import RunningQuery
+from gateway.federation.engines.duckdb_engine import DuckDBEngine
 
 SLOW = "SELECT count(*) FROM range(3000) a, range(3000) b WHERE (a.range * b.range) % 7 = 1"
 
@@ -19,7 +20,7 @@ SLOW = "SELECT count(*) FROM range(3000) a, range(3000) b WHERE (a.range * b.ran
 def test_an_interrupt_after_its_query_ended_does_not_stop_the_next() -> None:
     with duckdb.connect() as con:
         cursor = con.cursor()
-        ended = _Running(cursor)
+        ended = RunningQuery(cursor)
         cursor.execute("SELECT 1").fetchall()
         ended.finish()
         got: list[object] = []
@@ -34,7 +35,7 @@ def test_an_interrupt_after_its_query_ended_does_not_stop_the_next() -> None:
 def test_an_interrupt_before_its_query_ended_stops_it() -> None:
     with duckdb.connect() as con:
         cursor = con.cursor()
-        running = _Running(cursor)
+        running = RunningQuery(cursor)
         failed: list[BaseException] = []
 
         def run() -> None:
