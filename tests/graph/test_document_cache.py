@@ -89,3 +89,11 @@ def test_the_cache_is_bounded_in_entries_and_text_size() -> None:
     known.parse(long_text)
     known.mark_valid(long_text)
     assert len(known) == 5 and not known.is_valid(long_text)
+
+
+def test_a_spread_of_an_undefined_fragment_is_refused_every_time_and_never_kept() -> None:
+    known = KnownDocuments()
+    text = "query { ...Nope __typename }"
+    for _ in range(2):  # the second time as the first: nothing of it was kept
+        assert codes(run(known, text)) == ["GRAPHQL_VALIDATION_FAILED"]
+        assert len(known) == 0 and not known.is_valid(text)
