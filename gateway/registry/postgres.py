@@ -435,24 +435,32 @@ _DOC = " || ".join(
 async def _replace_places(
     conn: Connection, product: RegisteredProduct, places: Sequence[Place]
 ) -> None:
+    # Each table's rows go in as one statement over arrays: a row per statement (even
+    # pipelined) cost the client about 20 µs a row, 2 to 3 ms a product.
     await conn.execute("DELETE FROM search_places WHERE product_id = %s", (product.id,))
-    async with conn.cursor() as cursor:
-        await cursor.executemany(
-            "INSERT INTO search_places (product_id, field, element, text, words) "
-            "VALUES (%s, %s, %s, %s, %s)",
-            [(product.id, p.field, p.element, p.text, p.words) for p in places],
-        )
+    await conn.execute(
+        "INSERT INTO search_places (product_id, field, element, text, words) "
+        "SELECT %s, f, e, t, w FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[]) "
+        "WITH ORDINALITY AS p (f, e, t, w, n) ORDER BY n",  # ids in the places' order
+        (product.id, *_columns(places, ("field", "element", "text", "words"))),
+    )
     await conn.execute(
         f"INSERT INTO search_docs (product_id, key, doc) VALUES (%s, %s, {_DOC}) "
         "ON CONFLICT (product_id) DO UPDATE SET key = excluded.key, doc = excluded.doc",
         (product.id, product.key, *field_words(places)),
     )
     await conn.execute("DELETE FROM search_terms WHERE product_id = %s", (product.id,))
-    async with conn.cursor() as cursor:
-        await cursor.executemany(
-            "INSERT INTO search_terms (lexeme, product_id, key, weight) VALUES (%s, %s, %s, %s)",
-            [(word, product.id, product.key, w) for word, w in word_weights(places).items()],
-        )
+    weights = word_weights(places)
+    await conn.execute(
+        "INSERT INTO search_terms (lexeme, product_id, key, weight) "
+        "SELECT l, %s, %s, w FROM unnest(%s::text[], %s::real[]) AS t (l, w)",
+        (product.id, product.key, list(weights), list(weights.values())),
+    )
+
+
+def _columns(places: Sequence[Place], names: tuple[str, ...]) -> list[list[str | None]]:
+    """``places`` column by column: one list per attribute in ``names``."""
+    return [[getattr(p, name) for p in places] for name in names]
 
 
 def _ranked(wanted: Sequence[Term], limit: int) -> tuple[str, list[object]]:

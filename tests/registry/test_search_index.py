@@ -76,13 +76,24 @@ def demo_kits() -> Iterator[dict[str, str]]:
 Places = set[tuple[str, str, str | None]]
 
 
-def old_ranking(kits: dict[str, str], text: str) -> list[tuple[str, float, Places]]:
+@pytest.fixture(scope="module")
+def demo_documents(demo_kits: dict[str, str]) -> list[tuple[Any, list[Any]]]:
+    """Each demo kit's metadata and contracts, as its gateway serves them (read once)."""
+    documents = []
+    for base in demo_kits.values():
+        meta = httpx.get(f"{base}/discover/metadata", timeout=30).json()
+        contracts = [httpx.get(c["href"], timeout=30).json() for c in meta["contracts"]]
+        documents.append((meta, contracts))
+    return documents
+
+
+def old_ranking(
+    documents: list[tuple[Any, list[Any]]], text: str
+) -> list[tuple[str, float, Places]]:
     """What the graph's search answered before the index: (key, score, matched places),
     best first."""
     found = []
-    for base in kits.values():
-        meta = httpx.get(f"{base}/discover/metadata", timeout=30).json()
-        contracts = [httpx.get(c["href"], timeout=30).json() for c in meta["contracts"]]
+    for meta, contracts in documents:
         scored = score(
             terms_of(text), name=meta["name"], domain=meta["domain"],
             description=meta["description"], tags=meta["tags"], contracts=contracts,
@@ -94,12 +105,12 @@ def old_ranking(kits: dict[str, str], text: str) -> list[tuple[str, float, Place
 
 
 async def test_the_index_finds_what_the_old_search_found_on_the_demo_mesh(
-    registry: Registry, demo_kits: dict[str, str]
+    registry: Registry, demo_kits: dict[str, str], demo_documents: list[tuple[Any, list[Any]]]
 ) -> None:
     for base in demo_kits.values():
         await registry.register(base)
     for text in (*SAME_SET, *INFIX_ONLY, "h3", "precipitation daily", "air quality"):
-        old = old_ranking(demo_kits, text)
+        old = old_ranking(demo_documents, text)
         new = await registry.search(text, limit=50)
         old_keys, new_keys = {k for k, _, _ in old}, {f.product.key for f in new}
         if text in SAME_SET:
@@ -304,3 +315,22 @@ async def test_search_ranks_by_the_weights_of_the_places_found(store: RegistrySt
     assert [f.product.slug for f in found] == ["b", "a", "c"]
     if isinstance(store, PostgresRegistryStore):
         assert [f.score for f in found] == [12.0, 10.0, 1.0]  # b: tag rain 6 + tag uk 6
+
+
+async def test_matches_keep_the_order_of_the_places_and_a_rewrite_replaces_them(
+    store: RegistryStore,
+) -> None:
+    # The places go in as arrays in one statement per table; the matches come back in the
+    # order they were given (not sorted), and writing the product again replaces them.
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    product = stored_product("id-z", slug="zoo", name="Zoo", at=now)
+    order = [17, 3, 29, 0, 11, 8, 25, 14, 1, 22]
+    places = [Place("column description", f"zebra z{n:02}", f"t.c{n}") for n in order]
+    await store.upsert(product, places=[*places_of(product, []), *places])
+    [found] = await store.search(terms("zebra"), 5)
+    assert [(m.text, m.element) for m in found.matches] == [(p.text, p.element) for p in places]
+    assert len(await store.search(terms("z29"), 5)) == 1
+    await store.upsert(product, places=[*places_of(product, []), *places[:2]])
+    [found] = await store.search(terms("zebra"), 5)
+    assert [m.text for m in found.matches] == ["zebra z17", "zebra z03"]
+    assert await store.search(terms("z29"), 5) == []

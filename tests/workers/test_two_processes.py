@@ -119,7 +119,7 @@ def test_one_health_round_per_interval_across_both_and_a_successor_when_it_dies(
     kits: Kits,
     fresh_postgres_dsn: str,
 ) -> None:
-    interval, window = 2.0, 10.0
+    interval, window = 1.0, 5.0
     for name in TRIO:
         kits.start(name)
     gateway, issuer = two_gateways(
