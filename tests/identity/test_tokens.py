@@ -221,3 +221,72 @@ def test_issuers_file_is_checked_field_by_field(
     monkeypatch.setenv("SHORT", "k" * 32)
     (issuer,) = load_issuers(str(path), default_audience="meshgate")
     assert issuer.symmetric and issuer.audience == "meshgate"
+
+
+async def test_a_kept_token_is_refused_once_it_expires(http: httpx.AsyncClient) -> None:
+    check = TokenVerifier([HS], JwksCache(http), leeway=0.0)
+    token = jwt.encode(claims(exp=time.time() + 1.5), SECRET, "HS256")
+    assert (await check.verify(token)).subject == "ana"
+    assert (await check.verify(token)).subject == "ana" and check.kept == 1
+    time.sleep(1.6)
+    with pytest.raises(InvalidToken, match="expired"):
+        await check.verify(token)
+    assert check.kept == 0
+
+
+async def test_a_kept_token_is_refused_once_its_key_leaves_the_key_set(
+    http: httpx.AsyncClient, key_site: tuple[KeySite, str]
+) -> None:
+    site, url = key_site
+    old, new = (rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in "ab")
+    site.keys = [public_jwk(old, "k1", "RS256")]
+    issuer = Issuer("https://oidc.test", "meshgate", ("RS256",), jwks_url=url)
+    # The key set is kept 0.2 s: then fetched again, as a rotation is seen.
+    check = TokenVerifier([issuer], JwksCache(http, ttl=0.2, min_refetch=0.0))
+    token = jwt.encode(claims(iss="https://oidc.test"), old, "RS256", headers={"kid": "k1"})
+    assert (await check.verify(token)).subject == "ana"
+    assert (await check.verify(token)).subject == "ana" and check.kept == 1
+    # The same key id now names another key: the kept token is verified again, and
+    # refused.
+    site.keys = [public_jwk(new, "k1", "RS256")]
+    time.sleep(0.3)
+    with pytest.raises(InvalidToken, match="signature"):
+        await check.verify(token)
+    assert check.kept == 0
+    # Kept again under the old key, which the issuer then drops (compromised, say).
+    site.keys = [public_jwk(old, "k1", "RS256")]
+    time.sleep(0.3)
+    assert (await check.verify(token)).subject == "ana" and check.kept == 1
+    site.keys = [public_jwk(new, "k2", "RS256")]
+    time.sleep(0.3)
+    with pytest.raises(InvalidToken, match="no signing key"):
+        await check.verify(token)
+    assert check.kept == 0
+
+
+async def test_only_verified_tokens_are_kept_and_never_more_than_the_cap(
+    http: httpx.AsyncClient,
+) -> None:
+    check = TokenVerifier([HS], JwksCache(http), kept=5)
+    good = jwt.encode(claims(), SECRET, "HS256")
+    assert (await check.verify(good)).subject == "ana"
+    # A forged twin (the kept token's claims, another signature) is verified on its own.
+    head, body, _ = good.split(".")
+    forged = jwt.encode(claims(), b"x" * 40, "HS256").split(".")[2]
+    for bad in (f"{head}.{body}.{forged}", jwt.encode(claims(roles=["admin"]), b"x" * 40)):
+        with pytest.raises(InvalidToken):
+            await check.verify(bad)
+    assert check.kept == 1
+    tokens = [jwt.encode(claims(sub=f"user-{i}"), SECRET, "HS256") for i in range(12)]
+    for token in tokens:
+        await check.verify(token)
+        assert check.kept <= 5
+    # Each answer is its own token's, kept or not.
+    for token in [*tokens, *tokens]:
+        assert (await check.verify(token)).subject == jwt.decode(
+            token, SECRET, ["HS256"], audience="meshgate"
+        )["sub"]
+    assert check.kept == 5
+    # Nothing kept: every token verified in full.
+    off = TokenVerifier([HS], JwksCache(http), kept=0)
+    assert (await off.verify(good)).subject == "ana" and off.kept == 0
