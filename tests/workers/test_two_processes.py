@@ -91,7 +91,10 @@ def _health_leader(dsn: str) -> int | None:
         rows = conn.execute(
             "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a "
             "ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
-            "AND a.application_name LIKE 'meshgate health pid %%'"
+            "AND a.application_name LIKE 'meshgate health pid %%' "
+            # Advisory locks are per database; pg_locks shows every database's (another
+            # test's gateways elect their own leader in theirs).
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         ).fetchall()
     assert len(rows) <= 1, rows  # never two
     return int(rows[0][0].rsplit(" ", 1)[1]) if rows else None
