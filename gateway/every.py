@@ -11,6 +11,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from gateway.cancelled import stop_if_cancelled
+
 log = logging.getLogger(__name__)
 
 
@@ -54,3 +56,4 @@ class Every:
                 await self._round()
             except Exception:  # the next round tries again
                 log.exception("%s: a round failed", self._name)
+            stop_if_cancelled()

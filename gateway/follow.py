@@ -20,6 +20,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from gateway.cancelled import stop_if_cancelled
+
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_PENDING = 1000
@@ -74,6 +76,7 @@ class Follower:
                     await self._handle(product_id)
                 except Exception:  # one product's failure must not stop the following
                     log.exception("%s: following %s failed", self._name, product_id)
+                stop_if_cancelled()
                 if product_id not in self._again:
                     return
                 self._again.discard(product_id)

@@ -25,6 +25,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from gateway.cancelled import stop_if_cancelled
 from gateway.election import Alone, Election
 from gateway.follow import Follower
 from gateway.health.gather import evidence
@@ -122,6 +123,7 @@ class HealthMonitor:
                         self._adopt(found)
             except Exception:  # a registry hiccup must not end the monitor
                 log.exception("health refresh failed")
+            stop_if_cancelled()  # Redis may have swallowed a close's cancellation
             # Alone: sleep until the next refresh. Several processes: read what the
             # others found, and ask to lead, every few seconds meanwhile.
             wake = due if self._shared is None else min(due, clock() + FOLLOWER_SECONDS)

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from gateway.cancelled import stop_if_cancelled
 from gateway.errors import UpstreamAddressRefused
 from gateway.notify import signing
 from gateway.notify.records import DELIVERED, FAILED, PENDING, Claimed, Outcome
@@ -81,6 +82,7 @@ class Deliverer:
             except Exception:  # a database down for a while must not end the task
                 log.exception("a webhook delivery round failed")
                 claimed = 0
+            stop_if_cancelled()
             if claimed == BATCH:
                 continue  # more may be due
             with contextlib.suppress(TimeoutError):

@@ -25,6 +25,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from gateway.cancelled import stop_if_cancelled
 from gateway.hub import Hub, Subscription
 from gateway.notify.event import MeshEvent
 
@@ -130,6 +131,7 @@ class RedisBus:
                     type(exc).__name__, pause,
                 )  # fmt: skip
             self._listening.clear()
+            stop_if_cancelled()
             await asyncio.sleep(pause)
             pause = min(pause * 2, RECONNECT_MOST_SECONDS)
 
@@ -142,6 +144,7 @@ class RedisBus:
             log.info("the Redis event bus listens on its channel")
             while True:
                 message = await pubsub.get_message(timeout=READ_WAIT_SECONDS)
+                stop_if_cancelled()
                 if message is not None and message.get("type") == "message":
                     self._deliver(message.get("data"))
         finally:

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 
+from gateway.cancelled import stop_if_cancelled
 from gateway.federation.records import QueryRecord
 from gateway.net.addresses import AddressPolicy
 from gateway.openlineage.events import query_run, to_json
@@ -68,6 +69,7 @@ class LineageEmitter:
                 await self._send(entry)
             finally:
                 self._queue.task_done()
+            stop_if_cancelled()
 
     async def _send(self, entry: QueryRecord) -> None:
         try:

@@ -1,7 +1,8 @@
 """A stop signal ends the gateway within MESHGATE_SHUTDOWN_SECONDS even when something it
 closes never finishes (seen: a worker of `meshgate serve --workers 2` elected to run the
-health rounds while it was stopping, held 30 s until killed); the log says where closing
-waited."""
+health rounds while it was stopping, held 30 s until killed: redis-py had swallowed the
+monitor's cancellation, tests/services/test_swallowed_cancel.py); the log says where
+closing waited."""
 
 from __future__ import annotations
 
