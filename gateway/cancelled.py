@@ -7,7 +7,12 @@ then goes on as if nothing happened, and its owner, awaiting it after ``cancel()
 until the process's stop deadline (``MESHGATE_SHUTDOWN_SECONDS``) gives up on it.
 
 The request outlives the swallowed exception: ``Task.cancelling()`` still counts it. Each
-loop calls :func:`stop_if_cancelled` once per turn and so ends at its next turn at worst.
+loop calls :func:`stop_if_cancelled` after each step that may swallow one, and so ends at
+its next turn at worst.
+
+Only the loop's owner cancels its task. Keep ``asyncio.TaskGroup`` out of these loops on
+3.11: a child failing after the group's body has ended cancels the parent and never takes
+the request back, which this check would read as a close.
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ class _Verified:
     header: Mapping[str, Any]
     algorithm: str
     key: Any  # the key its signature checked with
-    expires: float  # its ``exp``
+    expires: int  # its ``exp``, in whole seconds as PyJWT reads it
 
 
 class TokenVerifier:
@@ -74,8 +74,9 @@ class TokenVerifier:
         digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
         kept = self._kept.get(digest)
         if kept is not None:
-            # Still in date (as PyJWT judges ``exp``), and its key still the issuer's.
-            if time.time() < kept.expires + self._leeway:
+            # Still in date (PyJWT refuses once ``exp <= now - leeway``), and its key
+            # still the issuer's.
+            if kept.expires > time.time() - self._leeway:
                 try:
                     key = await self._key(kept.issuer, kept.header, kept.algorithm)
                 except InvalidToken:
@@ -130,7 +131,9 @@ class TokenVerifier:
         if self._max_kept > 0:
             while len(self._kept) >= self._max_kept:
                 del self._kept[next(iter(self._kept))]  # the oldest
-            expires = float(claims["exp"])  # required above; PyJWT checked it is a number
+            # Whole seconds, as PyJWT judges it (``int(exp)``; a float of a huge one
+            # would overflow).
+            expires = int(claims["exp"])
             self._kept[digest] = _Verified(principal, issuer, header, algorithm, key, expires)
         return principal
 

@@ -87,6 +87,7 @@ class Deliverer:
                 continue  # more may be due
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._pause())
+            stop_if_cancelled()  # wait_for may return as a close cancels it: no round
 
     def _pause(self) -> float:
         """Until the next poll, or sooner when a retry this process set falls due."""

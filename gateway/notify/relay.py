@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from gateway.cancelled import stop_if_cancelled
 from gateway.certification import CertificationChanged
 from gateway.health import HealthChanged
 from gateway.hub import Hub
@@ -104,6 +105,7 @@ class Relay:
                     await handle(change)
                 except Exception:  # the relay outlives a bad change
                     log.exception("telling a change failed: %r", change)
+                stop_if_cancelled()
 
     async def _health(self, change: HealthChanged) -> None:
         event, state = health_event(change)

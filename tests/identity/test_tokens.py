@@ -223,12 +223,28 @@ def test_issuers_file_is_checked_field_by_field(
     assert issuer.symmetric and issuer.audience == "meshgate"
 
 
-async def test_a_kept_token_is_refused_once_it_expires(http: httpx.AsyncClient) -> None:
+async def test_a_kept_token_is_not_checked_again_and_is_refused_once_it_expires(
+    http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoded: list[object] = []
+    decode = jwt.decode
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        decoded.append(args[0])
+        return decode(*args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counted)
     check = TokenVerifier([HS], JwksCache(http), leeway=0.0)
-    token = jwt.encode(claims(exp=time.time() + 1.5), SECRET, "HS256")
+    # A fractional exp: PyJWT reads whole seconds (int(exp)), so the token is expired
+    # from `whole` on, 0.9 s before its exp.
+    whole = int(time.time()) + 2
+    token = jwt.encode(claims(exp=whole + 0.9), SECRET, "HS256")
     assert (await check.verify(token)).subject == "ana"
-    assert (await check.verify(token)).subject == "ana" and check.kept == 1
-    time.sleep(1.6)
+    checks = len(decoded)
+    assert checks >= 1 and check.kept == 1
+    assert (await check.verify(token)).subject == "ana"
+    assert len(decoded) == checks  # kept: not parsed nor verified again
+    time.sleep(max(0.0, whole + 0.05 - time.time()))
     with pytest.raises(InvalidToken, match="expired"):
         await check.verify(token)
     assert check.kept == 0
@@ -290,3 +306,15 @@ async def test_only_verified_tokens_are_kept_and_never_more_than_the_cap(
     # Nothing kept: every token verified in full.
     off = TokenVerifier([HS], JwksCache(http), kept=0)
     assert (await off.verify(good)).subject == "ana" and off.kept == 0
+
+
+async def test_a_token_whose_exp_is_beyond_any_float_is_kept_and_answered(
+    http: httpx.AsyncClient,
+) -> None:
+    # PyJWT accepts any whole number of seconds; the kept entry must not turn it into a
+    # float (which overflows: a 500 instead of an answer).
+    check = TokenVerifier([HS], JwksCache(http))
+    token = jwt.encode(claims(exp=10**400), SECRET, "HS256")
+    for _ in range(2):
+        assert (await check.verify(token)).subject == "ana"
+    assert check.kept == 1

@@ -21,6 +21,7 @@ import redis.asyncio as aioredis
 
 from gateway.cancelled import stop_if_cancelled
 from gateway.every import Every
+from gateway.follow import Follower
 from gateway.health import HealthHub, HealthMonitor
 from gateway.registry import Registry, open_registry
 
@@ -100,6 +101,21 @@ async def test_rounds_end_when_a_round_swallows_its_cancellation() -> None:
     await asyncio.wait_for(swallower.entered.wait(), CLOSE_SECONDS)
     await ends_within(rounds.close())
     assert swallower.swallowed == 1
+
+
+async def test_a_follow_up_ends_when_its_handler_swallows_the_cancellation() -> None:
+    swallower = _Swallower()
+
+    async def handle(product_id: str) -> None:
+        await swallower()
+
+    follower = Follower(handle, "swallowing")
+    follower("product-1")
+    await asyncio.wait_for(swallower.entered.wait(), CLOSE_SECONDS)
+    follower("product-1")  # changed again meanwhile: one more run is due
+    # Before: the swallowed run returned, and the run due began and waited for ever.
+    await ends_within(follower.close())
+    assert swallower.swallowed == 1 and follower.pending == 0
 
 
 async def test_a_loop_over_real_redis_calls_ends_at_every_cancellation(redis_url: str) -> None:
