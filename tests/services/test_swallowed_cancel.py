@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,10 @@ import redis.asyncio as aioredis
 from gateway.cancelled import stop_if_cancelled
 from gateway.every import Every
 from gateway.follow import Follower
-from gateway.health import HealthHub, HealthMonitor
+from gateway.health import HealthChanged, HealthHub, HealthMonitor
+from gateway.hub import Hub
+from gateway.notify.deliverer import Deliverer
+from gateway.notify.relay import Relay
 from gateway.registry import Registry, open_registry
 
 CLOSE_SECONDS = 2.0
@@ -116,6 +120,43 @@ async def test_a_follow_up_ends_when_its_handler_swallows_the_cancellation() -> 
     # Before: the swallowed run returned, and the run due began and waited for ever.
     await ends_within(follower.close())
     assert swallower.swallowed == 1 and follower.pending == 0
+
+
+async def test_the_webhook_deliverer_ends_when_a_round_swallows_its_cancellation() -> None:
+    swallower = _Swallower()
+
+    async def round() -> int:
+        await swallower()
+        return 0  # nothing claimed
+
+    deliverer = Deliverer(
+        None, None,  # type: ignore[arg-type]  # the round below reads no store, sends nothing
+        max_attempts=1, backoff_seconds=1, timeout_seconds=1, poll_seconds=0.01,
+    )  # fmt: skip
+    deliverer.round = round  # type: ignore[method-assign]
+    deliverer.start()
+    await asyncio.wait_for(swallower.entered.wait(), CLOSE_SECONDS)
+    # Before: the round returned, the poll passed and the next round waited for ever.
+    await ends_within(deliverer.close())
+    assert swallower.swallowed == 1
+
+
+async def test_the_relay_ends_when_telling_a_change_swallows_its_cancellation() -> None:
+    swallower = _Swallower()
+
+    class Notifier:
+        async def publish(self, *args: Any, **kwargs: Any) -> None:
+            await swallower()
+
+    health: Hub[HealthChanged] = Hub()
+    relay = Relay(Notifier(), None, health, Hub(), Hub())  # type: ignore[arg-type]
+    await relay.start()
+    at = datetime(2026, 12, 3, tzinfo=UTC)
+    health.publish(HealthChanged("p-1", "flood.areas", "UP", "DOWN", ("UPSTREAM",), at))
+    await asyncio.wait_for(swallower.entered.wait(), CLOSE_SECONDS)
+    # Before: the change was told, and the relay waited for the next one for ever.
+    await ends_within(relay.close())
+    assert swallower.swallowed == 1
 
 
 async def test_a_loop_over_real_redis_calls_ends_at_every_cancellation(redis_url: str) -> None:
