@@ -6,7 +6,7 @@ issuer's audience, ``exp`` is in the future (``nbf``/``iat`` not ahead), and it 
 subject. Roles come from the issuer's ``roles_claim`` (a dotted path to a list of
 strings, or a space-separated string).
 
-A token that verified is kept (by its SHA-256, at most ``kept`` of them, the oldest
+A token that verified is kept (by its SHA-256, at most ``max_kept`` of them, the oldest
 dropped first) with its principal: the same token again is not parsed nor its signature
 checked again (about 0.3 ms a request), but it is still refused once it expires, and
 once the key that signed it is no longer its issuer's (the key set is asked for the key
@@ -56,13 +56,13 @@ class TokenVerifier:
         jwks: JwksCache,
         *,
         leeway: float = 30.0,
-        kept: int = KEPT_TOKENS,
+        max_kept: int = KEPT_TOKENS,
     ):
         self._issuers = {i.issuer: i for i in issuers}
         self._jwks = jwks
         self._leeway = leeway
         self._kept: dict[bytes, _Verified] = {}
-        self._max_kept = kept
+        self._max_kept = max_kept
 
     @property
     def configured(self) -> bool:

@@ -25,7 +25,6 @@ import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from gateway.errors import BadRequest
@@ -45,7 +44,7 @@ class Place:
     text: str
     element: str | None = None
 
-    @cached_property  # read three times per place when a product is written
+    @functools.cached_property  # read three times per place when a product is written
     def words(self) -> str:
         """What the index holds for this place: its runs of letters and digits."""
         return " ".join(runs(self.text))

@@ -283,7 +283,7 @@ async def test_a_kept_token_is_refused_once_its_key_leaves_the_key_set(
 async def test_only_verified_tokens_are_kept_and_never_more_than_the_cap(
     http: httpx.AsyncClient,
 ) -> None:
-    check = TokenVerifier([HS], JwksCache(http), kept=5)
+    check = TokenVerifier([HS], JwksCache(http), max_kept=5)
     good = jwt.encode(claims(), SECRET, "HS256")
     assert (await check.verify(good)).subject == "ana"
     # A forged twin (the kept token's claims, another signature) is verified on its own.
@@ -304,7 +304,7 @@ async def test_only_verified_tokens_are_kept_and_never_more_than_the_cap(
         )["sub"]
     assert check.kept == 5
     # Nothing kept: every token verified in full.
-    off = TokenVerifier([HS], JwksCache(http), kept=0)
+    off = TokenVerifier([HS], JwksCache(http), max_kept=0)
     assert (await off.verify(good)).subject == "ana" and off.kept == 0
 
 
