@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -43,6 +43,12 @@ def free_port() -> int:
         return port
 
 
+class Poster(Protocol):
+    """What :meth:`Gateway.post` needs of a client: ``httpx.Client.post``'s shape."""
+
+    def post(self, url: str, *, json: Any, headers: Mapping[str, str]) -> Any: ...
+
+
 @dataclass
 class Gateway:
     """A running ``meshgate serve`` process with the products registered."""
@@ -51,8 +57,9 @@ class Gateway:
     url: str  # GraphQL endpoint
     headers: dict[str, str]  # an admin's credentials
 
-    def post(self, client: httpx.Client, query: str, variables: Mapping[str, Any]) -> Any:
-        """The ``data`` of one GraphQL request; raises on GraphQL errors."""
+    def post(self, client: Poster, query: str, variables: Mapping[str, Any]) -> Any:
+        """The ``data`` of one GraphQL request through ``client`` (an ``httpx.Client`` or
+        a :class:`bench.lean_client.LeanClient`); raises on GraphQL errors."""
         payload = {"query": query, "variables": dict(variables)}
         body = client.post(self.url, json=payload, headers=self.headers).json()
         if body.get("errors"):

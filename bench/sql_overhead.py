@@ -3,7 +3,7 @@
 straight on each engine, in one run, plus the planner alone.
 
     .venv/bin/python bench/sql_overhead.py [--runs 100] [--planner-runs 1000] [--baseline DIR]
-                                           [--engines duckdb trino]
+                                           [--engines duckdb trino] [--also-httpx]
 
 Needs `demo/data` (`make demo-data`), PostgreSQL and MariaDB (`scripts/services.sh up`).
 Starts Trino (`scripts/trino.sh up`, timed: a no-op when it already runs), loads the demo
@@ -11,7 +11,11 @@ products into the stores Trino reads (as the tests' fixtures do), serves the pro
 statements read and starts ``meshgate serve`` with ``MESHGATE_TRINO_URL`` set so both
 engines are on (:mod:`bench.gateway_process`), then for each statement and engine times,
 alternately (so every path shares the machine's noise):
-- gateway: the GraphQL ``sql`` field end to end (plan, engine, JSON of the rows);
+- gateway: the GraphQL ``sql`` field end to end (plan, engine, JSON of the rows), asked
+  over one kept-open connection by :class:`bench.lean_client.LeanClient` (the standard
+  library's ``http.client``: httpx's own work, 0.5 to 1.2 ms a request here, is not the
+  gateway's; ``--also-httpx`` times the gateway through httpx as well, in one more
+  column);
 - baseline (with ``--baseline DIR``, another checkout with its own ``demo/data``, e.g. an
   older commit unpacked with ``git archive``): the same through a gateway running that
   checkout's code, started the same way: before and after in one run;
@@ -45,7 +49,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the repo's packages (tests.fixtures too)
 
-from bench.gateway_process import Gateway, serve_gateway, serve_products  # noqa: E402
+from bench.gateway_process import Gateway, Poster, serve_gateway, serve_products  # noqa: E402
+from bench.lean_client import LeanClient  # noqa: E402
 from gateway.federation.catalog import StaticCatalog, load_product_folders  # noqa: E402
 from gateway.federation.engines import _duckdb_sources as sources  # noqa: E402
 from gateway.federation.planner import plan  # noqa: E402
@@ -84,6 +89,7 @@ GRAPHQL = """query($q: String!, $e: SqlEngine) {
 ENGINES = ("duckdb", "trino")
 TARGET_ADDED_MS = {"duckdb": 5.0, "trino": 10.0}
 """Issue 10's targets: the most a statement may take longer through the gateway."""
+VIA_HTTPX = "gateway via httpx"  # the path of ``--also-httpx``
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -160,7 +166,7 @@ def gateways(
         }
 
 
-def gateway_call(client: httpx.Client, gateway: Gateway, sql: str, engine: str) -> dict[str, Any]:
+def gateway_call(client: Poster, gateway: Gateway, sql: str, engine: str) -> dict[str, Any]:
     """One ``sql`` query through ``gateway``; its result (raises on GraphQL errors)."""
     result: dict[str, Any] = gateway.post(client, GRAPHQL, {"q": sql, "e": engine.upper()})["sql"]
     return result
@@ -187,8 +193,11 @@ def direct_runner(
 
 
 def measure(found: dict[str, Gateway], catalog: StaticCatalog, runs: int, warmup: int,
-            engines: Sequence[str] = ENGINES) -> list[dict[str, Any]]:  # fmt: skip
-    """For every statement and engine: each gateway's and the direct times (ms), in turn."""
+            engines: Sequence[str] = ENGINES, *, also_httpx: bool = False,
+            ) -> list[dict[str, Any]]:  # fmt: skip
+    """For every statement and engine: each gateway's and the direct times (ms), in turn;
+    each gateway through :class:`LeanClient`, and with ``also_httpx`` the gateway under
+    test through httpx too (``"gateway via httpx"``)."""
     from tests.fixtures.trino import trino_connection
 
     rows: list[dict[str, Any]] = []
@@ -199,7 +208,8 @@ def measure(found: dict[str, Gateway], catalog: StaticCatalog, runs: int, warmup
             if "trino" in engines
             else _NoTrino()
         ) as tconn,
-        httpx.Client(timeout=60) as client,
+        LeanClient(timeout=60) as client,
+        httpx.Client(timeout=60) as slow_client,
     ):
         for label, sql in STATEMENTS.items():
             for engine in engines:
@@ -208,11 +218,16 @@ def measure(found: dict[str, Gateway], catalog: StaticCatalog, runs: int, warmup
                 direct = direct_runner(engine, con, tconn)
                 if direct(physical) != executed["rowCount"]:
                     raise RuntimeError(f"{label} on {engine}: direct and gateway row counts differ")
-                times: dict[str, list[float]] = {name: [] for name in [*found, "direct"]}
                 paths: list[tuple[str, Callable[[], object]]] = [
                     (name, functools.partial(gateway_call, client, g, sql, engine))
                     for name, g in found.items()
                 ] + [("direct", functools.partial(direct, physical))]
+                if also_httpx:
+                    slow = functools.partial(
+                        gateway_call, slow_client, found["gateway"], sql, engine
+                    )
+                    paths.append((VIA_HTTPX, slow))
+                times: dict[str, list[float]] = {name: [] for name, _ in paths}
                 for i in range(warmup + runs):
                     # Each path goes first as often as the others.
                     turn = i % len(paths)
@@ -253,25 +268,29 @@ def added(row: dict[str, Any], path: str) -> float:
 def report(rows: list[dict[str, Any]], planner: dict[str, list[float]], runs: int) -> str:
     """The markdown tables of the run."""
     before = "baseline" in rows[0]
+    httpx_too = VIA_HTTPX in rows[0]  # one more column: the same gateway, httpx asking
     out = [f"{runs} runs per statement and engine, each path in turn\n"]
     if before:
-        out += ["| statement | engine | rows | direct p50 ms | before p50 ms | after p50 ms "
-                "| before added ms | after added ms | after added / target |",
-                "|---|---|--:|--:|--:|--:|--:|--:|--:|"]  # fmt: skip
+        head = ["statement", "engine", "rows", "direct p50 ms", "before p50 ms", "after p50 ms",
+                "before added ms", "after added ms", "after added / target"]  # fmt: skip
     else:
-        out += ["| statement | engine | rows | direct p50 ms | gateway p50 ms | added ms | ratio "
-                "| added / target |", "|---|---|--:|--:|--:|--:|--:|--:|"]  # fmt: skip
+        head = ["statement", "engine", "rows", "direct p50 ms", "gateway p50 ms", "added ms",
+                "ratio", "added / target"]  # fmt: skip
+    head += ["added via httpx ms"] if httpx_too else []
+    out += ["| " + " | ".join(head) + " |", "|---|---|" + "--:|" * (len(head) - 2)]
     for r in rows:
         direct, gateway = statistics.median(r["direct"]), statistics.median(r["gateway"])
-        head = f"| {r['statement']} | {r['engine']} | {r['rows']} | {direct:.2f} "
+        cells = [r["statement"], r["engine"], str(r["rows"]), f"{direct:.2f}"]
         share = added(r, "gateway") / TARGET_ADDED_MS[r["engine"]]
         if before:
             old = statistics.median(r["baseline"])
-            out.append(f"{head}| {old:.2f} | {gateway:.2f} | {added(r, 'baseline'):+.2f} "
-                       f"| {added(r, 'gateway'):+.2f} | {share:.2f} |")  # fmt: skip
+            cells += [f"{old:.2f}", f"{gateway:.2f}", f"{added(r, 'baseline'):+.2f}",
+                      f"{added(r, 'gateway'):+.2f}", f"{share:.2f}"]  # fmt: skip
         else:
-            out.append(f"{head}| {gateway:.2f} | {added(r, 'gateway'):+.2f} "
-                       f"| {gateway / direct:.2f} | {share:.2f} |")  # fmt: skip
+            cells += [f"{gateway:.2f}", f"{added(r, 'gateway'):+.2f}",
+                      f"{gateway / direct:.2f}", f"{share:.2f}"]  # fmt: skip
+        cells += [f"{added(r, VIA_HTTPX):+.2f}"] if httpx_too else []
+        out.append("| " + " | ".join(cells) + " |")
     every = [t for values in planner.values() for t in values]
     out += ["", f"planner alone, `plan()` over the demo catalog ({len(every)} runs)\n",
             "| statement | p50 ms | p99 ms |", "|---|--:|--:|"]  # fmt: skip
@@ -299,13 +318,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="a checkout to measure side by side (before and after)")  # fmt: skip
     parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES),
                         help="the engines measured (duckdb alone: Trino not started)")  # fmt: skip
+    parser.add_argument(
+        "--also-httpx",
+        action="store_true",
+        help="time the gateway through httpx too (the client until 3 Dec 2026)",
+    )
     args = parser.parse_args(argv)
     began = time.perf_counter()
     trino_up = prepare_trino() if "trino" in args.engines else None
     catalog = demo_catalog()
     ports = (args.gateway_port, args.baseline_port)
     with gateways(ports, args.baseline, args.engines) as found:
-        rows = measure(found, catalog, args.runs, args.warmup, args.engines)
+        rows = measure(
+            found, catalog, args.runs, args.warmup, args.engines, also_httpx=args.also_httpx
+        )
     planner = planner_times(catalog, max(1, args.planner_runs // len(STATEMENTS)))
     if trino_up is not None:
         print(f"\n`scripts/trino.sh up` took {trino_up:.1f}s (a quick check when Trino runs)\n")

@@ -27,8 +27,14 @@ def test_sql_overhead_prints_every_statement_on_both_engines(
     trino_url: str, demo_stores: list[StoredTable]
 ) -> None:
     del trino_url, demo_stores  # requested: Trino answers and reads the demo stores
-    out = bench("sql_overhead.py", "--runs", "1", "--warmup", "0", "--planner-runs", "4")
+    out = bench(
+        "sql_overhead.py", "--runs", "1", "--warmup", "0", "--planner-runs", "4", "--also-httpx"
+    )
     measured = [m.groupdict() for line in out.splitlines() if (m := ROW.match(line))]
+    # The gateway asked by the lean client, and by httpx in the last column, every row.
+    assert "| added / target | added via httpx ms |" in out, out
+    assert all(re.search(r"\| [+-]\d+\.\d+ \|$", line) for line in out.splitlines()
+               if ROW.match(line) and "planner" not in line), out  # fmt: skip
     pairs = {(m["statement"], m["engine"]) for m in measured}
     assert len(pairs) == 8, out  # four statements, two engines
     assert {m["statement"] for m in measured if m["rows"] != "0"} == {p[0] for p in pairs}
