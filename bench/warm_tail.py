@@ -15,7 +15,11 @@ short of CPU):
 - ``no collector``: ``gc.disable()`` at interpreter start (a ``sitecustomize`` on the
   gateway's ``PYTHONPATH``), so no garbage collection runs;
 - ``pinned``: the gateway's threads on CPU 0 and wrk on CPU 1 (``taskset``), so the load
-  generator never takes the gateway's core.
+  generator never takes the gateway's core;
+- ``floor: bare ASGI`` and ``floor: nginx`` (bench/peer/floors.py): no gateway, the same
+  bytes answered by an ASGI app that does nothing else under meshgate's server (uvicorn,
+  uvloop, httptools), and by nginx serving them as a file (left out, and said so, when
+  nginx is not installed). The tail of the machine and the load generator alone.
 
 Not a target's judge (bench/peer_gateways.py is): it tells which of these the tail
 follows.
@@ -32,16 +36,20 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
+import httpx
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the repo's packages and bench.peer
 
-from bench.peer import install, question  # noqa: E402
+from bench.peer import floors, install, question  # noqa: E402
 from bench.peer.gateways import start_meshgate  # noqa: E402
 from bench.peer.load import Target, run_wrk, write_lua  # noqa: E402
-from bench.peer.upstreams import running_products  # noqa: E402
+from bench.peer.procs import Started  # noqa: E402
+from bench.peer.upstreams import Product, running_products  # noqa: E402
 
 RUN = ROOT / ".run" / "peer-bench"
-VARIANTS = ("as served", "no refresh", "no collector", "pinned")
+FLOOR_ASGI, FLOOR_NGINX = "floor: bare ASGI", "floor: nginx"
+VARIANTS = ("as served", "no refresh", "no collector", "pinned", FLOOR_ASGI, FLOOR_NGINX)
 CPU_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
 
 
@@ -77,22 +85,29 @@ def main(argv: list[str] | None = None) -> int:
     print("| variant | window | req/s | p50 ms | p99 ms | p99 / p50 | idle % | steal % |")
     print("|---|--:|--:|--:|--:|--:|--:|--:|")
     with ExitStack() as stack:
-        nogc, pinned = shims(Path(stack.enter_context(tempfile.TemporaryDirectory())))
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        nogc, pinned = shims(scratch)
         products = stack.enter_context(running_products(RUN))
         lua = write_lua(RUN / "meshgate.lua", question.MESHGATE_QUERY)
+        answer = scratch / "answer.json"
+        # Apart: nginx's worker (nobody) reads it, and cannot pass the 0700 scratch folder.
+        served = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="meshgate-nginx-")))
+        if {FLOOR_ASGI, FLOOR_NGINX} & set(args.only):
+            answer.write_bytes(meshgate_answer(products))
         for _ in range(args.rounds):
             for variant in args.only:
-                ttl = 3600.0 if variant == "no refresh" else 15.0
-                env = {"PYTHONPATH": str(nogc)} if variant == "no collector" else {}
-                gateway = start_meshgate(variant, ttl, products, RUN, extra_env=env)
+                started = start_variant(variant, products, nogc, answer, served)
+                if started is None:
+                    print(f"| {variant} | left out: nginx is not installed | | | | | | |")
+                    continue
+                url, process = started
                 path = os.environ["PATH"]
                 try:
                     if variant == "pinned":
-                        pid = str(gateway.process.pid)
-                        subprocess.run(["taskset", "-a", "-p", "-c", "0", pid],
+                        subprocess.run(["taskset", "-a", "-p", "-c", "0", str(process.pid)],
                                        check=True, capture_output=True)  # fmt: skip
                         os.environ["PATH"] = f"{pinned}{os.pathsep}{path}"
-                    target = Target(variant, gateway.url, lua, gateway.process)
+                    target = Target(variant, url, lua, process)
                     run_wrk(target, args.connections, 3)  # warm the cache
                     for window in range(1, args.windows + 1):
                         before = cpu_jiffies()
@@ -108,8 +123,35 @@ def main(argv: list[str] | None = None) -> int:
                               f"{share['steal']:.1f} |", flush=True)  # fmt: skip
                 finally:
                     os.environ["PATH"] = path
-                    gateway.process.stop()
+                    process.stop()
     return 0
+
+
+def start_variant(
+    variant: str, products: list[Product], nogc: Path, answer: Path, served: Path
+) -> tuple[str, Started] | None:
+    """The server of ``variant``: (its GraphQL URL, its process); None if not installed."""
+    if variant == FLOOR_ASGI:
+        return floors.start_fixed_asgi(answer, RUN)
+    if variant == FLOOR_NGINX:
+        return floors.start_nginx(answer, served, RUN)
+    ttl = 3600.0 if variant == "no refresh" else 15.0
+    env = {"PYTHONPATH": str(nogc)} if variant == "no collector" else {}
+    gateway = start_meshgate(variant, ttl, products, RUN, extra_env=env)
+    return gateway.url, gateway.process
+
+
+def meshgate_answer(products: list[Product]) -> bytes:
+    """The bytes meshgate answers the question with (what the floors answer), checked."""
+    gateway = start_meshgate("answer for the floors", 15.0, products, RUN)
+    try:
+        body = {"query": question.MESHGATE_QUERY}
+        got = httpx.post(gateway.url, json=body, timeout=60)
+    finally:
+        gateway.process.stop()
+    if got.status_code != 200 or b'"errors"' in got.content:
+        raise SystemExit(f"meshgate did not answer the question: {got.text[:500]}")
+    return got.content
 
 
 if __name__ == "__main__":

@@ -4,10 +4,16 @@ needs wrk and the demo products: docs/benchmarks.md)."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
+import httpx
+import pytest
+
+from bench.peer import floors
 from bench.warm_tail import CPU_FIELDS, cpu_jiffies, shims
 
 
@@ -36,3 +42,49 @@ def test_the_machine_cpu_split_is_read_and_grows() -> None:
     assert len(before) == len(after) == len(CPU_FIELDS)
     assert all(b >= a >= 0 for a, b in zip(before, after, strict=True))
     assert sum(after) > sum(before)
+
+
+def _post_twice(url: str) -> list[httpx.Response]:
+    with httpx.Client(timeout=10) as client:
+        body = {"query": "{ products(first: 50) { edges { node { id } } } }"}
+        return [client.post(url, json=body) for _ in range(2)]
+
+
+def test_the_bare_asgi_floor_answers_every_post_with_the_given_bytes(tmp_path: Path) -> None:
+    answer = tmp_path / "answer.json"
+    answer.write_bytes(b'{"data":{"products":{"edges":[{"node":{"id":"\xc3\xa9"}}]}}}')
+    url, process = floors.start_fixed_asgi(answer, tmp_path / "logs")
+    try:
+        got = _post_twice(url)
+    finally:
+        process.stop()
+    assert [(r.status_code, r.content) for r in got] == [(200, answer.read_bytes())] * 2
+    assert got[0].headers["content-type"] == "application/json"
+    assert process.proc.returncode is not None  # stopped
+
+
+@pytest.mark.skipif(
+    shutil.which("nginx") is None and not os.access("/usr/sbin/nginx", os.X_OK),
+    reason="nginx is not installed: bench/warm_tail.py leaves its floor out and says so",
+)
+def test_the_nginx_floor_answers_a_post_with_the_given_bytes(tmp_path: Path) -> None:
+    answer = tmp_path / "answer.json"
+    answer.write_bytes(b'{"data":{"products":{"edges":[]}}}')
+    # pytest's tmp_path sits in a 0700 folder that nginx's worker cannot pass.
+    with pytest.raises(SystemExit, match="cannot pass"):
+        floors.start_nginx(answer, tmp_path / "served", tmp_path / "logs")
+    served = Path(tempfile.mkdtemp(prefix="meshgate-nginx-test-"))
+    try:
+        started = floors.start_nginx(answer, served, tmp_path / "logs")
+    except BaseException:
+        shutil.rmtree(served)
+        raise
+    assert started is not None
+    url, process = started
+    try:
+        got = _post_twice(url)
+    finally:
+        process.stop()
+        shutil.rmtree(served)
+    assert [(r.status_code, r.content) for r in got] == [(200, answer.read_bytes())] * 2
+    assert got[0].headers["content-type"] == "application/json"
