@@ -22,11 +22,14 @@ import redis.asyncio as aioredis
 
 from gateway.cancelled import stop_if_cancelled
 from gateway.every import Every
+from gateway.federation.records import QueryRecord
 from gateway.follow import Follower
 from gateway.health import HealthChanged, HealthHub, HealthMonitor
 from gateway.hub import Hub
 from gateway.notify.deliverer import Deliverer
+from gateway.notify.redis_bus import RedisBus
 from gateway.notify.relay import Relay
+from gateway.openlineage.emitter import LineageEmitter
 from gateway.registry import Registry, open_registry
 
 CLOSE_SECONDS = 2.0
@@ -157,6 +160,52 @@ async def test_the_relay_ends_when_telling_a_change_swallows_its_cancellation() 
     # Before: the change was told, and the relay waited for the next one for ever.
     await ends_within(relay.close())
     assert swallower.swallowed == 1
+
+
+async def test_the_redis_event_reader_ends_when_a_read_swallows_its_cancellation(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    swallow = _Swallower()
+
+    async def get_message(self: Any, *args: Any, **kwargs: Any) -> None:
+        await swallow()  # the close's cancellation comes back as "no message"
+
+    monkeypatch.setattr(aioredis.client.PubSub, "get_message", get_message)
+    bus = RedisBus(redis_url, f"meshgate:test:swallow:{random.random()}")
+    await bus.start()
+    await asyncio.wait_for(swallow.entered.wait(), CLOSE_SECONDS)
+    # Before: the reader asked for the next message, and waited for it for ever.
+    await ends_within(bus.close())
+    assert swallow.swallowed == 1
+
+
+class _SinkSwallowingOnce:
+    """An OpenLineage sink whose first send waits until cancelled and swallows it; the
+    sends after it return at once (as a real sink's next call would)."""
+
+    def __init__(self) -> None:
+        self.first = _Swallower()
+        self.lines: list[str] = []
+
+    async def send(self, line: str) -> None:
+        if not self.first.entered.is_set():
+            await self.first()
+        self.lines.append(line)
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_the_lineage_emitter_ends_when_a_send_swallows_its_cancellation() -> None:
+    sink = _SinkSwallowingOnce()
+    emitter = LineageEmitter(sink, namespace="meshgate-test", queue_size=8, flush_s=0.1)  # type: ignore[arg-type]
+    emitter.start()
+    emitter.emit(QueryRecord("alice", "SELECT 1", "duckdb", "ok", 1, 1.0, None, datetime.now(UTC)))
+    await asyncio.wait_for(sink.first.entered.wait(), CLOSE_SECONDS)
+    # The flush gives up after 0.1 s and cancels the drain inside the first send. Before:
+    # the drain went on to the next query, and waited for it for ever.
+    await ends_within(emitter.close())
+    assert sink.first.swallowed == 1
 
 
 async def test_a_loop_over_real_redis_calls_ends_at_every_cancellation(redis_url: str) -> None:
