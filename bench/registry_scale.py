@@ -36,7 +36,6 @@ import asyncio
 import contextlib
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -52,23 +51,21 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.peer.procs import cpu_seconds, free_port, wait_quiet  # noqa: E402
+from bench.registry_store_timing import SEARCHES, before_and_after, measure_store  # noqa: E402
 from bench.sim_mesh import SimMesh, capture_templates, stored_rows  # noqa: E402
 from gateway.identity.local_issuer import LocalIssuer  # noqa: E402
 from gateway.registry import Registry, open_registry  # noqa: E402
 from gateway.registry.listing import (  # noqa: E402
-    ListingKey,
     encode_after,
     filter_mark,
     listing_key,
 )
-from gateway.registry.search_index import terms  # noqa: E402
-from gateway.registry.store import parse_registry_url  # noqa: E402
 from gateway.settings import Settings  # noqa: E402
 from gateway.upstream import create_http_client  # noqa: E402
 
 LOOPBACK = "127.0.0.1/32"
 HEALTH_DEADLINE = "0.001"
-SEARCHES = ("ozone", "precipitation daily", "h3", "danube flood", "station temperature")
 PAGE = """query($after: String) { products(first: 50, after: $after) {
   totalCount edges { node { key name } } } }"""
 SEARCH = """query($text: String!) { search(text: $text, first: 20) {
@@ -81,12 +78,6 @@ TABLE = 'SELECT station_name FROM "precipitation-0"."us-precipitation-0".us_stat
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def free_port() -> int:
-    with contextlib.closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(url: str, timeout: float = 60.0) -> None:
@@ -314,104 +305,7 @@ def measure(graph: Graph, deep: str, runs: int, catalog: bool) -> dict[str, Any]
     return found
 
 
-# What the PostgreSQL store ran before keyset pages and ranking rows (issue 10), timed
-# next to what it runs now by --store-only: same database, interleaved.
-BEFORE_SEARCH = (
-    "WITH q AS (SELECT to_tsquery('simple', %s) AS q) SELECT product_id, "
-    "ts_rank('{0.15, 0.35, 0.55, 1.0}'::float4[], doc, q.q) AS score FROM search_docs, q "
-    'WHERE doc @@ q.q ORDER BY score DESC, key COLLATE "C" LIMIT 20'
-)
-BEFORE_DEEP = (
-    'SELECT * FROM products ORDER BY domain COLLATE "C", sort_name COLLATE "C", '
-    'name COLLATE "C", id COLLATE "C" LIMIT 50 OFFSET %s'
-)
-
-
-async def before_and_after(url: str, size: int, runs: int) -> dict[str, list[float]]:
-    """The PostgreSQL store's deep page and search SQL, before and now, interleaved."""
-    import psycopg
-
-    from gateway.registry.postgres import _ranked
-
-    store = await open_registry(url)
-    try:
-        (last,) = await store.list(offset=max(size - 61, 0), limit=1)
-    finally:
-        await store.close()
-    dsn = parse_registry_url(url).target
-    found: dict[str, list[float]] = {}
-    async with await psycopg.AsyncConnection.connect(dsn) as conn:
-
-        async def old_search(i: int) -> None:
-            wanted = terms(SEARCHES[i % len(SEARCHES)])
-            query = " | ".join(f"({term.tsquery()})" for term in wanted)
-            await (await conn.execute(BEFORE_SEARCH, (query,))).fetchall()
-
-        async def new_search(i: int) -> None:
-            await (await conn.execute(*_ranked(terms(SEARCHES[i % len(SEARCHES)]), 20))).fetchall()
-
-        async def old_deep(i: int) -> None:
-            await (await conn.execute(BEFORE_DEEP, (max(size - 60, 0),))).fetchall()
-
-        store = await open_registry(url)
-        try:
-
-            async def new_deep(i: int) -> None:
-                await store.list(limit=51, after=listing_key(last))
-
-            calls = {
-                "page, 50 deep: OFFSET (before, SQL only)": old_deep,
-                "page, 50 deep: after the listing key (store)": new_deep,
-                "search: ts_rank (before, ranking SQL only)": old_search,
-                "search: ranking rows (ranking SQL only)": new_search,
-            }
-            for name in calls:
-                found[name] = []
-            for i in range(runs + 3):
-                for name, call in calls.items():
-                    start = time.perf_counter()
-                    await call(i)
-                    if i >= 3:
-                        found[name].append((time.perf_counter() - start) * 1000)
-        finally:
-            await store.close()
-    return found
-
-
 Row = tuple[str, int, str, str, str]
-
-
-async def measure_store(url: str, size: int, runs: int) -> dict[str, list[float]]:
-    """The registry's side of each graph field, in process (``--store-only``): what the
-    resolvers of ``products``, ``search`` and ``domains`` await, without HTTP, GraphQL or
-    the gateway's background work (which at 10,000 products is its own cost, see
-    docs/benchmarks.md)."""
-    store = await open_registry(url)
-    registry = Registry(store, httpx.AsyncClient())
-    found: dict[str, list[float]] = {}
-
-    async def timed(name: str, call: Callable[[int], Any]) -> None:
-        for i in range(3):
-            await call(i)
-        times = []
-        for i in range(runs):
-            start = time.perf_counter()
-            await call(i)
-            times.append((time.perf_counter() - start) * 1000)
-        found[name] = times
-
-    async def page(after: ListingKey | None) -> None:
-        await asyncio.gather(registry.count(), registry.list(limit=51, after=after))
-
-    try:
-        (last,) = await store.list(offset=max(size - 61, 0), limit=1)
-        await timed("page, first 50 (store)", lambda i: page(None))
-        await timed("page, 50 deep (store)", lambda i: page(listing_key(last)))
-        await timed("search (store)", lambda i: registry.search(SEARCHES[i % 5], limit=20))
-        await timed("domains (store)", lambda i: registry.domains())
-    finally:
-        await store.close()
-    return found
 
 
 def register(
@@ -492,26 +386,6 @@ def existing(spec: str) -> tuple[tuple[str, int], str]:
     where, _, url = spec.partition("=")
     backend, _, size = where.partition(":")
     return (backend, int(size)), url
-
-
-def cpu_seconds(pid: int) -> float:
-    """The CPU time (user + system) the process ``pid`` has spent so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def wait_quiet(pid: int, timeout: float = 600.0) -> float:
-    """Wait until the process ``pid`` spends under 10% of a core for two seconds running
-    (its background work after start is done); the seconds waited."""
-    began = time.perf_counter()
-    before = cpu_seconds(pid)
-    quiet = 0
-    while quiet < 2 and time.perf_counter() - began < timeout:
-        time.sleep(1.0)
-        now = cpu_seconds(pid)
-        quiet = quiet + 1 if now - before < 0.1 else 0
-        before = now
-    return time.perf_counter() - began
 
 
 def main() -> int:

@@ -165,3 +165,17 @@ def cpu_seconds(root: int) -> float:
     total = root_stat[1] + root_stat[2]
     total += sum(ticks[pid] for pid in _descendants(root, parents))
     return total / TICKS
+
+
+def wait_quiet(pid: int, timeout: float = 600.0) -> float:
+    """Wait until the process ``pid`` spends under 10% of a core for two seconds running
+    (its background work after start is done); the seconds waited."""
+    began = time.perf_counter()
+    before = cpu_seconds(pid)
+    quiet = 0
+    while quiet < 2 and time.perf_counter() - began < timeout:
+        time.sleep(1.0)
+        now = cpu_seconds(pid)
+        quiet = quiet + 1 if now - before < 0.1 else 0
+        before = now
+    return time.perf_counter() - began
