@@ -13,7 +13,7 @@ engines are on (:mod:`bench.gateway_process`), then for each statement and engin
 alternately (so every path shares the machine's noise):
 - gateway: the GraphQL ``sql`` field end to end (plan, engine, JSON of the rows), asked
   over one kept-open connection by :class:`bench.lean_client.LeanClient` (the standard
-  library's ``http.client``: httpx's own work, 0.5 to 1.2 ms a request here, is not the
+  library's ``http.client``: httpx's own work, 0.4 to 1.5 ms a request here, is not the
   gateway's; ``--also-httpx`` times the gateway through httpx as well, in one more
   column);
 - baseline (with ``--baseline DIR``, another checkout with its own ``demo/data``, e.g. an
@@ -208,25 +208,26 @@ def measure(found: dict[str, Gateway], catalog: StaticCatalog, runs: int, warmup
             if "trino" in engines
             else _NoTrino()
         ) as tconn,
-        LeanClient(timeout=60) as client,
-        httpx.Client(timeout=60) as slow_client,
+        ExitStack() as clients,
     ):
+        # One kept connection per gateway: a client shared by two would reconnect at
+        # every turn. httpx only when asked for.
+        lean = {name: clients.enter_context(LeanClient(timeout=60)) for name in found}
+        slow = clients.enter_context(httpx.Client(timeout=60)) if also_httpx else None
         for label, sql in STATEMENTS.items():
             for engine in engines:
-                executed = gateway_call(client, found["gateway"], sql, engine)
+                executed = gateway_call(lean["gateway"], found["gateway"], sql, engine)
                 physical = str(executed["executedSql"])
                 direct = direct_runner(engine, con, tconn)
                 if direct(physical) != executed["rowCount"]:
                     raise RuntimeError(f"{label} on {engine}: direct and gateway row counts differ")
                 paths: list[tuple[str, Callable[[], object]]] = [
-                    (name, functools.partial(gateway_call, client, g, sql, engine))
+                    (name, functools.partial(gateway_call, lean[name], g, sql, engine))
                     for name, g in found.items()
                 ] + [("direct", functools.partial(direct, physical))]
-                if also_httpx:
-                    slow = functools.partial(
-                        gateway_call, slow_client, found["gateway"], sql, engine
-                    )
-                    paths.append((VIA_HTTPX, slow))
+                if slow is not None:
+                    call = functools.partial(gateway_call, slow, found["gateway"], sql, engine)
+                    paths.append((VIA_HTTPX, call))
                 times: dict[str, list[float]] = {name: [] for name, _ in paths}
                 for i in range(warmup + runs):
                     # Each path goes first as often as the others.
@@ -238,6 +239,9 @@ def measure(found: dict[str, Gateway], catalog: StaticCatalog, runs: int, warmup
                             times[name].append((time.perf_counter() - start) * 1000)
                 rows.append({"statement": label, "engine": engine, "rows": executed["rowCount"],
                              **times})  # fmt: skip
+        retries = sum(client.retries for client in lean.values())
+        if retries:  # each is one request sent twice: its time covers both
+            print(f"the lean client sent {retries} request(s) again on a new connection")
     return rows
 
 
@@ -276,7 +280,7 @@ def report(rows: list[dict[str, Any]], planner: dict[str, list[float]], runs: in
     else:
         head = ["statement", "engine", "rows", "direct p50 ms", "gateway p50 ms", "added ms",
                 "ratio", "added / target"]  # fmt: skip
-    head += ["added via httpx ms"] if httpx_too else []
+    head += [f"{'after ' if before else ''}added via httpx ms"] if httpx_too else []
     out += ["| " + " | ".join(head) + " |", "|---|---|" + "--:|" * (len(head) - 2)]
     for r in rows:
         direct, gateway = statistics.median(r["direct"]), statistics.median(r["gateway"])

@@ -118,7 +118,9 @@ def main(argv: list[str] | None = None) -> int:
                             for f, v in zip(CPU_FIELDS, spent, strict=True)
                         }
                         ratio = load.p99_ms / load.p50_ms
-                        print(f"| {variant} | {window} | {load.rps:.0f} | {load.p50_ms:.2f} | "
+                        # A server answering errors fast is no floor: say so on its row.
+                        bad = f" ({load.errors} error answers)" if load.errors else ""
+                        print(f"| {variant}{bad} | {window} | {load.rps:.0f} | {load.p50_ms:.2f} | "
                               f"{load.p99_ms:.2f} | {ratio:.1f} | {share['idle']:.0f} | "
                               f"{share['steal']:.1f} |", flush=True)  # fmt: skip
                 finally:

@@ -97,7 +97,8 @@ def start_nginx(
     if binary is None:
         return None
     # Started by root, nginx's worker drops to nobody; otherwise it stays who started it.
-    closed = [p for p in folder.resolve().parents if not os.stat(p).st_mode & 0o001]
+    parents = [p for p in folder.resolve().parents if p.exists()]
+    closed = [p for p in parents if not os.stat(p).st_mode & 0o001]
     if closed and os.geteuid() == 0:
         raise SystemExit(f"nginx's worker (nobody) cannot pass {closed[0]} to reach {folder}")
     folder.mkdir(parents=True, exist_ok=True)
@@ -107,7 +108,9 @@ def start_nginx(
     port = free_port()
     conf = folder / "nginx.conf"
     conf.write_text(NGINX_CONF.format(folder=folder, port=port))
-    proc = start("floor-nginx", [binary, "-c", str(conf), "-p", str(folder)], cwd=folder,
+    # -e: its error log from the start, before the configuration is read.
+    cmd = [binary, "-c", str(conf), "-p", str(folder), "-e", str(folder / "error.log")]
+    proc = start("floor-nginx", cmd, cwd=folder,
                  env=dict(os.environ), logs=logs)  # fmt: skip
     _wait(proc, port, timeout)
     return f"http://127.0.0.1:{port}/graphql", proc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import socket
 import socketserver
 import threading
@@ -24,7 +25,7 @@ async def echo(request: Request) -> JSONResponse:
     assert client is not None
     PEERS.append((client.host, client.port))
     return JSONResponse(
-        {"got": await request.json(), "type": request.headers["content-type"],
+        {"got": await request.json(), "types": request.headers.getlist("content-type"),
          "token": request.headers.get("authorization"), "query": request.url.query},
         status_code=201,
     )  # fmt: skip
@@ -45,7 +46,7 @@ def test_posts_json_and_keeps_one_connection(base: str) -> None:
         ]
     assert [a.json()["got"] for a in answers] == [{"n": n, "s": "é"} for n in range(3)]
     assert {a.status_code for a in answers} == {201}
-    assert answers[0].json()["type"] == "application/json"
+    assert answers[0].json()["types"] == ["application/json"]
     assert answers[0].json()["token"] == "t"
     assert answers[0].json()["query"] == "x=1"
     assert len(set(PEERS)) == 1, PEERS  # every request over the same connection
@@ -58,12 +59,18 @@ class _AnswerOnceThenClose(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         data = b""
         while b"\r\n\r\n" not in data:
-            data += self.request.recv(65536)
+            chunk = self.request.recv(65536)
+            if not chunk:
+                return  # the client went away
+            data += chunk
         head, _, body = data.partition(b"\r\n\r\n")
         length = int(next(v for k, _, v in (line.partition(b": ") for line in head.split(b"\r\n"))
                           if k.lower() == b"content-length"))  # fmt: skip
         while len(body) < length:
-            body += self.request.recv(65536)
+            chunk = self.request.recv(65536)
+            if not chunk:
+                return
+            body += chunk
         self.request.sendall(
             b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
             + f"Content-Length: {len(body)}\r\n\r\n".encode()
@@ -79,8 +86,35 @@ def test_opens_the_connection_again_when_the_server_closed_it() -> None:
         try:
             with LeanClient(timeout=5) as client:
                 assert [client.post(url, json=n).json() for n in range(3)] == [0, 1, 2]
+                assert client.retries == 2  # the second and third went out twice
         finally:
             server.shutdown()
+
+
+class _CloseWithoutAnswer(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        self.request.recv(65536)
+        self.request.shutdown(socket.SHUT_RDWR)
+
+
+def test_a_new_connection_closed_without_an_answer_is_an_error_not_a_retry() -> None:
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _CloseWithoutAnswer) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        try:
+            with LeanClient(timeout=5) as client:
+                for _ in range(2):  # and the client is usable after it
+                    with pytest.raises(http.client.RemoteDisconnected):
+                        client.post(url, json=1)
+                assert client.retries == 0
+        finally:
+            server.shutdown()
+
+
+def test_the_callers_headers_replace_the_defaults_whatever_their_case(base: str) -> None:
+    with LeanClient() as client:
+        answer = client.post(f"{base}/echo", json=[], headers={"content-type": "application/json"})
+    assert answer.json()["types"] == ["application/json"]
 
 
 def test_refuses_what_it_does_not_speak() -> None:
