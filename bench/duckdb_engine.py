@@ -18,18 +18,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 
-from gateway.federation.catalog import load_product_folders
-from gateway.federation.engines import DuckDBEngine
-from gateway.federation.engines._duckdb_sources import qualified
-from gateway.federation.planner import plan
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: bench.quantiles
+
+from bench.quantiles import percentile  # noqa: E402
+from gateway.federation.catalog import load_product_folders  # noqa: E402
+from gateway.federation.engines import DuckDBEngine  # noqa: E402
+from gateway.federation.engines._duckdb_sources import qualified  # noqa: E402
+from gateway.federation.planner import plan  # noqa: E402
+
 US_DAILY = "precipitation.us-precipitation.us_daily_precipitation"
 STATEMENTS = {
     "SELECT 1": "SELECT 1 AS one",
@@ -43,11 +47,6 @@ STATEMENTS = {
         '"us-precipitation"."us_daily_precipitation" GROUP BY station_id'
     ),
 }
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def bare_connection(view: str, path: Path, columns: list[str]) -> duckdb.DuckDBPyConnection:

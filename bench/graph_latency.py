@@ -26,14 +26,13 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: bench.quantiles
+
+from bench.quantiles import percentile  # noqa: E402
+
 QUERY = """{ products(first: 50) { totalCount edges { node { id name domain owner versions {
   outputPorts { contract { schema { name properties { name logicalType quality { dimension }
   } } } } } } } } }"""
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 async def gateway_once(client: httpx.AsyncClient, url: str) -> float:

@@ -52,6 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.peer.procs import cpu_seconds, free_port, wait_quiet  # noqa: E402
+from bench.quantiles import percentile  # noqa: E402
 from bench.registry_store_timing import SEARCHES, before_and_after, measure_store  # noqa: E402
 from bench.sim_mesh import SimMesh, capture_templates, stored_rows  # noqa: E402
 from gateway.identity.local_issuer import LocalIssuer  # noqa: E402
@@ -73,11 +74,6 @@ SEARCH = """query($text: String!) { search(text: $text, first: 20) {
 DOMAINS = "{ domains { name productCount } }"
 EXPLAIN = "query($q: String!) { explainSql(query: $q) }"
 TABLE = 'SELECT station_name FROM "precipitation-0"."us-precipitation-0".us_stations'
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def wait_for(url: str, timeout: float = 60.0) -> None:

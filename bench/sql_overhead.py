@@ -51,6 +51,7 @@ sys.path.insert(0, str(ROOT))  # run as a script: the repo's packages (tests.fix
 
 from bench.gateway_process import Gateway, Poster, serve_gateway, serve_products  # noqa: E402
 from bench.lean_client import LeanClient  # noqa: E402
+from bench.quantiles import percentile  # noqa: E402
 from gateway.federation.catalog import StaticCatalog, load_product_folders  # noqa: E402
 from gateway.federation.engines import _duckdb_sources as sources  # noqa: E402
 from gateway.federation.planner import plan  # noqa: E402
@@ -90,12 +91,6 @@ ENGINES = ("duckdb", "trino")
 TARGET_ADDED_MS = {"duckdb": 5.0, "trino": 10.0}
 """Issue 10's targets: the most a statement may take longer through the gateway."""
 VIA_HTTPX = "gateway via httpx"  # the path of ``--also-httpx``
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The ``q`` quantile of ``values`` (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def demo_catalog() -> StaticCatalog:

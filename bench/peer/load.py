@@ -28,6 +28,7 @@ import httpx
 from bench.peer.install import PEER
 from bench.peer.procs import Started, cpu_seconds
 from bench.peer.upstreams import Product, calls_so_far
+from bench.quantiles import percentile
 
 SETTLE_STEP = 0.25  # seconds between two looks at a gateway that should be going quiet
 SETTLE_MAX = 10.0  # a gateway still busy this long after its load stopped is read anyway
@@ -137,11 +138,6 @@ def run_wrk(target: Target, connections: int, seconds: float) -> Load:
     return parse_wrk(done.stdout, connections)
 
 
-def _nearest_rank(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
-
-
 def run_direct(products: list[Product], connections: int, seconds: float) -> Load:
     """The direct client (``direct.mjs load``) for ``seconds``."""
     pairs = json.dumps([{"metadata": p.metadata, "health": p.health} for p in products])
@@ -154,8 +150,8 @@ def run_direct(products: list[Product], connections: int, seconds: float) -> Loa
     result: dict[str, Any] = json.loads(done.stdout)
     lat = [float(x) for x in result["latenciesMs"]]
     return Load(int(result["questions"]), 0, float(result["seconds"]),
-                result["questions"] / result["seconds"], _nearest_rank(lat, 0.5),
-                _nearest_rank(lat, 0.99), int(result["errors"]))  # fmt: skip
+                result["questions"] / result["seconds"], percentile(lat, 0.5),
+                percentile(lat, 0.99), int(result["errors"]))  # fmt: skip
 
 
 def direct_once(products: list[Product]) -> list[dict[str, Any]]:
