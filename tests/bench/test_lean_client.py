@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import socketserver
@@ -79,16 +80,21 @@ class _AnswerOnceThenClose(socketserver.BaseRequestHandler):
         self.request.shutdown(socket.SHUT_RDWR)
 
 
-def test_opens_the_connection_again_when_the_server_closed_it() -> None:
-    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _AnswerOnceThenClose) as server:
+@contextlib.contextmanager
+def _serving(handler: type[socketserver.BaseRequestHandler]) -> Iterator[str]:
+    """A raw TCP server on 127.0.0.1 answering with ``handler``; its URL."""
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler) as server:
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        url = f"http://127.0.0.1:{server.server_address[1]}/"
         try:
-            with LeanClient(timeout=5) as client:
-                assert [client.post(url, json=n).json() for n in range(3)] == [0, 1, 2]
-                assert client.retries == 2  # the second and third went out twice
+            yield f"http://127.0.0.1:{server.server_address[1]}/"
         finally:
             server.shutdown()
+
+
+def test_opens_the_connection_again_when_the_server_closed_it() -> None:
+    with _serving(_AnswerOnceThenClose) as url, LeanClient(timeout=5) as client:
+        assert [client.post(url, json=n).json() for n in range(3)] == [0, 1, 2]
+        assert client.retries == 2  # the second and third went out twice
 
 
 class _CloseWithoutAnswer(socketserver.BaseRequestHandler):
@@ -98,17 +104,11 @@ class _CloseWithoutAnswer(socketserver.BaseRequestHandler):
 
 
 def test_a_new_connection_closed_without_an_answer_is_an_error_not_a_retry() -> None:
-    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _CloseWithoutAnswer) as server:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        url = f"http://127.0.0.1:{server.server_address[1]}/"
-        try:
-            with LeanClient(timeout=5) as client:
-                for _ in range(2):  # and the client is usable after it
-                    with pytest.raises(http.client.RemoteDisconnected):
-                        client.post(url, json=1)
-                assert client.retries == 0
-        finally:
-            server.shutdown()
+    with _serving(_CloseWithoutAnswer) as url, LeanClient(timeout=5) as client:
+        for _ in range(2):  # and the client is usable after it
+            with pytest.raises(http.client.RemoteDisconnected):
+                client.post(url, json=1)
+        assert client.retries == 0
 
 
 def test_the_callers_headers_replace_the_defaults_whatever_their_case(base: str) -> None:
