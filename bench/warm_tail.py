@@ -16,6 +16,8 @@ short of CPU):
   gateway's ``PYTHONPATH``), so no garbage collection runs;
 - ``pinned``: the gateway's threads on CPU 0 and wrk on CPU 1 (``taskset``), so the load
   generator never takes the gateway's core;
+- ``asyncio loop``: ``MESHGATE_EVENT_LOOP=asyncio``, the standard library's event loop
+  instead of uvloop;
 - ``floor: bare ASGI`` and ``floor: nginx`` (bench/peer/floors.py): no gateway, the same
   bytes answered by an ASGI app that does nothing else under meshgate's server (uvicorn,
   uvloop, httptools), and by nginx serving them as a file (left out, and said so, when
@@ -49,7 +51,9 @@ from bench.peer.upstreams import Product, running_products  # noqa: E402
 
 RUN = ROOT / ".run" / "peer-bench"
 FLOOR_ASGI, FLOOR_NGINX = "floor: bare ASGI", "floor: nginx"
-VARIANTS = ("as served", "no refresh", "no collector", "pinned", FLOOR_ASGI, FLOOR_NGINX)
+ASYNCIO_LOOP = "asyncio loop"
+VARIANTS = ("as served", "no refresh", "no collector", "pinned", ASYNCIO_LOOP, FLOOR_ASGI,
+            FLOOR_NGINX)  # fmt: skip
 CPU_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
 
 
@@ -139,6 +143,7 @@ def start_variant(
         return floors.start_nginx(answer, served, RUN)
     ttl = 3600.0 if variant == "no refresh" else 15.0
     env = {"PYTHONPATH": str(nogc)} if variant == "no collector" else {}
+    env |= {"MESHGATE_EVENT_LOOP": "asyncio"} if variant == ASYNCIO_LOOP else {}
     gateway = start_meshgate(variant, ttl, products, RUN, extra_env=env)
     return gateway.url, gateway.process
 

@@ -363,6 +363,11 @@ class Settings:
         "supervisor's ping before it is killed and replaced (uvicorn's own default, 5, "
         "kills workers that are only slow on a loaded machine).",
     )
+    event_loop: str = _setting(
+        "uvloop",
+        "The event loop `meshgate serve` runs: uvloop (the C loop) or asyncio (the "
+        "standard library's); docs/benchmarks.md compares them.",
+    )
     # -- whole answers kept (issue 10, gateway/result_cache.py, docs/operator.md).
     result_cache: bool = _setting(
         True,

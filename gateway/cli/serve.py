@@ -24,6 +24,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
+EVENT_LOOPS = ("uvloop", "asyncio")
+"""The event loops ``MESHGATE_EVENT_LOOP`` may name (uvicorn's own names)."""
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -32,6 +36,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = Settings.from_env(**overrides)
         check_workers(settings)
+        if settings.event_loop not in EVENT_LOOPS:
+            raise InvalidSetting(
+                f"MESHGATE_EVENT_LOOP={settings.event_loop!r}: expected one of "
+                + ", ".join(EVENT_LOOPS)
+            )
     except (InvalidSetting, ValueError) as exc:
         print(f"meshgate serve: {exc}", file=sys.stderr)
         return 2
@@ -51,9 +60,9 @@ def run(args: argparse.Namespace) -> int:
         log_level=settings.log_level,
         # A WebSocket message is read whole before the app sees it: no larger than a body.
         ws_max_size=settings.max_body_bytes,
-        # The C event loop and HTTP parser (pinned dependencies), named so that a missing
-        # one fails the start instead of falling back to the pure-Python ones unnoticed.
-        loop="uvloop",
+        # The event loop asked for and the C HTTP parser (pinned dependencies), named so
+        # that a missing one fails the start instead of falling back unnoticed.
+        loop=settings.event_loop,
         http="httptools",
     )
     return 0
