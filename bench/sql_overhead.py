@@ -4,6 +4,7 @@ straight on each engine, in one run, plus the planner alone.
 
     .venv/bin/python bench/sql_overhead.py [--runs 100] [--planner-runs 1000] [--baseline DIR]
                                            [--engines duckdb trino] [--also-httpx]
+                                           [--baseline-env NAME=VALUE ...]
 
 Needs `demo/data` (`make demo-data`), PostgreSQL and MariaDB (`scripts/services.sh up`).
 Starts Trino (`scripts/trino.sh up`, timed: a no-op when it already runs), loads the demo
@@ -38,7 +39,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
 from typing import Any
@@ -145,18 +146,22 @@ def prepare_trino() -> float:
 
 @contextmanager
 def gateways(
-    ports: Sequence[int], baseline: Path | None, engines: Sequence[str] = ENGINES
+    ports: Sequence[int],
+    baseline: Path | None,
+    engines: Sequence[str] = ENGINES,
+    baseline_env: Mapping[str, str] | None = None,
 ) -> Iterator[dict[str, Gateway]]:
     """The gateway under test (``"gateway"``) and, with ``baseline``, the same started from
-    that checkout (``"baseline"``), both over the same product gateways; Trino configured
-    only when ``engines`` has it."""
+    that checkout (``"baseline"``, ``baseline_env`` added to its environment), both over
+    the same product gateways; Trino configured only when ``engines`` has it."""
     # Empty turns the engine off, whatever the shell's environment says.
     env = {"MESHGATE_TRINO_URL": TRINO_URL if "trino" in engines else ""}
     codes = {"gateway": ROOT} | ({"baseline": baseline} if baseline is not None else {})
+    envs = {"gateway": env, "baseline": {**env, **(baseline_env or {})}}
     with ExitStack() as stack:
         urls = stack.enter_context(serve_products([ROOT / "demo" / "products" / n for n in READ]))
         yield {
-            name: stack.enter_context(serve_gateway(urls, env, code=code, port=port))
+            name: stack.enter_context(serve_gateway(urls, envs[name], code=code, port=port))
             for (name, code), port in zip(codes.items(), ports, strict=False)
         }
 
@@ -313,6 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--planner-runs", type=int, default=1000, help="total plan() calls")
     parser.add_argument("--gateway-port", type=int, default=0, help="0: any free port")
     parser.add_argument("--baseline-port", type=int, default=0, help="0: any free port")
+    parser.add_argument("--baseline-env", nargs="*", default=[], metavar="NAME=VALUE",
+                        help="environment of the --baseline gateway only (e.g. "
+                        "MESHGATE_EVENT_LOOP=asyncio with --baseline .)")  # fmt: skip
     parser.add_argument("--baseline", type=Path, default=None,
                         help="a checkout to measure side by side (before and after)")  # fmt: skip
     parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES),
@@ -327,7 +335,8 @@ def main(argv: list[str] | None = None) -> int:
     trino_up = prepare_trino() if "trino" in args.engines else None
     catalog = demo_catalog()
     ports = (args.gateway_port, args.baseline_port)
-    with gateways(ports, args.baseline, args.engines) as found:
+    baseline_env = dict(item.split("=", 1) for item in args.baseline_env)
+    with gateways(ports, args.baseline, args.engines, baseline_env) as found:
         rows = measure(
             found, catalog, args.runs, args.warmup, args.engines, also_httpx=args.also_httpx
         )
