@@ -14,12 +14,11 @@ directory): two checkouts side by side give before and after in one run.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import ExitStack, closing, contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,18 +28,11 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the repo's packages (tests.fixtures too)
 
+from bench.peer.procs import free_port  # noqa: E402
 from demo.mesh import wait_for  # noqa: E402
 from gateway.identity.local_issuer import LocalIssuer  # noqa: E402
 from productkit.http.app import create_product_app  # noqa: E402
 from tests.fixtures.uvicorn import running  # noqa: E402
-
-
-def free_port() -> int:
-    """A port nobody listens on now (the kernel's pick)."""
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class Poster(Protocol):

@@ -84,6 +84,14 @@ http {{
 """
 
 
+def nginx_binary() -> str | None:
+    """nginx's path: on ``PATH``, or where Debian puts it (outside a user's ``PATH``)."""
+    found = shutil.which("nginx")
+    return found or next(
+        (p for p in ("/usr/sbin/nginx", "/sbin/nginx") if os.access(p, os.X_OK)), None
+    )
+
+
 def start_nginx(
     answer: Path, folder: Path, logs: Path, timeout: float = 30.0
 ) -> tuple[str, Started] | None:
@@ -91,9 +99,7 @@ def start_nginx(
 
     Started by root, nginx's worker runs as nobody: ``folder`` must then be reachable by
     others (a new folder under /tmp, say, not one under a 0700 folder)."""
-    binary = shutil.which("nginx") or next(
-        (p for p in ("/usr/sbin/nginx", "/sbin/nginx") if os.access(p, os.X_OK)), None
-    )
+    binary = nginx_binary()
     if binary is None:
         return None
     # Started by root, nginx's worker drops to nobody; otherwise it stays who started it.

@@ -64,8 +64,7 @@ def test_the_bare_asgi_floor_answers_every_post_with_the_given_bytes(tmp_path: P
 
 
 @pytest.mark.skipif(
-    shutil.which("nginx") is None
-    and not any(os.access(p, os.X_OK) for p in ("/usr/sbin/nginx", "/sbin/nginx")),
+    floors.nginx_binary() is None,
     reason="nginx is not installed: bench/warm_tail.py leaves its floor out and says so",
 )
 def test_the_nginx_floor_answers_a_post_with_the_given_bytes(tmp_path: Path) -> None:
