@@ -1,32 +1,21 @@
 """One frozen settings object, read from ``MESHGATE_*`` environment variables.
 
 Every limit has a safe default; each field carries one line of help (``help_text``).
-Every value is checked when the object is built (so at start-up), against what its help
-says, and a wrong one stops the start with an :class:`InvalidSetting` naming the
-variable and what was expected:
-
-- a number is finite and not negative;
-- a time (a name ending in ``_seconds``, ``_timeout`` or ``_days``) is greater than 0
-  unless its help says what 0 means, as ``(0: ...)``; so is a count marked
-  ``positive`` (a cache bound, a breaker threshold).
+Every value is checked when the object is built, so at start-up
+(:mod:`gateway.setting_values`: how text becomes a value, and which values are allowed).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from gateway.setting_values import InvalidSetting, check, parse
+from gateway.setting_values import setting as _setting
 
-def _setting(default: Any, help: str, *, positive: bool = False) -> Any:
-    return field(default=default, metadata={"help": help, "positive": positive})
-
-
-class InvalidSetting(ValueError):
-    """A setting's value is not one its help allows; the message names the variable."""
+__all__ = ["InvalidSetting", "Settings"]
 
 
 @dataclass(frozen=True)
@@ -399,7 +388,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
-            _check(f, getattr(self, f.name))
+            check(f, getattr(self, f.name))
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -414,7 +403,7 @@ class Settings:
             raw = env.get(f"MESHGATE_{f.name.upper()}")
             if raw is None:
                 continue
-            values[f.name] = _parse(f.name, raw, type(f.default))
+            values[f.name] = parse(f.name, raw, type(f.default))
         values.update(overrides)
         return cls(**values)
 
@@ -425,54 +414,3 @@ class Settings:
             (f"MESHGATE_{f.name.upper()}", f.default, f.metadata["help"])
             for f in dataclasses.fields(cls)
         ]
-
-
-def _parse(name: str, raw: str, kind: type) -> Any:
-    try:
-        if kind is bool:
-            if raw.lower() in ("1", "true", "yes", "on"):
-                return True
-            if raw.lower() in ("0", "false", "no", "off"):
-                return False
-            raise ValueError(raw)
-        return kind(raw)
-    except ValueError:
-        raise ValueError(f"MESHGATE_{name.upper()}={raw!r}: expected a {kind.__name__}") from None
-
-
-_TIME_UNITS = {"_seconds": "seconds", "_timeout": "seconds", "_days": "days"}
-_ZERO_MEANS = re.compile(r"\(0: [^)]+\)")
-
-
-def _check(f: dataclasses.Field[Any], value: Any) -> None:
-    """Raise :class:`InvalidSetting` unless ``value`` is one ``f``'s help allows.
-
-    >>> Settings(stale_ttl_seconds=0).stale_ttl_seconds  # its help says what 0 means
-    0
-    >>> try:
-    ...     Settings(upstream_total_timeout=0)
-    ... except InvalidSetting as exc:
-    ...     print(exc)
-    MESHGATE_UPSTREAM_TOTAL_TIMEOUT=0: expected a number of seconds greater than 0
-    """
-    kind = type(f.default)
-    if kind not in (int, float):  # text and switches are checked where they are used
-        return
-    unit = next((u for suffix, u in _TIME_UNITS.items() if f.name.endswith(suffix)), None)
-    zero = _ZERO_MEANS.search(f.metadata["help"])
-    positive = (unit is not None or f.metadata.get("positive", False)) and zero is None
-    what = "an integer" if kind is int else "a number"
-    if unit is not None:
-        what = f"{what} of {unit}"
-    expected = f"{what} greater than 0" if positive else f"{what}, 0 or more"
-    if zero is not None:
-        expected = f"{expected} {zero.group(0)}"
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    if (
-        not number
-        or (kind is int and not isinstance(value, int))
-        or not math.isfinite(value)
-        or value < 0
-        or (positive and value == 0)
-    ):
-        raise InvalidSetting(f"MESHGATE_{f.name.upper()}={value!r}: expected {expected}")
