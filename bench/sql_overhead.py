@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-port", type=int, default=0, help="0: any free port")
     parser.add_argument("--baseline-env", nargs="*", default=[], metavar="NAME=VALUE",
                         help="environment of the --baseline gateway only (e.g. "
-                        "MESHGATE_EVENT_LOOP=asyncio with --baseline .)")  # fmt: skip
+                        "MESHGATE_EVENT_LOOP=uvloop with --baseline .)")  # fmt: skip
     parser.add_argument("--baseline", type=Path, default=None,
                         help="a checkout to measure side by side (before and after)")  # fmt: skip
     parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES),

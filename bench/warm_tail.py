@@ -16,12 +16,12 @@ short of CPU):
   gateway's ``PYTHONPATH``), so no garbage collection runs;
 - ``pinned``: the gateway's threads on CPU 0 and wrk on CPU 1 (``taskset``), so the load
   generator never takes the gateway's core;
-- ``asyncio loop``: ``MESHGATE_EVENT_LOOP=asyncio``, the standard library's event loop
-  instead of uvloop;
+- ``uvloop``: ``MESHGATE_EVENT_LOOP=uvloop``, the C event loop instead of the standard
+  library's (the default since 3 Dec 2026; until then the variant was ``asyncio loop``);
 - ``floor: bare ASGI`` and ``floor: nginx`` (bench/peer/floors.py): no gateway, the same
   bytes answered by an ASGI app that does nothing else under meshgate's server (uvicorn,
-  uvloop, httptools), and by nginx serving them as a file (left out, and said so, when
-  nginx is not installed). The tail of the machine and the load generator alone.
+  its default loop, httptools), and by nginx serving them as a file (left out, and said
+  so, when nginx is not installed). The tail of the machine and the load generator alone.
 
 Not a target's judge (bench/peer_gateways.py is): it tells which of these the tail
 follows.
@@ -51,8 +51,8 @@ from bench.peer.upstreams import Product, running_products  # noqa: E402
 
 RUN = ROOT / ".run" / "peer-bench"
 FLOOR_ASGI, FLOOR_NGINX = "floor: bare ASGI", "floor: nginx"
-ASYNCIO_LOOP = "asyncio loop"
-VARIANTS = ("as served", "no refresh", "no collector", "pinned", ASYNCIO_LOOP, FLOOR_ASGI,
+UVLOOP = "uvloop"
+VARIANTS = ("as served", "no refresh", "no collector", "pinned", UVLOOP, FLOOR_ASGI,
             FLOOR_NGINX)  # fmt: skip
 CPU_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
 
@@ -143,7 +143,7 @@ def start_variant(
         return floors.start_nginx(answer, served, RUN)
     ttl = 3600.0 if variant == "no refresh" else 15.0
     env = {"PYTHONPATH": str(nogc)} if variant == "no collector" else {}
-    env |= {"MESHGATE_EVENT_LOOP": "asyncio"} if variant == ASYNCIO_LOOP else {}
+    env |= {"MESHGATE_EVENT_LOOP": "uvloop"} if variant == UVLOOP else {}
     gateway = start_meshgate(variant, ttl, products, RUN, extra_env=env)
     return gateway.url, gateway.process
 

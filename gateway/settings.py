@@ -353,9 +353,9 @@ class Settings:
         "kills workers that are only slow on a loaded machine).",
     )
     event_loop: str = _setting(
-        "uvloop",
-        "The event loop `meshgate serve` runs: uvloop (the C loop) or asyncio (the "
-        "standard library's); docs/benchmarks.md compares them.",
+        "asyncio",
+        "The event loop `meshgate serve` runs: asyncio (the standard library's) or uvloop "
+        "(the C loop); docs/benchmarks.md compares them.",
     )
     # -- whole answers kept (issue 10, gateway/result_cache.py, docs/operator.md).
     result_cache: bool = _setting(

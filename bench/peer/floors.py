@@ -5,7 +5,8 @@ benchmark's question, read once), so the only differences left from a gateway wi
 cache are what a gateway does per request:
 
 - :func:`start_fixed_asgi`: this module's :func:`app` under the server meshgate uses
-  (uvicorn, one process, uvloop and httptools, as ``meshgate serve`` starts it);
+  (uvicorn, one process, the default event loop and httptools, as ``meshgate serve``
+  starts it);
 - :func:`start_nginx`: nginx (the Debian package, when installed), one worker process,
   the answer as a static file.
 
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.peer.procs import Started, answers_get, free_port, start, wait_until
+from gateway.settings import Settings
 
 ANSWER_VARIABLE = "MESHGATE_BENCH_ANSWER"
 """The environment variable naming the file :func:`app` answers with."""
@@ -47,8 +49,9 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 def start_fixed_asgi(answer: Path, logs: Path, timeout: float = 60.0) -> tuple[str, Started]:
     """:func:`app` served as meshgate is; (its URL, its process)."""
     port = free_port()
+    loop = Settings().event_loop  # meshgate serve's default (MESHGATE_EVENT_LOOP)
     cmd = [sys.executable, "-m", "uvicorn", "bench.peer.floors:app", "--host", "127.0.0.1",
-           "--port", str(port), "--loop", "uvloop", "--http", "httptools",
+           "--port", str(port), "--loop", loop, "--http", "httptools",
            "--no-access-log", "--log-level", "warning"]  # fmt: skip
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, ANSWER_VARIABLE: str(answer), "PYTHONPATH": str(root)}

@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
-EVENT_LOOPS = ("uvloop", "asyncio")
+EVENT_LOOPS = ("asyncio", "uvloop")
 """The event loops ``MESHGATE_EVENT_LOOP`` may name (uvicorn's own names)."""
 
 

@@ -78,9 +78,12 @@ class Gateway:
 def serve_gateway(tmp: Path, issuer: TestIssuer, **settings: Any) -> Iterator[Gateway]:
     settings.setdefault("upstream_allowed_networks", LOOPBACK_ONLY)
     settings.setdefault("registry_url", f"sqlite:///{tmp / 'registry.db'}")
-    app = create_app(Settings(**{**issuer.settings(), **settings}))
+    served = Settings(**{**issuer.settings(), **settings})
+    app = create_app(served)
     wrapped = LoopOf(app)
-    with running(wrapped) as base:
+    # On the event loop `meshgate serve` would run (MESHGATE_EVENT_LOOP, asyncio's own
+    # unless set), so that the live subscriptions are tested on the loop they are served on.
+    with running(wrapped, loop=served.event_loop) as base:
         yield Gateway(base, app, wrapped, issuer)
 
 

@@ -16,6 +16,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from gateway.notify import HEALTH, ISSUE, RATING, MeshEvent
+from gateway.settings import Settings
 from tests.fixtures.identity import TestIssuer
 from tests.live.conftest import Gateway, register, serve_gateway
 from tests.live.subscriber import EVENTS, Subscriber, event_of, ws_url
@@ -36,6 +37,13 @@ def gateway(
     ) as started:  # fmt: skip
         started.ids = register(started, kits)
         yield started
+
+
+def test_served_on_the_event_loop_meshgate_serve_runs(gateway: Gateway) -> None:
+    # Whatever the tests below show holds on the loop an operator's gateway runs on.
+    loop = gateway.wrapped.loop
+    assert loop is not None
+    assert type(loop).__module__.split(".")[0] == Settings().event_loop, type(loop)
 
 
 def _publish(gateway: Gateway, event: MeshEvent) -> None:
