@@ -9,6 +9,7 @@ gateway connect this way (:mod:`gateway.net.transport`, :mod:`gateway.net.docume
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import socket
 from collections.abc import Awaitable, Callable
@@ -55,7 +56,18 @@ async def checked_addresses(
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
-    """Every address of ``host`` from the system resolver, in its order, each once."""
+    """Every address of ``host`` from the system resolver, in its order, each once.
+
+    An address written out in full (``127.0.0.1``, ``::1``) is its own answer, in its
+    canonical form, without asking the system: its resolver runs in a worker thread, a hop
+    for every new connection to a product. Shorthands the system reads as addresses too
+    (``127.1``) and scoped addresses (``fe80::1%eth0``) still go to it.
+    """
+    if "%" not in host:
+        try:
+            return [str(ipaddress.ip_address(host))]
+        except ValueError:
+            pass  # a name: ask the system
     infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     addresses: list[str] = []
     for _family, _type, _proto, _name, sockaddr in infos:
