@@ -263,7 +263,8 @@ class DuckDBEngine:
         """
         self._check_tables(plan)
         cursor = self._cursor()
-        alarm = self._arm(cursor, timeout_s)
+        running = RunningQuery(cursor, again=self._watchdog.arm)
+        alarm = self._arm(running, timeout_s)
         try:
             try:
                 check_statement(cursor, plan.sql, self._relations)
@@ -274,6 +275,7 @@ class DuckDBEngine:
                     exc, timed_out=alarm is not None and alarm.fired, timeout_s=timeout_s
                 ) from None
         finally:
+            running.finish()  # no interrupt sent again to a closed cursor
             if alarm is not None:
                 alarm.cancel()
             cursor.close()
@@ -367,7 +369,7 @@ class DuckDBEngine:
                 duckdb.InterruptException("queued"), timed_out=True, timeout_s=timeout_s
             )
         cursor = self._worker_cursor()
-        running = RunningQuery(cursor)
+        running = RunningQuery(cursor, again=self._watchdog.arm)
         holder["cursor"] = running
         alarm = self._arm(running, remaining)
         with self._running_lock:
@@ -403,9 +405,7 @@ class DuckDBEngine:
         cursor.execute(f"SET search_path = '{_NOWHERE}.main'")
         return cursor
 
-    def _arm(
-        self, cursor: duckdb.DuckDBPyConnection | RunningQuery, seconds: float | None
-    ) -> Alarm | None:
+    def _arm(self, cursor: RunningQuery, seconds: float | None) -> Alarm | None:
         return None if seconds is None else self._watchdog.arm(seconds, cursor.interrupt)
 
     @staticmethod

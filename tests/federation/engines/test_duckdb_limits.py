@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from gateway.errors import SqlMemoryLimit, SqlTimeout
@@ -80,6 +82,30 @@ async def test_cancelled_caller_interrupts_its_query(engine: DuckDBEngine) -> No
     quick = [engine.run_sql("SELECT 1", timeout_s=5, max_rows=1) for _ in range(4)]
     assert [r.rows for r in await asyncio.gather(*quick)] == [[(1,)]] * 4
     assert time.perf_counter() - started < 2.0
+
+
+async def test_a_caller_gone_just_before_duckdb_starts_the_query_still_stops_it(
+    engine: DuckDBEngine,
+) -> None:
+    # The caller leaves after the worker looked at its flag but before DuckDB started
+    # the query (a worker preempted there: CI saw the query run on past 5 s). Held here
+    # on purpose: the first interrupt is forgotten, the ones sent again stop the query.
+    looked, go = threading.Event(), threading.Event()
+
+    def work(cursor: duckdb.DuckDBPyConnection, sql: str, started: float) -> object:
+        looked.set()
+        go.wait(10)
+        return cursor.execute(sql).fetchall()
+
+    task = asyncio.create_task(engine._submit(work, SLOW_SQL, 600))
+    await until(looked.is_set, "the worker to look at the flag")
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.sleep(0.1)  # the first interrupt is long gone when the query starts
+    go.set()
+    await until(lambda: engine.running == 0, "the interrupted query to end", timeout=5)
+    assert (await engine.run_sql("SELECT 1", timeout_s=5, max_rows=1)).rows == [(1,)]
 
 
 def test_duckdb_forgets_an_interrupt_that_comes_before_the_query() -> None:
