@@ -29,6 +29,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the repo's packages and bench.peer
 
+from bench.env_option import add_env_option  # noqa: E402
 from bench.peer import install, question, report  # noqa: E402
 from bench.peer.compose import compose, peer_query  # noqa: E402
 from bench.peer.gateways import (  # noqa: E402  # noqa: E402  # noqa: E402
@@ -69,8 +70,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--before", type=Path, metavar="DIR",
                         help="also meshgate (cache warm) from the checkout DIR, e.g. an "
                         "export of main: before and after side by side")  # fmt: skip
-    parser.add_argument("--before-env", nargs="*", default=[], metavar="NAME=VALUE",
-                        help="environment of the --before gateway only")  # fmt: skip
+    add_env_option(parser, "--before-env", "environment of the --before gateway only")
     parser.add_argument("--json", type=Path, default=ROOT / ".run" / "peer-gateways.json",
                         help="where the results go (.run/peer-gateways.json)")  # fmt: skip
     return parser.parse_args(argv)
@@ -98,9 +98,8 @@ def start_gateways(
     if args.before is not None:
         label = before_label(args)
         say(f"starting {label}")
-        env = dict(item.split("=", 1) for item in args.before_env)
         keep(start_meshgate(label, 15.0, products, RUN, root=args.before.resolve(),
-                            extra_env=env))  # fmt: skip
+                            extra_env=args.before_env))  # fmt: skip
 
     if wanted & {MESHGATE_WARM, MESHGATE_COLD}:
         for label, ttl in ((MESHGATE_WARM, 15.0), (MESHGATE_COLD, 0.0)):

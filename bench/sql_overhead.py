@@ -50,6 +50,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the repo's packages (tests.fixtures too)
 
+from bench.env_option import add_env_option  # noqa: E402
 from bench.gateway_process import Gateway, Poster, serve_gateway, serve_products  # noqa: E402
 from bench.lean_client import LeanClient  # noqa: E402
 from bench.quantiles import percentile  # noqa: E402
@@ -318,9 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--planner-runs", type=int, default=1000, help="total plan() calls")
     parser.add_argument("--gateway-port", type=int, default=0, help="0: any free port")
     parser.add_argument("--baseline-port", type=int, default=0, help="0: any free port")
-    parser.add_argument("--baseline-env", nargs="*", default=[], metavar="NAME=VALUE",
-                        help="environment of the --baseline gateway only (e.g. "
-                        "MESHGATE_EVENT_LOOP=uvloop with --baseline .)")  # fmt: skip
+    add_env_option(parser, "--baseline-env", "environment of the --baseline gateway only "
+                   "(e.g. MESHGATE_EVENT_LOOP=uvloop with --baseline .)")  # fmt: skip
     parser.add_argument("--baseline", type=Path, default=None,
                         help="a checkout to measure side by side (before and after)")  # fmt: skip
     parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES),
@@ -335,8 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     trino_up = prepare_trino() if "trino" in args.engines else None
     catalog = demo_catalog()
     ports = (args.gateway_port, args.baseline_port)
-    baseline_env = dict(item.split("=", 1) for item in args.baseline_env)
-    with gateways(ports, args.baseline, args.engines, baseline_env) as found:
+    with gateways(ports, args.baseline, args.engines, args.baseline_env) as found:
         rows = measure(
             found, catalog, args.runs, args.warmup, args.engines, also_httpx=args.also_httpx
         )
