@@ -15,7 +15,7 @@ def assignment(text: str) -> tuple[str, str]:
     ('A', 'b=c')
     """
     name, sep, value = text.partition("=")
-    if not sep or not name.strip() or name != name.strip():
+    if not sep or not name or name != name.strip():
         raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
     return name, value
 

@@ -35,14 +35,12 @@ class RunningQuery:
         self._again = again
         self._lock = threading.Lock()
         self._finished = False
-        self.interrupts = 0  # sent to the cursor
 
     def interrupt(self) -> None:
         with self._lock:
             if self._finished:
                 return
             self._cursor.interrupt()
-            self.interrupts += 1
         if self._again is not None:
             self._again(AGAIN_SECONDS, self.interrupt)
 

@@ -405,8 +405,8 @@ class DuckDBEngine:
         cursor.execute(f"SET search_path = '{_NOWHERE}.main'")
         return cursor
 
-    def _arm(self, cursor: RunningQuery, seconds: float | None) -> Alarm | None:
-        return None if seconds is None else self._watchdog.arm(seconds, cursor.interrupt)
+    def _arm(self, query: RunningQuery, seconds: float | None) -> Alarm | None:
+        return None if seconds is None else self._watchdog.arm(seconds, query.interrupt)
 
     @staticmethod
     def _fetch(
