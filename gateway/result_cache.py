@@ -118,9 +118,13 @@ class ResultCache:
 
     def put(self, key: bytes, body: bytes, *, expires: float, epoch: Hashable) -> None:
         """Keep ``body`` until ``expires`` (wall-clock seconds), if ``epoch`` is still the
-        current one and it fits."""
+        current one and it fits. An answer past ``expires`` already (a document it read
+        expired while it was built) is still the newest: it is kept as an expired one,
+        served for what is left of ``stale_seconds`` while a refresh runs, rather than
+        leaving callers nothing to be served but their own builds."""
         self._drop(key)
-        if epoch != self.epoch() or expires <= self._clock() or len(body) > self.max_bytes // 4:
+        stale_until = expires + self.stale_seconds
+        if epoch != self.epoch() or stale_until <= self._clock() or len(body) > self.max_bytes // 4:
             return
         self._entries[key] = _Entry(body, expires, epoch)
         self._bytes += len(body)

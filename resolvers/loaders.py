@@ -32,11 +32,14 @@ class Loaders:
         self.memo: dict[Hashable, asyncio.Future[Any]] = {}
         # Every document this request read: a kept answer expires with the oldest.
         self.read: list[Fetched] = []
+        # A cached document older than this is fetched again (None: the fresh TTL). A
+        # background refresh of a kept answer asks for younger ones (schema/asgi.py).
+        self.max_age: float | None = None
 
     async def _load_documents(self, keys: Sequence[DocumentKey]) -> list[Fetched | BaseException]:
         fetcher = self._services.fetcher
         results = await asyncio.gather(
-            *(fetcher.get_json(url, product_id=pid) for url, pid in keys),
+            *(fetcher.get_json(url, product_id=pid, max_age=self.max_age) for url, pid in keys),
             return_exceptions=True,
         )
         self.read += [r for r in results if isinstance(r, Fetched)]

@@ -49,7 +49,7 @@ from gateway.settings import Settings
 from gateway.values import to_json
 from resolvers.context import RequestContext, new_context
 from schema.build import build_schema
-from schema.cached_answers import caller_of, may_keep
+from schema.cached_answers import REFRESH_MAX_AGE, caller_of, may_keep
 from schema.document_cache import KnownDocuments
 
 log = logging.getLogger(__name__)
@@ -237,6 +237,8 @@ class MeshGraphQL(GraphQL[RequestContext, None]):
         """Build a kept answer again, in the background, as the same caller (the same
         request scope: its principal)."""
         context = await self.get_context(request, Response())
+        ttl = context.services.settings.cache_ttl_seconds
+        context.loaders.max_age = ttl * REFRESH_MAX_AGE  # see REFRESH_MAX_AGE
 
         async def run() -> ExecutionResult:
             return await self.schema.execute(

@@ -38,6 +38,16 @@ from graphql.utilities import get_operation_ast
 from gateway.identity import Principal
 from gateway.result_cache import Caller
 
+REFRESH_MAX_AGE = 0.5
+"""A background refresh of a kept answer fetches again every document it reads that is
+older than this share of the documents' TTL. An answer expires with the oldest document
+it read, and documents read at different moments expire at different moments: a refresh
+that took the younger ones as they were would keep its answer only for what is left of
+their time, a moment, then refresh again, and callers arriving between two such answers
+built theirs inline (a chain of refreshes and builds at every expiry, 3 Dec 2026,
+docs/benchmarks.md). At half the TTL, the refreshed answer is fresh for at least half
+of it, and no document is fetched more than twice per TTL by refreshes."""
+
 _SUMMARY = {"id", "key", "name", "domain", "slug", "description", "owner", "contact", "tags",
             "status", "registeredAt", "updatedAt"}  # fmt: skip
 _METADATA = {"definition", "state", "source", "fetchedAt", "stale"}

@@ -103,14 +103,19 @@ class UpstreamFetcher:
             total_timeout=settings.upstream_total_timeout,
         )
 
-    async def get_json(self, url: str, *, product_id: str | None = None) -> Fetched:
+    async def get_json(
+        self, url: str, *, product_id: str | None = None, max_age: float | None = None
+    ) -> Fetched:
         """The JSON document at ``url``, fresh, cached or stale (see module doc).
 
         With no fresh time (``fresh_ttl`` 0) the cache is read only when the fetch fails,
-        for a stale copy: no copy could answer before.
+        for a stale copy: no copy could answer before. ``max_age`` (at most ``fresh_ttl``)
+        asks for a copy younger than that, for a reader that will keep what it builds:
+        a background refresh of a kept answer (schema/asgi.py).
         """
+        fresh_for = self._fresh_ttl if max_age is None else min(max_age, self._fresh_ttl)
         cached = await self._cache.get(url) if self._fresh_ttl > 0 else None
-        if cached is not None and self._clock() - cached.fetched_at < self._fresh_ttl:
+        if cached is not None and self._clock() - cached.fetched_at < fresh_for:
             return _fetched(cached)
         try:
             doc = await self._coalesced(url, product_id)

@@ -43,6 +43,7 @@ class World:
     services: Any
     france: str
     stop_relay: Callable[[], None]
+    app: Any
 
     def post(self, query: str, variables: dict[str, Any] | None = None,
              headers: dict[str, str] | None = None) -> httpx.Response:  # fmt: skip
@@ -68,7 +69,7 @@ def world(tmp: Path, **settings: Any) -> Iterator[World]:
         cache = mesh.app.state.services.result_cache
         assert cache is not None
         started = World(mesh.gateway, mesh.relay, mesh.issuer, cache, mesh.app.state.services,
-                        f"{mesh.france}/discover/metadata", mesh.stop_relay)  # fmt: skip
+                        f"{mesh.france}/discover/metadata", mesh.stop_relay, mesh.app)  # fmt: skip
         # The product's first health verdict and its first certification move the epoch:
         # an answer built meanwhile is not kept, one kept before is dropped. Once both
         # follow-ups of the registration are done, answers are kept.
@@ -323,3 +324,69 @@ def test_an_answer_past_its_stale_bound_or_epoch_is_gone() -> None:
     assert cache.get(b"b") is None
     cache.put(b"c", b"3", expires=110.0, epoch=0)  # built before the change: not kept
     assert len(cache) == 0
+
+
+def test_an_answer_built_past_its_time_replaces_the_older_and_is_served_stale() -> None:
+    # A document the answer read expired while it was built: the new answer is still the
+    # newest, and the one kept before must not be dropped for nothing (callers would
+    # then build their own, each of them, until a build finished in time).
+    now = [100.0]
+    cache = ResultCache(max_entries=10, max_bytes=10_000, stale_seconds=5,
+                        epoch=lambda: 0, clock=lambda: now[0])  # fmt: skip
+    cache.put(b"k", b"old", expires=110.0, epoch=0)
+    now[0] = 112.0
+    cache.put(b"k", b"new", expires=111.0, epoch=0)
+    hit = cache.get(b"k")
+    assert hit is not None and hit.body == b"new" and not hit.fresh
+    cache.put(b"k", b"newer", expires=106.0, epoch=0)  # past its stale bound too: not kept
+    assert cache.get(b"k") is None
+
+
+def test_a_refreshed_answer_is_fresh_for_long_whatever_the_ages_of_its_documents(
+    tmp_path: Path,
+) -> None:
+    """An answer expires with the oldest document it read. Documents read at different
+    moments expire at different moments: a background refresh that took the younger ones
+    as they were kept its answer only for what was left of their time, then refreshed
+    again, and callers between two refreshes built theirs inline, at every expiry."""
+    ttl = 2.0
+    with world(tmp_path, cache_ttl_seconds=ttl) as w:
+        answer = httpx.post(f"{w.gateway}/registry/products", headers=w.issuer.headers(),
+                            json={"url": w.france}, timeout=30)  # fmt: skip
+        assert answer.status_code == 201, answer.text
+        settle(w.app)
+        time.sleep(ttl)  # every product document the gateway read has expired
+        # US's health document is read now; France's, 0.6 s later, by a question that
+        # reads both: its answer expires with US's document.
+        one = "query($id: ID!) { product(id: $id) { health { status } } }"
+        start = time.monotonic()
+        assert not w.ask(one, {"id": US}).get("errors")
+        time.sleep(0.6)
+        both = PAGE + "   "  # a text not asked before
+        first = w.ask(both)
+        assert first["data"]["products"]["totalCount"] == 2, first
+        key = cache_key(w, both)
+        until(lambda: (hit := w.cache.get(key)) is not None and hit.fresh, "kept")
+        time.sleep(max(0.0, start + ttl + 0.1 - time.monotonic()))
+        hit = w.cache.get(key)
+        assert hit is not None and not hit.fresh  # expired: served while one refresh runs
+        assert w.ask(both) == first
+        until(lambda: (hit := w.cache.get(key)) is not None and hit.fresh, "refreshed")
+        # US's document alone fetched again, the refreshed answer would expire with
+        # France's, at start + 0.6 + TTL; fetched both, it is fresh for a TTL from now.
+        time.sleep(max(0.0, start + 0.6 + ttl + 0.5 - time.monotonic()))
+        hit = w.cache.get(key)
+        assert hit is not None and hit.fresh, "the refreshed answer expired with its oldest"
+
+
+def cache_key(w: World, text: str) -> bytes:
+    key = w.cache.key(text, None, {}, ANONYMOUS)
+    assert key is not None
+    return key
+
+
+def until(check: Callable[[], bool], what: str, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"never {what}"
+        time.sleep(0.02)

@@ -92,6 +92,24 @@ async def test_fresh_copy_is_served_from_cache_until_ttl(product, http) -> None:
     assert double.hits == 2
 
 
+async def test_a_reader_asking_for_a_younger_copy_gets_one_the_others_the_cached(
+    product, http
+) -> None:
+    double, url = product
+    clock = Clock()
+    fetcher = make_fetcher(http, clock)
+    await fetcher.get_json(url, product_id="p")
+    clock.now += 4
+    assert (await fetcher.get_json(url, max_age=5)).data == {"hit": 1}  # young enough
+    assert (await fetcher.get_json(url, max_age=3)).data == {"hit": 2}  # fetched again
+    clock.now += 9.5  # the new copy is 9.5 s old: fresh for everyone else
+    assert (await fetcher.get_json(url)).data == {"hit": 2}
+    assert (await fetcher.get_json(url, max_age=60)).data == {"hit": 2}  # never past the TTL
+    clock.now += 1
+    assert (await fetcher.get_json(url, max_age=60)).data == {"hit": 3}
+    assert double.hits == 3
+
+
 async def test_concurrent_callers_share_one_request(product, http) -> None:
     double, url = product
     fetcher = make_fetcher(http, Clock())
