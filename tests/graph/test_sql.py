@@ -7,7 +7,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from gateway.federation.service import Federation
+from gateway.federation.engine_choice import EngineChoice
 from tests.federation.engines.test_trino_engine import normalised
 from tests.federation.test_planner_reject import REJECT
 from tests.graph.conftest import ROOT, Mesh
@@ -107,15 +107,15 @@ def test_every_must_reject_statement_is_refused_before_any_engine(
     monkeypatch: pytest.MonkeyPatch, files_mesh: Mesh, engine: str
 ) -> None:
     calls: list[str] = []
-    original = Federation._engine
+    original = EngineChoice.take
 
-    async def counting(self: Federation, name: str, catalog: Any) -> Any:
+    async def counting(self: EngineChoice, name: str, catalog: Any) -> Any:
         calls.append(name)
         return await original(self, name, catalog)
 
     # The method is looked up at each call: patched now, it counts every engine asked
     # from here on, in the running gateway too.
-    monkeypatch.setattr(Federation, "_engine", counting)
+    monkeypatch.setattr(EngineChoice, "take", counting)
     mesh = files_mesh
     for case, statement, code, _ in REJECT:
         errors = run(mesh, statement, engine)["errors"]

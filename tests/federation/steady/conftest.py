@@ -16,7 +16,7 @@ import duckdb
 import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-import gateway.federation.service as service_module
+import gateway.federation.engine_choice as engine_choice_module
 from gateway.errors import GatewayError
 from gateway.federation.engines import DuckDBEngine
 from gateway.services import Services, close_services, open_services
@@ -121,7 +121,7 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> Builds:
             super().__init__(*args, **kwargs)
             counter.engines.append(self)
 
-    monkeypatch.setattr(service_module, "DuckDBEngine", Counted)
+    monkeypatch.setattr(engine_choice_module, "DuckDBEngine", Counted)
     return counter
 
 
