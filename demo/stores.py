@@ -4,15 +4,13 @@ unless they are already there.
 ``make serve ENGINE=trino`` (``demo/mesh.py up --engine trino``), the tests' Trino
 fixtures and ``bench/sql_overhead.py`` all need the stores to hold the rows of the current
 ``demo/data``; a load takes seconds and drops the tables it fills, so it runs only when the
-data changed since the last one (the generator's marker, hashed, is recorded after a load)
-or a table does not hold as many rows as its file.
+stores hold other data (each store's stamp, :mod:`demo.datagen.stamp`, differs from the
+generator's marker, hashed) or a table does not hold as many rows as its file.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,15 +22,14 @@ from psycopg import sql
 from demo.datagen import MARKER, load_mariadb, load_postgres
 from demo.datagen.catalog import PublishedTable, published_tables
 from demo.datagen.loaders import mariadb_connect
+from demo.datagen.stamp import data_stamp, mariadb_database, mariadb_stamp, postgres_stamp
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DATA = ROOT / "demo" / "data"
 # The servers of scripts/services.sh, as the Trino catalogs of scripts/trino/catalog/ name them.
 DEMO_PG_DSN = "postgresql://postgres@127.0.0.1:55432/meshgate_demo"
 DEMO_MARIADB_DSN = "mysql://meshgate:meshgate@127.0.0.1:53306/"
-# What was last loaded into the stores: the generator's marker, hashed.
-LOADED_MARKER = ROOT / ".run" / "trino" / "demo-loaded"
-LOAD_LOCK = ROOT / ".run" / "trino" / "demo-load.lock"
+LOAD_LOCK_KEY = 0x6D65_7368_6465_6D6F  # "meshdemo": PostgreSQL's advisory lock for a load
 
 
 class StoresNotLoaded(RuntimeError):
@@ -50,10 +47,11 @@ class StoredTable:
     mariadb_database: str | None
 
 
-def demo_tables(data: Path = DEMO_DATA) -> list[StoredTable]:
-    """The demo tables that have a ``postgres`` or ``mysql`` server, with default settings."""
+def demo_tables(data: Path = DEMO_DATA, env: Mapping[str, str] | None = None) -> list[StoredTable]:
+    """The demo tables that have a ``postgres`` or ``mysql`` server (``env``: the
+    contracts' variables, default settings when None)."""
     found: dict[tuple[str, str], StoredTable] = {}
-    for table in published_tables(env={}):
+    for table in published_tables(env=env or {}):
         stored = _stored(table, data)
         if stored.postgres_schema or stored.mariadb_database:
             found.setdefault((stored.product, stored.name), stored)
@@ -129,40 +127,59 @@ def _stores_hold(
     return True
 
 
+def _stamps(pg_dsn: str, mariadb_dsn: str, env: Mapping[str, str] | None) -> tuple[str | None, ...]:
+    """What each store says it holds (:mod:`demo.datagen.stamp`)."""
+    conn = mariadb_connect(mariadb_dsn)
+    try:
+        with conn.cursor() as cur:
+            held = mariadb_stamp(cur, mariadb_database(env))
+    finally:
+        conn.close()
+    return postgres_stamp(pg_dsn), held
+
+
 @contextlib.contextmanager
-def _load_lock() -> Iterator[None]:
-    # Two processes (make serve and a test run, or xdist workers) must not load at once.
-    LOAD_LOCK.parent.mkdir(parents=True, exist_ok=True)
-    with LOAD_LOCK.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+def _load_lock(pg_dsn: str) -> Iterator[None]:
+    """Two loads must not run at once: make serve and a test run, xdist workers, or two
+    checkouts sharing the servers. The lock is PostgreSQL's (a session advisory lock on
+    the server they share), so it holds across checkouts; it ends with its connection."""
+    with psycopg.connect(pg_dsn, connect_timeout=3, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", [LOAD_LOCK_KEY])
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            conn.execute("SELECT pg_advisory_unlock(%s)", [LOAD_LOCK_KEY])
 
 
 def ensure_loaded(
-    mariadb_dsn: str = DEMO_MARIADB_DSN, pg_dsn: str = DEMO_PG_DSN
+    mariadb_dsn: str = DEMO_MARIADB_DSN,
+    pg_dsn: str = DEMO_PG_DSN,
+    *,
+    data: Path = DEMO_DATA,
+    env: Mapping[str, str] | None = None,
 ) -> list[StoredTable]:
     """Load the demo products into PostgreSQL ``meshgate_demo`` and MariaDB unless they are there.
 
-    "There" means: loaded from the current ``demo/data`` (the generator's marker has not
-    changed since) and every table holds as many rows as its file.
+    "There" means: each store's stamp says it holds the data under ``data`` (the
+    generator's marker, hashed: :mod:`demo.datagen.stamp`; written by the loaders once a
+    load is complete, in the store, so that a load from another checkout sharing the
+    servers is seen) and every table holds as many rows as its file. ``env`` names the
+    stores' databases as the contracts' variables do (tests use their own).
     """
-    marker = DEMO_DATA / MARKER
-    if not marker.is_file():
-        raise StoresNotLoaded(f"no demo data in {DEMO_DATA}: run `make demo-data` first")
-    tables = demo_tables()
-    digest = hashlib.sha1(marker.read_bytes()).hexdigest()
-    with _load_lock():
+    if not (data / MARKER).is_file():
+        raise StoresNotLoaded(f"no demo data in {data}: run `make demo-data` first")
+    tables = demo_tables(data, env)
+    wanted = data_stamp(data)
+    with _load_lock(pg_dsn):
         expected = {table.file: file_rows(table.file) for table in tables}
-        current = LOADED_MARKER.is_file() and LOADED_MARKER.read_text() == digest
-        if current and _stores_hold(tables, expected, pg_dsn, mariadb_dsn):
+        if _stamps(pg_dsn, mariadb_dsn, env) == (wanted, wanted) and _stores_hold(
+            tables, expected, pg_dsn, mariadb_dsn
+        ):
             return tables
-        LOADED_MARKER.unlink(missing_ok=True)
-        load_postgres(pg_dsn, DEMO_DATA, env={})
-        load_mariadb(mariadb_dsn, DEMO_DATA, env={})
-        if not _stores_hold(tables, expected, pg_dsn, mariadb_dsn):
+        load_postgres(pg_dsn, data, env=env or {})
+        load_mariadb(mariadb_dsn, data, env=env or {})
+        if _stamps(pg_dsn, mariadb_dsn, env) != (wanted, wanted) or not _stores_hold(
+            tables, expected, pg_dsn, mariadb_dsn
+        ):
             raise StoresNotLoaded("the demo loaders ran but the stores do not hold the files' rows")
-        LOADED_MARKER.write_text(digest)
     return tables

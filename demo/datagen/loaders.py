@@ -5,7 +5,8 @@ database of the DSN given, loaded with ``COPY``. MariaDB: one database per produ
 ``mysql`` server's ``database``), for the products that declare one, loaded with batched
 multi-row inserts. Both are idempotent: each table is dropped and created again, its
 primary key from the contract. Rows are read from the files by DuckDB in batches, so
-memory stays bounded at any scale.
+memory stays bounded at any scale. Each store records which data it holds once a load
+is complete (:mod:`demo.datagen.stamp`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import psycopg
 import pymysql
 from psycopg import sql
 
+from demo.datagen import stamp
 from demo.datagen.catalog import Column, PublishedTable, published_tables
 
 BATCH_ROWS = 10_000
@@ -114,6 +116,7 @@ def load_postgres(
     loaded: dict[str, int] = {}
     with psycopg.connect(dsn) as conn:
         conn.execute("SET TIME ZONE 'UTC'")
+        stamp.clear_postgres(conn)  # no longer the data it held, until the end
         for table in published_tables(env):
             server = table.servers.get("postgres")
             if server is None:
@@ -152,6 +155,7 @@ def load_postgres(
             loaded[f"{schema}.{table.physical_name}"] = count
             if log is not None:
                 log(f"postgres {schema}.{table.physical_name}: {count} rows")
+        stamp.write_postgres(conn, stamp.data_stamp(out))
     return loaded
 
 
@@ -192,6 +196,9 @@ def load_mariadb(
     try:
         with conn.cursor() as cur:
             cur.execute("SET time_zone = '+00:00'")
+            stamped = stamp.mariadb_database(env)
+            stamp.clear_mariadb(cur, stamped)  # no longer the data it held, until the end
+            conn.commit()
             for table in published_tables(env):
                 server = table.servers.get("mysql")
                 if server is None:
@@ -224,6 +231,8 @@ def load_mariadb(
                 loaded[f"{database}.{table.physical_name}"] = count
                 if log is not None:
                     log(f"mariadb {database}.{table.physical_name}: {count} rows")
+            stamp.write_mariadb(cur, stamped, stamp.data_stamp(out))
+            conn.commit()
     finally:
         conn.close()
     return loaded

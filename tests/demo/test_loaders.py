@@ -3,11 +3,14 @@ contracts' servers say, and served from there by the product gateway kit."""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,9 +20,11 @@ import httpx
 import psycopg
 import pytest
 
-from demo.datagen import load_mariadb, load_postgres
+from demo.datagen import MARKER, Run, generate, load_mariadb, load_postgres
 from demo.datagen.catalog import published_tables
 from demo.datagen.loaders import mariadb_connect
+from demo.datagen.stamp import data_stamp, mariadb_database, mariadb_stamp, postgres_stamp
+from demo.stores import ensure_loaded
 from productkit.http.app import create_product_app
 from tests.demo.documents import PRODUCTS
 from tests.fixtures.uvicorn import running
@@ -181,3 +186,72 @@ def test_a_database_error_is_reported_not_raised(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr.startswith("generate.py: loading failed:")
     assert "Traceback" not in done.stderr
+
+
+def test_the_stores_say_which_data_they_hold_so_a_load_from_elsewhere_is_seen(
+    demo_out: Path, fresh_postgres_dsn: str, mariadb_dsn: str, mysql_prefix: str, tmp_path: Path
+) -> None:
+    """Several checkouts may share the servers (``scripts/services.sh`` reuses one that
+    answers), and data generated another day has the same row counts with other dates.
+    A checkout used to record its last load in a file of its own: another checkout's
+    load went unseen, and DuckDB (over the files) and Trino (over the stores) answered
+    from different data. The stores now say what they hold."""
+    env = {"MESHGATE_DEMO_MYSQL_PREFIX": mysql_prefix}
+    ours = json.loads((demo_out / MARKER).read_text())
+    other = tmp_path / "other" / "demo" / "data"
+    day_before = date.fromisoformat(ours["endDate"]) - timedelta(days=1)
+    generate(Run(out=other, seed=42, end_date=day_before))
+    assert json.loads((other / MARKER).read_text())["rows"] == ours["rows"]  # counts alike
+
+    def held() -> tuple[str | None, str | None]:
+        conn = mariadb_connect(mariadb_dsn)
+        try:
+            with conn.cursor() as cur:
+                return postgres_stamp(fresh_postgres_dsn), mariadb_stamp(cur, mariadb_database(env))
+        finally:
+            conn.close()
+
+    def last_days() -> tuple[Any, Any]:
+        table = "precipitation_us_precipitation.us_daily_precipitation"
+        with psycopg.connect(fresh_postgres_dsn) as pg:
+            row = pg.execute(f"SELECT max(observation_date) FROM {table}").fetchone()
+        conn = mariadb_connect(mariadb_dsn)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(
+                    f"SELECT max(observation_date) FROM `{mysql_prefix}{table.replace('.', '`.`')}`"
+                )
+                my = cur.fetchone()
+        finally:
+            conn.close()
+        assert row is not None and my is not None
+        return row[0], my[0]
+
+    ensure_loaded(mariadb_dsn, fresh_postgres_dsn, data=demo_out, env=env)
+    assert held() == (data_stamp(demo_out), data_stamp(demo_out))
+    # Another checkout loads its data into the same servers.
+    load_postgres(fresh_postgres_dsn, other, env=env)
+    load_mariadb(mariadb_dsn, other, env=env)
+    assert held() == (data_stamp(other), data_stamp(other))
+    assert last_days() == (day_before, day_before)
+    # This checkout asks again: the stores hold other data, so they are loaded again.
+    ensure_loaded(mariadb_dsn, fresh_postgres_dsn, data=demo_out, env=env)
+    assert held() == (data_stamp(demo_out), data_stamp(demo_out))
+    ours_last = date.fromisoformat(ours["endDate"])
+    assert last_days() == (ours_last, ours_last)
+
+
+def test_a_load_that_stops_halfway_leaves_no_stamp(
+    demo_out: Path, fresh_postgres_dsn: str, tmp_path: Path
+) -> None:
+    """The stamp is emptied before the first table is dropped and written after the last
+    is loaded: a load that fails between is never taken for a complete one."""
+    load_postgres(fresh_postgres_dsn, demo_out, env={})
+    assert postgres_stamp(fresh_postgres_dsn) == data_stamp(demo_out)
+    broken = tmp_path / "broken"
+    shutil.copytree(demo_out, broken)
+    last = published_tables(env={})[-1]
+    last.local_file(broken).unlink()  # the last table's file is gone
+    with pytest.raises(duckdb.IOException):
+        load_postgres(fresh_postgres_dsn, broken, env={})
+    assert postgres_stamp(fresh_postgres_dsn) is None
