@@ -30,6 +30,7 @@ from sqlglot import exp
 
 from productkit.errors import ProductConfigError, RuleTimedOut, StoreUnavailable
 from productkit.stores.base import Rows, SqlStore
+from productkit.stores.csv_dialect import SniffedCsv, sniffer
 from productkit.tables import Table
 
 _READERS = {"parquet": "read_parquet", "csv": "read_csv", "json": "read_json"}
@@ -124,16 +125,37 @@ class FileStore(SqlStore):
         self._db.execute("SET allowed_directories = ?", [folders])
         self._db.execute("SET enable_external_access = false")
         self._db.execute("SET lock_configuration = true")
+        self._csv = SniffedCsv(sniffer(self._db.cursor), self._define_view)
 
     def location(self, table: Table) -> FileLocation:
         """Where ``table``'s files are."""
         return self._locations[table.name]
 
     def relation(self, table: Table) -> exp.Expr:
-        """``read_parquet('path')`` (or read_csv / read_json) for ``table``."""
+        """``read_parquet('path')`` (or read_json) for ``table``; for CSV files,
+        ``read_csv`` with the options detected once per version of the files
+        (:mod:`productkit.stores.csv_dialect`)."""
         loc = self.location(table)
-        reader = exp.func(_READERS[loc.format], exp.Literal.string(loc.pattern))
-        return exp.Table(this=reader)
+
+        def plain() -> exp.Expr:
+            return exp.Table(this=exp.func(_READERS[loc.format], exp.Literal.string(loc.pattern)))
+
+        if loc.format != "csv":
+            return plain()
+        return self._csv.relation(table.name, loc.files(), plain)
+
+    def _define_view(self, name: str, query: exp.Query) -> None:
+        view = exp.Create(
+            this=exp.Table(this=exp.to_identifier(name, quoted=True)),
+            kind="VIEW",
+            replace=True,
+            expression=query,
+        )
+        cursor = self._db.cursor()
+        try:
+            cursor.execute(view.sql(dialect=self.dialect))
+        finally:
+            cursor.close()
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[list[str], Rows]:
         """Run ``sql`` on a cursor of its own (DuckDB cursors may be used across threads)."""
