@@ -12,6 +12,10 @@ short of CPU):
 - ``as served``: cache TTL 15 s, as the peer benchmark runs it (an answer refreshed in
   the background every 15 s);
 - ``no refresh``: TTL 3600 s, so no refresh falls in a window;
+- ``no health monitor``: ``MESHGATE_HEALTH_REFRESH_SECONDS=86400``, so the products are
+  judged once at start and never in a window (each judgement asks every product for its
+  observability results, which the 9 products, on the same two cores, compute then: a
+  burst of their CPU every 60 s);
 - ``no collector``: ``gc.disable()`` at interpreter start (a ``sitecustomize`` on the
   gateway's ``PYTHONPATH``), so no garbage collection runs;
 - ``pinned``: the gateway's threads on CPU 0 and wrk on CPU 1 (``taskset``), so the load
@@ -52,7 +56,8 @@ from bench.peer.upstreams import Product, running_products  # noqa: E402
 RUN = ROOT / ".run" / "peer-bench"
 FLOOR_ASGI, FLOOR_NGINX = "floor: bare ASGI", "floor: nginx"
 UVLOOP = "uvloop"
-VARIANTS = ("as served", "no refresh", "no collector", "pinned", UVLOOP, FLOOR_ASGI,
+NO_MONITOR = "no health monitor"
+VARIANTS = ("as served", "no refresh", NO_MONITOR, "no collector", "pinned", UVLOOP, FLOOR_ASGI,
             FLOOR_NGINX)  # fmt: skip
 CPU_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
 
@@ -144,6 +149,7 @@ def start_variant(
     ttl = 3600.0 if variant == "no refresh" else 15.0
     env = {"PYTHONPATH": str(nogc)} if variant == "no collector" else {}
     env |= {"MESHGATE_EVENT_LOOP": "uvloop"} if variant == UVLOOP else {}
+    env |= {"MESHGATE_HEALTH_REFRESH_SECONDS": "86400"} if variant == NO_MONITOR else {}
     gateway = start_meshgate(variant, ttl, products, RUN, extra_env=env)
     return gateway.url, gateway.process
 
