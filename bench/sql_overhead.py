@@ -56,6 +56,7 @@ from bench.lean_client import LeanClient  # noqa: E402
 from bench.quantiles import percentile  # noqa: E402
 from gateway.federation.catalog import StaticCatalog, load_product_folders  # noqa: E402
 from gateway.federation.engines import _duckdb_sources as sources  # noqa: E402
+from gateway.federation.engines._duckdb_csv_views import sniffed_relation  # noqa: E402
 from gateway.federation.planner import plan  # noqa: E402
 from gateway.federation.reach import Reach  # noqa: E402
 
@@ -117,7 +118,8 @@ def bare_duckdb(catalog: StaticCatalog, root: Path) -> duckdb.DuckDBPyConnection
         location = table.locations.get("duckdb")
         if location is None or str(location.source.get("type", "local")) != "local":
             continue
-        relation = sources.file_source(location, reach, glob).relation()
+        # As the engine reads it: a CSV with the options it sniffed when made.
+        relation = sniffed_relation(sources.file_source(location, reach, glob), con)
         types = {
             str(r[0]): str(r[1])
             for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()

@@ -28,9 +28,10 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
+from gateway.csv_dialect import sniffer
 from productkit.errors import ProductConfigError, RuleTimedOut, StoreUnavailable
 from productkit.stores.base import Rows, SqlStore
-from productkit.stores.csv_dialect import SniffedCsv, sniffer
+from productkit.stores.csv_views import SniffedCsv
 from productkit.tables import Table
 
 _READERS = {"parquet": "read_parquet", "csv": "read_csv", "json": "read_json"}
@@ -134,7 +135,7 @@ class FileStore(SqlStore):
     def relation(self, table: Table) -> exp.Expr:
         """``read_parquet('path')`` (or read_json) for ``table``; for CSV files,
         ``read_csv`` with the options detected once per version of the files
-        (:mod:`productkit.stores.csv_dialect`)."""
+        (:mod:`productkit.stores.csv_views`)."""
         loc = self.location(table)
 
         def plain() -> exp.Expr:

@@ -1,6 +1,7 @@
-"""CSV tables read with the options detected once per version of their files
-(productkit/stores/csv_dialect.py): the same rows as DuckDB's own detection at every read,
-detected again when a file changes, and the old call wherever detection cannot be used."""
+"""The kit's CSV tables read with the options detected once per version of their files
+(gateway/csv_dialect.py, productkit/stores/csv_views.py): the same rows as DuckDB's own
+detection at every read, detected again when a file changes, and the old call wherever
+detection cannot be used."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from typing import Any
 import duckdb
 import pytest
 
+from gateway import csv_dialect
 from productkit.errors import StoreUnavailable
-from productkit.stores import FileStore, csv_dialect, open_stores
+from productkit.stores import FileStore, open_stores
+from productkit.stores.csv_views import SniffedCsv
 from productkit.tables import Table
 from tests.product.test_file_store import _csv, _tables
 
@@ -39,7 +42,7 @@ def _both(path: Path) -> tuple[Any, Any]:
     """(names and types, rows) through the store's CSV view, then through read_csv."""
     con = duckdb.connect()
     try:
-        sniffed = csv_dialect.SniffedCsv(
+        sniffed = SniffedCsv(
             csv_dialect.sniffer(con.cursor),
             lambda name, query: con.execute(
                 f'CREATE OR REPLACE VIEW "{name}" AS {query.sql(dialect="duckdb")}'

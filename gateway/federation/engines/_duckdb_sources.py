@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from gateway.csv_dialect import Dialect, read_call
 from gateway.federation.reach import GLOB_CHARS, LEAVES_ROOTS, OutOfReach, Reach
 
 if TYPE_CHECKING:
@@ -106,8 +107,12 @@ class FileSource:
         """The ``allowed_paths`` entries granting these files only."""
         return [str(f) for f in self.files]
 
-    def relation(self) -> str:
-        """The table function call reading the source (CSV: every column as text)."""
+    def relation(self, dialect: Dialect | None = None) -> str:
+        """The table function call reading the source (CSV: every column as text, with
+        ``dialect``'s options when given, else detected at every read)."""
+        if dialect is not None and self.reader == "read_csv":
+            call: str = read_call([str(f) for f in self.files], dialect).sql(dialect="duckdb")
+            return call
         options = ", all_varchar = true" if self.reader == "read_csv" else ""
         if len(self.files) == 1:
             listed = quote_literal(str(self.files[0]))

@@ -33,8 +33,10 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
+from gateway.csv_dialect import Version, version_of
 from gateway.errors import SqlEngineError, TableUnavailable
 from gateway.federation.engines import _duckdb_sources as sources
+from gateway.federation.engines._duckdb_csv_views import CsvViews, sniffed_relation, store_types
 from gateway.federation.engines._duckdb_guard import check_statement, first_line, translate
 from gateway.federation.engines._duckdb_relations import Relation
 from gateway.federation.engines._running_query import RunningQuery
@@ -112,6 +114,7 @@ class DuckDBEngine:
         self._schemas: set[tuple[str, ...]] = set()
         self._allowed: list[str] = []
         self._relations: frozenset[Relation] = frozenset()
+        self._csv = CsvViews()
         try:
             self._con.execute(f"ATTACH ':memory:' AS {_NOWHERE}")
             for table in catalog_tables:
@@ -141,6 +144,8 @@ class DuckDBEngine:
         key = f"{table.logical}@{table.contract_version}"
         kind = str(location.source.get("type", "local")).lower()
         allowed: list[str] = []
+        source: sources.FileSource | None = None
+        version: Version = ()
         try:
             refused = self.reach.judge(location)
             if refused is not None:
@@ -150,11 +155,9 @@ class DuckDBEngine:
             else:
                 source = sources.file_source(location, self.reach, self._glob)
                 allowed = source.allowed()
-                relation = source.relation()
-            types = {
-                str(r[0]): str(r[1])
-                for r in self._con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
-            }
+                version = version_of([str(f) for f in source.files])
+                relation = sniffed_relation(source, self._con)
+            types = store_types(self._con, relation)
             self._ensure_container(location.parts[:-1])
             select = sources.view_select(table, relation, types)
             view = sources.qualified(location.parts)
@@ -163,6 +166,8 @@ class DuckDBEngine:
             inside = location.parts if len(location.parts) > 2 else (
                 location.parts[0], "main", location.parts[1])  # fmt: skip
             self._con.execute(f"CREATE OR REPLACE VIEW {sources.qualified(inside)} AS {select}")
+            if source is not None:  # CSV: made again when its files change
+                self._csv.add(key, table, source, sources.qualified(inside), version)
         except (duckdb.Error, ValueError, OSError) as exc:
             self.unavailable[key] = first_line(exc)
             if isinstance(exc, OutOfReach):
@@ -235,15 +240,26 @@ class DuckDBEngine:
         """Run ``plan.sql``; the first ``max_rows`` rows, ``truncated`` if there were more;
         ``SQL_RESULT_TOO_LARGE`` once the rows read pass ``max_bytes``."""
         self._check_tables(plan)
-        return await self.run_sql(
-            plan.sql, timeout_s=timeout_s, max_rows=max_rows, max_bytes=max_bytes
-        )
+        work = self._renewing(plan, self._fetch)
+        result: Result = await self._submit(work, plan.sql, timeout_s, max_rows, max_bytes)
+        return result
 
     async def explain(self, plan: Plan, *, timeout_s: float = 30.0) -> str:
         """DuckDB's physical plan of ``plan.sql`` (``EXPLAIN``), without running it."""
         self._check_tables(plan)
-        text: str = await self._submit(self._explain, plan.sql, timeout_s)
+        text: str = await self._submit(self._renewing(plan, self._explain), plan.sql, timeout_s)
         return text
+
+    def _renewing(self, plan: Plan, work: Any) -> Any:
+        """``work`` once the CSV views ``plan`` reads are made again where their files
+        changed (in the worker: a new sniff takes tens of milliseconds)."""
+        keys = _keys(plan)
+
+        def run(cursor: duckdb.DuckDBPyConnection, sql: str, started: float, *args: Any) -> Any:
+            self._csv.renew(keys, cursor)
+            return work(cursor, sql, started, *args)
+
+        return run
 
     async def run_sql(
         self, sql: str, *, timeout_s: float, max_rows: int, max_bytes: int | None = None
@@ -268,6 +284,7 @@ class DuckDBEngine:
         try:
             try:
                 check_statement(cursor, plan.sql, self._relations)
+                self._csv.renew(_keys(plan), cursor)
                 reader = cursor.execute(plan.sql).to_arrow_reader(batch_rows)
                 yield from reader
             except (duckdb.Error, OSError) as exc:
@@ -430,3 +447,8 @@ class DuckDBEngine:
     def _explain(cursor: duckdb.DuckDBPyConnection, sql: str, started: float) -> str:
         rows = cursor.execute(f"EXPLAIN {sql}").fetchall()
         return "\n".join(str(row[-1]) for row in rows)
+
+
+def _keys(plan: Plan) -> list[str]:
+    """The ``logical@version`` of each table ``plan`` reads (the engine's view keys)."""
+    return [f"{use.table.logical}@{use.table.contract_version}" for use in plan.tables]

@@ -1,24 +1,23 @@
-"""A CSV table's reading options, detected once per version of its files.
+"""A CSV file's reading options, as DuckDB detects them, written out in full.
 
 DuckDB's ``read_csv`` detects a file's dialect (delimiter, quote, escape, header) and its
-columns' types every time a query reads it. For the demo's 84 KB files that is 25 to
-40 ms of CPU a query, where reading the same file with the options spelled out takes
-under 1 ms; a product answering its quality checks ran some twenty such queries in a
-row. So each table's files are sniffed once (DuckDB's own ``sniff_csv``, the detection
-``read_csv`` runs), and the options it found are written into the ``read_csv`` call
-until a file changes: the version of the files is their paths, sizes and modification
-times, looked at on every read (a ``stat`` per file).
+columns' types every time a query reads it: for the demo's 84 KB files 25 to 40 ms of
+CPU a query (``all_varchar`` too), where reading the same file with the options spelled
+out takes under 1 ms. So a file is sniffed once (:func:`sniffer`: DuckDB's own
+``sniff_csv``, the detection ``read_csv`` runs) and read with what it found
+(:func:`read_call`) until it changes (:func:`version_of`: paths, sizes and modification
+times, a ``stat`` per file). Used by the product kit's file store
+(``productkit/stores/csv_views.py``) and the gateway's DuckDB engine; part of the shared
+base (it imports nothing of the gateway).
 
-What the sniffer found comes from the file, not from the kit: every option is a literal
-in the sqlglot tree, never pasted text. Where it cannot be used (the sniff failed, the
-files disagree, a value has an unexpected shape), the call is the plain
-``read_csv(pattern)`` of before, which detects at every read.
+What the sniffer found comes from the file: every option is a literal in the sqlglot
+tree, never pasted text. A row of an unexpected shape gives no dialect, and the caller
+reads the file the old way (``read_csv`` detecting at every read).
 """
 
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -118,55 +117,6 @@ def _option(name: str, value: str | int | bool) -> exp.Expr:
     else:
         literal = exp.Literal.string(value)
     return exp.EQ(this=exp.column(name), expression=literal)
-
-
-class SniffedCsv:
-    """For each table, the version of its files last read and the view that reads them.
-
-    ``sniff(path)`` runs DuckDB's detection on one file (None when it fails);
-    ``define(name, query)`` creates or replaces view ``name`` as ``query`` in the store's
-    database. A view, not the ``read_csv`` call itself, is what a query reads: the call
-    names every column, and copying and rendering it for each of a product's checks cost
-    more than the query.
-    """
-
-    def __init__(
-        self,
-        sniff: Callable[[str], Dialect | None],
-        define: Callable[[str, exp.Query], None],
-    ) -> None:
-        self._sniff = sniff
-        self._define = define
-        self._lock = threading.Lock()  # the runtime reads from several threads
-        self._kept: dict[str, tuple[Version, str | None]] = {}  # table -> version, view
-        self._names: dict[str, str] = {}  # table -> its view's name, kept across versions
-
-    def relation(self, key: str, files: Sequence[str], plain: Callable[[], exp.Expr]) -> exp.Expr:
-        """What reads table ``key``, whose files are ``files`` now: its view, or the
-        ``plain()`` call where the files could not be sniffed as one."""
-        version = version_of(files)
-        if not version:
-            return plain()  # no file: the read says so, as it always did
-        with self._lock:
-            kept = self._kept.get(key)
-            if kept is None or kept[0] != version:
-                kept = self._kept[key] = (version, self._view(key, version))
-        view = kept[1]
-        return plain() if view is None else exp.Table(this=exp.to_identifier(view, quoted=True))
-
-    def _view(self, key: str, version: Version) -> str | None:
-        dialects = {self._sniff(path) for path, _, _ in version}
-        one = dialects.pop() if len(dialects) == 1 else None
-        if one is None:
-            return None
-        call = read_call([path for path, _, _ in version], one)
-        # Named by the table's place in this store, never by its name.
-        name = self._names.setdefault(key, f"kit_csv_{len(self._names)}")
-        try:
-            self._define(name, exp.select(exp.Star()).from_(call))
-        except duckdb.Error:  # a file gone since: the plain call reads, and says so
-            return None
-        return name
 
 
 def sniffer(cursor_of: Callable[[], Any]) -> Callable[[str], Dialect | None]:
