@@ -6,9 +6,9 @@ cannot hide an arrow:
 - ``contracts`` imports none of the others;
 - ``gateway`` imports neither the GraphQL layer (``schema``, ``resolvers``) nor the kit;
 - the product kit (``productkit``) is a second application: of the gateway it uses only
-  the shared base (the error tree, value forms, the network guard), and that base imports
-  nothing else of the gateway, so the kit never loads the gateway's registry, federation,
-  settings or HTTP app;
+  the shared base (the error tree, value forms, CSV dialects, the network guard), and
+  that base imports nothing else of the gateway, so the kit never loads the gateway's
+  registry, federation, settings or HTTP app;
 - Starlette only in the two HTTP layers, Strawberry only in ``schema`` and ``resolvers``.
 """
 
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("contracts", "gateway", "schema", "resolvers", "productkit")
 
 # The part of the gateway both applications share: leaves of the gateway package.
-SHARED_BASE = ("gateway.errors", "gateway.values", "gateway.net")
+SHARED_BASE = ("gateway.errors", "gateway.values", "gateway.csv_dialect", "gateway.net")
 
 FORBIDDEN = {
     "contracts": ("gateway", "schema", "resolvers", "productkit", "demo"),
