@@ -34,6 +34,16 @@ class _Noted:
         await self.app(scope, receive, send)
 
 
+def _serve(stack: ExitStack, names: tuple[str, ...], moments: list[float]) -> list[str]:
+    """The demo products ``names``, each under uvicorn noting its results requests."""
+    return [
+        stack.enter_context(
+            running(_Noted(create_product_app(DEMO / n, token="t", env={}), moments))
+        )
+        for n in names
+    ]
+
+
 def _settings(tmp: Path, interval: float) -> Settings:
     return Settings(
         registry_url=f"sqlite:///{tmp / 'registry.db'}",
@@ -66,11 +76,7 @@ def test_a_refresh_spreads_its_checks_over_the_time_given(tmp_path: Path) -> Non
             await close_services(services)
 
     with ExitStack() as stack:
-        urls = [
-            stack.enter_context(running(_Noted(create_product_app(DEMO / n, token="t", env={}),
-                                               moments)))  # fmt: skip
-            for n in PRODUCTS
-        ]
+        urls = _serve(stack, PRODUCTS, moments)
         took, spread_gap = asyncio.run(scenario(urls))
     step = spread / len(PRODUCTS)
     # A sleep never ends early: each check starts at least a step after the one before.
@@ -105,11 +111,7 @@ def test_the_first_refresh_is_at_once_the_next_ones_spread(
             await close_services(services)
 
     with ExitStack() as stack:
-        urls = [
-            stack.enter_context(running(_Noted(create_product_app(DEMO / n, token="t", env={}),
-                                               moments)))  # fmt: skip
-            for n in PRODUCTS
-        ]
+        urls = _serve(stack, PRODUCTS, moments)
         (seen,) = asyncio.run(scenario(urls))
     # The last refresh that ended was a later one: its three checks a second apart.
     last = sorted(seen)[-len(PRODUCTS) :]
@@ -145,11 +147,7 @@ def test_a_product_unregistered_before_its_turn_is_not_judged_back(tmp_path: Pat
             await close_services(services)
 
     with ExitStack() as stack:
-        urls = [
-            stack.enter_context(running(_Noted(create_product_app(DEMO / n, token="t", env={}),
-                                               moments)))  # fmt: skip
-            for n in PRODUCTS[:2]
-        ]
+        urls = _serve(stack, PRODUCTS[:2], moments)
         gone_at_once, still_gone, asked = asyncio.run(scenario(urls))
     assert gone_at_once
     assert still_gone

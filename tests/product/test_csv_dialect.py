@@ -14,9 +14,10 @@ import pytest
 
 from gateway import csv_dialect
 from productkit.errors import StoreUnavailable
-from productkit.stores import FileStore, open_stores
+from productkit.stores import FileStore, files, open_stores
 from productkit.stores.csv_views import SniffedCsv
 from productkit.tables import Table
+from tests.fixtures.sniffs import count_sniffs
 from tests.product.test_file_store import _csv, _tables
 
 # Each text is a CSV the sniffer must get right: what DuckDB's read_csv makes of it at
@@ -81,28 +82,10 @@ def _store(tmp_path: Path, text: str) -> tuple[FileStore, Table, Path]:
     return store, tables[0], path
 
 
-def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The paths sniffed from now on (the real sniff runs)."""
-    sniffed: list[str] = []
-    real = csv_dialect.sniffer
-
-    def counted(cursor_of: Any) -> Any:
-        sniff = real(cursor_of)
-
-        def sniff_counted(path: str) -> Any:
-            sniffed.append(path)
-            return sniff(path)
-
-        return sniff_counted
-
-    monkeypatch.setattr("productkit.stores.files.sniffer", counted)
-    return sniffed
-
-
 def test_a_file_is_sniffed_once_until_it_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sniffed = _counting(monkeypatch)
+    sniffed = count_sniffs(monkeypatch, files)
     store, table, path = _store(tmp_path, "city,people\nLyon,522000\nNice,342000\n")
     try:
         for _ in range(3):

@@ -17,6 +17,7 @@ from gateway.errors import SqlEngineError
 from gateway.federation.catalog import StaticCatalog
 from gateway.federation.engines import DuckDBEngine
 from gateway.federation.engines import _duckdb_csv_views as csv_views
+from tests.fixtures.sniffs import count_sniffs
 
 from .conftest import plan_for
 
@@ -46,27 +47,10 @@ def _expected(data: pa.Table) -> list[tuple[Any, ...]]:
     return sorted(rows)
 
 
-def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    sniffed: list[str] = []
-    real = csv_views.sniffer
-
-    def counted(cursor_of: Any) -> Any:
-        sniff = real(cursor_of)
-
-        def one(path: str) -> Any:
-            sniffed.append(path)
-            return sniff(path)
-
-        return one
-
-    monkeypatch.setattr(csv_views, "sniffer", counted)
-    return sniffed
-
-
 async def test_a_rewritten_csv_is_read_by_its_new_header(
     file_catalog: StaticCatalog, demo_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sniffed = _counting(monkeypatch)
+    sniffed = count_sniffs(monkeypatch, csv_views)
     table, path, data = _copy(file_catalog, demo_root, tmp_path)
     engine = DuckDBEngine([table], root=tmp_path)
     try:
