@@ -75,8 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--ttl", type=float, default=15.0,
-                        help="the gateway's cache TTL (0: the no-cache path)")
+    parser.add_argument(
+        "--ttl", type=float, default=15.0, help="the gateway's cache TTL (0: the no-cache path)"
+    )
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--out", type=Path, default=ROOT / ".run" / "profile-warm.txt")
     args = parser.parse_args(argv)

@@ -56,7 +56,10 @@ from bench.lean_client import LeanClient  # noqa: E402
 from bench.quantiles import percentile  # noqa: E402
 from gateway.federation.catalog import StaticCatalog, load_product_folders  # noqa: E402
 from gateway.federation.engines import _duckdb_sources as sources  # noqa: E402
-from gateway.federation.engines._duckdb_csv_views import sniffed_relation  # noqa: E402
+from gateway.federation.engines._duckdb_csv_views import (  # noqa: E402
+    sniffed_relation,
+    store_types,
+)
 from gateway.federation.planner import plan  # noqa: E402
 from gateway.federation.reach import Reach  # noqa: E402
 
@@ -120,10 +123,7 @@ def bare_duckdb(catalog: StaticCatalog, root: Path) -> duckdb.DuckDBPyConnection
             continue
         # As the engine reads it: a CSV with the options it sniffed when made.
         relation = sniffed_relation(sources.file_source(location, reach, glob), con)
-        types = {
-            str(r[0]): str(r[1])
-            for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
-        }
+        types = store_types(con, relation)
         schema = sources.qualified(location.parts[:-1])
         if schema not in made:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")

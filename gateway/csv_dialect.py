@@ -18,7 +18,7 @@ reads the file the old way (``read_csv`` detecting at every read).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,8 +120,8 @@ def _option(name: str, value: str | int | bool) -> exp.Expr:
 
 
 def sniffer(cursor_of: Callable[[], Any]) -> Callable[[str], Dialect | None]:
-    """A ``sniff`` for :class:`SniffedCsv` running ``sniff_csv`` on a cursor of
-    ``cursor_of()`` (closed after); a DuckDB error gives None (the plain call then)."""
+    """A ``sniff(path)`` running ``sniff_csv`` on a cursor of ``cursor_of()`` (closed
+    after); a DuckDB error gives None (the caller reads the file the old way)."""
 
     def sniff(path: str) -> Dialect | None:
         cursor = cursor_of()
@@ -134,3 +134,10 @@ def sniffer(cursor_of: Callable[[], Any]) -> Callable[[str], Dialect | None]:
         return None if row is None else dialect_of(row)
 
     return sniff
+
+
+def one_dialect(sniff: Callable[[str], Dialect | None], paths: Iterable[str]) -> Dialect | None:
+    """The dialect every one of ``paths`` sniffs as, or None when one fails or they
+    disagree (the files are then read the old way, as ``read_csv`` would)."""
+    found = {sniff(path) for path in paths}
+    return found.pop() if len(found) == 1 else None

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 import duckdb
 from sqlglot import exp
 
-from gateway.csv_dialect import Dialect, Version, read_call, version_of
+from gateway.csv_dialect import Dialect, Version, one_dialect, read_call, version_of
 
 
 class SniffedCsv:
@@ -55,8 +55,7 @@ class SniffedCsv:
         return plain() if view is None else exp.Table(this=exp.to_identifier(view, quoted=True))
 
     def _view(self, key: str, version: Version) -> str | None:
-        dialects = {self._sniff(path) for path, _, _ in version}
-        one = dialects.pop() if len(dialects) == 1 else None
+        one = one_dialect(self._sniff, (path for path, _, _ in version))
         if one is None:
             return None
         call = read_call([path for path, _, _ in version], one)

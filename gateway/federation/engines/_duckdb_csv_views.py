@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from gateway.csv_dialect import Dialect, Version, sniffer, version_of
+from gateway.csv_dialect import Dialect, Version, one_dialect, sniffer, version_of
 from gateway.errors import SqlEngineError
 from gateway.federation.engines import _duckdb_sources as sources
 
@@ -38,9 +38,7 @@ def sniffed_relation(source: sources.FileSource, cursor: duckdb.DuckDBPyConnecti
 
 
 def _dialect(source: sources.FileSource, cursor: duckdb.DuckDBPyConnection) -> Dialect | None:
-    sniff = sniffer(cursor.cursor)
-    found = {sniff(str(path)) for path in source.files}
-    one = found.pop() if len(found) == 1 else None
+    one = one_dialect(sniffer(cursor.cursor), (str(path) for path in source.files))
     if one is None:
         return None
     return replace(one, columns=tuple((name, "VARCHAR") for name, _ in one.columns))

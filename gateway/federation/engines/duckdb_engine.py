@@ -141,7 +141,7 @@ class DuckDBEngine:
         location = table.locations.get("duckdb")
         if location is None:
             return
-        key = f"{table.logical}@{table.contract_version}"
+        key = _key(table)
         kind = str(location.source.get("type", "local")).lower()
         allowed: list[str] = []
         source: sources.FileSource | None = None
@@ -314,7 +314,7 @@ class DuckDBEngine:
 
     def _check_tables(self, plan: Plan) -> None:
         for use in plan.tables:
-            key = f"{use.table.logical}@{use.table.contract_version}"
+            key = _key(use.table)
             if key in self._out_of_reach:
                 reason = self.unavailable[key]
                 raise TableUnavailable(
@@ -449,6 +449,11 @@ class DuckDBEngine:
         return "\n".join(str(row[-1]) for row in rows)
 
 
+def _key(table: CatalogTable) -> str:
+    """A table's key among the engine's views: ``logical@version``."""
+    return f"{table.logical}@{table.contract_version}"
+
+
 def _keys(plan: Plan) -> list[str]:
-    """The ``logical@version`` of each table ``plan`` reads (the engine's view keys)."""
-    return [f"{use.table.logical}@{use.table.contract_version}" for use in plan.tables]
+    """The keys of the tables ``plan`` reads."""
+    return [_key(use.table) for use in plan.tables]
