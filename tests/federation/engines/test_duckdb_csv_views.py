@@ -94,3 +94,26 @@ async def test_a_csv_that_lost_a_declared_column_is_refused_by_name(
         assert (await engine.execute(plan, timeout_s=30, max_rows=10_000)).rows == _expected(data)
     finally:
         await engine.close()
+
+
+async def test_a_csv_swapped_for_a_symlink_out_of_the_roots_is_not_read(
+    file_catalog: StaticCatalog, demo_root: Path, tmp_path: Path
+) -> None:
+    """A hostile product replaces its CSV, after the view was made, with a link to a file
+    outside the data roots: the new sniff and the read both stay inside."""
+    root = tmp_path / "root"
+    table, path, data = _copy(file_catalog, demo_root, root)
+    secret = tmp_path / "secret.csv"  # every declared column: only the roots can stop it
+    cells = ["SECRET"] * data.num_rows
+    pacsv.write_csv(data.set_column(0, "h3_cell", pa.array(cells)), secret)
+    engine = DuckDBEngine([table], root=root)
+    try:
+        plan = plan_for(file_catalog, SQL, FLOODS)
+        assert (await engine.execute(plan, timeout_s=30, max_rows=10_000)).rows
+        path.unlink()
+        path.symlink_to(secret)
+        with pytest.raises(SqlEngineError, match="disabled by configuration") as caught:
+            await engine.execute(plan, timeout_s=30, max_rows=10_000)
+        assert "SECRET" not in caught.value.message and str(tmp_path) not in caught.value.message
+    finally:
+        await engine.close()
