@@ -36,6 +36,7 @@ import pyarrow as pa
 from gateway.csv_dialect import Version, version_of
 from gateway.errors import SqlEngineError, TableUnavailable
 from gateway.federation.engines import _duckdb_sources as sources
+from gateway.federation.engines import _duckdb_work as work_on
 from gateway.federation.engines._duckdb_csv_views import CsvViews, sniffed_relation, store_types
 from gateway.federation.engines._duckdb_guard import check_statement, first_line, translate
 from gateway.federation.engines._duckdb_relations import Relation
@@ -43,7 +44,6 @@ from gateway.federation.engines._running_query import RunningQuery
 from gateway.federation.engines._watchdog import Alarm, Watchdog
 from gateway.federation.engines.base import Result
 from gateway.federation.reach import OutOfReach, Reach
-from gateway.federation.result_size import ResultBudget, fetch_within
 from gateway.federation.started_pool import started_pool
 
 if TYPE_CHECKING:
@@ -240,14 +240,14 @@ class DuckDBEngine:
         """Run ``plan.sql``; the first ``max_rows`` rows, ``truncated`` if there were more;
         ``SQL_RESULT_TOO_LARGE`` once the rows read pass ``max_bytes``."""
         self._check_tables(plan)
-        work = self._renewing(plan, self._fetch)
+        work = self._renewing(plan, work_on.fetch)
         result: Result = await self._submit(work, plan.sql, timeout_s, max_rows, max_bytes)
         return result
 
     async def explain(self, plan: Plan, *, timeout_s: float = 30.0) -> str:
         """DuckDB's physical plan of ``plan.sql`` (``EXPLAIN``), without running it."""
         self._check_tables(plan)
-        text: str = await self._submit(self._renewing(plan, self._explain), plan.sql, timeout_s)
+        text: str = await self._submit(self._renewing(plan, work_on.explain), plan.sql, timeout_s)
         return text
 
     def _renewing(self, plan: Plan, work: Any) -> Any:
@@ -265,7 +265,7 @@ class DuckDBEngine:
         self, sql: str, *, timeout_s: float, max_rows: int, max_bytes: int | None = None
     ) -> Result:
         """Run engine-dialect SQL that already passed the planner (tests, benchmarks)."""
-        result: Result = await self._submit(self._fetch, sql, timeout_s, max_rows, max_bytes)
+        result: Result = await self._submit(work_on.fetch, sql, timeout_s, max_rows, max_bytes)
         return result
 
     def stream_batches(
@@ -424,29 +424,6 @@ class DuckDBEngine:
 
     def _arm(self, query: RunningQuery, seconds: float | None) -> Alarm | None:
         return None if seconds is None else self._watchdog.arm(seconds, query.interrupt)
-
-    @staticmethod
-    def _fetch(
-        cursor: duckdb.DuckDBPyConnection,
-        sql: str,
-        started: float,
-        max_rows: int,
-        max_bytes: int | None,
-    ) -> Result:
-        cursor.execute(sql)
-        columns = tuple((str(d[0]), str(d[1])) for d in cursor.description or ())
-        rows = fetch_within(cursor, max_rows, ResultBudget(max_bytes))
-        return Result(
-            columns=columns,
-            rows=rows[:max_rows],
-            truncated=len(rows) > max_rows,
-            elapsed_ms=(time.perf_counter() - started) * 1000,
-        )
-
-    @staticmethod
-    def _explain(cursor: duckdb.DuckDBPyConnection, sql: str, started: float) -> str:
-        rows = cursor.execute(f"EXPLAIN {sql}").fetchall()
-        return "\n".join(str(row[-1]) for row in rows)
 
 
 def _key(table: CatalogTable) -> str:
