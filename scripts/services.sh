@@ -24,6 +24,9 @@ MARIADB_URL="mysql://meshgate:meshgate@127.0.0.1:$MARIADB_PORT/"
 REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 
 die() { echo "services.sh: $*" >&2; exit 1; }
+say() { echo "services.sh: $*" >&2; }
+# shellcheck source=scripts/ports.sh
+. "$ROOT/scripts/ports.sh"
 
 # --- packages ------------------------------------------------------------------------
 
@@ -123,6 +126,7 @@ synchronous_commit = off
 full_page_writes = off
 EOF
         fi
+        wait_bindable "$PG_PORT"
         runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -l "$log" -w -t "$WAIT_SECONDS" \
             start >/dev/null 2>&1 9>&- || { tail -n 20 "$log" >&2 || true; die "PostgreSQL did not start (log: $log)"; }
         wait_for PostgreSQL "$log" pg_up
@@ -169,6 +173,7 @@ my_start() {
             --auth-root-authentication-method=normal >"$dir/install.log" 2>&1 \
             || { cat "$dir/install.log" >&2; die "mariadb-install-db failed"; }
     fi
+    wait_bindable "$MARIADB_PORT"
     # --no-defaults: ignore /etc/mysql so nothing of the system server leaks in.
     setsid mariadbd --no-defaults --user=mysql --datadir="$data" \
         --bind-address=127.0.0.1 --port="$MARIADB_PORT" --socket="$sock" \
@@ -204,6 +209,7 @@ redis_start() {
     ensure_packages redis-server redis-tools
     redis_up && return 0
     mkdir -p "$RUN/redis"
+    wait_bindable "$REDIS_PORT"
     # No persistence: a cache that starts empty.
     redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no \
         --daemonize yes --dir "$RUN/redis" --pidfile "$RUN/redis.pid" \
@@ -246,6 +252,7 @@ with_lock() {
 }
 
 up() {
+    reserve_ports "$PG_PORT" "$MARIADB_PORT" "$REDIS_PORT"
     pg_start
     my_start
     redis_start

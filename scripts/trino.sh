@@ -47,6 +47,8 @@ MARKER="$SERVER/.meshgate-installed"
 
 die() { echo "trino.sh: $*" >&2; exit 1; }
 say() { echo "trino.sh: $*" >&2; }
+# shellcheck source=scripts/ports.sh
+. "$ROOT/scripts/ports.sh"
 
 # --- Java --------------------------------------------------------------------------------
 
@@ -206,9 +208,28 @@ fail_start() { # message node...
             [[ -s $file ]] || continue
             echo "--- end of $file" >&2
             tail -n 40 "$file" >&2
+            # A failed start ends in a long legend of class names; the causes come first.
+            if grep -qE '^[0-9]+\) \[Guice' "$file"; then
+                echo "--- the errors in $file" >&2
+                grep -E '^[0-9]+\) \[Guice|^Caused by' "$file" | head -n 20 >&2
+            fi
         done
     done
     die "$message"
+}
+
+# The node exited because its port was taken between the check and its bind.
+bind_failed() { grep -q "Failed to bind to" "$(node_dir "$1")/server.log" 2>/dev/null; }
+
+start_node() { # node digest
+    say "starting the Trino $TRINO_VERSION $1 on $(node_url "$1")"
+    # The server rotates its log at each start; the last run's is enough to keep.
+    rm -f "$(node_dir "$1")"/server.log-*
+    : >"$(node_dir "$1")/launcher.log"
+    launcher "$1" start </dev/null >"$(node_dir "$1")/launcher.out" 2>&1 9>&- \
+        || { cat "$(node_dir "$1")/launcher.out" >&2; fail_start "bin/launcher start failed" "$1"; }
+    echo "$2" >"$(node_dir "$1")/config.sha1"
+    node_port "$1" >"$(node_dir "$1")/port"
 }
 
 # An earlier version of this script ran one node from .run/trino/{etc,data}; a checkout
@@ -233,6 +254,7 @@ stop_single_node() {
 start() {
     install_server
     stop_single_node
+    reserve_ports "$PORT" "$WORKER_PORT"
     local node started=()
     # Before touching etc/: a port held by another program is the caller's problem to solve.
     for node in "${NODES[@]}"; do
@@ -242,6 +264,8 @@ start() {
         if running "$node" && ! ours "$node"; then
             die "the $node of this checkout runs on port $(cat "$(node_dir "$node")/port"): run \`$0 down\` first"
         fi
+        # Not answering, yet not free: the local port of a connection, say. Wait for it.
+        info "$node" >/dev/null || wait_bindable "$(node_port "$node")"
     done
     # A Trino this checkout did not start (another clone's, say) is used as it is, as
     # scripts/services.sh does with its servers: its launcher is not ours to stop.
@@ -262,14 +286,7 @@ start() {
         fi
         # Answering but not ready means another `up` has started it: just wait below.
         info "$node" >/dev/null && continue
-        say "starting the Trino $TRINO_VERSION $node on $(node_url "$node")"
-        # The server rotates its log at each start; the last run's is enough to keep.
-        rm -f "$(node_dir "$node")"/server.log-*
-        : >"$(node_dir "$node")/launcher.log"
-        launcher "$node" start </dev/null >"$(node_dir "$node")/launcher.out" 2>&1 9>&- \
-            || { cat "$(node_dir "$node")/launcher.out" >&2; fail_start "bin/launcher start failed" "$node"; }
-        echo "$digest" >"$(node_dir "$node")/config.sha1"
-        node_port "$node" >"$(node_dir "$node")/port"
+        start_node "$node" "$digest"
         started+=("$node")
     done
     # Both answering and neither started now: a running cluster (an `up` that started it
@@ -278,12 +295,20 @@ start() {
         return 0
     fi
     # Both nodes start at once; the worker is usable once the coordinator counts it active.
-    local deadline=$((SECONDS + WAIT_SECONDS))
+    local deadline=$((SECONDS + WAIT_SECONDS)) restarts=0
     until ready coordinator && ready worker && (($(active_workers) == 1)); do
         for node in "${NODES[@]}"; do
-            if ! ours "$node"; then
-                fail_start "the Trino $node exited while starting" "$node"
+            ours "$node" && continue
+            # A connection took the port between the check above and the bind (possible
+            # where the ports could not be reserved): wait, start the node again (twice at most).
+            if bind_failed "$node" && ((restarts < 2)); then
+                restarts=$((restarts + 1))
+                say "the Trino $node could not bind port $(node_port "$node"): starting it again"
+                wait_bindable "$(node_port "$node")"
+                start_node "$node" "$(config_digest "$node")"
+                continue
             fi
+            fail_start "the Trino $node exited while starting" "$node"
         done
         ((SECONDS < deadline)) || fail_start "the cluster was not ready within ${WAIT_SECONDS}s" "${NODES[@]}"
         sleep 0.5
