@@ -7,11 +7,13 @@ reverse, before the error goes up; a clean stop closes everything in the same or
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from dataclasses import dataclass, field
 
 import httpx
 
+from gateway import default_executor
 from gateway.audit import AuditLog
 from gateway.cache import DocumentCache, create_cache
 from gateway.certification import (
@@ -71,6 +73,8 @@ async def open_services(settings: Settings) -> Services:
     """Open the pooled client, the cache, the stores and the federation of ``settings``;
     if any step fails, what the earlier steps opened is closed before the error is raised."""
     check_workers(settings)  # several processes: only settings they can share
+    # Before anything hands work to it: asyncio.to_thread never starts a thread on the loop.
+    default_executor.install(asyncio.get_running_loop())
     async with contextlib.AsyncExitStack() as stack:
         # First: a bad lineage sink setting stops the start before anything is opened; and
         # opened before the federation, it is closed after it (the streams it stops are sent).

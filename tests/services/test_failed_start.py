@@ -20,6 +20,7 @@ from starlette.types import Receive, Scope, Send
 
 import gateway.services as services_module
 import productkit.runtime as product_runtime
+from gateway import default_executor
 from gateway.audit import AuditError
 from gateway.errors import RegistryError
 from gateway.http.app import create_http_app
@@ -91,8 +92,10 @@ def _other_backends(dsn: str) -> int:
 
 
 def _threads() -> set[threading.Thread]:
-    """Live threads, but the loop's default executor (its idle workers are reused)."""
-    return {t for t in threading.enumerate() if not t.name.startswith("asyncio_")}
+    """Live threads, but the loop's default executor, asyncio's or the gateway's (its idle
+    workers are reused; the loop's close stops them)."""
+    default = ("asyncio_", default_executor.PREFIX)
+    return {t for t in threading.enumerate() if not t.name.startswith(default)}
 
 
 async def _assert_no_thread_left_beside(before: set[threading.Thread]) -> None:

@@ -82,13 +82,14 @@ while True:
         break  # the thread, or its process, is gone: nothing more to read
     except (OSError, IndexError):
         state = "S"  # unknown: counted
-    gil = 0
+    gil, where = 0, "-"
     if state == "S":
         number, address = call()
         if number in idle:
             state = "I"  # the loop waits for events: idle, not blocked
         gil = int(number == futex and any(lo <= address < hi for lo, hi in runtime))
-    print(f"{time.monotonic():.6f} {state} {gil} {sum(cpu(p) for p in others)}", flush=True)
+        where = f"{number}:{address:x}"
+    print(f"{time.monotonic():.6f} {state} {gil} {sum(cpu(p) for p in others)} {where}", flush=True)
 """
 # The futex call, and the calls of a loop waiting for events (epoll_wait, epoll_pwait,
 # epoll_pwait2), by machine; elsewhere (-1) nothing is told apart: every wait counts.
@@ -98,8 +99,12 @@ _FUTEX, _IDLE = {
 }.get(platform.machine(), (-1, (-1,)))
 SLEEP = 0.005
 LATE = 0.025  # a wake-up this late is a window looked at
-# Longest gap between two readings counted whole, unless both say the same (blocked in a
-# call, or waiting for the GIL): then the thread was, all along, as far as one can tell.
+# Longest gap between two readings counted whole, unless both say the same: blocked in the
+# same call on the same object (its number and first argument: a futex's address, say),
+# or waiting for the GIL. Then the thread was, all along, as far as one can tell. Two
+# different calls say nothing of the gap between them: on a saturated machine the reader
+# itself runs late (readings 120 ms apart), and the loop may have run, been runnable or
+# made other short calls meanwhile.
 TICK_GAP = 0.02
 BLOCKED = frozenset("SD")  # sleeping in the kernel: waiting on a lock, a join, the GIL
 # (the reader says "I" for a loop waiting for events, past its timer only by the kernel)
@@ -118,6 +123,7 @@ class Reading:
     state: str  # the loop thread's
     gil: bool  # waiting for the GIL
     foreign: float  # seconds the foreign threads have run or been runnable so far
+    call: str = "-"  # when sleeping in the kernel: "number:first argument" in hex
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,7 @@ class Part:
     blocked: float
     gil: float
     foreign: float
+    calls: tuple[str, ...] = ()  # the calls it was blocked in ("number:argument")
 
     @property
     def stalled(self) -> float:
@@ -175,8 +182,8 @@ class StallMeter:
                 reader.wait()
             out.seek(0)
             for line in out:
-                when, state, gil, used = line.split()
-                self.readings.append(Reading(float(when), state, gil == "1", int(used) / 1e9))
+                when, state, gil, used, call = line.split()
+                self.readings.append(Reading(float(when), state, gil == "1", int(used) / 1e9, call))
 
     async def _meter(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -205,6 +212,7 @@ class StallMeter:
         return "; ".join(
             f"late {p.span * 1000:.0f}: cpu {p.cpu * 1000:.0f}, blocked {p.blocked * 1000:.0f},"
             f" gil {p.gil * 1000:.0f} (foreign threads' run {p.foreign * 1000:.0f})"
+            + (f" in calls {', '.join(p.calls)}" if p.calls else "")
             for p in parts[:most]
         )
 
@@ -217,18 +225,26 @@ class StallMeter:
             first = bisect.bisect_right(times, window.begin)
             last = bisect.bisect_left(times, window.end)
             blocked = gil = 0.0
+            calls: dict[str, None] = {}
             previous = window.begin
             seen = readings[first - 1] if first > 0 else None
             for r in readings[first:last]:
                 if r.state in BLOCKED:
-                    same = seen is not None and seen.state in BLOCKED and seen.gil == r.gil
+                    same = (
+                        seen is not None
+                        and seen.state in BLOCKED
+                        and (seen.gil, seen.call) == (r.gil, r.call)
+                    )
                     gap = r.when - previous if same else min(r.when - previous, TICK_GAP)
                     gil, blocked = (gil + gap, blocked) if r.gil else (gil, blocked + gap)
+                    if not r.gil:
+                        calls[r.call] = None
                 previous, seen = r.when, r
             # From the last reading before the window to the first after it: the foreign
             # threads' CPU over at least the window (a reading every 5 ms).
             before = readings[max(first - 1, 0)].foreign if readings else 0.0
             after = readings[min(last, len(readings) - 1)].foreign if readings else 0.0
             span = window.end - window.begin
-            found.append(Part(span, window.cpu, blocked, gil, max(after - before, 0.0)))
+            foreign = max(after - before, 0.0)
+            found.append(Part(span, window.cpu, blocked, gil, foreign, tuple(calls)[:3]))
         return found
