@@ -13,6 +13,7 @@ an operator can see which process leads.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
@@ -24,6 +25,7 @@ import psycopg
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_SECONDS = 5
+UNLOCK_TIMEOUT_SECONDS = 2  # a database that does not answer: the session's end frees it
 
 
 def job_key(job: str) -> int:
@@ -80,10 +82,10 @@ class AdvisoryLock:
                 return True
             cur = await conn.execute("SELECT pg_try_advisory_lock(%s)", (self._key,))
             row = await cur.fetchone()
-            if self._closed:  # closed while asking: let go of what was just taken
-                await self._hang_up()
-                return False
             self._held = bool(row and row[0])
+            if self._closed:  # closed while asking: let go of what was just taken
+                await self._hang_up(release=True)
+                return False
             if self._held:
                 log.info("this process (pid %d) now runs the %s rounds", os.getpid(), self.job)
             return self._held
@@ -104,15 +106,25 @@ class AdvisoryLock:
         return self._conn
 
     async def close(self) -> None:
-        """Give the lock up (closing the session releases it), for good."""
+        """Give the lock up, then end the session, for good."""
         self._closed = True
-        await self._hang_up()
+        await self._hang_up(release=True)
 
-    async def _hang_up(self) -> None:
-        conn, self._conn, self._held = self._conn, None, False
-        if conn is not None:
-            with contextlib.suppress(psycopg.Error):  # a session gone holds nothing
-                await conn.close()
+    async def _hang_up(self, *, release: bool = False) -> None:
+        """End the session; with ``release``, unlock first if it holds the lock. The server
+        frees a closed session's lock only once its backend has exited, a moment later on
+        a busy machine: a successor asking meanwhile would not lead (seen in CI). An
+        error path does not unlock: its session is suspect, and its end frees the lock."""
+        conn, held = self._conn, self._held
+        self._conn, self._held = None, False
+        if conn is None:
+            return
+        if release and held and not conn.closed:
+            with contextlib.suppress(psycopg.Error, TimeoutError):
+                unlock = conn.execute("SELECT pg_advisory_unlock(%s)", (self._key,))
+                await asyncio.wait_for(unlock, UNLOCK_TIMEOUT_SECONDS)
+        with contextlib.suppress(psycopg.Error):  # a session gone holds nothing
+            await conn.close()
 
 
 def open_election(dsn: str, job: str, *, workers: int) -> Election:

@@ -8,6 +8,9 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import psycopg
+import pytest
+
 from gateway.election import AdvisoryLock, open_election
 from gateway.health.model import Judgement, Reason
 from gateway.health.monitor import HealthMonitor
@@ -62,6 +65,42 @@ def test_a_closed_election_never_leads_again(fresh_postgres_dsn: str) -> None:
             await other.close()
 
     assert asyncio.run(scenario()) == (False, False, True)
+
+
+def test_the_lock_is_given_up_before_the_session_ends(
+    fresh_postgres_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A successor asking the moment a leader has closed leads: the lock is released by
+    the session itself, not left to the server once the session's backend has exited
+    (a successor asking in between did not lead, in a CI run)."""
+    held_at_close: list[int] = []
+    real_close = psycopg.AsyncConnection.close
+
+    async def close(conn: psycopg.AsyncConnection[Any]) -> None:
+        with psycopg.connect(fresh_postgres_dsn, autocommit=True) as watcher:
+            row = watcher.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND database = (SELECT oid FROM pg_database"
+                " WHERE datname = current_database())"  # the server's other tests apart
+            ).fetchone()
+        held_at_close.append(int(row[0]) if row else -1)
+        await real_close(conn)
+
+    monkeypatch.setattr(psycopg.AsyncConnection, "close", close)
+
+    async def scenario() -> tuple[bool, bool]:
+        leader = AdvisoryLock(fresh_postgres_dsn, "health")
+        led = await leader.leading()
+        await leader.close()
+        # Closed while asking: the lock it had just taken is given up the same way.
+        late = AdvisoryLock(fresh_postgres_dsn, "health")
+        asking = asyncio.create_task(late.leading())
+        await asyncio.sleep(0)
+        await late.close()
+        return led, await asking
+
+    assert asyncio.run(scenario()) == (True, False)
+    assert held_at_close == [0, 0]
 
 
 def test_a_registry_that_does_not_answer_elects_nobody() -> None:
