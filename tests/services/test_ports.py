@@ -116,7 +116,7 @@ def test_the_time_wait_of_a_client_blocks_a_server_and_the_wait_gives_up_naming_
     started = time.monotonic()
     code, _, err = run('wait_bindable "$1"', str(port), env={"MESHGATE_PORT_WAIT": "2"})
     assert code == 1
-    assert time.monotonic() - started >= 2
+    assert time.monotonic() - started >= 1  # bash's SECONDS counts whole seconds
     assert f"TIME-WAIT 0      0      127.0.0.1:{port}" in err
     assert f"die: port {port} could still not be bound after 2 s" in err
 

@@ -44,9 +44,10 @@ def test_down_and_slow_products_are_named_by_either_process(
     kits.start("us-precipitation")
     kits.start("france-precipitation", slow)
     kits.start("global-precipitation")
-    # No copy to fall back on (stale copies expire at once) and a short read timeout.
+    # No copy to fall back on (stale copies expire at once) and a short read timeout, yet
+    # twice 0.5 s: a healthy kit on a loaded CI host once took longer than 0.5 s.
     gateway, issuer = two_gateways(
-        cache_ttl_seconds=0, stale_ttl_seconds=0.001, upstream_read_timeout=0.5,
+        cache_ttl_seconds=0, stale_ttl_seconds=0.001, upstream_read_timeout=1.0,
         certification_interval_seconds=0, health_refresh_seconds=3600,
     )  # fmt: skip
     a, _ = gateway.pin_each(2)
