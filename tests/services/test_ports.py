@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.ports import free_port
 from tests.fixtures.services import ROOT
 from tests.fixtures.trino import TRINO_WORKER_PORT
 
@@ -44,12 +45,6 @@ def run(body: str, *args: str, env: dict[str, str] | None = None) -> tuple[int, 
     proc = ports(body, *args, env=env)
     out, err = proc.communicate(timeout=60)
     return proc.returncode, out, err
-
-
-def free_port() -> int:
-    with socket.socket() as free:
-        free.bind(("127.0.0.1", 0))
-        return int(free.getsockname()[1])
 
 
 @contextmanager

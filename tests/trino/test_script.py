@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.ports import free_port
 from tests.fixtures.trino import (
     ROOT,
     TRINO_SCRIPT,
@@ -74,12 +75,6 @@ def test_status_has_a_line_per_node(trino_url: str) -> None:
         ["trino", "up", trino_url],
         ["trino-worker", "up", worker],
     ]
-
-
-def free_port() -> int:
-    with socket.socket() as free:
-        free.bind(("127.0.0.1", 0))
-        return int(free.getsockname()[1])
 
 
 def test_status_of_ports_with_no_trino_is_down(trino_url: str) -> None:
