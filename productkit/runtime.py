@@ -87,11 +87,12 @@ def open_product(
     tables = tables_of(newest_first)
     # A product none of whose output contracts is in the folder has no tables to read.
     server_name = choose_server(folder.outputs, server) if folder.outputs else (server or "")
-    stores = open_stores(tables, server_name, root or Path.cwd(), folder.env)
+    kit_settings = settings or KitSettings.from_env(folder.env)
+    copy_max = kit_settings.csv_copy_max_mb * 1024 * 1024
+    stores = open_stores(tables, server_name, root or Path.cwd(), folder.env, copy_max)
     try:
         environ = os.environ if env is None else env
         chosen, generated = resolve_token(token, environ)
-        kit_settings = settings or KitSettings.from_env(folder.env)
         # Only the operator's setting places the state file; nothing a caller sends does.
         kit_state = KitState.open(kit_settings.state_path, folder.path)
         try:

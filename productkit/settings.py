@@ -40,6 +40,11 @@ class KitSettings:
     sql_rule_timeout_seconds: float = _limit(
         5.0, "A product kit's SQL quality rule running longer is cancelled (and fails)."
     )
+    csv_copy_max_mb: int = _limit(
+        64,
+        "A local CSV table whose files total at most this many MB is parsed once per "
+        "version into the kit's memory; a larger one is parsed at every query.",
+    )
     state_path: str = _limit(
         ".state/kit.sqlite3",
         "SQLite file of the kit's subscriptions and run state (relative: in the product "

@@ -10,7 +10,7 @@ from typing import Any
 from contracts import ContractDocument
 from productkit.errors import ProductConfigError
 from productkit.stores.base import Store
-from productkit.stores.files import FileLocation, FileStore, locate
+from productkit.stores.files import COPY_MAX_BYTES, FileLocation, FileStore, locate
 from productkit.stores.mysql import MySQLStore
 from productkit.stores.postgres import PostgresStore
 from productkit.tables import Table
@@ -65,12 +65,17 @@ def choose_server(contracts: Sequence[ContractDocument], name: str | None) -> st
 
 
 def open_stores(
-    tables: Sequence[Table], server_name: str, root: Path, env: Mapping[str, str]
+    tables: Sequence[Table],
+    server_name: str,
+    root: Path,
+    env: Mapping[str, str],
+    copy_max_bytes: int = COPY_MAX_BYTES,
 ) -> StoreSet:
-    """Open the stores holding ``tables`` on the server called ``server_name``."""
+    """Open the stores holding ``tables`` on the server called ``server_name``; CSV
+    tables of at most ``copy_max_bytes`` are read from a copy in memory."""
     databases: dict[tuple[Any, ...], Store] = {}
     try:
-        return _open(tables, server_name, root, env, databases)
+        return _open(tables, server_name, root, env, databases, copy_max_bytes)
     except BaseException:
         # A later store that cannot open (a bad server, a bad pool size) must not leave
         # the pools of the earlier ones open.
@@ -85,6 +90,7 @@ def _open(
     root: Path,
     env: Mapping[str, str],
     databases: dict[tuple[Any, ...], Store],
+    copy_max_bytes: int,
 ) -> StoreSet:
     locations: dict[str, FileLocation] = {}
     by_table: dict[str, Store] = {}
@@ -114,7 +120,7 @@ def _open(
         by_table[table.name] = databases[key]
     stores: list[Store] = list(databases.values())
     if locations:
-        files = FileStore(server_name, locations)
+        files = FileStore(server_name, locations, copy_max_bytes)
         stores.insert(0, files)
         by_table.update({name: files for name in locations})
     return StoreSet(server_name, tuple(stores), by_table)

@@ -36,6 +36,9 @@ from productkit.tables import Table
 
 _READERS = {"parquet": "read_parquet", "csv": "read_csv", "json": "read_json"}
 _GLOB_CHARS = frozenset("*?[")
+COPY_MAX_BYTES = 64 * 1024 * 1024
+"""CSV files of a table up to this size in all are parsed once per version into memory
+(:mod:`productkit.stores.csv_views`); the kit's setting ``csv_copy_max_mb``."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,12 @@ class FileStore(SqlStore):
     dialect = "duckdb"
     concurrency = 4  # a cursor per call; DuckDB runs them side by side
 
-    def __init__(self, name: str, locations: Mapping[str, FileLocation]) -> None:
+    def __init__(
+        self,
+        name: str,
+        locations: Mapping[str, FileLocation],
+        copy_max_bytes: int = COPY_MAX_BYTES,
+    ) -> None:
         super().__init__(name)
         self._locations = dict(locations)
         self._db = duckdb.connect(
@@ -126,7 +134,7 @@ class FileStore(SqlStore):
         self._db.execute("SET allowed_directories = ?", [folders])
         self._db.execute("SET enable_external_access = false")
         self._db.execute("SET lock_configuration = true")
-        self._csv = SniffedCsv(sniffer(self._db.cursor), self._define_view)
+        self._csv = SniffedCsv(sniffer(self._db.cursor), self._define, copy_max_bytes)
 
     def location(self, table: Table) -> FileLocation:
         """Where ``table``'s files are."""
@@ -145,16 +153,28 @@ class FileStore(SqlStore):
             return plain()
         return self._csv.relation(table.name, loc.files(), plain)
 
-    def _define_view(self, name: str, query: exp.Query) -> None:
-        view = exp.Create(
-            this=exp.Table(this=exp.to_identifier(name, quoted=True)),
-            kind="VIEW",
-            replace=True,
-            expression=query,
-        )
+    def _define(self, name: str, query: exp.Query, copy: bool) -> None:
+        """Create or replace ``name`` as a view of ``query`` or (``copy``) a table of its
+        rows, in one transaction: a reader sees the old object or the new one, and a view
+        replacing a copy frees the copy's memory."""
+        kind, other = ("TABLE", "VIEW") if copy else ("VIEW", "TABLE")
+        ident = exp.Table(this=exp.to_identifier(name, quoted=True))
+        create = exp.Create(this=ident, kind=kind, replace=True, expression=query)
         cursor = self._db.cursor()
         try:
-            cursor.execute(view.sql(dialect=self.dialect))
+            cursor.execute("BEGIN TRANSACTION")
+            try:
+                found = cursor.execute(
+                    "SELECT table_type FROM information_schema.tables WHERE table_name = ?",
+                    [name],
+                ).fetchall()
+                if found and (found[0][0] == "VIEW") == (other == "VIEW"):
+                    cursor.execute(f"DROP {other} {ident.sql(dialect=self.dialect)}")
+                cursor.execute(create.sql(dialect=self.dialect))
+                cursor.execute("COMMIT")
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
         finally:
             cursor.close()
 

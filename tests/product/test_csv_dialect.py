@@ -40,17 +40,23 @@ VARIANTS = {
 }
 
 
-def _both(path: Path) -> tuple[Any, Any]:
-    """(names and types, rows) through the store's CSV view, then through read_csv."""
+def _both(path: Path, copy: bool) -> tuple[Any, Any]:
+    """(names and types, rows) through the store's CSV view (or its copy in memory), then
+    through read_csv."""
     con = duckdb.connect()
+    kind = "TABLE" if copy else "VIEW"
     try:
         sniffed = SniffedCsv(
             csv_dialect.sniffer(con.cursor),
-            lambda name, query: con.execute(
-                f'CREATE OR REPLACE VIEW "{name}" AS {query.sql(dialect="duckdb")}'
+            lambda name, query, as_copy: con.execute(
+                f'CREATE OR REPLACE {"TABLE" if as_copy else "VIEW"} "{name}" AS '
+                f'{query.sql(dialect="duckdb")}'
             ),
+            copy_max_bytes=max(1, path.stat().st_size) if copy else 0,
         )
         view = sniffed.relation("t", [str(path)], lambda: pytest.fail("not sniffed"))
+        made = con.execute("SELECT table_type FROM information_schema.tables").fetchall()
+        assert made == [("BASE TABLE" if kind == "TABLE" else "VIEW",)]
         answers = []
         for source in (view.sql(dialect="duckdb"), f"read_csv('{path}')"):
             cursor = con.execute(f"SELECT * FROM {source}")
@@ -60,11 +66,14 @@ def _both(path: Path) -> tuple[Any, Any]:
         con.close()
 
 
+@pytest.mark.parametrize("copy", [False, True], ids=["view", "copy"])
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
-def test_the_sniffed_options_read_what_read_csv_reads(tmp_path: Path, variant: str) -> None:
+def test_the_sniffed_options_read_what_read_csv_reads(
+    tmp_path: Path, variant: str, copy: bool
+) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes(VARIANTS[variant].encode())
-    sniffed, detected = _both(path)
+    sniffed, detected = _both(path, copy)
     assert sniffed == detected
 
 

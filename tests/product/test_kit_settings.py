@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
         ("MESHGATE_PRODUCT_MAX_SUBSCRIPTIONS", "0", "an integer greater than 0"),
         ("MESHGATE_PRODUCT_MAX_SUBSCRIPTIONS", "many", "expected a int"),
         ("MESHGATE_PRODUCT_SUBSCRIPTIONS_PER_MINUTE", "-3", "an integer greater than 0"),
+        ("MESHGATE_PRODUCT_CSV_COPY_MAX_MB", "0", "an integer greater than 0"),
+        ("MESHGATE_PRODUCT_CSV_COPY_MAX_MB", "0.5", "expected a int"),
         ("MESHGATE_PRODUCT_SQL_RULE_TIMEOUT_SECONDS", "nan", "a number of seconds greater than 0"),
         ("MESHGATE_PRODUCT_SQL_RULE_TIMEOUT_SECONDS", "inf", "a number of seconds greater than 0"),
         ("MESHGATE_PRODUCT_STATE_PATH", "", "expected a file path"),
