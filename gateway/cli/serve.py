@@ -31,6 +31,8 @@ EVENT_LOOPS = ("asyncio", "uvloop")
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from gateway.cli import nodelay
+
     given = (("host", args.host), ("port", args.port), ("workers", args.workers))
     overrides = {k: v for k, v in given if v is not None}
     try:
@@ -61,8 +63,9 @@ def run(args: argparse.Namespace) -> int:
         # A WebSocket message is read whole before the app sees it: no larger than a body.
         ws_max_size=settings.max_body_bytes,
         # The event loop asked for and the C HTTP parser (pinned dependencies), named so
-        # that a missing one fails the start instead of falling back unnoticed.
+        # that a missing one fails the start instead of falling back unnoticed; the
+        # parser's protocol with Nagle off on every connection (gateway/cli/nodelay.py).
         loop=settings.event_loop,
-        http="httptools",
+        http=nodelay.PROTOCOL,
     )
     return 0

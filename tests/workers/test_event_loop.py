@@ -25,7 +25,7 @@ def test_serve_runs_the_event_loop_asked_for(
     ran: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: ran.update(k))
     assert main(["serve", "--port", "1"]) == 0
-    assert (ran["loop"], ran["http"]) == (loop, "httptools")
+    assert (ran["loop"], ran["http"]) == (loop, "gateway.cli.nodelay:NoDelayHttpTools")
 
 
 def test_an_unknown_event_loop_is_refused_by_name(
