@@ -122,9 +122,11 @@ class HealthMonitor:
         due = clock()  # the next refresh
         spread = 0.0  # the first refresh checks every product at once
         while True:
+            led = False
             try:
                 if clock() >= due and await self._election.leading():
                     due = clock() + self.interval  # an overrun is followed at once
+                    led = True
                     await self._lead(spread)
                     spread = SPREAD * self.interval
                 elif self._shared is not None:
@@ -134,10 +136,22 @@ class HealthMonitor:
             except Exception:  # a registry hiccup must not end the monitor
                 log.exception("health refresh failed")
             stop_if_cancelled()  # Redis may have swallowed a close's cancellation
-            # Alone: sleep until the next refresh. Several processes: read what the
-            # others found, and ask to lead, every few seconds meanwhile.
-            wake = due if self._shared is None else min(due, clock() + FOLLOWER_SECONDS)
-            await asyncio.sleep(max(wake - clock(), 0.0))
+            await asyncio.sleep(self._pause(due, led))
+
+    def _pause(self, due: float, led: bool) -> float:
+        """Seconds until the loop's next turn, ``due`` being when the next refresh is.
+
+        Before ``due``: alone, sleep until then; several processes, read what the others
+        found and ask to lead every :data:`FOLLOWER_SECONDS` meanwhile. Past ``due``, after
+        a refresh of ours that overran: the next one at once. Past ``due`` and not leading
+        (another process leads, or the election failed): ask again in
+        :data:`FOLLOWER_SECONDS` (before, a follower asked at once, again and again: a
+        process spinning on PostgreSQL and Redis at full speed for as long as it ran).
+        """
+        now = asyncio.get_running_loop().time()
+        if due > now:
+            return due - now if self._shared is None else min(due - now, FOLLOWER_SECONDS)
+        return 0.0 if led else FOLLOWER_SECONDS
 
     async def _lead(self, spread: float) -> None:
         """A refresh by the process elected to run them, its verdicts then shared."""

@@ -6,15 +6,19 @@ from __future__ import annotations
 import asyncio
 import secrets
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 
 from gateway.election import AdvisoryLock, open_election
+from gateway.health import HealthHub
 from gateway.health.model import Judgement, Reason
-from gateway.health.monitor import HealthMonitor
+from gateway.health.monitor import FOLLOWER_SECONDS, HealthMonitor
 from gateway.health.shared import Round, SharedVerdicts
+from gateway.registry import Registry, open_registry
 
 
 def test_one_process_leads_a_job_until_its_session_ends(fresh_postgres_dsn: str) -> None:
@@ -177,3 +181,43 @@ def test_a_process_adopts_the_shared_round_but_keeps_what_it_knows_newer() -> No
         "registered-here": ("UP", T0 + timedelta(minutes=25)),
         "new": ("UP", T0 + timedelta(minutes=20)),
     }
+
+
+def test_a_follower_asks_to_lead_again_only_after_a_pause(
+    fresh_postgres_dsn: str, redis_url: str, tmp_path: Path
+) -> None:
+    """Another process leads the health job: the follower asks once, then again only
+    after FOLLOWER_SECONDS (before: at once, again and again, thousands of times a
+    second, a worker spinning on PostgreSQL and Redis for as long as it ran)."""
+
+    async def scenario() -> int:
+        leader = AdvisoryLock(fresh_postgres_dsn, "health")
+        follower = AdvisoryLock(fresh_postgres_dsn, "health")
+        asked = 0
+        ask = follower.leading
+
+        async def counted() -> bool:  # the real election, its calls counted
+            nonlocal asked
+            asked += 1
+            return await ask()
+
+        follower.leading = counted  # type: ignore[method-assign]
+        store = await open_registry(f"sqlite:///{tmp_path / 'registry.db'}")
+        shared = SharedVerdicts(redis_url, fresh_postgres_dsn, keep_seconds=60)
+        try:
+            assert await leader.leading()
+            async with httpx.AsyncClient() as http:
+                monitor = HealthMonitor(
+                    Registry(store, http), None, HealthHub(),  # type: ignore[arg-type]
+                    interval=60, concurrency=1, deadline=1, max_results=1, max_reasons=1,
+                    election=follower, shared=shared,
+                )  # fmt: skip
+                await monitor.start()
+                await asyncio.sleep(min(2.0, FOLLOWER_SECONDS / 2))
+                await monitor.close()  # closes the follower's election and the shared
+            return asked
+        finally:
+            await leader.close()
+            await store.close()
+
+    assert asyncio.run(scenario()) == 1
