@@ -42,8 +42,8 @@ class KitSettings:
     )
     csv_copy_max_mb: int = _limit(
         64,
-        "A local CSV table whose files total at most this many MB is parsed once per "
-        "version into the kit's memory; a larger one is parsed at every query.",
+        "Local CSV tables are parsed once per version into the kit's memory while their "
+        "files total at most this many MB, all tables together; the others at every query.",
     )
     state_path: str = _limit(
         ".state/kit.sqlite3",

@@ -8,12 +8,13 @@ defines a view; the next reads find the version unchanged and read the view. Whe
 files cannot be sniffed as one (the sniff failed, the files disagree), the table is read
 with the plain ``read_csv(pattern)`` of before.
 
-Where a version's files are small (at most ``copy_max_bytes`` on disk), they are parsed
-once into a table in the store's memory and the checks read that: a CSV is text, and
-each query over a view parses all of it again (nyc-air-quality's 2 MB file: 6 to 11 ms a
-query, 0.3 s of CPU for one results document; 0.3 to 1.3 ms a query over the copy, 50 ms
-to make it). The copy is the data as it was when its version was taken, and it is made
-again with the view's options when the files change, as the view is.
+Where a version's files are small (the copies of all tables at most ``copy_max_bytes`` on
+disk), they are parsed once into a table in the store's memory and the checks read that:
+a CSV is text, and each query over a view parses all of it again (nyc-air-quality's 2 MB
+file: 6 to 11 ms a query, 0.3 s of CPU for one results document; 0.3 to 1.3 ms a query
+over the copy, 50 ms to make it). The copy is the data as it was when its version was
+taken, and it is made again with the view's options when the files change, as the view
+is.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ class SniffedCsv:
     a view of ``query``, or with ``copy`` as a table of its rows. A view or a table, not
     the ``read_csv`` call itself, is what a query reads: the call names every column, and
     copying and rendering it for each of a product's checks cost more than the query.
-    Files of a version larger than ``copy_max_bytes`` in all (any, when it is 0) are read
-    through a view.
+    Copies are made while the files copied, all tables together, total at most
+    ``copy_max_bytes`` (none when it is 0); the other tables are read through a view.
     """
 
     def __init__(
@@ -51,6 +52,7 @@ class SniffedCsv:
         self._lock = threading.Lock()  # the runtime reads from several threads
         self._kept: dict[str, tuple[Version, str | None]] = {}  # table -> version, view
         self._names: dict[str, str] = {}  # table -> its view's name, kept across versions
+        self._copied: dict[str, int] = {}  # table -> the size of the files of its copy
 
     def relation(self, key: str, files: Sequence[str], plain: Callable[[], exp.Expr]) -> exp.Expr:
         """What reads table ``key``, whose files are ``files`` now: its view, or the
@@ -73,9 +75,13 @@ class SniffedCsv:
         # Named by the table's place in this store, never by its name.
         name = self._names.setdefault(key, f"kit_csv_{len(self._names)}")
         query = exp.select(exp.Star()).from_(call)
-        if self._copy_max_bytes and sum(size for _, _, size in version) <= self._copy_max_bytes:
+        size = sum(size for _, _, size in version)
+        others = sum(n for k, n in self._copied.items() if k != key)
+        self._copied.pop(key, None)
+        if self._copy_max_bytes and others + size <= self._copy_max_bytes:
             try:
                 self._define(name, query, True)
+                self._copied[key] = size
                 return name
             except duckdb.Error:
                 pass  # a row the options cannot read, a file gone: the view says so per read

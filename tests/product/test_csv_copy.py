@@ -95,3 +95,29 @@ def test_a_row_the_options_cannot_read_fails_each_read_as_before(tmp_path: Path)
             store.close()
     assert errors[0] == errors[1]
     assert "Conversion Error" in errors[0] and "Line: 30002" in errors[0]  # the bad row
+
+
+def test_the_cap_holds_for_all_tables_together(tmp_path: Path) -> None:
+    """Two tables that each fit under the cap but not together: the first read is
+    copied, the second is read through its view; once the first is past the cap, the
+    room is the second's at its next version."""
+    rows = "city,people\nLyon,522000\nNice,342000\n"
+    for name in ("a", "b"):
+        _csv(tmp_path / "data" / f"{name}.csv", rows)
+    size = len(rows.encode())
+    tables = _tables({"a": CITY, "b": CITY}, {"path": str(tmp_path / "data"), "format": "csv"})
+    store = open_stores(tables, "local", tmp_path, {}, size + size // 2).by_table["a"]
+    assert isinstance(store, FileStore)
+    first, second = tables
+    try:
+        assert [store.table_stats(t).row_count for t in tables] == [2, 2]
+        assert (_kind(store, first), _kind(store, second)) == ("BASE TABLE", "VIEW")
+        path = tmp_path / "data" / "a.csv"
+        path.write_text(rows + "".join(f"Town{i},{i}\n" for i in range(50)))  # past the cap
+        assert (_kind(store, first), _kind(store, second)) == ("VIEW", "VIEW")
+        other = tmp_path / "data" / "b.csv"
+        os.utime(other, ns=(STAMP, STAMP))  # its next version may take the room
+        assert (_kind(store, first), _kind(store, second)) == ("VIEW", "BASE TABLE")
+        assert [store.table_stats(t).row_count for t in tables] == [52, 2]
+    finally:
+        store.close()
