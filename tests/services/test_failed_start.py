@@ -200,8 +200,14 @@ def test_a_bad_setting_after_the_stores_opened_closes_them(
 
     monkeypatch.setattr(product_runtime, "open_stores", keep)
     folder = build_product(tmp_path)
+    # The kit's own limits are read before any store opens: nothing to close.
     with pytest.raises(ValueError, match="MESHGATE_PRODUCT_MAX_SUBSCRIPTIONS"):
         open_product(folder, env={"MESHGATE_PRODUCT_MAX_SUBSCRIPTIONS": "many"}, root=tmp_path)
+    assert stores == []
+    # The outbound policy is read after they opened.
+    with pytest.raises(ValueError, match="MESHGATE_PRODUCT_ALLOWED_NETWORKS"):
+        open_product(folder, env={"MESHGATE_PRODUCT_ALLOWED_NETWORKS": "no network"},
+                     root=tmp_path)  # fmt: skip
     [opened_stores] = stores
     for store in opened_stores.stores:
         with pytest.raises(duckdb.ConnectionException, match="closed"):
