@@ -88,8 +88,9 @@ def open_product(
     # A product none of whose output contracts is in the folder has no tables to read.
     server_name = choose_server(folder.outputs, server) if folder.outputs else (server or "")
     kit_settings = settings or KitSettings.from_env(folder.env)
-    copy_max = kit_settings.csv_copy_max_mb * 1024 * 1024
-    stores = open_stores(tables, server_name, root or Path.cwd(), folder.env, copy_max)
+    stores = open_stores(
+        tables, server_name, root or Path.cwd(), folder.env, kit_settings.csv_copy_max_bytes
+    )
     try:
         environ = os.environ if env is None else env
         chosen, generated = resolve_token(token, environ)

@@ -51,6 +51,11 @@ class KitSettings:
         "folder; :memory: keeps none).",
     )
 
+    @property
+    def csv_copy_max_bytes(self) -> int:
+        """:attr:`csv_copy_max_mb` in bytes."""
+        return self.csv_copy_max_mb * 1024 * 1024
+
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)

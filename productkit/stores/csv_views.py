@@ -76,9 +76,8 @@ class SniffedCsv:
         name = self._names.setdefault(key, f"kit_csv_{len(self._names)}")
         query = exp.select(exp.Star()).from_(call)
         size = sum(size for _, _, size in version)
-        others = sum(n for k, n in self._copied.items() if k != key)
-        self._copied.pop(key, None)
-        if self._copy_max_bytes and others + size <= self._copy_max_bytes:
+        self._copied.pop(key, None)  # its old copy, if any, is replaced either way
+        if self._copy_max_bytes and sum(self._copied.values()) + size <= self._copy_max_bytes:
             try:
                 self._define(name, query, True)
                 self._copied[key] = size

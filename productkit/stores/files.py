@@ -30,15 +30,16 @@ from sqlglot import exp
 
 from gateway.csv_dialect import sniffer
 from productkit.errors import ProductConfigError, RuleTimedOut, StoreUnavailable
+from productkit.settings import KitSettings
 from productkit.stores.base import Rows, SqlStore
 from productkit.stores.csv_views import SniffedCsv
 from productkit.tables import Table
 
 _READERS = {"parquet": "read_parquet", "csv": "read_csv", "json": "read_json"}
 _GLOB_CHARS = frozenset("*?[")
-COPY_MAX_BYTES = 64 * 1024 * 1024
-"""CSV files of a table up to this size in all are parsed once per version into memory
-(:mod:`productkit.stores.csv_views`); the kit's setting ``csv_copy_max_mb``."""
+COPY_MAX_BYTES = KitSettings().csv_copy_max_bytes
+"""CSV files up to this size, all tables together, are parsed once per version into
+memory (:mod:`productkit.stores.csv_views`): the default of the kit's setting."""
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ class FileStore(SqlStore):
         """Create or replace ``name`` as a view of ``query`` or (``copy``) a table of its
         rows, in one transaction: a reader sees the old object or the new one, and a view
         replacing a copy frees the copy's memory."""
-        kind, other = ("TABLE", "VIEW") if copy else ("VIEW", "TABLE")
+        kind = "TABLE" if copy else "VIEW"
         ident = exp.Table(this=exp.to_identifier(name, quoted=True))
         create = exp.Create(this=ident, kind=kind, replace=True, expression=query)
         cursor = self._db.cursor()
@@ -167,8 +168,10 @@ class FileStore(SqlStore):
                 found = cursor.execute(
                     "SELECT table_type FROM information_schema.tables WHERE table_name = ?",
                     [name],
-                ).fetchall()
-                if found and (found[0][0] == "VIEW") == (other == "VIEW"):
+                ).fetchone()
+                if found is not None and (found[0] == "VIEW") == copy:
+                    # The other kind, which CREATE OR REPLACE cannot change: drop it.
+                    other = "VIEW" if copy else "TABLE"
                     cursor.execute(f"DROP {other} {ident.sql(dialect=self.dialect)}")
                 cursor.execute(create.sql(dialect=self.dialect))
                 cursor.execute("COMMIT")
