@@ -5,13 +5,10 @@ waited for the client's delayed ACK of its head (some 44 ms a request)."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import statistics
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -22,6 +19,7 @@ from starlette.routing import Route
 
 from gateway.cli import nodelay
 from tests.fixtures.identity import TestIssuer
+from tests.fixtures.uvicorn import running, server_at
 from tests.workers.processes import Workers
 
 
@@ -30,28 +28,6 @@ async def _answer(request: object) -> JSONResponse:
 
 
 APP = Starlette(routes=[Route("/", _answer)])
-
-
-@contextmanager
-def _served_on_a_bound_socket(http: str) -> Iterator[tuple[uvicorn.Server, str]]:
-    """``APP`` under uvicorn with protocol ``http``, on a socket bound the way uvicorn's
-    ``--workers`` supervisor binds it (``Config.bind_socket``)."""
-    config = uvicorn.Config(APP, host="127.0.0.1", port=0, http=http, log_level="warning",
-                            lifespan="off")  # fmt: skip
-    sock = config.bind_socket()
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])))
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-            time.sleep(0.01)
-        yield server, f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(30)
-        sock.close()
 
 
 def _server_nodelay(server: uvicorn.Server) -> list[int]:
@@ -68,9 +44,11 @@ def test_a_connection_to_a_socket_bound_by_uvicorn_gets_nodelay_only_from_ours(
 ) -> None:
     """The premise (uvicorn's own protocol leaves Nagle on there; when uvicorn fixes it,
     the first case fails and gateway/cli/nodelay.py may go) and the fix."""
-    with _served_on_a_bound_socket(http) as (server, base), httpx.Client(base_url=base) as client:
+    # asyncio's loop, the gateway's default (uvloop sets the option itself).
+    served = running(APP, lifespan="off", loop="asyncio", http=http, bound=True)
+    with served as base, httpx.Client(base_url=base) as client:
         assert client.get("/").json() == {"ok": True}
-        assert _server_nodelay(server) == [expected]
+        assert _server_nodelay(server_at(base)) == [expected]
 
 
 def test_kept_alive_requests_to_either_process_wait_for_no_ack(
