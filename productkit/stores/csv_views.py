@@ -27,6 +27,9 @@ from sqlglot import exp
 
 from gateway.csv_dialect import Dialect, Version, one_dialect, read_call, version_of
 
+_COMPRESSED = (".gz", ".zst")
+"""Endings DuckDB's ``read_csv`` decompresses as it reads."""
+
 
 class SniffedCsv:
     """For each table, the version of its files last read and the view that reads them.
@@ -37,7 +40,8 @@ class SniffedCsv:
     the ``read_csv`` call itself, is what a query reads: the call names every column, and
     copying and rendering it for each of a product's checks cost more than the query.
     Copies are made while the files copied, all tables together, total at most
-    ``copy_max_bytes`` (none when it is 0); the other tables are read through a view.
+    ``copy_max_bytes`` (none when it is 0), and never of compressed files; the other
+    tables are read through a view.
     """
 
     def __init__(
@@ -77,7 +81,10 @@ class SniffedCsv:
         query = exp.select(exp.Star()).from_(call)
         size = sum(size for _, _, size in version)
         self._copied.pop(key, None)  # its old copy, if any, is replaced either way
-        if self._copy_max_bytes and sum(self._copied.values()) + size <= self._copy_max_bytes:
+        # A compressed file's size on disk says nothing of its rows in memory: not copied.
+        plain_text = not any(path.lower().endswith(_COMPRESSED) for path, _, _ in version)
+        room = self._copy_max_bytes - sum(self._copied.values())
+        if plain_text and self._copy_max_bytes and size <= room:
             try:
                 self._define(name, query, True)
                 self._copied[key] = size

@@ -5,6 +5,7 @@ copy cannot be made of reads (and fails) as it did before."""
 
 from __future__ import annotations
 
+import gzip
 import os
 from pathlib import Path
 
@@ -119,5 +120,23 @@ def test_the_cap_holds_for_all_tables_together(tmp_path: Path) -> None:
         os.utime(other, ns=(STAMP, STAMP))  # its next version may take the room
         assert (_kind(store, first), _kind(store, second)) == ("VIEW", "BASE TABLE")
         assert [store.table_stats(t).row_count for t in tables] == [52, 2]
+    finally:
+        store.close()
+
+
+def test_compressed_files_are_never_copied(tmp_path: Path) -> None:
+    """A gzip file's size on disk does not bound its rows in memory (here 2 KB on disk
+    for 300 KB of text): read through its view, whatever the cap."""
+    path = tmp_path / "data" / "t.csv.gz"
+    path.parent.mkdir(parents=True)
+    text = "city,people\n" + "Lyon,522000\n" * 25_000
+    path.write_bytes(gzip.compress(text.encode()))
+    assert path.stat().st_size * 100 < len(text)
+    tables = _tables({"t": CITY}, {"path": str(path), "format": "csv"})
+    store = open_stores(tables, "local", tmp_path, {}, 1 << 30).by_table["t"]
+    assert isinstance(store, FileStore)
+    try:
+        assert store.table_stats(tables[0]).row_count == 25_000
+        assert _kind(store, tables[0]) == "VIEW"
     finally:
         store.close()
